@@ -1,0 +1,36 @@
+"""Program-evaluation workbench for Thai community livelihood programs.
+
+The public surface is re-exported here; see the README for a tour and
+``docs/`` for the data model and methods.
+"""
+
+from __future__ import annotations
+
+import os as _os
+
+# Offline by policy: pythainlp must never download at run time.
+_os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+_os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+
+__version__ = "0.1.0"
+
+from .errors import DataValidationError, EvaluationError  # noqa: E402
+
+# --- project / loading (issue 2) ---
+# [block:project]
+# --- thai normalisers (issue 2) ---
+# [block:thai]
+# --- instruments & happiness (issue 3) ---
+# [block:happiness]
+# --- statistics (issue 3) ---
+# [block:stats]
+# --- finance, ledger, savings (issue 4) ---
+# [block:finance]
+# --- ladder & model households (issue 4) ---
+# [block:ladder]
+# --- lessons & privacy (issue 5) ---
+# [block:lessons]
+# --- charts & export (issues 3-6) ---
+# [block:export]
+# --- reports & batch (issues 6-7) ---
+# [block:report]
