@@ -18,6 +18,8 @@ from .errors import DataValidationError, EvaluationError  # noqa: E402
 
 # --- project / loading (issue 2) ---
 # [block:project]
+from .project import Project, load_project, village_summary  # noqa: E402
+from .template import write_template, write_workbook  # noqa: E402
 # --- thai normalisers (issue 2) ---
 # [block:thai]
 # --- instruments & happiness (issue 3) ---

@@ -279,3 +279,28 @@ def table_for_name(name: str) -> Table | None:
             if _norm_header(spelling) == key:
                 return table
     return None
+
+
+def data_model_markdown() -> str:
+    """The column reference of ``docs/data-model.md``, generated from this module."""
+    kinds = {"id": "text code", "text": "text", "number": "number", "int": "whole number",
+             "money": "baht ≥ 0", "date": "date", "wave": "pre/during/post",
+             "sex": "F/M", "role": "team/target/mentor", "kind": "income/expense"}
+    out = []
+    for table in TABLES.values():
+        sheet = ", ".join(dict.fromkeys((table.name, table.th, *table.sheet_aliases)))
+        out.append(f"### `{table.name}` — {table.th} ({table.en})\n")
+        out.append(f"File stem or sheet name: {sheet}. "
+                   + (f"Key: ({', '.join(table.key)}), unique. " if table.key else "")
+                   + "".join(f"`{c}` must exist in `{t}.{tc}`. " for c, t, tc in table.references)
+                   + "\n")
+        out.append("| column | Thai header | meaning | type | unit | required | also accepted |")
+        out.append("|---|---|---|---|---|---|---|")
+        for c in table.columns:
+            req = "yes" if c.required and not c.nullable else ("column" if c.required else "no")
+            aliases = ", ".join(a for a in dict.fromkeys(c.aliases) if a != c.th)
+            en = c.en + (" **(personal data: never in reports)**" if c.pii else "")
+            out.append(f"| `{c.name}` | {c.th} | {en} | {kinds[c.kind]} | {c.unit} | {req} | "
+                       f"{aliases} |")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,124 @@
+"""Command-line interface: ``evaluation <command>``.
+
+Thin by design: each command parses its arguments and calls the library.
+Invalid data prints the problems table (never a traceback) and exits 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Program-evaluation workbench for Thai community livelihood programs.",
+)
+
+EXIT_INVALID_DATA = 2
+
+
+def _print_problems(problems, *, title: str) -> None:
+    import pandas as pd
+
+    typer.echo(title, err=True)
+    with pd.option_context("display.max_rows", 500, "display.max_colwidth", 70,
+                           "display.width", 200):
+        typer.echo(problems.to_string(index=False), err=True)
+
+
+def _fail_on_evaluation_error(exc: Exception) -> None:
+    """Turn a library error into a readable message and exit code 2."""
+    from .errors import DataValidationError
+
+    if isinstance(exc, DataValidationError):
+        n_err = int((exc.problems["severity"] != "warning").sum())
+        _print_problems(exc.problems, title=f"ข้อมูลไม่ถูกต้อง / invalid data: {n_err} problem(s)")
+    else:
+        typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(EXIT_INVALID_DATA)
+
+
+@app.command()
+def check(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
+    """Validate a data folder or workbook and list every problem and warning."""
+    from . import load_project
+    from .errors import EvaluationError
+
+    try:
+        project = load_project(data_dir)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    if len(project.problems):
+        _print_problems(project.problems, title=f"{len(project.problems)} warning(s)")
+    typer.echo(f"OK: {data_dir} loaded; {len(project.villages)} villages, "
+               f"{len(project.participants)} participants.")
+
+
+@app.command()
+def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
+    """Print a per-village summary: participants, households, waves present, problems."""
+    from . import load_project
+    from .errors import EvaluationError
+    from .project import village_summary
+
+    try:
+        project = load_project(data_dir)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    import pandas as pd
+
+    table = village_summary(project)
+    with pd.option_context("display.max_rows", 1000, "display.width", 200):
+        typer.echo(table.to_string(index=False))
+    typer.echo(f"\n{len(project.problems)} warning(s); 0 errors.")
+
+
+@app.command()
+def template(out: Path = typer.Argument(..., help="Path of the .xlsx workbook to write.")) -> None:
+    """Write an empty data-entry workbook (Thai headers, drop-down lists)."""
+    from .template import write_template
+
+    write_template(out)
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def synth(
+    out_dir: Path = typer.Argument(..., help="Folder to write the synthetic program into."),
+    villages: Optional[int] = typer.Option(None, help="Number of villages (default: the "
+                                           "standard sample program)."),
+    households: int = typer.Option(30, help="Households per village (with --villages)."),
+    seed: int = typer.Option(2566, help="Random seed (same seed, same data)."),
+    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or parquet."),
+    messy: bool = typer.Option(True, help="Include the mess of real data (Thai digits, BE "
+                               "dates, blanks)."),
+) -> None:
+    """Generate a synthetic program (the sample, or a large one for benchmarks)."""
+    from .synth import write_program
+
+    path = write_program(out_dir, villages=villages, households=households, seed=seed, fmt=fmt,
+                         messy=messy)
+    typer.echo(f"wrote {path}")
+
+
+# [commands:report] — `report` and `batch` commands live below this line.
+
+
+def main() -> None:  # console-script entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Shared fixtures: the sample program, loaded once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """Path of the committed sample program."""
+    return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def sample_project():
+    """The sample program, loaded and validated (shared: do not mutate)."""
+    import evaluation as ev
+
+    return ev.load_project(SAMPLE_DIR)
+
+
+@pytest.fixture()
+def rng():
+    import numpy as np
+
+    return np.random.default_rng(2566)
