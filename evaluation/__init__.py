@@ -26,6 +26,7 @@ from .template import write_template, write_workbook  # noqa: E402
 # [block:happiness]
 # --- statistics (issue 3) ---
 # [block:stats]
+from .stats import bootstrap_change, mcnemar_test, paired_test  # noqa: E402
 # --- finance, ledger, savings (issue 4) ---
 # [block:finance]
 # --- ladder & model households (issue 4) ---
