@@ -44,5 +44,6 @@ def problems_frame(rows: list[dict] | None = None) -> pd.DataFrame:
     """Build a problems table with the standard columns (empty if no rows)."""
     frame = pd.DataFrame(rows or [], columns=PROBLEM_COLUMNS)
     frame["row"] = frame["row"].astype("Int64")
-    frame["severity"] = frame["severity"].fillna("error")
+    severity = frame["severity"].astype(object)
+    frame["severity"] = severity.where(severity.notna(), "error")
     return frame

@@ -325,8 +325,8 @@ def _read_lessons_dir(folder: Path, root: Path) -> list[_Chunk]:
     for record, file in zip(records, files):
         chunks.append(_Chunk(table=TABLES["lessons"], frame=pd.DataFrame([record], dtype=object),
                              file=file, sheet=None, rows=np.array([1]),
-                             headers={"village_id": "(folder name)", "section": "(file name)",
-                                      "text": "(file content)"}))
+                             headers={"village_id": "village_id", "section": "section",
+                                      "text": "text"}))
     return chunks
 
 
@@ -447,6 +447,9 @@ def _combine(table: Table, parsed: list[tuple[_Chunk, pd.DataFrame]]):
             frame[col.name] = _empty_table(table)[col.name].reindex(frame.index)
     if "wave" in frame.columns:
         frame["wave"] = frame["wave"].astype(WAVE_DTYPE)
+    for col in table.columns:  # one string dtype whatever the source (CSV, Excel, Parquet)
+        if col.kind in ("id", "text", "sex", "role", "kind"):
+            frame[col.name] = frame[col.name].astype("str")
     ordered = [c.name for c in table.columns] + [c for c in frame.columns
                                                   if c not in {x.name for x in table.columns}]
     return frame[ordered], pd.concat(prov, ignore_index=True)
@@ -482,7 +485,8 @@ def _check_references(tables: dict, provs: dict, problems: list[dict]):
     for name, table in TABLES.items():
         frame, prov = tables[name], provs[name]
         for column, other, other_col in table.references:
-            if frame.empty or column not in frame.columns:
+            # A missing referenced table is reported once, not once per row.
+            if frame.empty or column not in frame.columns or provs[other].empty:
                 continue
             known = set(tables[other][other_col].dropna())
             values = frame[column]
@@ -644,6 +648,11 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
     for name, table in TABLES.items():
         tables[name], provs[name] = _combine(table, parsed[name])
     for name in schema.REQUIRED_TABLES:
+        if parsed[name] and tables[name].empty:
+            chunk = parsed[name][0][0]
+            problems.append(dict(file=chunk.file, sheet=chunk.sheet, row=None, column=None,
+                                 value=None, problem=f"table '{name}' ({TABLES[name].th}) "
+                                                     "has no rows: at least one is needed"))
         if not parsed[name] and not any(p.get("column") and name in str(p.get("problem"))
                                         for p in problems):
             problems.append(dict(file=_rel(root, root) if root.is_file() else str(root),

@@ -258,6 +258,7 @@ def _norm_header(text: str) -> str:
     text = unicodedata.normalize("NFC", str(text))
     for ch in ("\u200b", "\u200c", "\u200d", "\ufeff", "\u2060"):
         text = text.replace(ch, "")
+    text = text.strip().rstrip("*").strip()  # the template marks required headers with *
     return "".join(ch for ch in text.casefold() if ch not in " _-\t\n\r")
 
 
