@@ -1,0 +1,51 @@
+"""CLI tests: commands call the library and turn bad data into a table + exit 2."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from evaluation.cli import EXIT_INVALID_DATA, app
+
+from test_project import MINIMAL, replace_line, write_program
+
+runner = CliRunner()
+
+
+def test_check_valid_folder(tmp_path):
+    result = runner.invoke(app, ["check", str(write_program(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "2 villages, 4 participants" in result.output
+
+
+def test_check_invalid_folder_prints_table_not_traceback(tmp_path):
+    files = replace_line("finance.csv", 2, "H1,pre,2023-01-15,5000,-4500,20000,5000,0")
+    files = {**files, "ledger.csv": MINIMAL["ledger.csv"].replace("2023-02-02", "31/02/2023")}
+    result = runner.invoke(app, ["check", str(write_program(tmp_path, files))])
+    assert result.exit_code == EXIT_INVALID_DATA
+    assert "Traceback" not in result.output
+    assert "2 problem(s)" in result.output
+    assert "finance.csv" in result.output and "negative amount" in result.output
+    assert "ledger.csv" in result.output and "31/02/2023" in result.output
+
+
+def test_summary_lists_villages(tmp_path):
+    result = runner.invoke(app, ["summary", str(write_program(tmp_path))])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:3] == ["project_id", "village_id", "village_name"]
+    v1 = next(line for line in lines if " V1 " in line).split()
+    # V1: 1 team, 1 target, 2 households; waves pre and post
+    assert v1[3:6] == ["1", "1", "2"]
+    assert "pre post" in " ".join(v1)
+
+
+def test_summary_missing_folder_is_readable(tmp_path):
+    result = runner.invoke(app, ["summary", str(tmp_path / "nope")])
+    assert result.exit_code == EXIT_INVALID_DATA
+    assert "no such folder" in result.output
+
+
+def test_template_command(tmp_path):
+    out = tmp_path / "form.xlsx"
+    result = runner.invoke(app, ["template", str(out)])
+    assert result.exit_code == 0 and out.exists()
