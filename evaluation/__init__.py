@@ -31,6 +31,12 @@ from .stats import bootstrap_change, mcnemar_test, paired_test  # noqa: E402
 # [block:finance]
 # --- ladder & model households (issue 4) ---
 # [block:ladder]
+from .metrics import MetricResult, metric, metrics_registry  # noqa: E402
+from .ladder import (  # noqa: E402
+    Ladder, LadderError, evaluate_ladder, indicator_status, ladder_table, parse_ladder,
+    read_ladder,
+)
+from .households import rank_households, select_model_households  # noqa: E402
 # --- lessons & privacy (issue 5) ---
 # [block:lessons]
 # --- charts & export (issues 3-6) ---

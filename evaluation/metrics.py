@@ -1,0 +1,619 @@
+"""The metric registry behind outcome-ladder indicators.
+
+A *metric* turns a :class:`~evaluation.project.Project` (possibly already
+filtered to one village) into one number: ``fn(project, **params)`` returns a
+:class:`MetricResult` (``value``, ``n``, ``detail``), a plain number, or a
+``(value, n)`` pair. Ladder indicators name a metric and give its ``params``;
+:func:`evaluation.evaluate_ladder` calls it once per village (and once for the
+whole project).
+
+Built-in metrics are registered when this module is imported; users add their
+own with the :func:`metric` decorator::
+
+    import evaluation as ev
+
+    @ev.metric("women_members", unit="people")
+    def women_members(project, *, role="target"):
+        p = project.participants
+        p = p[(p["role"] == role) & (p["sex"] == "F")]
+        return ev.MetricResult(value=len(p), n=len(project.participants))
+
+Conventions of the built-ins
+----------------------------
+* Percentages are numbers from 0 to 100.
+* ``n`` is the number of records the value is based on (the denominator of a
+  share, the households or people a count or mean runs over). ``n == 0`` or a
+  NaN value makes the indicator ``no_data``.
+* A household-level share is over the households that have the data it needs
+  (e.g. both waves of the finance survey), never over all households.
+* Metrics only read the project's tables; they never modify them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import EvaluationError
+from .schema import ROLES, WAVES
+
+__all__ = [
+    "MetricResult",
+    "MetricInfo",
+    "metric",
+    "metrics_registry",
+    "get_metric",
+    "compute_metric",
+    "unregister_metric",
+]
+
+
+@dataclass
+class MetricResult:
+    """What a metric returns.
+
+    Attributes
+    ----------
+    value : float
+        The indicator's actual value (NaN when it cannot be computed).
+    n : int
+        Number of records (people, households, rows) the value is based on.
+    detail : dict
+        Free-form extras shown to evaluators (numerator, denominator, ...).
+    """
+
+    value: float
+    n: int = 0
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A registered metric: its function and documentation."""
+
+    name: str
+    func: Callable[..., Any]
+    unit: str | None
+    description: str
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Keyword parameters with their defaults (``inspect.Parameter.empty`` = required)."""
+        out = {}
+        for p in list(inspect.signature(self.func).parameters.values())[1:]:
+            if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                continue
+            out[p.name] = p.default
+        return out
+
+    @property
+    def accepts_any_params(self) -> bool:
+        return any(p.kind is p.VAR_KEYWORD
+                   for p in inspect.signature(self.func).parameters.values())
+
+
+_REGISTRY: dict[str, MetricInfo] = {}
+
+
+def metric(name: str, *, unit: str | None = None, replace: bool = False):
+    """Register a metric function under ``name`` (decorator).
+
+    Parameters
+    ----------
+    name : str
+        The name ladder YAML files use in ``metric:``.
+    unit : str, optional
+        The metric's natural unit (``people``, ``households``, ``%``, ``baht``,
+        ``points``, ``groups``, ``times``); a ladder indicator declaring another
+        unit gets a warning.
+    replace : bool, default False
+        Allow replacing an already registered metric of the same name.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the function unchanged.
+
+    Notes
+    -----
+    The function is called as ``fn(project, **params)``. Its first argument is
+    the project (or village) view; all other parameters should be keyword
+    parameters with defaults where sensible: the ladder parser checks indicator
+    ``params`` against this signature. It returns a :class:`MetricResult`, a
+    number, or a ``(value, n)`` pair.
+
+    Examples
+    --------
+    >>> import evaluation as ev
+    >>> @ev.metric("villages_count", unit="groups", replace=True)
+    ... def villages_count(project):
+    ...     return ev.MetricResult(len(project.villages), n=len(project.villages))
+    >>> "villages_count" in ev.metrics_registry()["name"].tolist()
+    True
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"metric name must be a non-empty string, got {name!r}")
+
+    def decorator(func):
+        if not callable(func):
+            raise TypeError(f"@metric({name!r}) must decorate a function, got {func!r}")
+        if name in _REGISTRY and not replace and _REGISTRY[name].func is not func:
+            raise EvaluationError(
+                f"a metric named {name!r} is already registered; pass replace=True to "
+                "replace it")
+        doc = inspect.getdoc(func) or ""
+        _REGISTRY[name] = MetricInfo(name=name, func=func, unit=unit,
+                                     description=doc.strip().splitlines()[0] if doc else "")
+        return func
+
+    return decorator
+
+
+def unregister_metric(name: str) -> None:
+    """Remove a registered metric (mainly for tests)."""
+    _REGISTRY.pop(name, None)
+
+
+def get_metric(name: str) -> MetricInfo:
+    """The registered metric ``name``; unknown names raise listing the known ones."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise EvaluationError(
+            f"unknown metric {name!r}; known metrics: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+
+
+def metrics_registry() -> pd.DataFrame:
+    """All registered metrics.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric, sorted by name: ``name``, ``unit`` (natural unit or
+        empty), ``params`` (``name=default`` list, ``required`` when there is no
+        default), ``description`` (first docstring line).
+
+    Examples
+    --------
+    >>> import evaluation as ev
+    >>> reg = ev.metrics_registry()
+    >>> "share_keeping_accounts" in reg["name"].tolist()
+    True
+    """
+    rows = []
+    for name in sorted(_REGISTRY):
+        info = _REGISTRY[name]
+        params = ", ".join(
+            f"{k}=required" if v is inspect.Parameter.empty else f"{k}={v!r}"
+            for k, v in info.params.items())
+        rows.append({"name": name, "unit": info.unit or "", "params": params,
+                     "description": info.description})
+    return pd.DataFrame(rows, columns=["name", "unit", "params", "description"])
+
+
+def _as_result(out: Any, name: str) -> MetricResult:
+    if isinstance(out, MetricResult):
+        res = out
+    elif isinstance(out, tuple) and len(out) == 2:
+        res = MetricResult(value=out[0], n=out[1])
+    elif isinstance(out, (int, float, np.integer, np.floating)) and not isinstance(out, bool):
+        value = float(out)
+        res = MetricResult(value=value, n=0 if math.isnan(value) else 1)
+    else:
+        raise EvaluationError(
+            f"metric {name!r} returned {type(out).__name__}; expected a MetricResult, a "
+            "number or a (value, n) pair")
+    try:
+        value = float(res.value) if res.value is not None and res.value is not pd.NA else math.nan
+    except (TypeError, ValueError):
+        raise EvaluationError(f"metric {name!r} returned a non-numeric value {res.value!r}") \
+            from None
+    n = 0 if res.n is None or res.n is pd.NA else int(res.n)
+    return MetricResult(value=value, n=n, detail=dict(res.detail or {}))
+
+
+def compute_metric(name: str, project, params: dict | None = None) -> MetricResult:
+    """Call the metric ``name`` on ``project`` with ``params``; always a MetricResult."""
+    info = get_metric(name)
+    out = info.func(project, **(params or {}))
+    return _as_result(out, name)
+
+
+# ---------------------------------------------------------------- helpers --
+
+def _table(project, name: str) -> pd.DataFrame:
+    frame = getattr(project, name, None)
+    if frame is None:
+        return pd.DataFrame()
+    return frame
+
+
+def _check_choice(param: str, value, allowed, *, allow_none: bool = False):
+    if value is None and allow_none:
+        return
+    if value not in allowed:
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{param} must be one of {', '.join(map(str, allowed))}{extra}; "
+                         f"got {value!r}")
+
+
+def _check_waves(**waves):
+    for param, value in waves.items():
+        _check_choice(param, value, WAVES)
+
+
+def _share(flags: pd.Series) -> MetricResult:
+    """Percentage of True among non-missing flags."""
+    flags = flags.dropna()
+    n = int(len(flags))
+    if n == 0:
+        return MetricResult(math.nan, 0, {"numerator": 0, "denominator": 0})
+    k = int(flags.astype(bool).sum())
+    return MetricResult(100.0 * k / n, n, {"numerator": k, "denominator": n})
+
+
+def _participants(project, role=None) -> pd.DataFrame:
+    _check_choice("role", role, ROLES, allow_none=True)
+    p = _table(project, "participants")
+    if role is not None and len(p):
+        p = p[p["role"] == role]
+    return p
+
+
+def _households(project, role=None) -> pd.Index:
+    p = _participants(project, role)
+    if not len(p):
+        return pd.Index([], dtype=object)
+    return pd.Index(p["household_id"].dropna().unique())
+
+
+# -------------------------------------------------------------- built-ins --
+
+@metric("participants_count", unit="people")
+def participants_count(project, *, role=None):
+    """Number of participants (people), optionally of one role (team, target, mentor).
+
+    ``n`` is the number of participants of any role in scope.
+    """
+    everyone = _participants(project, None)
+    chosen = _participants(project, role)
+    return MetricResult(float(len(chosen)), len(everyone),
+                        {"role": role, "participants": len(everyone)})
+
+
+@metric("households_count", unit="households")
+def households_count(project, *, role=None):
+    """Number of distinct households among participants (optionally of one role).
+
+    ``n`` is the number of participants of any role in scope.
+    """
+    everyone = _participants(project, None)
+    chosen = _participants(project, role)
+    k = int(chosen["household_id"].nunique()) if len(chosen) else 0
+    return MetricResult(float(k), len(everyone), {"role": role})
+
+
+def _keeping(project, min_entries, min_months, role="target"):
+    """Per target household: keeps_accounts flag (households without entries: False)."""
+    from .ledger import account_keeping
+
+    households = _households(project, role)
+    ledger = _table(project, "ledger")
+    if len(households) == 0:
+        return pd.Series([], dtype=bool)
+    kwargs = {}
+    if min_entries is not None:
+        kwargs["min_entries"] = min_entries
+    if min_months is not None:
+        kwargs["min_months"] = min_months
+    ledger = ledger[ledger["household_id"].isin(households)] if len(ledger) else ledger
+    kept = account_keeping(ledger, households=list(households), **kwargs)
+    if "household_id" in kept.columns:
+        kept = kept.set_index("household_id")
+    flags = kept["keeps_accounts"].reindex(households).fillna(False).astype(bool)
+    return flags
+
+
+@metric("households_keeping_accounts", unit="households")
+def households_keeping_accounts(project, *, min_entries=None, min_months=None, role="target"):
+    """Households (of ``role``, default target) that keep accounts regularly.
+
+    Regularity is :func:`evaluation.account_keeping` with ``min_entries`` and
+    ``min_months`` (its defaults when None); households with no entries count as
+    not keeping accounts. ``n`` is the number of households of ``role``.
+    """
+    flags = _keeping(project, min_entries, min_months, role)
+    if len(flags) == 0:
+        return MetricResult(math.nan, 0)
+    k = int(flags.sum())
+    return MetricResult(float(k), len(flags), {"numerator": k, "denominator": len(flags)})
+
+
+@metric("share_keeping_accounts", unit="%")
+def share_keeping_accounts(project, *, min_entries=None, min_months=None, role="target"):
+    """Percentage of households (of ``role``, default target) keeping accounts regularly."""
+    return _share(_keeping(project, min_entries, min_months, role))
+
+
+def _savings_scope(project) -> pd.DataFrame:
+    sav = _table(project, "savings")
+    return sav
+
+
+@metric("savings_members", unit="people")
+def savings_members(project):
+    """Distinct savings-group members with at least one entry in the savings ledger.
+
+    ``n`` is the same count (the members the value is based on).
+    """
+    sav = _savings_scope(project)
+    k = int(sav["member_id"].nunique()) if len(sav) else 0
+    return MetricResult(float(k) if k else math.nan, k, {})
+
+
+@metric("regular_savers", unit="people")
+def regular_savers(project, **summary_params):
+    """Members who deposited in every month of the group's period.
+
+    The definition is :func:`evaluation.savings_summary`'s ``regular_savers``;
+    extra params are passed to it. ``n`` is the number of members.
+    """
+    from .savings import savings_summary
+
+    sav = _savings_scope(project)
+    if not len(sav):
+        return MetricResult(math.nan, 0)
+    summary = savings_summary(sav, **summary_params)
+    k = int(pd.to_numeric(summary["regular_savers"]).sum())
+    members = int(pd.to_numeric(summary["members"]).sum())
+    return MetricResult(float(k), members, {"members": members})
+
+
+@metric("total_savings", unit="baht")
+def total_savings(project):
+    """Deposits minus withdrawals over the savings ledger, in baht (blank = 0).
+
+    ``n`` is the number of members with entries.
+    """
+    sav = _savings_scope(project)
+    if not len(sav):
+        return MetricResult(math.nan, 0)
+    dep = pd.to_numeric(sav.get("deposit", pd.Series(0.0, index=sav.index))).fillna(0).sum()
+    wd = pd.to_numeric(sav.get("withdrawal", pd.Series(0.0, index=sav.index))).fillna(0).sum()
+    return MetricResult(float(dep - wd), int(sav["member_id"].nunique()),
+                        {"deposits": float(dep), "withdrawals": float(wd)})
+
+
+def _finance_change(project, before, after) -> pd.DataFrame:
+    from .finance import household_finance
+
+    _check_waves(before=before, after=after)
+    fin = _table(project, "finance")
+    if not len(fin):
+        return pd.DataFrame()
+    return household_finance(fin, before=before, after=after)
+
+
+def _flag_share(project, flag, before, after):
+    hf = _finance_change(project, before, after)
+    if not len(hf):
+        return MetricResult(math.nan, 0)
+    return _share(hf[flag])
+
+
+@metric("share_income_up", unit="%")
+def share_income_up(project, *, before="pre", after="post"):
+    """Percentage of households whose monthly income rose from ``before`` to ``after``.
+
+    Over households with income at both waves.
+    """
+    return _flag_share(project, "income_up", before, after)
+
+
+@metric("share_debt_down", unit="%")
+def share_debt_down(project, *, before="pre", after="post"):
+    """Percentage of households whose total debt (formal + informal) fell.
+
+    Over households with debt at both waves.
+    """
+    return _flag_share(project, "debt_down", before, after)
+
+
+@metric("share_savings_up", unit="%")
+def share_savings_up(project, *, before="pre", after="post"):
+    """Percentage of households whose savings balance rose.
+
+    Over households with savings at both waves.
+    """
+    return _flag_share(project, "savings_up", before, after)
+
+
+@metric("mean_income_change", unit="baht")
+def mean_income_change(project, *, before="pre", after="post"):
+    """Mean change in monthly household income (``after`` − ``before``), baht.
+
+    Over households with income at both waves.
+    """
+    hf = _finance_change(project, before, after)
+    if not len(hf):
+        return MetricResult(math.nan, 0)
+    change = pd.to_numeric(hf["income_change"]).dropna()
+    if not len(change):
+        return MetricResult(math.nan, 0)
+    return MetricResult(float(change.mean()), int(len(change)),
+                        {"median": float(change.median())})
+
+
+@metric("share_below_poverty_line", unit="%")
+def share_below_poverty_line(project, *, wave="post", **poverty_params):
+    """Percentage of households whose income per person is below the poverty line.
+
+    At ``wave`` (default post), using :func:`evaluation.poverty_status` (household
+    size from the finance or participants table; extra params such as ``line``
+    are passed to it). Over households with income and size at that wave.
+    """
+    from .finance import poverty_status
+
+    _check_waves(wave=wave)
+    fin = _table(project, "finance")
+    if not len(fin):
+        return MetricResult(math.nan, 0)
+    status = poverty_status(fin, participants=_table(project, "participants"), **poverty_params)
+    status = status[status["wave"] == wave]
+    return _share(status["below_line"])
+
+
+def _scores(project, instrument, role=None):
+    from .instruments import score_instrument
+
+    hap = _table(project, "happiness")
+    if role is not None and len(hap):
+        persons = _participants(project, role)["person_id"]
+        hap = hap[hap["person_id"].isin(persons)]
+    if not len(hap):
+        return pd.DataFrame()
+    user = getattr(project, "instruments", None) or {}
+    inst = user.get(instrument, instrument)
+    return score_instrument(hap, inst)
+
+
+def _paired_totals(project, instrument, before, after, role):
+    _check_waves(before=before, after=after)
+    _check_choice("role", role, ROLES, allow_none=True)
+    scores = _scores(project, instrument, role)
+    if not len(scores):
+        return pd.DataFrame(columns=["before", "after"])
+    wide = scores.pivot_table(index="person_id", columns="wave", values="total",
+                              aggfunc="first", observed=False)
+    out = pd.DataFrame({"before": wide.get(before), "after": wide.get(after)},
+                       index=wide.index)
+    return out.dropna()
+
+
+@metric("mean_happiness_change", unit="points")
+def mean_happiness_change(project, *, instrument="tmhi15", before="pre", after="post",
+                          role=None):
+    """Mean change in an instrument's total score (``after`` − ``before``), points.
+
+    Over people with a total at both waves (complete pairs), the ``mean_diff``
+    of :func:`evaluation.paired_test`; ``role`` limits it to participants of
+    that role.
+    """
+    from .stats import paired_test
+
+    pairs = _paired_totals(project, instrument, before, after, role)
+    if not len(pairs):
+        return MetricResult(math.nan, 0)
+    res = paired_test(pairs["before"], pairs["after"])
+    return MetricResult(float(res["mean_diff"]), int(res["n_pairs"]),
+                        {k: res[k] for k in ("ci_low", "ci_high") if k in res.index})
+
+
+@metric("share_happiness_improved", unit="%")
+def share_happiness_improved(project, *, instrument="tmhi15", before="pre", after="post",
+                             role=None):
+    """Percentage of people whose total score rose from ``before`` to ``after``.
+
+    Over people with a total at both waves (complete pairs), optionally of
+    one ``role``.
+    """
+    pairs = _paired_totals(project, instrument, before, after, role)
+    if not len(pairs):
+        return MetricResult(math.nan, 0)
+    return _share(pairs["after"] > pairs["before"])
+
+
+@metric("share_top_band", unit="%")
+def share_top_band(project, *, instrument="tmhi15", wave="post", bands=None, role=None):
+    """Percentage of people scored at ``wave`` whose band is in ``bands``.
+
+    ``bands`` is a list of band ids of the instrument; default its top band
+    (the band with the highest scores, e.g. TMHI-15 "better than average").
+    """
+    _check_waves(wave=wave)
+    _check_choice("role", role, ROLES, allow_none=True)
+    scores = _scores(project, instrument, role)
+    if not len(scores):
+        return MetricResult(math.nan, 0)
+    if bands is None:
+        bands = [_top_band(project, instrument)]
+    elif isinstance(bands, str):
+        bands = [bands]
+    at = scores[(scores["wave"] == wave) & scores["total"].notna()]
+    res = _share(at["band"].astype(object).isin(list(bands)))
+    res.detail["bands"] = list(bands)
+    return res
+
+
+def _top_band(project, instrument) -> str:
+    from .instruments import get_instrument
+
+    user = getattr(project, "instruments", None) or {}
+    inst = user.get(instrument) or get_instrument(instrument)
+    bands = list(inst.bands)
+    if not bands:
+        raise ValueError(f"instrument {instrument!r} defines no bands; pass bands=[...]")
+    best = max(bands, key=lambda b: _band_attr(b, "high", -math.inf))
+    return _band_attr(best, "id", None)
+
+
+def _band_attr(band, name, default):
+    if isinstance(band, dict):
+        return band.get(name, default)
+    return getattr(band, name, default)
+
+
+@metric("occupation_groups_count", unit="groups")
+def occupation_groups_count(project, *, role=None):
+    """Distinct non-blank ``occupation_group`` values among participants.
+
+    ``n`` is the number of participants with an occupation group.
+    """
+    p = _participants(project, role)
+    if not len(p) or "occupation_group" not in p.columns:
+        return MetricResult(math.nan, 0)
+    groups = p["occupation_group"].dropna().astype(str).str.strip()
+    groups = groups[groups != ""]
+    return MetricResult(float(groups.nunique()), int(len(groups)),
+                        {"groups": sorted(groups.unique().tolist())})
+
+
+_TABLES = ("projects", "villages", "participants", "happiness", "finance", "ledger",
+           "savings", "lessons")
+
+
+@metric("count_rows")
+def count_rows(project, *, table, query=None, distinct=None):
+    """Rows of any table matching a pandas ``query`` (or distinct values of a column).
+
+    ``table`` is a table name (participants, finance, ledger, ...); ``query`` a
+    :meth:`pandas.DataFrame.query` string (e.g. ``"role == 'target' and sex ==
+    'F'"``); ``distinct`` a column whose distinct non-blank values are counted
+    instead of rows. ``n`` is the number of rows of the table in scope.
+    """
+    _check_choice("table", table, _TABLES)
+    frame = _table(project, table)
+    if not len(frame):
+        return MetricResult(math.nan, 0)
+    n = len(frame)
+    if query:
+        try:
+            frame = frame.query(query)
+        except Exception as exc:  # pandas raises many types for a bad query
+            raise ValueError(f"count_rows query {query!r} on table {table!r} failed: {exc}. "
+                             f"Columns: {', '.join(map(str, frame.columns))}") from None
+    if distinct is not None:
+        if distinct not in frame.columns:
+            raise ValueError(f"count_rows distinct={distinct!r} is not a column of {table!r}; "
+                             f"columns: {', '.join(map(str, frame.columns))}")
+        k = int(frame[distinct].dropna().nunique())
+    else:
+        k = len(frame)
+    return MetricResult(float(k), n, {"table": table, "query": query, "distinct": distinct})
