@@ -22,6 +22,14 @@ from .project import Project, load_project, village_summary  # noqa: E402
 from .template import write_template, write_workbook  # noqa: E402
 # --- thai normalisers (issue 2) ---
 # [block:thai]
+from .thai import (  # noqa: E402
+    format_baht,
+    format_thai_date,
+    parse_date,
+    parse_money,
+    parse_number,
+    parse_wave,
+)
 # --- instruments & happiness (issue 3) ---
 # [block:happiness]
 # --- statistics (issue 3) ---
