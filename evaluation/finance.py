@@ -1,0 +1,1049 @@
+"""Household finance change: before/after per household, grouped paired statistics,
+poverty status against the official line, and a CPI deflator.
+
+The finance table has one row per household × wave (``household_id, wave,
+date, income, expenses, debt_formal, debt_informal, savings[, household_size]``;
+income and expenses are monthly baht, debts and savings are balances in baht).
+Formulas, defaults and sources are in ``docs/finance.md``.
+
+Functions
+---------
+household_finance   per household: before, after and change of every measure, and flags
+finance_change      per group × measure: means, medians, paired t / Wilcoxon, shares
+poverty_lines       the packaged official poverty lines (with their sources)
+poverty_status      per household × wave: income per person against the line
+poverty_change      per group: share below the line before and after, McNemar's test
+cpi_table           the packaged (illustrative) CPI table, only used when passed explicitly
+deflate             baht into constant baht of a base year with a CPI table
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError, EvaluationError, problems_frame
+from .schema import WAVES
+from .stats import PAIRED_FIELDS, mcnemar_test, paired_frame
+
+__all__ = [
+    "MEASURES",
+    "FinanceArgumentError",
+    "household_finance",
+    "finance_change",
+    "poverty_lines",
+    "poverty_status",
+    "poverty_change",
+    "cpi_table",
+    "deflate",
+]
+
+#: Money columns of the finance table (monthly flows, then balances).
+MONEY_COLUMNS = ("income", "expenses", "debt_formal", "debt_informal", "savings")
+#: Measures compared before/after, in output order.
+MEASURES = ("income", "expenses", "net", "debt_formal", "debt_informal", "debt_total",
+            "savings", "debt_to_annual_income")
+#: Measures for which a fall is the improvement (``n_improved`` counts falls).
+LOWER_IS_BETTER = ("expenses", "debt_formal", "debt_informal", "debt_total",
+                   "debt_to_annual_income")
+#: Money columns of every table, converted by :func:`deflate` by default.
+ALL_MONEY_COLUMNS = MONEY_COLUMNS + ("amount", "deposit", "withdrawal", "loan", "repayment",
+                                     "budget")
+
+
+class FinanceArgumentError(EvaluationError, ValueError):
+    """A function of the finance, ledger or savings modules got a bad argument."""
+
+
+# --------------------------------------------------------------------------- shared helpers
+def _check_frame(frame, name: str, required, table: str) -> None:
+    """A DataFrame with the required columns, or a clear error."""
+    if not isinstance(frame, pd.DataFrame):
+        raise FinanceArgumentError(f"{name} must be a pandas DataFrame (the {table} table), "
+                                   f"got {type(frame).__name__}")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        rows = [{"file": None, "sheet": table, "row": None, "column": c, "value": None,
+                 "problem": f"required column {c!r} is missing; columns present: "
+                            f"{list(map(str, frame.columns))}", "severity": "error"}
+                for c in missing]
+        raise DataValidationError(problems_frame(rows),
+                                  f"{table} table lacks column(s) {missing}")
+
+
+def _bad_rows(frame: pd.DataFrame, mask, table: str, column: str, problem: str, *,
+              message: str | None = None):
+    """Raise DataValidationError listing the rows where ``mask`` is true (first 50)."""
+    mask = np.asarray(mask, dtype=bool)
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return
+    rows = []
+    values = frame[column].to_numpy(dtype=object) if column in frame.columns else None
+    for i in idx[:50]:
+        rows.append({"file": None, "sheet": table, "row": None, "column": column,
+                     "value": None if values is None else str(values[i]),
+                     "problem": problem, "severity": "error"})
+    raise DataValidationError(problems_frame(rows),
+                              message or f"{len(idx)} row(s) of the {table} table: {problem}")
+
+
+def _as_list(value, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        items = list(value)
+    except TypeError:
+        raise FinanceArgumentError(f"{name} must be a column name or a list of column names, "
+                                   f"got {value!r}") from None
+    if not items or not all(isinstance(v, str) for v in items):
+        raise FinanceArgumentError(f"{name} must be a column name or a list of column names, "
+                                   f"got {value!r}")
+    return items
+
+
+def _check_waves(before, after) -> None:
+    for name, value in (("before", before), ("after", after)):
+        if value not in WAVES:
+            raise FinanceArgumentError(f"{name} must be one of {WAVES}, got {value!r}")
+    if WAVES.index(before) >= WAVES.index(after):
+        raise FinanceArgumentError(f"before must be an earlier wave than after "
+                                   f"(order {' < '.join(WAVES)}); got before={before!r}, "
+                                   f"after={after!r}")
+
+
+def _numeric(frame: pd.DataFrame, column: str, table: str) -> np.ndarray:
+    """A float array of a money column (missing column -> all NaN); negative -> error."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    col = frame[column]
+    if not (pd.api.types.is_numeric_dtype(col.dtype) or col.isna().all()):
+        raise DataValidationError(problems_frame([{
+            "file": None, "sheet": table, "row": None, "column": column, "value": str(col.dtype),
+            "problem": f"column {column!r} must hold numbers (baht); got dtype {col.dtype}. "
+                       f"Load the data with evaluation.load_project to convert '1,500 บาท'.",
+            "severity": "error"}]), f"{table} column {column!r} is not numeric")
+    arr = col.to_numpy(dtype=float, na_value=np.nan)
+    _bad_rows(frame, arr < 0, table, column, "negative amount (money columns are never negative)")
+    return arr
+
+
+def _household_attributes(participants: pd.DataFrame, columns, household: str) -> pd.DataFrame:
+    """One row per household with ``columns`` taken from its representative participant.
+
+    The representative is the household's first listed participant with role
+    ``target`` (else its first listed participant).
+    """
+    _check_frame(participants, "participants", [household, *columns], "participants")
+    p = participants[[household, *columns] + (["role"] if "role" in participants.columns
+                                              and "role" not in columns else [])]
+    if "role" in p.columns:
+        order = np.argsort((p["role"] != "target").to_numpy(dtype=bool), kind="stable")
+        p = p.iloc[order]
+    p = p.drop_duplicates(household, keep="first")
+    return p[[household, *columns]].set_index(household)
+
+
+def _attach(table: pd.DataFrame, keys: list[str], *, key_col: str, participants, villages,
+            table_name: str) -> pd.DataFrame:
+    """Add the ``keys`` columns missing from ``table`` (indexed or keyed by ``key_col``).
+
+    Looked up in ``participants`` (household level) then ``villages`` (via village_id).
+    """
+    need = [k for k in keys if k not in table.columns]
+    if not need:
+        return table
+    out = table
+    from_part = []
+    if participants is not None:
+        if not isinstance(participants, pd.DataFrame):
+            raise FinanceArgumentError(f"participants must be a pandas DataFrame, "
+                                       f"got {type(participants).__name__}")
+        from_part = [k for k in need if k in participants.columns]
+        # village_id is needed to reach the villages table
+        if villages is not None and "village_id" not in out.columns \
+                and "village_id" in participants.columns and "village_id" not in from_part \
+                and any(k not in participants.columns for k in need):
+            from_part.append("village_id")
+        if from_part:
+            attrs = _household_attributes(participants, from_part, key_col)
+            out = out.join(attrs, on=key_col)
+    need = [k for k in keys if k not in out.columns]
+    if need and villages is not None:
+        if not isinstance(villages, pd.DataFrame):
+            raise FinanceArgumentError(f"villages must be a pandas DataFrame, "
+                                       f"got {type(villages).__name__}")
+        if "village_id" in out.columns and "village_id" in villages.columns:
+            cols = [k for k in need if k in villages.columns]
+            if cols:
+                v = villages.drop_duplicates("village_id").set_index("village_id")[cols]
+                out = out.join(v, on="village_id")
+    need = [k for k in keys if k not in out.columns]
+    if need:
+        raise FinanceArgumentError(
+            f"by column(s) {need} are neither in the {table_name} table nor obtainable from "
+            f"participants (household level) or villages (via village_id); pass "
+            f"participants=... and/or villages=..., or add the column(s) first")
+    return out
+
+
+# --------------------------------------------------------------------------- per household
+def _measure_arrays(sub: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every measure of :data:`MEASURES` for the rows of ``sub`` (float arrays)."""
+    values = {m: _numeric(sub, m, "finance") for m in MONEY_COLUMNS}
+    income = values["income"]
+    debt = values["debt_formal"] + values["debt_informal"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = debt / (12.0 * income)
+    # 0 / 0 -> NaN (no debt, no income: undefined); d / 0 -> inf for d > 0
+    ratio = np.where((income == 0) & (debt == 0), np.nan, ratio)
+    return {
+        "income": income, "expenses": values["expenses"], "net": income - values["expenses"],
+        "debt_formal": values["debt_formal"], "debt_informal": values["debt_informal"],
+        "debt_total": debt, "savings": values["savings"], "debt_to_annual_income": ratio,
+    }
+
+
+def household_finance(finance: pd.DataFrame, *, before: str = "pre", after: str = "post",
+                      participants: pd.DataFrame | None = None,
+                      villages: pd.DataFrame | None = None, by=None,
+                      household: str = "household_id", wave: str = "wave",
+                      date: str = "date") -> pd.DataFrame:
+    """Per household: every finance measure before, after and its change.
+
+    Parameters
+    ----------
+    finance : pandas.DataFrame
+        The finance table: one row per household × wave with ``household_id``,
+        ``wave`` and any of ``income, expenses, debt_formal, debt_informal,
+        savings`` (float baht, NaN = blank; an absent column counts as blank).
+    before, after : {"pre", "during", "post"}
+        The two waves compared (``before`` must be the earlier one).
+    participants : pandas.DataFrame, optional
+        Used to attach grouping columns at household level (``village_id`` by
+        default when given; every column in ``by``). A household's value is the
+        one of its first listed ``target`` participant (else its first listed
+        participant).
+    villages : pandas.DataFrame, optional
+        Attaches village-level columns (``project_id``, ``district``, ...) via
+        ``village_id``.
+    by : str or list of str, optional
+        Grouping columns to attach (from ``finance``, ``participants`` or
+        ``villages``).
+    household, wave, date : str
+        Column names in ``finance``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per household present at ``before`` or ``after`` (sorted by
+        household id; a household seen in only one wave has NaN on the other
+        side), with columns:
+
+        ``household_id``; the grouping columns (if any); ``has_before``,
+        ``has_after`` (the household has a row at that wave); ``date_before``,
+        ``date_after`` (when ``finance`` has a date column); then for every
+        measure ``m`` in ``income, expenses, net, debt_formal, debt_informal,
+        debt_total, savings, debt_to_annual_income``: ``m_before``,
+        ``m_after``, ``m_change`` (= after − before); and the flags
+        ``income_up`` (income after > before), ``debt_down`` (debt_total after
+        < before), ``savings_up`` (savings after > before) as nullable
+        booleans: ``<NA>`` when either side is missing (never silently False).
+
+    Notes
+    -----
+    * ``net = income − expenses`` (monthly baht).
+    * ``debt_total = debt_formal + debt_informal``; blank if either part is
+      blank (enter 0 for "no debt of this kind").
+    * ``debt_to_annual_income = debt_total / (12 × income)``. With zero income
+      the ratio is ``inf`` when there is debt and ``NaN`` when there is none
+      (0/0). :func:`finance_change` leaves non-finite ratios out of the ratio's
+      statistics.
+    * Duplicate rows for the same household and wave are an error (the table
+      key is ``household_id, wave``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fin = pd.DataFrame({"household_id": ["H1", "H1", "H2"], "wave": ["pre", "post", "pre"],
+    ...                     "income": [8000.0, 9500.0, 6000.0], "expenses": [7000.0, 7200.0, 6500.0],
+    ...                     "debt_formal": [20000.0, 15000.0, 0.0], "debt_informal": [0.0, 0.0, 5000.0],
+    ...                     "savings": [500.0, 2500.0, 0.0]})
+    >>> hf = household_finance(fin)
+    >>> hf[["household_id", "income_change", "debt_total_change", "income_up"]]
+      household_id  income_change  debt_total_change  income_up
+    0           H1         1500.0            -5000.0       True
+    1           H2            NaN                NaN       <NA>
+    """
+    _check_waves(before, after)
+    _check_frame(finance, "finance", [household, wave], "finance")
+    keys = _as_list(by, "by")
+    _bad_rows(finance, finance[household].isna().to_numpy(), "finance", household,
+              "missing household id")
+    sub = finance[finance[wave].isin([before, after]).to_numpy(dtype=bool, na_value=False)]
+    # integer codes of households (sorted ids) and waves: no string joins on big tables
+    codes, uniques = pd.factorize(sub[household], sort=True)
+    H = len(uniques)
+    is_after = (sub[wave] == after).to_numpy(dtype=bool, na_value=False)
+    key = codes.astype(np.int64) * 2 + is_after
+    dup = np.bincount(key, minlength=2 * H)[key] > 1
+    _bad_rows(sub, dup, "finance", household,
+              "household appears more than once in the same wave (key is household_id, wave)")
+    cb, ca = codes[~is_after], codes[is_after]
+    data: dict[str, object] = {household: uniques}
+    has_b = np.zeros(H, dtype=bool)
+    has_b[cb] = True
+    has_a = np.zeros(H, dtype=bool)
+    has_a[ca] = True
+    data["has_before"] = has_b
+    data["has_after"] = has_a
+    if date in sub.columns:
+        d = sub[date]
+        if pd.api.types.is_datetime64_any_dtype(d.dtype):
+            dv = d.to_numpy()
+            db = np.full(H, np.datetime64("NaT"), dtype=dv.dtype)
+            da = db.copy()
+            db[cb] = dv[~is_after]
+            da[ca] = dv[is_after]
+            data["date_before"], data["date_after"] = db, da
+    arrays = _measure_arrays(sub)
+    for m in MEASURES:
+        v = arrays[m]
+        bb = np.full(H, np.nan)
+        aa = np.full(H, np.nan)
+        bb[cb] = v[~is_after]
+        aa[ca] = v[is_after]
+        data[f"{m}_before"] = bb
+        data[f"{m}_after"] = aa
+        with np.errstate(invalid="ignore"):
+            data[f"{m}_change"] = aa - bb
+    for flag, m, up in (("income_up", "income", True), ("debt_down", "debt_total", False),
+                        ("savings_up", "savings", True)):
+        bb, aa = data[f"{m}_before"], data[f"{m}_after"]
+        known = ~(np.isnan(bb) | np.isnan(aa))
+        with np.errstate(invalid="ignore"):
+            val = (aa > bb) if up else (aa < bb)
+        data[flag] = pd.arrays.BooleanArray(val & known, ~known)
+    out = pd.DataFrame(data)
+    group_cols: list[str] = []
+    if keys or participants is not None:
+        want = keys or (["village_id"] if participants is not None
+                        and "village_id" in participants.columns else [])
+        extra = [k for k in want if k not in out.columns]
+        # grouping columns that live in the finance table itself (household level)
+        in_fin = [k for k in extra if k in finance.columns]
+        if in_fin:
+            attrs = finance.drop_duplicates(household).set_index(household)[in_fin]
+            out = out.join(attrs, on=household)
+        out = _attach(out, want, key_col=household, participants=participants,
+                      villages=villages, table_name="finance")
+        group_cols = want
+        rest = [c for c in out.columns if c not in group_cols and c != household]
+        out = out[[household, *group_cols, *rest]]
+    return out
+
+
+# --------------------------------------------------------------------------- grouped change
+def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after: str = "post",
+                   participants: pd.DataFrame | None = None,
+                   villages: pd.DataFrame | None = None, measures=None,
+                   household: str = "household_id", wave: str = "wave",
+                   conf_level: float = 0.95) -> pd.DataFrame:
+    """Per group and measure: household finance before vs after, with paired tests.
+
+    Parameters
+    ----------
+    finance : pandas.DataFrame
+        The finance table (see :func:`household_finance`); a per-household
+        table already returned by :func:`household_finance` is also accepted.
+    by : str or list of str, optional
+        Grouping columns, e.g. ``"village_id"``, ``"project_id"``,
+        ``"occupation_group"``, ``"sex"``; taken from ``finance`` if present,
+        else from ``participants`` (household level: the first listed target
+        participant) and ``villages`` (via ``village_id``). ``None``: one group.
+        Households whose group value is missing form their own group (``NaN``).
+    before, after : {"pre", "during", "post"}
+        The waves compared.
+    participants, villages : pandas.DataFrame, optional
+        Where grouping columns come from.
+    measures : list of str, optional
+        Subset of :data:`MEASURES` (default: all, in that order).
+    household, wave : str
+        Column names in ``finance``.
+    conf_level : float
+        Confidence level of the interval of the mean change.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group × measure, groups sorted, measures in the order of
+        :data:`MEASURES`:
+
+        the ``by`` columns; ``measure``; ``n_households`` (households of the
+        group present at either wave); ``median_before``, ``median_after``,
+        ``sd_before``, ``sd_after`` (over complete pairs); then every
+        :func:`evaluation.paired_test` field: ``n_pairs`` (households with the
+        measure at both waves), ``n_dropped``, ``mean_before``, ``mean_after``,
+        ``mean_diff`` (mean change), ``median_diff`` (median change),
+        ``sd_diff``, ``se_diff``, ``ci_low``, ``ci_high``, ``t``, ``df``,
+        ``p_t``, ``w``, ``p_wilcoxon``, ``wilcoxon_method``, ``n_nonzero``,
+        ``cohen_dz``, ``rank_biserial``, ``n_improved``, ``n_same``,
+        ``n_worse``, ``reason``; and the group-level shares (the same on
+        every row of a group) ``share_income_up``, ``share_debt_down``,
+        ``share_savings_up``.
+
+    Notes
+    -----
+    * Change is ``after − before`` for every measure. ``n_improved`` counts
+      rises for income, net and savings and falls for expenses, debts and the
+      debt-to-income ratio.
+    * Only complete pairs enter a measure's statistics (attrition shows as
+      ``n_households − n_pairs``). For ``debt_to_annual_income`` a pair also
+      needs a finite ratio on both sides (zero income gives ``inf``).
+    * ``share_income_up`` = households with income after > before / households
+      with income at both waves; ``share_debt_down`` uses ``debt_total`` (after
+      < before), ``share_savings_up`` uses ``savings`` (after > before). The
+      denominator is the households with both values of that measure, so it
+      can differ between the three shares.
+    * Computed with :func:`evaluation.stats.paired_frame` (vectorised over
+      groups: a million households in tens of thousands of villages take a
+      few seconds).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fin = pd.DataFrame({"household_id": ["H1", "H1", "H2", "H2", "H3", "H3"],
+    ...                     "wave": ["pre", "post"] * 3,
+    ...                     "income": [8000.0, 9500.0, 6000.0, 6000.0, 5000.0, 7000.0]})
+    >>> res = finance_change(fin, measures=["income"])
+    >>> res[["measure", "n_pairs", "mean_diff", "share_income_up"]]
+      measure  n_pairs    mean_diff  share_income_up
+    0  income        3  1166.666667         0.666667
+    """
+    keys = _as_list(by, "by")
+    chosen = _check_measures(measures)
+    if _is_household_table(finance, household):
+        hf = finance
+        if keys:
+            hf = _attach(hf, keys, key_col=household, participants=participants,
+                         villages=villages, table_name="household finance")
+    else:
+        hf = household_finance(finance, before=before, after=after, participants=participants,
+                               villages=villages, by=keys or None, household=household,
+                               wave=wave)
+    if keys:
+        grouper = hf.groupby(keys, sort=True, dropna=False, observed=True)
+        codes = grouper.ngroup().to_numpy(dtype=np.int64)
+        groups = grouper.size().index.to_frame(index=False)
+    else:
+        codes = np.zeros(len(hf), dtype=np.int64)
+        groups = pd.DataFrame(index=range(1))
+    G = len(groups)
+    n_households = np.bincount(codes, minlength=G)
+    pairs = {}
+    for m in chosen:
+        bb = hf[f"{m}_before"].to_numpy(dtype=float)
+        aa = hf[f"{m}_after"].to_numpy(dtype=float)
+        if m == "debt_to_annual_income":
+            bad = ~(np.isfinite(bb) & np.isfinite(aa))
+        else:
+            bad = np.isnan(bb) | np.isnan(aa)
+        pairs[m] = (np.where(bad, np.nan, bb), np.where(bad, np.nan, aa))
+    # medians of both sides over complete pairs, every measure in one grouped pass
+    med = pd.DataFrame({f"{m}|{side}": pairs[m][i] for m in chosen
+                        for i, side in enumerate(("b", "a"))})
+    med = med.groupby(codes).median().reindex(range(G))
+    work = pd.DataFrame({"_g": codes})
+    parts = []
+    for m in chosen:
+        bb, aa = pairs[m]
+        work = work.assign(_b=bb, _a=aa)
+        res = paired_frame(work, before="_b", after="_a", by="_g", conf_level=conf_level,
+                           higher_is_better=m not in LOWER_IS_BETTER)
+        res = res.set_index("_g").reindex(range(G))
+        block = pd.DataFrame({
+            "measure": m,
+            "n_households": n_households,
+            "median_before": med[f"{m}|b"].to_numpy(),
+            "median_after": med[f"{m}|a"].to_numpy(),
+            "sd_before": _group_sd(bb, codes, G),
+            "sd_after": _group_sd(aa, codes, G),
+        })
+        block = pd.concat([groups.reset_index(drop=True), block,
+                           res[list(PAIRED_FIELDS)].reset_index(drop=True)], axis=1)
+        block["_g"] = np.arange(G)
+        block["_k"] = MEASURES.index(m)
+        parts.append(block)
+    out = pd.concat(parts, ignore_index=True).sort_values(["_g", "_k"], kind="stable")
+    for flag, name in (("income_up", "share_income_up"), ("debt_down", "share_debt_down"),
+                       ("savings_up", "share_savings_up")):
+        f = hf[flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        known = ~np.isnan(f)
+        num = np.bincount(codes[known], weights=f[known], minlength=G)
+        den = np.bincount(codes[known], minlength=G).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+        out[name] = share[out["_g"].to_numpy()]
+    out["measure"] = out["measure"].astype("string")
+    return out.drop(columns=["_g", "_k"]).reset_index(drop=True)
+
+
+def _group_sd(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
+    """Sample standard deviation (ddof 1) of the non-NaN values of each group."""
+    ok = ~np.isnan(values)
+    c, v = codes[ok], values[ok]
+    n = np.bincount(c, minlength=G).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(c, weights=v, minlength=G) / n
+        r = v - mean[c]
+        ss = np.bincount(c, weights=r * r, minlength=G)
+        return np.where(n >= 2, ss / (n - 1), np.nan) ** 0.5
+
+
+def _check_measures(measures) -> list[str]:
+    if measures is None:
+        return list(MEASURES)
+    items = [measures] if isinstance(measures, str) else list(measures)
+    bad = [m for m in items if m not in MEASURES]
+    if bad or not items:
+        raise FinanceArgumentError(f"measures must be a list drawn from {MEASURES}; "
+                                   f"got {measures!r}")
+    return [m for m in MEASURES if m in items]
+
+
+def _is_household_table(frame, household) -> bool:
+    return isinstance(frame, pd.DataFrame) and "income_change" in frame.columns \
+        and household in frame.columns
+
+
+# --------------------------------------------------------------------------- poverty
+@lru_cache(maxsize=1)
+def _packaged_poverty_lines() -> pd.DataFrame:
+    path = resources.files("evaluation") / "data" / "poverty_lines.csv"
+    with resources.as_file(path) as p:
+        table = pd.read_csv(p, dtype={"source_url": "string"})
+    table["year"] = table["year"].astype(np.int64)
+    table["line_baht_per_person_month"] = table["line_baht_per_person_month"].astype(float)
+    return table
+
+
+def poverty_lines() -> pd.DataFrame:
+    """The packaged official poverty lines of Thailand.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year`` (CE), ``line_baht_per_person_month`` (baht per person per
+        month, expenditure-based, whole kingdom), ``basis``, ``source``,
+        ``source_url``; sorted by year. A copy: edit it freely and pass it as
+        ``line=`` to :func:`poverty_status`.
+
+    Notes
+    -----
+    NESDC (สศช.) official lines computed from the NSO Socio-Economic Survey:
+    2017 2,686; 2021 2,803; 2022 2,997; 2023 3,043; 2024 3,078 baht. The file
+    is ``evaluation/data/poverty_lines.csv``.
+
+    Examples
+    --------
+    >>> poverty_lines()[["year", "line_baht_per_person_month"]].tail(2)
+       year  line_baht_per_person_month
+    3  2023                      3043.0
+    4  2024                      3078.0
+    """
+    return _packaged_poverty_lines().copy()
+
+
+def _line_table(line) -> tuple[np.ndarray, np.ndarray] | float:
+    """(years, lines) sorted by year, or a single number."""
+    if line is None:
+        t = _packaged_poverty_lines()
+        return t["year"].to_numpy(), t["line_baht_per_person_month"].to_numpy(dtype=float)
+    if isinstance(line, Real) and not isinstance(line, bool):
+        value = float(line)
+        if not np.isfinite(value) or value <= 0:
+            raise FinanceArgumentError(f"line must be a positive number of baht per person per "
+                                       f"month, got {line!r}")
+        return value
+    if isinstance(line, Mapping):
+        t = pd.DataFrame({"year": list(line.keys()), "line": list(line.values())})
+    elif isinstance(line, pd.DataFrame):
+        col = next((c for c in ("line_baht_per_person_month", "line") if c in line.columns), None)
+        if "year" not in line.columns or col is None:
+            raise FinanceArgumentError(
+                "line as a table needs columns 'year' and 'line_baht_per_person_month' (or "
+                f"'line'); got columns {list(line.columns)}")
+        t = pd.DataFrame({"year": line["year"].to_numpy(), "line": line[col].to_numpy()})
+    else:
+        raise FinanceArgumentError(f"line must be None (packaged official lines), a number, a "
+                                   f"{{year: line}} mapping or a DataFrame; got "
+                                   f"{type(line).__name__}")
+    try:
+        years = pd.to_numeric(t["year"]).to_numpy(dtype=float)
+        lines = pd.to_numeric(t["line"]).to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise FinanceArgumentError(f"line table must hold numbers; got {line!r}") from None
+    if len(years) == 0 or np.isnan(years).any() or np.isnan(lines).any() or (lines <= 0).any() \
+            or (years != np.round(years)).any():
+        raise FinanceArgumentError("line table must have whole years and positive lines, "
+                                   f"with no blanks; got {line!r}")
+    if len(np.unique(years)) != len(years):
+        raise FinanceArgumentError(f"line table has a year more than once: {sorted(years)}")
+    order = np.argsort(years)
+    return years[order].astype(np.int64), lines[order]
+
+
+def _lookup_lines(years: np.ndarray, table) -> tuple[np.ndarray, np.ndarray]:
+    """Line and line_year for each (float, NaN allowed) year: the latest table year <= year."""
+    if isinstance(table, float):
+        return np.full(len(years), table), np.full(len(years), np.nan)
+    t_years, t_lines = table
+    known = ~np.isnan(years)
+    idx = np.searchsorted(t_years, np.where(known, years, t_years[0]), side="right") - 1
+    too_early = known & (idx < 0)
+    if too_early.any():
+        raise FinanceArgumentError(
+            f"no poverty line for year(s) {sorted(set(years[too_early].astype(int).tolist()))}: "
+            f"the line table starts in {int(t_years[0])}. Pass line= (a number, a "
+            f"{{year: line}} mapping or a table) to supply one.")
+    idx = np.clip(idx, 0, None)
+    line = np.where(known, t_lines[idx], np.nan)
+    line_year = np.where(known, t_years[idx].astype(float), np.nan)
+    return line, line_year
+
+
+def _wave_years(finance: pd.DataFrame, *, year, wave: str, date: str) -> np.ndarray:
+    """Calendar year (CE) of every finance row, as floats (NaN if unknown)."""
+    n = len(finance)
+    if year is not None:
+        if isinstance(year, Mapping):
+            bad = [k for k in year if k not in WAVES]
+            if bad:
+                raise FinanceArgumentError(f"year mapping keys must be waves {WAVES}; got {bad}")
+            mapped = finance[wave].astype("string").map(
+                {k: float(v) for k, v in year.items()}).astype("Float64")
+            out = mapped.to_numpy(dtype=float, na_value=np.nan)
+            if np.isnan(out).any() and date in finance.columns:
+                out = np.where(np.isnan(out), _wave_years(finance, year=None, wave=wave,
+                                                          date=date), out)
+            return out
+        if isinstance(year, (int, np.integer)) and not isinstance(year, bool):
+            return np.full(n, float(year))
+        raise FinanceArgumentError(f"year must be a whole year (e.g. 2023), a {{wave: year}} "
+                                   f"mapping or None (years from the {date!r} column); got "
+                                   f"{year!r}")
+    if date not in finance.columns:
+        raise FinanceArgumentError(f"the finance table has no {date!r} column: pass year= (a "
+                                   f"year, or a {{wave: year}} mapping) to choose the poverty "
+                                   f"line")
+    d = finance[date]
+    if not pd.api.types.is_datetime64_any_dtype(d.dtype):
+        d = pd.to_datetime(d, errors="coerce")
+    years = d.dt.year.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    # a row without a date takes the most common year of its wave
+    missing = np.isnan(years)
+    if missing.any():
+        w = finance[wave].astype("string")
+        mode = (pd.DataFrame({"w": w, "y": years}).dropna().groupby("w")["y"]
+                .agg(lambda s: s.value_counts().index[0]))
+        fill = w.map(mode).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        years = np.where(missing, fill, years)
+    return years
+
+
+def poverty_status(finance: pd.DataFrame, *, participants: pd.DataFrame | None = None,
+                   line=None, year=None, size: str = "household_size",
+                   household: str = "household_id", wave: str = "wave", date: str = "date",
+                   income: str = "income") -> pd.DataFrame:
+    """Per household × wave: income per person against the poverty line.
+
+    Parameters
+    ----------
+    finance : pandas.DataFrame
+        The finance table (``household_id, wave, income`` and ``date`` or a
+        ``year`` argument; optionally a household-size column).
+    participants : pandas.DataFrame, optional
+        Source of household size when ``finance`` lacks it (see Notes).
+    line : None, number, mapping or DataFrame
+        ``None``: the packaged official lines (:func:`poverty_lines`). A
+        number: that line (baht per person per month) for every year. A
+        ``{year: line}`` mapping or a DataFrame with ``year`` and
+        ``line_baht_per_person_month`` (or ``line``): your own table.
+    year : int or mapping, optional
+        The year of every row, or ``{wave: year}``; default: the year of the
+        row's ``date`` (a row without a date takes the most common year of its
+        wave).
+    size : str
+        Household-size column name (in ``finance`` and/or ``participants``).
+    household, wave, date, income : str
+        Column names in ``finance``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finance row, in input order: ``household_id``, ``wave``,
+        ``year`` (float CE year, NaN if unknown), ``income``,
+        ``household_size``, ``size_source`` (``"finance"``,
+        ``"participants"`` (their size column) or ``"participant_count"``),
+        ``income_per_person`` (= income / household_size), ``line`` (baht per
+        person per month), ``line_year`` (year of the line used: the latest
+        table year ≤ ``year``; NaN for a single-number line), ``below_line``
+        (nullable boolean: income_per_person < line; ``<NA>`` when income or
+        size is missing).
+
+    Notes
+    -----
+    Household size, first available of: the ``size`` column of ``finance``
+    (that row); the ``size`` column of ``participants`` (first non-blank value
+    of the household); the number of participants listed for the household.
+    The last is a floor (only program participants are listed), so per-person
+    income may be overstated; supply sizes when you can.
+
+    A year before the first year of the line table is an error (no line can
+    be chosen); a later year not in the table uses the latest earlier line,
+    which ``line_year`` shows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fin = pd.DataFrame({"household_id": ["H1", "H2"], "wave": ["pre", "pre"],
+    ...                     "date": pd.to_datetime(["2023-02-01", "2023-02-03"]),
+    ...                     "income": [9000.0, 15000.0], "household_size": [4, 4]})
+    >>> poverty_status(fin)[["household_id", "income_per_person", "line", "below_line"]]
+      household_id  income_per_person    line  below_line
+    0           H1             2250.0  3043.0        True
+    1           H2             3750.0  3043.0       False
+    """
+    _check_frame(finance, "finance", [household, wave], "finance")
+    table = _line_table(line)
+    inc = _numeric(finance, income, "finance")
+    n = len(finance)
+    hh_size = np.full(n, np.nan)
+    source = np.full(n, None, dtype=object)
+    if size in finance.columns:
+        s = pd.to_numeric(finance[size], errors="coerce").astype("Float64").to_numpy(
+            dtype=float, na_value=np.nan)
+        hh_size = s
+        source[~np.isnan(s)] = "finance"
+    if np.isnan(hh_size).any() and participants is not None:
+        _check_frame(participants, "participants", [household], "participants")
+        ids = finance[household]
+        if size in participants.columns:
+            ps = pd.to_numeric(participants[size], errors="coerce")
+            first = ps.groupby(participants[household]).first()
+            vals = ids.map(first).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            fill = np.isnan(hh_size) & ~np.isnan(vals)
+            hh_size = np.where(fill, vals, hh_size)
+            source[fill] = "participants"
+        counts = participants[household].value_counts()
+        vals = ids.map(counts).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        fill = np.isnan(hh_size) & ~np.isnan(vals)
+        hh_size = np.where(fill, vals, hh_size)
+        source[fill] = "participant_count"
+    if size not in finance.columns and participants is None:
+        raise FinanceArgumentError(f"household size is needed: add a {size!r} column to the "
+                                   f"finance table or pass participants= (their {size!r} "
+                                   f"column or the count of participants per household)")
+    _bad_rows(finance, hh_size <= 0, "finance", size if size in finance.columns else household,
+              "household size must be at least 1")
+    years = _wave_years(finance, year=year, wave=wave, date=date)
+    line_v, line_year = _lookup_lines(years, table)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_person = inc / hh_size
+    known = ~(np.isnan(per_person) | np.isnan(line_v))
+    with np.errstate(invalid="ignore"):
+        below = pd.arrays.BooleanArray((per_person < line_v) & known, ~known)
+    return pd.DataFrame({
+        household: finance[household].to_numpy(),
+        wave: finance[wave].to_numpy() if not isinstance(finance[wave].dtype, pd.CategoricalDtype)
+        else finance[wave].array,
+        "year": years,
+        "income": inc,
+        "household_size": hh_size,
+        "size_source": pd.array(source, dtype="string"),
+        "income_per_person": per_person,
+        "line": line_v,
+        "line_year": line_year,
+        "below_line": below,
+    })
+
+
+def poverty_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after: str = "post",
+                   participants: pd.DataFrame | None = None,
+                   villages: pd.DataFrame | None = None, line=None, year=None,
+                   size: str = "household_size", household: str = "household_id",
+                   wave: str = "wave", date: str = "date", income: str = "income",
+                   exact: bool = False) -> pd.DataFrame:
+    """Per group: share of households below the poverty line before and after.
+
+    Parameters
+    ----------
+    finance : pandas.DataFrame
+        The finance table (as :func:`poverty_status`).
+    by : str or list of str, optional
+        Grouping columns (from ``finance``, ``participants`` or ``villages``).
+    before, after : {"pre", "during", "post"}
+        The waves compared.
+    participants, villages : pandas.DataFrame, optional
+        Sources of household size and of grouping columns.
+    line, year, size : optional
+        As in :func:`poverty_status`.
+    household, wave, date, income : str
+        Column names in ``finance``.
+    exact : bool
+        Passed to :func:`evaluation.mcnemar_test` (``False``: R's chi-squared
+        with continuity correction; ``True``: exact binomial).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (sorted): the ``by`` columns; ``n_before``,
+        ``n_after`` (households with a known status at that wave);
+        ``n_pairs`` (known at both); ``n_below_before``, ``n_below_after``
+        (among the pairs); ``share_below_before``, ``share_below_after``
+        (among the pairs, 0–1); ``change`` (= share after − share before);
+        ``b`` (below before, not after: left poverty), ``c`` (not below
+        before, below after: fell into poverty); ``statistic``, ``p_value``,
+        ``method``, ``reason`` from :func:`evaluation.mcnemar_test`.
+
+    Notes
+    -----
+    Shares are over complete pairs, so before and after describe the same
+    households (attrition is visible in ``n_before``/``n_after`` vs
+    ``n_pairs``). McNemar: ``X² = (|b − c| − 1)² / (b + c)`` on 1 df.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fin = pd.DataFrame({"household_id": ["H1", "H1", "H2", "H2"],
+    ...                     "wave": ["pre", "post"] * 2, "income": [8000.0, 14000.0, 20000.0, 21000.0],
+    ...                     "household_size": [4, 4, 4, 4]})
+    >>> res = poverty_change(fin, year={"pre": 2023, "post": 2024})
+    >>> res[["n_pairs", "share_below_before", "share_below_after", "b", "c"]]
+       n_pairs  share_below_before  share_below_after  b  c
+    0        2                 0.5                0.0  1  0
+    """
+    _check_waves(before, after)
+    keys = _as_list(by, "by")
+    if not isinstance(exact, bool):
+        raise FinanceArgumentError(f"exact must be True or False, got {exact!r}")
+    status = poverty_status(finance, participants=participants, line=line, year=year,
+                            size=size, household=household, wave=wave, date=date,
+                            income=income)
+    status = status[status[wave].isin([before, after]).to_numpy(dtype=bool, na_value=False)]
+    dup = status.duplicated([household, wave], keep=False).to_numpy()
+    _bad_rows(status, dup, "finance", household,
+              "household appears more than once in the same wave (key is household_id, wave)")
+    flags = status[[household, wave, "below_line"]]
+    bf = flags[flags[wave] == before].set_index(household)["below_line"].rename("before")
+    af = flags[flags[wave] == after].set_index(household)["below_line"].rename("after")
+    wide = pd.concat([bf, af], axis=1, sort=True).reset_index()
+    wide = wide.rename(columns={wide.columns[0]: household})
+    if keys:
+        in_fin = [k for k in keys if k in finance.columns]
+        if in_fin:
+            attrs = finance.drop_duplicates(household).set_index(household)[in_fin]
+            wide = wide.join(attrs, on=household)
+        wide = _attach(wide, keys, key_col=household, participants=participants,
+                       villages=villages, table_name="finance")
+        grouped = wide.groupby(keys, sort=True, dropna=False)
+    else:
+        grouped = [((), wide)]
+    rows = []
+    for key, g in grouped:
+        key = key if isinstance(key, tuple) else (key,)
+        bb = g["before"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        aa = g["after"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        res = mcnemar_test(pd.Series(bb), pd.Series(aa), exact=exact)
+        n_pairs = int(res["n_pairs"])
+        row = dict(zip(keys, key))
+        row.update({
+            "n_before": int((~np.isnan(bb)).sum()),
+            "n_after": int((~np.isnan(aa)).sum()),
+            "n_pairs": n_pairs,
+            "n_below_before": int(res["n_yes_before"]),
+            "n_below_after": int(res["n_yes_after"]),
+            "share_below_before": res["n_yes_before"] / n_pairs if n_pairs else np.nan,
+            "share_below_after": res["n_yes_after"] / n_pairs if n_pairs else np.nan,
+        })
+        row["change"] = row["share_below_after"] - row["share_below_before"]
+        row.update({"b": int(res["b"]), "c": int(res["c"]), "statistic": float(res["statistic"]),
+                    "p_value": float(res["p_value"]), "method": res["method"],
+                    "reason": res["reason"] if n_pairs else "no household with both waves"})
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for c in ("method", "reason"):
+        out[c] = out[c].astype("string")
+    return out
+
+
+# --------------------------------------------------------------------------- CPI
+@lru_cache(maxsize=1)
+def _packaged_cpi() -> pd.DataFrame:
+    path = resources.files("evaluation") / "data" / "cpi.csv"
+    with resources.as_file(path) as p:
+        table = pd.read_csv(p, comment="#")
+    table["year"] = table["year"].astype(np.int64)
+    table["cpi"] = table["cpi"].astype(float)
+    return table
+
+
+def cpi_table() -> pd.DataFrame:
+    """An illustrative Thai headline CPI table (annual average, 2010 = 100).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``cpi``, ``method`` (``observed`` or how the year was
+        extended), ``source``. A copy.
+
+    Notes
+    -----
+    2010–2021 are the World Bank WDI series ``FP.CPI.TOTL`` (IMF IFS);
+    2022–2024 extend 2021 with the Ministry of Commerce's published annual
+    headline inflation (6.08 %, 1.23 %, 0.40 %). The table is a convenience,
+    never used unless passed to :func:`deflate`; check it against the official
+    series before publishing. See ``evaluation/data/cpi.csv``.
+
+    Examples
+    --------
+    >>> cpi_table().set_index("year").loc[2021, "cpi"]
+    np.float64(113.69)
+    """
+    return _packaged_cpi().copy()
+
+
+def _cpi_map(cpi) -> dict[int, float]:
+    if isinstance(cpi, pd.DataFrame):
+        if "year" not in cpi.columns or "cpi" not in cpi.columns:
+            raise FinanceArgumentError(f"cpi table needs columns 'year' and 'cpi'; got "
+                                       f"{list(cpi.columns)}")
+        pairs = zip(cpi["year"].tolist(), cpi["cpi"].tolist())
+    elif isinstance(cpi, Mapping):
+        pairs = cpi.items()
+    else:
+        raise FinanceArgumentError(f"cpi must be a DataFrame with columns year, cpi or a "
+                                   f"{{year: cpi}} mapping; got {type(cpi).__name__}")
+    out: dict[int, float] = {}
+    for y, v in pairs:
+        try:
+            yy, vv = int(y), float(v)
+        except (TypeError, ValueError):
+            raise FinanceArgumentError(f"cpi table must hold whole years and numbers; "
+                                       f"got year={y!r}, cpi={v!r}") from None
+        if yy != y or not np.isfinite(vv) or vv <= 0:
+            raise FinanceArgumentError(f"cpi table must hold whole years and positive index "
+                                       f"values; got year={y!r}, cpi={v!r}")
+        if yy in out:
+            raise FinanceArgumentError(f"cpi table has year {yy} more than once")
+        out[yy] = vv
+    if not out:
+        raise FinanceArgumentError("cpi table is empty")
+    return out
+
+
+def deflate(frame: pd.DataFrame, *, cpi, base_year: int, date: str = "date",
+            year=None, columns=None) -> pd.DataFrame:
+    """Turn baht into constant baht of ``base_year`` with a CPI table.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table with money columns and a date (or year) per row.
+    cpi : pandas.DataFrame or mapping
+        Columns ``year`` and ``cpi`` (any base), or ``{year: cpi}``. Your own
+        table, or :func:`cpi_table` explicitly.
+    base_year : int
+        The year whose prices the result is expressed in (must be in ``cpi``).
+    date : str
+        Date column giving each row's year (ignored when ``year`` is given).
+    year : int or str, optional
+        One year for every row, or the name of a column holding the year.
+    columns : list of str, optional
+        Columns to convert; default every known money column present
+        (``income, expenses, debt_formal, debt_informal, savings, amount,
+        deposit, withdrawal, loan, repayment, budget``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``frame`` with the columns converted (other columns
+        unchanged); ``.attrs["price_base_year"]`` records ``base_year``.
+
+    Notes
+    -----
+    ``real = nominal × CPI(base_year) / CPI(year of the row)``. Annual
+    averages are used for every date in a year. A row with a value but no
+    year, or a year missing from ``cpi``, is an error (listed), never a silent
+    blank.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fin = pd.DataFrame({"date": pd.to_datetime(["2022-03-01", "2024-03-01"]),
+    ...                     "income": [10000.0, 10000.0]})
+    >>> deflate(fin, cpi={2022: 105.0, 2024: 110.0}, base_year=2024)["income"].round(2).tolist()
+    [10476.19, 10000.0]
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise FinanceArgumentError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    table = _cpi_map(cpi)
+    if isinstance(base_year, bool) or not isinstance(base_year, (int, np.integer)):
+        raise FinanceArgumentError(f"base_year must be a whole year such as 2024, got "
+                                   f"{base_year!r}")
+    if int(base_year) not in table:
+        raise FinanceArgumentError(f"base_year {base_year} is not in the cpi table (years "
+                                   f"{min(table)}–{max(table)})")
+    if columns is None:
+        cols = [c for c in ALL_MONEY_COLUMNS if c in frame.columns]
+    else:
+        cols = _as_list(columns, "columns")
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise FinanceArgumentError(f"columns {missing} not in the frame; columns present: "
+                                       f"{list(frame.columns)}")
+    n = len(frame)
+    if year is None:
+        if date not in frame.columns:
+            raise FinanceArgumentError(f"the frame has no {date!r} column; pass date= (a date "
+                                       f"column) or year= (a year or a year column)")
+        d = frame[date]
+        if not pd.api.types.is_datetime64_any_dtype(d.dtype):
+            raise FinanceArgumentError(f"column {date!r} must be datetime64 (CE); got "
+                                       f"{d.dtype}")
+        years = d.dt.year.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    elif isinstance(year, str):
+        if year not in frame.columns:
+            raise FinanceArgumentError(f"year column {year!r} not in the frame")
+        years = pd.to_numeric(frame[year], errors="coerce").astype("Float64").to_numpy(
+            dtype=float, na_value=np.nan)
+    elif isinstance(year, (int, np.integer)) and not isinstance(year, bool):
+        years = np.full(n, float(year))
+    else:
+        raise FinanceArgumentError(f"year must be None, a whole year or a column name; got "
+                                   f"{year!r}")
+    base = table[int(base_year)]
+    factor_map = {y: base / v for y, v in table.items()}
+    factor = pd.Series(years).map(factor_map).to_numpy(dtype=float)
+    out = frame.copy()
+    for c in cols:
+        vals = _numeric(frame, c, "frame")
+        has_value = ~np.isnan(vals)
+        no_year = has_value & np.isnan(years)
+        _bad_rows(frame, no_year, "frame", date if year is None else str(year),
+                  f"row has a {c!r} amount but no year: cannot deflate")
+        no_cpi = has_value & ~np.isnan(years) & np.isnan(factor)
+        if no_cpi.any():
+            miss = sorted(set(years[no_cpi].astype(int).tolist()))
+            raise FinanceArgumentError(f"cpi table has no value for year(s) {miss} (it covers "
+                                       f"{sorted(table)})")
+        out[c] = vals * factor
+    out.attrs["price_base_year"] = int(base_year)
+    return out
