@@ -32,6 +32,15 @@ from .thai import (  # noqa: E402
 )
 # --- instruments & happiness (issue 3) ---
 # [block:happiness]
+from . import instruments  # noqa: E402
+from .instruments import (  # noqa: E402
+    Instrument,
+    InstrumentError,
+    get_instrument,
+    load_instrument,
+    registry,
+    score_instrument,
+)
 # --- statistics (issue 3) ---
 # [block:stats]
 from .stats import bootstrap_change, mcnemar_test, paired_test  # noqa: E402
