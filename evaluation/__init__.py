@@ -44,6 +44,7 @@ from .instruments import (  # noqa: E402
 # --- statistics (issue 3) ---
 # [block:stats]
 from .stats import bootstrap_change, mcnemar_test, paired_test  # noqa: E402
+from .happiness import attrition, band_transitions, happiness_change  # noqa: E402
 # --- finance, ledger, savings (issue 4) ---
 # [block:finance]
 # --- ladder & model households (issue 4) ---

@@ -1,0 +1,709 @@
+"""Change in happiness / well-being scores across waves (pre, during, post).
+
+Input is the output of :func:`evaluation.score_instrument`: one row per
+person × wave (× instrument) with ``person_id, wave, instrument, total, band,
+band_label, band_label_en, n_items, n_missing, reason`` and one
+``domain_<id>`` column per domain. Group columns such as ``village_id``,
+``sex``, ``occupation_group`` or ``project_id`` come from the participants
+table; merge them in first::
+
+    scores = scores.merge(proj.participants[["person_id", "village_id", "sex"]],
+                          on="person_id", how="left")
+
+Three tables:
+
+* :func:`happiness_change` -- paired statistics per group × contrast
+  (pre→during, during→post, pre→post),
+* :func:`band_transitions` -- band at one wave × band at another wave, with
+  McNemar's test for "in the top band(s)",
+* :func:`attrition` -- who was assessed at which wave, who is missing.
+
+Paired statistics use complete pairs only (a person needs a value at both
+waves of a contrast); :func:`attrition` reports how many that leaves. The
+formulas are in ``docs/methods.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError, problems_frame
+from .schema import WAVES
+from .stats import _BOOT_FIELDS, PAIRED_FIELDS, _bootstrap_arrays, _check_alternative, \
+    _check_conf_level, _mcnemar_arrays, _paired_core
+
+__all__ = ["Attrition", "BandTransitions", "CONTRASTS", "attrition", "band_transitions",
+           "happiness_change"]
+
+#: Default contrasts of :func:`happiness_change`, in output order.
+CONTRASTS: tuple[tuple[str, str], ...] = (("pre", "during"), ("during", "post"), ("pre", "post"))
+ARROW = "→"
+
+
+# --------------------------------------------------------------------------- helpers
+def _as_list(value, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        items = list(value)
+    except TypeError:
+        items = None
+    if items is None or not all(isinstance(v, str) for v in items):
+        raise TypeError(f"{name} must be a column name or a list of column names, got {value!r}")
+    return items
+
+
+def _check_frame(data, name: str, columns: list[str]) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise KeyError(f"column(s) {missing} not in {name}; columns are {list(data.columns)}")
+
+
+def _wave_labels(series: pd.Series) -> list[str]:
+    """Allowed wave labels in order: the categories of an ordered categorical, else WAVES."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return [str(c) for c in series.cat.categories]
+    return list(WAVES)
+
+
+def _check_wave_values(series: pd.Series, name: str) -> list[str]:
+    labels = _wave_labels(series)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return labels
+    present = pd.unique(series.dropna())
+    unknown = sorted({str(v) for v in present} - set(labels))
+    if unknown:
+        raise ValueError(f"column {name!r} holds wave labels {unknown}; expected one of {labels} "
+                         f"(load the data with evaluation.load_project to normalise Thai labels)")
+    return labels
+
+
+def _check_pair(before: str, after: str, labels: list[str], what: str) -> None:
+    for side, w in (("before", before), ("after", after)):
+        if not isinstance(w, str) or w not in labels:
+            raise ValueError(f"{what}: {side} wave must be one of {labels}, got {w!r}")
+    if before == after:
+        raise ValueError(f"{what}: the two waves must differ, got {before!r} twice")
+
+
+def _group_codes(data: pd.DataFrame, keys: list[str]):
+    """Integer group code per row (sorted groups, missing values kept as a group) and the
+    frame of group key values (one row per code)."""
+    if not keys:
+        return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
+    grouped = data.groupby(keys, sort=True, dropna=False, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    groups = grouped.size().index.to_frame(index=False)
+    for k in keys:
+        if groups[k].dtype != data[k].dtype:
+            try:
+                groups[k] = groups[k].astype(data[k].dtype)
+            except (TypeError, ValueError):
+                pass
+    return codes, groups
+
+
+def _wave_codes(series: pd.Series, labels: list[str]) -> np.ndarray:
+    """Position of each row's wave in ``labels`` (-1 for a missing wave)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = [str(c) for c in series.cat.categories]
+        lut = np.array([labels.index(c) for c in cats] + [-1], dtype=np.int64)
+        codes = series.cat.codes.to_numpy(dtype=np.int64)
+        return lut[np.where(codes < 0, len(cats), codes)]
+    return pd.Categorical(series, categories=labels).codes.astype(np.int64)
+
+
+def _check_duplicates(data: pd.DataFrame, unit_codes: np.ndarray, wave_codes: np.ndarray,
+                      n_waves: int, labels: list[str], person: str, instrument: str | None) -> None:
+    key = unit_codes * n_waves + wave_codes
+    counts = np.bincount(key, minlength=1)
+    dup = counts[key] > 1
+    if dup.any():
+        cols = [person, *([instrument] if instrument else [])]
+        rows = data.loc[dup, cols].assign(_w=wave_codes[dup]).drop_duplicates().head(50)
+        problems = problems_frame([
+            {"file": "", "sheet": "", "row": pd.NA, "column": person, "value": str(r[person]),
+             "problem": f"more than one score for this person at wave {labels[r['_w']]}"
+                        + (f" (instrument {r[instrument]})" if instrument else ""),
+             "severity": "error"}
+            for _, r in rows.iterrows()])
+        raise DataValidationError(problems, f"{int(dup.sum())} rows give a person two scores at "
+                                            f"the same wave; expected one row per person × wave")
+
+
+def _unit_table(data: pd.DataFrame, keys: list[str], person: str):
+    """Codes for units (group keys + person) and the group code of every unit."""
+    unit_codes = data.groupby(keys + [person], sort=False, dropna=False,
+                              observed=True).ngroup().to_numpy(dtype=np.int64)
+    n_units = int(unit_codes.max()) + 1 if len(unit_codes) else 0
+    return unit_codes, n_units
+
+
+def _wide(values: np.ndarray, wave_codes: np.ndarray, unit_codes: np.ndarray, n_units: int,
+          waves: list[int]) -> dict[int, np.ndarray]:
+    out = {}
+    for w in waves:
+        arr = np.full(n_units, np.nan)
+        m = wave_codes == w
+        arr[unit_codes[m]] = values[m]
+        out[w] = arr
+    return out
+
+
+def _instrument_keys(data: pd.DataFrame, instrument: str | None, by: list[str]) -> list[str]:
+    if instrument and instrument in data.columns and instrument not in by:
+        return [instrument, *by]
+    return list(by)
+
+
+@dataclass
+class _Prepared:
+    """Rows numbered by unit (group keys + person), group and wave; see :func:`_prepare`."""
+
+    data: pd.DataFrame
+    keys: list[str]
+    inst_key: str | None
+    wcodes: np.ndarray
+    unit_codes: np.ndarray
+    n_units: int
+    row_group: np.ndarray
+    unit_group: np.ndarray
+    groups: pd.DataFrame
+    n_groups: int
+    inst_names: list
+    group_inst: np.ndarray
+
+
+def _prepare(scores: pd.DataFrame, *, by_cols: list[str], person: str, wave: str,
+             instrument: str | None, labels: list[str], check_duplicates: bool = True) -> _Prepared:
+    keys = _instrument_keys(scores, instrument, by_cols)
+    inst_key = instrument if keys and keys[0] == instrument and instrument not in by_cols else None
+    wcodes = _wave_codes(scores[wave], labels)
+    keep = wcodes >= 0
+    data = scores[keep] if not keep.all() else scores
+    wcodes = wcodes[keep]
+    unit_codes, n_units = _unit_table(data, keys, person)
+    if check_duplicates:
+        _check_duplicates(data, unit_codes, wcodes, len(labels), labels, person, inst_key)
+    row_group, groups = _group_codes(data, keys)
+    unit_group = np.zeros(n_units, dtype=np.int64)
+    unit_group[unit_codes] = row_group
+    if inst_key:
+        inst_names = list(pd.unique(groups[inst_key]))
+        group_inst = pd.Index(inst_names).get_indexer(groups[inst_key]).astype(np.int64)
+    else:
+        inst_names = []
+        group_inst = np.zeros(len(groups), dtype=np.int64)
+    return _Prepared(data=data, keys=keys, inst_key=inst_key, wcodes=wcodes,
+                     unit_codes=unit_codes, n_units=n_units, row_group=row_group,
+                     unit_group=unit_group, groups=groups, n_groups=len(groups),
+                     inst_names=inst_names, group_inst=group_inst)
+
+
+# --------------------------------------------------------------------------- happiness_change
+def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: str = "person_id",
+                     wave: str = "wave", instrument: str = "instrument",
+                     contrasts=CONTRASTS, alternative: str = "two-sided",
+                     conf_level: float = 0.95, higher_is_better: bool = True,
+                     bootstrap: int | None = None, seed=None) -> pd.DataFrame:
+    """Paired change of a score between waves, one row per group × contrast.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        One row per person × wave (× instrument), e.g. from
+        :func:`evaluation.score_instrument`; group columns merged in.
+    by : str or list of str, optional
+        Group columns present in ``scores`` (``village_id``, ``sex``,
+        ``occupation_group``, ``project_id`` ...). ``None``: everyone together.
+        A missing group value forms its own group (shown as ``NaN``).
+    value : str or list of str
+        Score column(s): ``"total"`` or a domain column such as
+        ``"domain_mental_state"``. Several columns give one block of rows each
+        (column ``measure``).
+    person, wave : str
+        Person id and wave columns. Waves must be the labels ``pre``,
+        ``during``, ``post`` (or the categories of an ordered categorical).
+    instrument : str
+        Instrument column. When it is present the rows are always grouped by it
+        (several instruments are never mixed); the output then starts with an
+        ``instrument`` column.
+    contrasts : sequence of (before, after) pairs
+        Waves to compare, in output order. Default pre→during, during→post,
+        pre→post.
+    alternative, conf_level, higher_is_better
+        Passed to the paired statistics (see :func:`evaluation.paired_test`).
+    bootstrap : int, optional
+        Add seeded percentile bootstrap intervals with this many resamples
+        (one :func:`scipy.stats.bootstrap` call per group × contrast).
+    seed : int, optional
+        Bootstrap seed; every group uses a generator from the same seed, so a
+        group's interval does not depend on the other groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group × measure × contrast, sorted by group, then measure,
+        then contrast order. Columns: ``instrument`` (when present), the ``by``
+        columns, ``measure`` (the score column), ``contrast`` (e.g.
+        ``"pre→post"``), ``wave_before``, ``wave_after``, then every
+        :func:`evaluation.paired_test` field (``n_pairs, n_dropped,
+        mean_before, mean_after, mean_diff, median_diff, sd_diff, se_diff,
+        ci_low, ci_high, t, df, p_t, w, p_wilcoxon, wilcoxon_method,
+        n_nonzero, cohen_dz, rank_biserial, n_improved, n_same, n_worse,
+        reason``), ``share_improved = n_improved / n_pairs`` (``NaN`` when no
+        pairs), and with ``bootstrap`` the fields ``mean_ci_low,
+        mean_ci_high, median_ci_low, median_ci_high, n_resamples, seed``.
+
+    Raises
+    ------
+    DataValidationError
+        A person has two rows at the same wave (per instrument and group).
+    KeyError, TypeError, ValueError
+        Missing column, non-numeric score, unknown wave label or contrast.
+
+    Notes
+    -----
+    A person enters a contrast when they have a non-missing score at either
+    of its waves; ``n_pairs`` have both, ``n_dropped`` only one (complete
+    pairs only; see :func:`attrition` for who is missing). ``diff = after -
+    before``; a rise counts as improved unless ``higher_is_better=False``.
+    Rows whose wave is missing are ignored.
+
+    Complexity: one ``groupby().ngroup()`` to number persons and one to number
+    groups, then per contrast O(N log N) numpy work for N persons
+    (``bincount`` sums for the t statistics, one ``lexsort`` for the
+    within-group Wilcoxon ranks); no Python loop over groups (except the
+    optional bootstrap). A million persons × 3 waves in a thousand villages
+    takes a few seconds.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaluation.schema import WAVES
+    >>> scores = pd.DataFrame({
+    ...     "person_id": ["P1", "P2", "P3", "P4"] * 2,
+    ...     "wave": pd.Categorical(["pre"] * 4 + ["post"] * 4, categories=WAVES, ordered=True),
+    ...     "total": [40, 42, 45, 39, 44, 47, 46, 41]})
+    >>> participants = pd.DataFrame({"person_id": ["P1", "P2", "P3", "P4"],
+    ...                              "village_id": ["V1", "V1", "V2", "V2"]})
+    >>> scores = scores.merge(participants, on="person_id", how="left")
+    >>> out = happiness_change(scores, by="village_id", contrasts=[("pre", "post")])
+    >>> out[["village_id", "contrast", "n_pairs", "mean_diff", "share_improved"]]
+      village_id  contrast  n_pairs  mean_diff  share_improved
+    0         V1  pre→post        2        4.5             1.0
+    1         V2  pre→post        2        1.5             1.0
+    """
+    _check_alternative(alternative)
+    conf_level = _check_conf_level(conf_level)
+    by_cols = _as_list(by, "by")
+    values = _as_list(value, "value")
+    if not values:
+        raise ValueError("value must name at least one score column, got an empty list")
+    _check_frame(scores, "scores", [person, wave, *values, *by_cols])
+    for v in values:
+        if not (pd.api.types.is_numeric_dtype(scores[v].dtype) or scores[v].isna().all()):
+            raise TypeError(f"value column {v!r} must be numeric, got dtype {scores[v].dtype}")
+    labels = _check_wave_values(scores[wave], wave)
+    try:
+        pairs = [(a, b) for a, b in contrasts]
+    except (TypeError, ValueError):
+        raise ValueError(f"contrasts must be a sequence of (before, after) wave pairs, "
+                         f"got {contrasts!r}") from None
+    if not pairs:
+        raise ValueError("contrasts must contain at least one (before, after) pair")
+    for a, b in pairs:
+        _check_pair(a, b, labels, "contrasts")
+    if bootstrap is not None and (isinstance(bootstrap, bool) or not isinstance(bootstrap, int)
+                                  or bootstrap < 1):
+        raise ValueError(f"bootstrap must be a positive number of resamples or None, got {bootstrap!r}")
+
+    prep = _prepare(scores, by_cols=by_cols, person=person, wave=wave, instrument=instrument,
+                    labels=labels)
+    data, wcodes, unit_codes, n_units = prep.data, prep.wcodes, prep.unit_codes, prep.n_units
+    unit_group, groups, n_groups = prep.unit_group, prep.groups, prep.n_groups
+    needed = list(dict.fromkeys(labels.index(w) for p in pairs for w in p))
+
+    blocks = []
+    for m_i, v in enumerate(values):
+        vals = data[v].to_numpy(dtype=float, na_value=np.nan)
+        wide = _wide(vals, wcodes, unit_codes, n_units, needed)
+        for c_i, (a, b) in enumerate(pairs):
+            before, after = wide[labels.index(a)], wide[labels.index(b)]
+            seen = ~(np.isnan(before) & np.isnan(after))
+            res = _paired_core(before[seen], after[seen], unit_group[seen], n_groups,
+                               alternative=alternative, conf_level=conf_level,
+                               higher_is_better=higher_is_better)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                res["share_improved"] = np.where(res["n_pairs"] > 0,
+                                                 res["n_improved"] / res["n_pairs"], np.nan)
+            if bootstrap is not None:
+                res = pd.concat([res, _grouped_bootstrap(before[seen], after[seen],
+                                                         unit_group[seen], n_groups, bootstrap,
+                                                         seed, conf_level)], axis=1)
+            head = groups.copy()
+            head["measure"] = v
+            head["contrast"] = f"{a}{ARROW}{b}"
+            head["wave_before"] = a
+            head["wave_after"] = b
+            block = pd.concat([head, res], axis=1)
+            block["_g"], block["_m"], block["_c"] = np.arange(n_groups), m_i, c_i
+            blocks.append(block)
+    out = pd.concat(blocks, ignore_index=True)
+    out = out.sort_values(["_g", "_m", "_c"], kind="stable").drop(columns=["_g", "_m", "_c"])
+    for col in ("measure", "contrast", "wave_before", "wave_after"):
+        out[col] = out[col].astype("string")
+    return out.reset_index(drop=True)
+
+
+def _grouped_bootstrap(before, after, codes, n_groups, n_resamples, seed, conf_level):
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+    rows = []
+    for g in range(n_groups):
+        idx = order[bounds[g]:bounds[g + 1]]
+        rows.append(_bootstrap_arrays(before[idx], after[idx], n_resamples=n_resamples, seed=seed,
+                                      conf_level=conf_level))
+    return pd.DataFrame(rows, columns=list(_BOOT_FIELDS))
+
+
+# --------------------------------------------------------------------------- band transitions
+@dataclass(frozen=True)
+class BandTransitions:
+    """Result of :func:`band_transitions`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Long cross-tab, one row per group × band_before × band_after.
+    test : pandas.DataFrame
+        McNemar's test of "in the top band(s)", one row per group.
+    """
+
+    table: pd.DataFrame
+    test: pd.DataFrame
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        return ("<h4>band transitions</h4>" + self.table.to_html(index=False)
+                + "<h4>McNemar test (top band)</h4>" + self.test.to_html(index=False))
+
+
+def _band_order(sub: pd.DataFrame, band: str, total: str | None) -> list[str]:
+    """Bands of one instrument from lowest to highest."""
+    col = sub[band]
+    if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.ordered:
+        return [str(c) for c in col.cat.categories]
+    present = sub[col.notna()]
+    if present.empty:
+        return []
+    keys = present[band].astype(str)
+    if total and total in present.columns and pd.api.types.is_numeric_dtype(present[total].dtype):
+        med = present[total].groupby(keys).median()
+        return [str(b) for b in med.sort_values(kind="stable").index]
+    return sorted(keys.unique())
+
+
+def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", after: str = "post",
+                     top_bands=None, band: str = "band", total: str = "total",
+                     person: str = "person_id", wave: str = "wave",
+                     instrument: str = "instrument", exact: bool = False) -> BandTransitions:
+    """Band at one wave × band at a later wave, and McNemar's test for the top band(s).
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Scores with a ``band`` column (from :func:`evaluation.score_instrument`).
+    by : str or list of str, optional
+        Group columns (see :func:`happiness_change`).
+    before, after : str
+        The two waves compared (default pre and post).
+    top_bands : str or list of str, optional
+        Band id(s) counted as "in the top band(s)" for McNemar's test. Default:
+        the highest band of each instrument.
+    band, total : str
+        Band column; ``total`` is only used to order bands that are not an
+        ordered categorical (by their median total).
+    person, wave, instrument : str
+        Id, wave and instrument columns (grouped by instrument when present).
+    exact : bool
+        Use the exact binomial McNemar test instead of the chi-squared one.
+
+    Returns
+    -------
+    BandTransitions
+        ``.table`` columns: ``instrument`` (when present), the ``by`` columns,
+        ``band_before``, ``band_after`` (band ids), ``band_before_rank``,
+        ``band_after_rank`` (0 = lowest band), ``band_before_label``,
+        ``band_before_label_en``, ``band_after_label``, ``band_after_label_en``
+        (when ``band_label`` / ``band_label_en`` are in ``scores``), ``n``
+        (persons), ``share`` (``n`` / persons with a band at both waves in the
+        group), ``share_of_before`` (``n`` / persons of the group in
+        ``band_before``: the transition probability). Every band combination
+        of the instrument is listed, with ``n = 0`` where nobody moved that way.
+
+        ``.test`` columns: the group columns, ``top_bands`` (comma-separated
+        ids), ``n_pairs``, ``n_top_before``, ``n_top_after``, ``b`` (top
+        before, not after), ``c`` (not before, top after), ``statistic``,
+        ``p_value``, ``method``, ``reason``, as :func:`evaluation.mcnemar_test`.
+
+    Notes
+    -----
+    Only persons with a band at both waves count (complete pairs). McNemar:
+    ``X² = (|b - c| - 1)² / (b + c)`` on 1 df (R ``mcnemar.test``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bands = pd.CategoricalDtype(["below", "average", "better"], ordered=True)
+    >>> scores = pd.DataFrame({"person_id": ["P1", "P2", "P3"] * 2,
+    ...                        "wave": ["pre"] * 3 + ["post"] * 3,
+    ...                        "band": pd.Series(["below", "average", "better",
+    ...                                           "average", "better", "better"], dtype=bands)})
+    >>> res = band_transitions(scores)
+    >>> res.table.query("n > 0")[["band_before", "band_after", "n"]]
+      band_before band_after  n
+    1       below    average  1
+    5     average     better  1
+    8      better     better  1
+    >>> res.test[["n_pairs", "n_top_before", "n_top_after", "b", "c"]]
+       n_pairs  n_top_before  n_top_after  b  c
+    0        3             1            2  0  1
+    """
+    by_cols = _as_list(by, "by")
+    _check_frame(scores, "scores", [person, wave, band, *by_cols])
+    labels = _check_wave_values(scores[wave], wave)
+    _check_pair(before, after, labels, "band_transitions")
+    tops = _as_list(top_bands, "top_bands") if top_bands is not None else None
+    if tops is not None and not tops:
+        raise ValueError("top_bands must name at least one band, got an empty list")
+    prep = _prepare(scores, by_cols=by_cols, person=person, wave=wave, instrument=instrument,
+                    labels=labels)
+    data, inst_key, grp = prep.data, prep.inst_key, prep.keys
+
+    # band order per instrument (lowest first)
+    inst_names = prep.inst_names
+    if inst_key:
+        subs = dict(tuple(data.groupby(inst_key, sort=True, observed=True)))
+        orders = [_band_order(subs[k], band, total) if k in subs else [] for k in inst_names]
+    else:
+        orders = [_band_order(data, band, total)]
+    all_bands = {b for o in orders for b in o}
+    if tops is not None:
+        unknown = [t for t in tops if t not in all_bands]
+        if unknown:
+            raise ValueError(f"top_bands {unknown} are not bands in the data; bands are "
+                             f"{sorted(all_bands)}")
+    n_inst = len(orders)
+    K = max((len(o) for o in orders), default=0)
+
+    # rank of each row's band within its instrument (-1: missing band)
+    bcodes, buniq = pd.factorize(data[band].astype("string"), use_na_sentinel=True)
+    buniq = [str(b) for b in buniq]
+    lut = np.full((max(n_inst, 1), len(buniq) + 1), -1, dtype=np.int64)
+    for i, order in enumerate(orders):
+        pos = {b: r for r, b in enumerate(order)}
+        for j, b in enumerate(buniq):
+            lut[i, j] = pos.get(b, -1)
+    row_inst = prep.group_inst[prep.row_group]
+    rank = lut[row_inst, np.where(bcodes < 0, len(buniq), bcodes)].astype(float)
+    rank[rank < 0] = np.nan
+    wide = _wide(rank, prep.wcodes, prep.unit_codes, prep.n_units,
+                 [labels.index(before), labels.index(after)])
+    rb, ra = wide[labels.index(before)], wide[labels.index(after)]
+    ok = ~(np.isnan(rb) | np.isnan(ra))
+    g = prep.unit_group[ok]
+    rb, ra = rb[ok].astype(np.int64), ra[ok].astype(np.int64)
+    G = prep.n_groups
+    counts = np.bincount((g * K + rb) * K + ra, minlength=G * K * K).reshape(G, K, K) if K \
+        else np.zeros((G, 0, 0), dtype=np.int64)
+
+    # long table: every group × every band combination of its instrument
+    nb = np.array([len(orders[i]) for i in prep.group_inst], dtype=np.int64)
+    ii, jj = np.meshgrid(np.arange(K), np.arange(K), indexing="ij")
+    valid = (ii[None] < nb[:, None, None]) & (jj[None] < nb[:, None, None])
+    gg, bi, ai = np.nonzero(valid)
+    names = np.array([[o[r] if r < len(o) else "" for r in range(K)] for o in orders], dtype=object) \
+        if K else np.empty((n_inst, 0), dtype=object)
+    gi = prep.group_inst[gg]
+    table = prep.groups.iloc[gg].reset_index(drop=True) if grp else pd.DataFrame(index=range(len(gg)))
+    table["band_before"] = pd.array(names[gi, bi] if len(gg) else [], dtype="string")
+    table["band_after"] = pd.array(names[gi, ai] if len(gg) else [], dtype="string")
+    table["band_before_rank"] = bi.astype(np.int64)
+    table["band_after_rank"] = ai.astype(np.int64)
+    label_cols = [c for c in ("band_label", "band_label_en") if c in data.columns]
+    if label_cols:
+        lab = pd.DataFrame({"_i": row_inst, "_b": bcodes})
+        for c in label_cols:
+            lab[c] = data[c].to_numpy()
+        lab = lab[lab["_b"] >= 0].drop_duplicates(["_i", "_b"])
+        label_of = {(i, buniq[b]): row for i, b, *row in lab.itertuples(index=False)}
+        for side, idx in (("before", bi), ("after", ai)):
+            for k, c in enumerate(label_cols):
+                table[f"band_{side}_{c.removeprefix('band_')}"] = pd.array(
+                    [label_of.get((i, names[i, r]), [None] * len(label_cols))[k]
+                     for i, r in zip(gi, idx)], dtype="string")
+    n = counts[gg, bi, ai].astype(np.int64)
+    tot = counts.sum(axis=(1, 2))[gg]
+    row = counts.sum(axis=2)[gg, bi]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["n"] = n
+        table["share"] = np.where(tot > 0, n / np.maximum(tot, 1), np.nan)
+        table["share_of_before"] = np.where(row > 0, n / np.maximum(row, 1), np.nan)
+
+    # McNemar per group on "in the top band(s)"
+    topmask = np.zeros((max(n_inst, 1), max(K, 1)), dtype=bool)
+    top_names = []
+    for i, order in enumerate(orders):
+        chosen = [t for t in tops if t in order] if tops is not None else order[-1:]
+        top_names.append(",".join(chosen))
+        for t in chosen:
+            topmask[i, order.index(t)] = True
+    ui = prep.group_inst[g]
+    tb, ta = topmask[ui, rb], topmask[ui, ra]
+    test = prep.groups.copy() if grp else pd.DataFrame(index=range(1))
+    test["top_bands"] = pd.array([top_names[i] if top_names else "" for i in prep.group_inst],
+                                 dtype="string")
+    test["n_pairs"] = np.bincount(g, minlength=G).astype(np.int64)
+    test["n_top_before"] = np.bincount(g, weights=tb, minlength=G).astype(np.int64)
+    test["n_top_after"] = np.bincount(g, weights=ta, minlength=G).astype(np.int64)
+    test["b"] = np.bincount(g, weights=tb & ~ta, minlength=G).astype(np.int64)
+    test["c"] = np.bincount(g, weights=~tb & ta, minlength=G).astype(np.int64)
+    stat, p, method = _mcnemar_arrays(test["b"].to_numpy(), test["c"].to_numpy(), exact=exact,
+                                      correction=True)
+    test["statistic"] = stat
+    test["p_value"] = p
+    test["method"] = pd.array([method] * len(test), dtype="string")
+    test["reason"] = pd.array(np.where(test["n_pairs"] == 0, "no complete pairs",
+                                       np.where(test["b"] + test["c"] == 0,
+                                                "no discordant pairs: test undefined", "")),
+                              dtype="string")
+    return BandTransitions(table=table, test=test)
+
+
+# --------------------------------------------------------------------------- attrition
+@dataclass(frozen=True)
+class Attrition:
+    """Result of :func:`attrition`.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        One row per group: counts per wave, complete, pre-and-post.
+    missing : pandas.DataFrame
+        One row per person × wave at which that person has no score.
+    """
+
+    summary: pd.DataFrame
+    missing: pd.DataFrame
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        return ("<h4>attrition</h4>" + self.summary.to_html(index=False)
+                + f"<h4>missing ({len(self.missing)} person × wave)</h4>"
+                + self.missing.head(50).to_html(index=False))
+
+
+def attrition(scores_or_table: pd.DataFrame, *, by=None, person: str = "person_id",
+              wave: str = "wave", value: str | None = "total",
+              instrument: str = "instrument") -> Attrition:
+    """Who was assessed at which wave, and who is missing.
+
+    Parameters
+    ----------
+    scores_or_table : pandas.DataFrame
+        Scores (one row per person × wave) or any long table with person and
+        wave columns, e.g. the item-level ``happiness`` table.
+    by : str or list of str, optional
+        Group columns (see :func:`happiness_change`).
+    person, wave : str
+        Id and wave columns.
+    value : str or None
+        A person counts as present at a wave when this column is not missing
+        in one of their rows (a score that could not be computed is missing).
+        If ``None`` or not a column of the table, any row counts.
+    instrument : str
+        Grouped by this column when present.
+
+    Returns
+    -------
+    Attrition
+        ``.summary`` columns: ``instrument`` (when present), the ``by``
+        columns, ``n_persons`` (present at any wave), ``n_<wave>`` for each
+        wave label in order (``n_pre, n_during, n_post``), ``waves_counted``
+        (the waves that occur anywhere in the table for that instrument,
+        comma-separated), ``n_complete`` (present at every counted wave),
+        ``n_pre_post`` (present at both the first and the last wave label,
+        pre and post), ``share_complete`` (``n_complete / n_persons``).
+
+        ``.missing`` columns: ``instrument`` (when present), the ``by``
+        columns, ``person_id`` (the ``person`` column), ``wave`` (ordered
+        categorical): one row per person and counted wave without a score.
+
+    Notes
+    -----
+    The denominator is everyone who appears in the table at some wave; a
+    participant never assessed at all is not visible here (compare with the
+    participants table for that). Paired statistics use complete pairs only,
+    so ``n_pre_post`` is the ``n_pairs`` of the pre→post contrast.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"person_id": ["P1", "P2", "P3", "P1", "P2", "P1", "P3"],
+    ...                        "wave": ["pre"] * 3 + ["during"] * 2 + ["post"] * 2,
+    ...                        "total": [40, 41, 42, 43, 44, 45, None]})
+    >>> res = attrition(scores)
+    >>> res.summary[["n_persons", "n_pre", "n_during", "n_post", "n_complete", "n_pre_post"]]
+       n_persons  n_pre  n_during  n_post  n_complete  n_pre_post
+    0          3      3         2       1           1           1
+    >>> res.missing
+      person_id    wave
+    0        P2    post
+    1        P3  during
+    2        P3    post
+    """
+    by_cols = _as_list(by, "by")
+    _check_frame(scores_or_table, "scores_or_table", [person, wave, *by_cols])
+    labels = _check_wave_values(scores_or_table[wave], wave)
+    data = scores_or_table
+    if value is not None and value in data.columns:
+        data = data[data[value].notna()]
+    prep = _prepare(data, by_cols=by_cols, person=person, wave=wave, instrument=instrument,
+                    labels=labels, check_duplicates=False)
+    W = len(labels)
+    present = np.zeros((prep.n_units, W), dtype=bool)
+    present[prep.unit_codes, prep.wcodes] = True
+    n_inst = max(len(prep.inst_names), 1)
+    unit_inst = prep.group_inst[prep.unit_group]
+    counted = np.zeros((n_inst, W), dtype=bool)
+    counted[unit_inst[:, None].repeat(W, 1)[present], np.nonzero(present)[1]] = True
+    need = counted[unit_inst]
+    complete = (present | ~need).all(axis=1)
+    pre_post = present[:, 0] & present[:, W - 1]
+    G, ug = prep.n_groups, prep.unit_group
+    summary = prep.groups.copy() if prep.keys else pd.DataFrame(index=range(1))
+    summary["n_persons"] = np.bincount(ug, minlength=G).astype(np.int64)
+    for k, w in enumerate(labels):
+        summary[f"n_{w}"] = np.bincount(ug, weights=present[:, k], minlength=G).astype(np.int64)
+    summary["waves_counted"] = pd.array(
+        [",".join(w for k, w in enumerate(labels) if counted[i, k]) for i in prep.group_inst],
+        dtype="string")
+    summary["n_complete"] = np.bincount(ug, weights=complete, minlength=G).astype(np.int64)
+    summary["n_pre_post"] = np.bincount(ug, weights=pre_post, minlength=G).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        summary["share_complete"] = np.where(summary["n_persons"] > 0,
+                                             summary["n_complete"] / summary["n_persons"], np.nan)
+
+    uu, ww = np.nonzero(need & ~present)
+    first = np.zeros(prep.n_units, dtype=np.int64)
+    first[prep.unit_codes[::-1]] = np.arange(len(prep.unit_codes))[::-1]
+    missing = prep.data[[*prep.keys, person]].iloc[first[uu]].reset_index(drop=True)
+    missing[wave] = pd.Categorical.from_codes(ww, categories=labels, ordered=True)
+    missing = missing.sort_values([*prep.keys, person, wave], kind="stable").reset_index(drop=True)
+    return Attrition(summary=summary, missing=missing)
