@@ -300,7 +300,7 @@ def households_count(project, *, role=None):
     return MetricResult(float(k), len(everyone), {"role": role})
 
 
-def _keeping(project, min_entries, min_months, role="target"):
+def _keeping(project, min_entries, min_months, role="target", count="entries"):
     """Per target household: keeps_accounts flag (households without entries: False)."""
     from .ledger import account_keeping
 
@@ -308,7 +308,7 @@ def _keeping(project, min_entries, min_months, role="target"):
     ledger = _table(project, "ledger")
     if len(households) == 0:
         return pd.Series([], dtype=bool)
-    kwargs = {}
+    kwargs = {"count": count}
     if min_entries is not None:
         kwargs["min_entries"] = min_entries
     if min_months is not None:
@@ -322,14 +322,17 @@ def _keeping(project, min_entries, min_months, role="target"):
 
 
 @metric("households_keeping_accounts", unit="households")
-def households_keeping_accounts(project, *, min_entries=None, min_months=None, role="target"):
+def households_keeping_accounts(project, *, min_entries=None, min_months=None, role="target",
+                                count="entries"):
     """Households (of ``role``, default target) that keep accounts regularly.
 
-    Regularity is :func:`evaluation.account_keeping` with ``min_entries`` and
-    ``min_months`` (its defaults when None); households with no entries count as
-    not keeping accounts. ``n`` is the number of households of ``role``.
+    Regularity is :func:`evaluation.account_keeping` with ``min_entries``,
+    ``min_months`` (its defaults when None: 4 entries in a month, 3 such months)
+    and ``count`` (``"entries"`` or ``"days"``); households with no entries
+    count as not keeping accounts. ``n`` is the number of households of
+    ``role``.
     """
-    flags = _keeping(project, min_entries, min_months, role)
+    flags = _keeping(project, min_entries, min_months, role, count)
     if len(flags) == 0:
         return MetricResult(math.nan, 0)
     k = int(flags.sum())
@@ -337,9 +340,10 @@ def households_keeping_accounts(project, *, min_entries=None, min_months=None, r
 
 
 @metric("share_keeping_accounts", unit="%")
-def share_keeping_accounts(project, *, min_entries=None, min_months=None, role="target"):
+def share_keeping_accounts(project, *, min_entries=None, min_months=None, role="target",
+                           count="entries"):
     """Percentage of households (of ``role``, default target) keeping accounts regularly."""
-    return _share(_keeping(project, min_entries, min_months, role))
+    return _share(_keeping(project, min_entries, min_months, role, count))
 
 
 def _savings_scope(project) -> pd.DataFrame:
@@ -359,18 +363,20 @@ def savings_members(project):
 
 
 @metric("regular_savers", unit="people")
-def regular_savers(project, **summary_params):
-    """Members who deposited in every month of the group's period.
+def regular_savers(project, *, period=None):
+    """Members who deposited in every month of their group's period.
 
-    The definition is :func:`evaluation.savings_summary`'s ``regular_savers``;
-    extra params are passed to it. ``n`` is the number of members.
+    The definition is :func:`evaluation.savings_summary`'s ``regular_savers``
+    (summed over groups): by default each group's first to last month with a
+    transaction in scope; ``period`` (``[start, end]`` dates) fixes the months.
+    ``n`` is the number of members.
     """
     from .savings import savings_summary
 
     sav = _savings_scope(project)
     if not len(sav):
         return MetricResult(math.nan, 0)
-    summary = savings_summary(sav, **summary_params)
+    summary = savings_summary(sav, period=period)
     k = int(pd.to_numeric(summary["regular_savers"]).sum())
     members = int(pd.to_numeric(summary["members"]).sum())
     return MetricResult(float(k), members, {"members": members})

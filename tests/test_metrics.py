@@ -315,3 +315,43 @@ def test_happiness_no_data(project):
     v03 = project.village("V03")
     assert run("mean_happiness_change", v03).n == 0
     assert run("share_top_band", v03).n == 0
+
+
+# ------------------------------------------------------------- account books --
+
+def test_keeping_accounts_defaults(v01):
+    # defaults: 4 entries in a month, 3 such months; nobody in the fixture qualifies
+    res = run("households_keeping_accounts", v01)
+    assert (res.value, res.n) == (0.0, 3)       # V01 target households h2, h3, h4
+
+
+@pytest.mark.parametrize("params, count, share", [
+    # h2: one entry in each of Feb-May (4 months); h3: two entries in Feb; h4 none.
+    ({"min_entries": 1, "min_months": 3}, 1, 100 / 3),   # h2 only
+    ({"min_entries": 2, "min_months": 1}, 1, 100 / 3),   # h3 only
+    ({"min_entries": 1, "min_months": 1}, 2, 200 / 3),   # h2, h3
+    ({"min_entries": 2, "min_months": 1, "count": "days"}, 1, 100 / 3),  # h3: 2 days
+])
+def test_keeping_accounts_params(v01, params, count, share):
+    assert run("households_keeping_accounts", v01, **params).value == count
+    res = run("share_keeping_accounts", v01, **params)
+    assert res.value == pytest.approx(share) and res.n == 3
+
+
+def test_keeping_accounts_whole_project(project):
+    # target households: h2, h3, h4 (V01), h7, h8 (V02), h9 (V03); with one entry in one
+    # month: h2, h3, h7 keep -> 3 of 6
+    res = run("share_keeping_accounts", project, min_entries=1, min_months=1)
+    assert (res.value, res.n) == (50.0, 6)
+
+
+def test_regular_savers(v01, project):
+    # G1 months Jan-Mar 2023: p2 deposits Jan, Feb, Mar (regular); p4 Jan, Mar; p3 only a
+    # loan -> 1 regular of 3 members
+    res = run("regular_savers", v01)
+    assert (res.value, res.n) == (1.0, 3)
+    # whole data: G2's p8 deposits in its only month (Jan) -> regular: 2 of 4
+    res = run("regular_savers", project)
+    assert (res.value, res.n) == (2.0, 4)
+    # a fixed period Jan-Feb: p2 (Jan, Feb) regular, p4 (no Feb) not -> 1 in G1
+    assert run("regular_savers", v01, period=["2023-01-01", "2023-02-28"]).value == 1.0

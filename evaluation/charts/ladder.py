@@ -277,8 +277,7 @@ def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
     labels_by_col = dict(zip(f["_col"], f["label"]))
     n_rows, n_cols = grid.shape
     fig, ax = new_figure(min(16.0, 3.0 + 0.75 * n_cols), min(30.0, 2.6 + 0.38 * n_rows))
-    cmap = ListedColormap([STATUS_COLOURS[s] for s in _STATUSES])
-    cmap.set_bad("white")
+    cmap = ListedColormap([STATUS_COLOURS[s] for s in _STATUSES]).with_extremes(bad="white")
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=-0.5, vmax=len(_STATUSES) - 0.5,
               aspect="auto", interpolation="nearest")
     if annotate is None:
