@@ -648,3 +648,21 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_docs_example_yaml_is_valid(tmp_path):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "instruments.md").read_text(
+        encoding="utf-8")
+    start = doc.index("```yaml\n# data/my_program/instruments/village_wellbeing.yaml")
+    text = doc[start + len("```yaml\n"):doc.index("```", start + 7)]
+    path = tmp_path / "village_wellbeing.yaml"
+    path.write_text(text, encoding="utf-8")
+    inst = load_instrument(path)
+    assert inst.total_range == (4, 19)  # w1-w4: 4 x 1 .. 4 x 4 = 16; w5: 0 .. 3
+    assert inst.reverse_items == ("w2", "w4")
+    df = long([("A", "pre", dict(w1=4, w2=1, w3=4, w4=1, w5=3))])
+    out = score_instrument(df, inst)
+    # 4 + (5 - 1) + 4 + (5 - 1) + 3 = 19 -> high; personal = (4 + 4 - 2) x 100 / 6 = 100
+    assert out["total"].iloc[0] == 19 and out["band"].iloc[0] == "high"
+    assert out["domain_personal"].iloc[0] == 100
+    assert out["domain_household_band"].iloc[0] == "high"
