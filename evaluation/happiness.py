@@ -410,6 +410,17 @@ def _band_order(sub: pd.DataFrame, band: str, total: str | None) -> list[str]:
     return sorted(keys.unique())
 
 
+def _registry_labels(instrument_id) -> dict[str, dict[str, str]]:
+    """Band labels of a registered instrument ({} when it is unknown)."""
+    try:
+        from .instruments.registry import get_instrument
+
+        inst = get_instrument(str(instrument_id))
+    except Exception:  # unknown or user instrument not on the search path
+        return {}
+    return {b.id: {"band_label": b.label_th, "band_label_en": b.label_en} for b in inst.bands}
+
+
 def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", after: str = "post",
                      top_bands=None, band: str = "band", total: str = "total",
                      person: str = "person_id", wave: str = "wave",
@@ -544,6 +555,10 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
             lab[c] = data[c].to_numpy()
         lab = lab[lab["_b"] >= 0].drop_duplicates(["_i", "_b"])
         label_of = {(i, buniq[b]): row for i, b, *row in lab.itertuples(index=False)}
+        # bands nobody was in: labels from the instrument definition, when it is known
+        for i, name in enumerate(inst_names):
+            for b, labs in _registry_labels(name).items():
+                label_of.setdefault((i, b), [labs[c] for c in label_cols])
         for side, idx in (("before", bi), ("after", ai)):
             for k, c in enumerate(label_cols):
                 table[f"band_{side}_{c.removeprefix('band_')}"] = pd.array(

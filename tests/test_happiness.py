@@ -353,3 +353,15 @@ def test_attrition_pre_post_equals_change_n_pairs(scores):
 def test_attrition_bad_arguments(scores, kwargs, error, match):
     with pytest.raises(error, match=match):
         attrition(scores, **kwargs)
+
+
+def test_band_labels_of_unobserved_bands_come_from_the_instrument():
+    s = make_scores(6)
+    s = s[s["band"] != "better"]  # nobody in the top band at any wave
+    res = band_transitions(s)
+    t = res.table
+    # tmhi15.yaml: better -> ดีกว่าคนทั่วไป / better than average
+    row = t[t.band_after == "better"].iloc[0]
+    assert row["band_after_label"] == "ดีกว่าคนทั่วไป"
+    assert row["band_after_label_en"] == "better than average"
+    assert row["n"] == 0
