@@ -335,18 +335,16 @@ def select_model_households(ranked: pd.DataFrame, *,
     the best-scoring candidate (a winner of the level below inside the area)
     wins; equal scores are broken by household id. An area at level k is
     identified by all columns ``levels[k:]`` (subdistrict names repeat across
-    districts).
+    districts). Rows come level by level, areas in the order they first
+    appear in ``ranked``.
 
     Examples
     --------
     >>> import evaluation as ev
     >>> from evaluation.households import _example_project
     >>> ranked = ev.rank_households(_example_project())
-    >>> ev.select_model_households(ranked)[["level", "area", "household_id"]]
-             level      area household_id
-    0   village_id       V01           H1
-    1  subdistrict    ต.หนึ่ง           H1
-    2     district  อ.เมือง           H1
+    >>> ev.select_model_households(ranked)[["level", "area", "household_id"]].values.tolist()
+    [['village_id', 'V01', 'H1'], ['subdistrict', 'ต.หนึ่ง', 'H1'], ['district', 'อ.เมือง', 'H1']]
     """
     levels = list(levels)
     if not levels:
@@ -369,26 +367,30 @@ def select_model_households(ranked: pd.DataFrame, *,
                      "n_households": int(n_level0.loc[r[level0]])})
     for k in range(1, len(levels)):
         group = levels[k:]
-        scaled = _scale(ranked, group)
-        scaled_cols = {c: f"_s_{c}" for c in COMPONENTS}
         tmp = ranked.copy()
+        # one hashable key per area (blank area names kept as their own area)
+        tmp["_area"] = list(map(tuple, tmp[group].astype(object).fillna("\0").to_numpy()))
+        scaled = _scale(tmp, ["_area"])
+        scaled_cols = {c: f"_s_{c}" for c in COMPONENTS}
         for c in COMPONENTS:
             tmp[scaled_cols[c]] = scaled[c]
         _, score, _ = _score(tmp, scaled_cols, w)
         tmp["_area_score"] = score
-        sizes = tmp.groupby(group, dropna=False).size()
+        sizes = tmp["_area"].value_counts()
         pool = tmp[tmp["household_id"].isin(cand["household_id"])]
         pool = pool.sort_values(["_area_score", "household_id"], ascending=[False, True],
                                 na_position="last", kind="stable")
-        n_cand = pool.groupby(group, dropna=False).size()
-        winners = pool.groupby(group, dropna=False, sort=True).head(1)
+        n_cand = pool["_area"].value_counts()
+        winners = pool.drop_duplicates("_area")
+        # areas in the order they first appear (villages in file order)
+        first_seen = {a: i for i, a in enumerate(dict.fromkeys(tmp["_area"]))}
+        winners = winners.assign(_o=winners["_area"].map(first_seen))
+        winners = winners.sort_values("_o", kind="stable")
         for _, r in winners.iterrows():
-            key = tuple(r[c] for c in group)
-            key1 = key if len(key) > 1 else key[0]
             rows.append({"level": levels[k], "area": r[levels[k]],
                          "household_id": r["household_id"], "village_id": r.get("village_id"),
-                         "score": r["_area_score"], "n_candidates": int(n_cand.loc[key1]),
-                         "n_households": int(sizes.loc[key1])})
+                         "score": r["_area_score"], "n_candidates": int(n_cand[r["_area"]]),
+                         "n_households": int(sizes[r["_area"]])})
         cand = winners
     out = pd.DataFrame(rows, columns=["level", "area", "household_id", "village_id", "score",
                                       "n_candidates", "n_households"])

@@ -621,8 +621,8 @@ def read_ladder(path: str | Path) -> Ladder:
     >>> try:
     ...     ev.read_ladder(p)
     ... except ev.LadderError as err:
-    ...     print(err.problems.loc[0, ["row", "column"]].tolist())
-    [2, 'steps']
+    ...     print(err.problems.loc[0, "row"], err.problems.loc[0, "column"])
+    2 steps
     """
     path = Path(path)
     try:
