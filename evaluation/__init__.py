@@ -47,6 +47,12 @@ from .stats import bootstrap_change, mcnemar_test, paired_test  # noqa: E402
 from .happiness import attrition, band_transitions, happiness_change  # noqa: E402
 # --- finance, ledger, savings (issue 4) ---
 # [block:finance]
+from .finance import (  # noqa: E402
+    FinanceArgumentError, cpi_table, deflate, finance_change, household_finance,
+    poverty_change, poverty_lines, poverty_status,
+)
+from .ledger import account_keeping, ledger_categories, ledger_monthly  # noqa: E402
+from .savings import savings_balances, savings_monthly, savings_summary  # noqa: E402
 # --- ladder & model households (issue 4) ---
 # [block:ladder]
 from .metrics import MetricResult, metric, metrics_registry  # noqa: E402

@@ -1,0 +1,458 @@
+"""Tests of evaluation.finance: household change, grouped paired statistics, poverty, CPI.
+
+Every expected number is computed by hand (the arithmetic is written beside it)
+or by SciPy / statsmodels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as st
+from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
+
+from evaluation.errors import DataValidationError, EvaluationError
+from evaluation.finance import (
+    MEASURES,
+    cpi_table,
+    deflate,
+    finance_change,
+    household_finance,
+    poverty_change,
+    poverty_lines,
+    poverty_status,
+)
+from evaluation.stats import PAIRED_FIELDS, paired_test
+
+WAVE_DTYPE = pd.CategoricalDtype(["pre", "during", "post"], ordered=True)
+NAN = np.nan
+
+
+def _finance(rows) -> pd.DataFrame:
+    cols = ["household_id", "wave", "date", "income", "expenses", "debt_formal",
+            "debt_informal", "savings"]
+    df = pd.DataFrame(rows, columns=cols)
+    df["wave"] = df["wave"].astype(WAVE_DTYPE)
+    df["date"] = pd.to_datetime(df["date"])
+    for c in cols[3:]:
+        df[c] = df[c].astype(float)
+    return df
+
+
+@pytest.fixture
+def fin() -> pd.DataFrame:
+    # 4 households; H3 has a blank formal debt after; H4 has no post wave; a "during"
+    # row of H1 must be ignored when comparing pre with post.
+    return _finance([
+        ("H1", "pre", "2023-01-10", 8000, 7000, 20000, 0, 500),
+        ("H1", "during", "2023-07-10", 1, 1, 1, 1, 1),
+        ("H1", "post", "2024-01-10", 9500, 7200, 15000, 0, 2500),
+        ("H2", "pre", "2023-01-11", 6000, 6500, 0, 5000, 0),
+        ("H2", "post", "2024-01-11", 6000, 6000, 0, 6000, 100),
+        ("H3", "pre", "2023-01-12", 5000, 4000, 10000, 0, 0),
+        ("H3", "post", "2024-01-12", 7000, 4500, NAN, 0, 0),
+        ("H4", "pre", "2023-01-13", 1000, 900, 0, 0, 0),
+    ])
+
+
+@pytest.fixture
+def participants() -> pd.DataFrame:
+    return pd.DataFrame({
+        "person_id": ["P1a", "P1b", "P2", "P3", "P4"],
+        "household_id": ["H1", "H1", "H2", "H3", "H4"],
+        "village_id": ["V1", "V1", "V1", "V2", "V2"],
+        "role": ["team", "target", "target", "target", "target"],
+        "sex": ["M", "F", "F", "M", "F"],
+        "household_size": [4, 4, 3, NAN, NAN],
+    })
+
+
+# --------------------------------------------------------------------------- household_finance
+def test_household_finance_hand_values(fin):
+    hf = household_finance(fin).set_index("household_id")
+    assert list(hf.index) == ["H1", "H2", "H3", "H4"]
+    h1 = hf.loc["H1"]
+    assert h1["income_change"] == 1500            # 9500 - 8000
+    assert h1["net_before"] == 1000               # 8000 - 7000
+    assert h1["net_after"] == 2300                # 9500 - 7200
+    assert h1["net_change"] == 1300
+    assert h1["debt_total_before"] == 20000       # 20000 + 0
+    assert h1["debt_total_change"] == -5000       # 15000 - 20000
+    assert h1["savings_change"] == 2000
+    assert h1["debt_to_annual_income_before"] == pytest.approx(20000 / (12 * 8000))  # 0.2083
+    assert h1["debt_to_annual_income_after"] == pytest.approx(15000 / (12 * 9500))   # 0.1316
+    assert hf.loc["H2", "debt_total_change"] == 1000  # (0 + 6000) - (0 + 5000)
+    # H3: blank formal debt after -> total debt after blank, change blank
+    assert math.isnan(hf.loc["H3", "debt_total_after"])
+    assert math.isnan(hf.loc["H3", "debt_total_change"])
+    # H4: no post wave
+    assert bool(hf.loc["H4", "has_before"]) and not bool(hf.loc["H4", "has_after"])
+    assert math.isnan(hf.loc["H4", "income_after"])
+    assert pd.isna(hf.loc["H4", "date_after"])
+
+
+def test_household_finance_flags_missing_stays_missing(fin):
+    hf = household_finance(fin).set_index("household_id")
+    assert hf["income_up"].dtype == "boolean"
+    # income: H1 8000->9500 up, H2 6000->6000 not up, H3 5000->7000 up, H4 missing
+    assert hf["income_up"].tolist()[:3] == [True, False, True]
+    assert pd.isna(hf.loc["H4", "income_up"])
+    # total debt: H1 20000->15000 down, H2 5000->6000 not down, H3 missing after, H4 missing
+    assert hf.loc["H1", "debt_down"] == True  # noqa: E712
+    assert hf.loc["H2", "debt_down"] == False  # noqa: E712
+    assert pd.isna(hf.loc["H3", "debt_down"]) and pd.isna(hf.loc["H4", "debt_down"])
+    # savings: 500->2500 up, 0->100 up, 0->0 not up
+    assert hf["savings_up"].tolist()[:3] == [True, True, False]
+
+
+def test_household_finance_ratio_zero_income():
+    f = _finance([
+        ("H1", "pre", "2023-01-01", 0, 0, 3000, 0, 0),   # debt, no income -> inf
+        ("H1", "post", "2024-01-01", 0, 0, 0, 0, 0),     # no debt, no income -> NaN (0/0)
+    ])
+    hf = household_finance(f)
+    assert math.isinf(hf.loc[0, "debt_to_annual_income_before"])
+    assert math.isnan(hf.loc[0, "debt_to_annual_income_after"])
+    # finance_change leaves non-finite ratios out
+    res = finance_change(f, measures=["debt_to_annual_income"])
+    assert res.loc[0, "n_pairs"] == 0
+
+
+def test_household_finance_other_waves(fin):
+    hf = household_finance(fin, before="pre", after="during").set_index("household_id")
+    assert hf.loc["H1", "income_after"] == 1
+    assert hf.loc["H1", "income_change"] == 1 - 8000
+
+
+def test_household_finance_string_waves(fin):
+    plain = fin.assign(wave=fin["wave"].astype(str))
+    pd.testing.assert_frame_equal(household_finance(plain), household_finance(fin))
+
+
+def test_household_finance_attaches_village_and_representative(fin, participants):
+    hf = household_finance(fin, participants=participants, by=["village_id", "sex"])
+    hf = hf.set_index("household_id")
+    assert hf["village_id"].tolist() == ["V1", "V1", "V2", "V2"]
+    # H1's first listed target participant is P1b (F), not the team member P1a (M)
+    assert hf.loc["H1", "sex"] == "F"
+    # default with participants: village_id attached, right after household_id
+    plain = household_finance(fin, participants=participants)
+    assert list(plain.columns[:2]) == ["household_id", "village_id"]
+
+
+def test_household_finance_missing_money_column_is_blank(fin):
+    hf = household_finance(fin.drop(columns=["savings"]))
+    assert hf["savings_change"].isna().all()
+    assert hf["savings_up"].isna().all()
+
+
+# --------------------------------------------------------------------------- finance_change
+def test_finance_change_income_matches_references(fin):
+    res = finance_change(fin).set_index("measure")
+    assert list(res.index) == list(MEASURES)
+    inc = res.loc["income"]
+    before, after = np.array([8000, 6000, 5000.0]), np.array([9500, 6000, 7000.0])
+    assert inc["n_households"] == 4
+    assert inc["n_pairs"] == 3 and inc["n_dropped"] == 1      # H4 has no post
+    assert inc["mean_diff"] == pytest.approx((1500 + 0 + 2000) / 3)
+    assert inc["median_before"] == 6000 and inc["median_after"] == 7000
+    assert inc["sd_before"] == pytest.approx(np.std(before, ddof=1))
+    # scipy.stats.ttest_rel(after, before)
+    ref = st.ttest_rel(after, before)
+    assert inc["t"] == pytest.approx(ref.statistic)
+    assert inc["p_t"] == pytest.approx(ref.pvalue)
+    ci = ref.confidence_interval(0.95)
+    assert (inc["ci_low"], inc["ci_high"]) == pytest.approx((ci.low, ci.high))
+    # every paired_test field equals paired_test on the complete pairs
+    ref_pt = paired_test(before, after)
+    for f in PAIRED_FIELDS:
+        if f == "n_dropped":
+            continue
+        if isinstance(ref_pt[f], str):
+            assert inc[f] == ref_pt[f]
+        else:
+            assert inc[f] == pytest.approx(ref_pt[f], nan_ok=True), f
+    # share_income_up: H1 and H3 rose, H2 did not; H4 lacks post -> 2 / 3
+    assert inc["share_income_up"] == pytest.approx(2 / 3)
+    # share_debt_down: H1 fell, H2 rose; H3 and H4 lack total debt after -> 1 / 2
+    assert inc["share_debt_down"] == pytest.approx(1 / 2)
+    # share_savings_up: H1, H2 rose, H3 same -> 2 / 3
+    assert inc["share_savings_up"] == pytest.approx(2 / 3)
+
+
+def test_finance_change_debt_direction(fin):
+    res = finance_change(fin).set_index("measure")
+    debt = res.loc["debt_total"]
+    assert debt["n_pairs"] == 2                     # H1, H2
+    assert debt["mean_diff"] == pytest.approx((-5000 + 1000) / 2)
+    assert debt["n_improved"] == 1 and debt["n_worse"] == 1   # falls are improvements
+    assert res.loc["income", "n_improved"] == 2                # rises: H1, H3
+
+
+def test_finance_change_by_village_equals_per_group_paired_test(participants):
+    rng = np.random.default_rng(7)
+    n = 120
+    hh = [f"H{i:03d}" for i in range(n)]
+    income_pre = rng.integers(30, 90, n) * 100.0
+    income_post = income_pre + rng.integers(-10, 15, n) * 100.0   # ties and zeros on purpose
+    income_post[::17] = np.nan
+    f = pd.DataFrame({"household_id": hh * 2, "wave": ["pre"] * n + ["post"] * n,
+                      "income": np.concatenate([income_pre, income_post])})
+    f["village_id"] = [f"V{i % 4}" for i in range(n)] * 2
+    res = finance_change(f, by="village_id", measures=["income"])
+    assert res["village_id"].tolist() == ["V0", "V1", "V2", "V3"]
+    for _, row in res.iterrows():
+        idx = [i for i in range(n) if f"V{i % 4}" == row["village_id"]]
+        ref = paired_test(income_pre[idx], income_post[idx])
+        for field in PAIRED_FIELDS:
+            if isinstance(ref[field], str):
+                assert row[field] == ref[field]
+            else:
+                assert row[field] == pytest.approx(ref[field], nan_ok=True), field
+
+
+def test_finance_change_groups_from_participants(fin, participants):
+    res = finance_change(fin, by="village_id", participants=participants, measures=["income"])
+    assert res["village_id"].tolist() == ["V1", "V2"]
+    v1, v2 = res.iloc[0], res.iloc[1]
+    assert v1["n_pairs"] == 2 and v1["mean_diff"] == 750      # (1500 + 0) / 2
+    assert v2["n_households"] == 2 and v2["n_pairs"] == 1     # H3 only; H4 lacks post
+    assert v2["reason"] == "only one pair: t-test needs at least two"
+
+
+def test_finance_change_project_from_villages(fin, participants):
+    villages = pd.DataFrame({"village_id": ["V1", "V2"], "project_id": ["PA", "PB"],
+                             "name": ["a", "b"]})
+    res = finance_change(fin, by="project_id", participants=participants, villages=villages,
+                         measures=["income"])
+    assert res["project_id"].tolist() == ["PA", "PB"]
+    assert res["n_households"].tolist() == [2, 2]
+
+
+def test_finance_change_missing_group_kept(fin, participants):
+    part = participants[participants["household_id"] != "H4"]
+    res = finance_change(fin, by="village_id", participants=part, measures=["income"])
+    assert res["n_households"].sum() == 4          # H4 not lost: its own (missing) group
+    assert res["village_id"].isna().sum() == 1
+
+
+def test_finance_change_accepts_household_table(fin):
+    hf = household_finance(fin)
+    pd.testing.assert_frame_equal(finance_change(hf), finance_change(fin))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"before": "post", "after": "pre"}, "before must be an earlier wave"),
+    ({"before": "baseline"}, r"before must be one of \('pre', 'during', 'post'\)"),
+    ({"measures": ["happiness"]}, "measures must be a list drawn from"),
+    ({"by": "province"}, r"by column\(s\) \['province'\]"),
+    ({"by": 3}, "by must be a column name"),
+])
+def test_finance_change_bad_arguments(fin, kwargs, match):
+    with pytest.raises(EvaluationError, match=match):
+        finance_change(fin, **kwargs)
+
+
+def test_finance_change_bad_data(fin):
+    with pytest.raises(DataValidationError, match="lacks column") as err:
+        finance_change(fin.drop(columns=["wave"]))
+    assert err.value.problems.loc[0, "column"] == "wave"
+    dup = pd.concat([fin, fin.iloc[[0]]])
+    with pytest.raises(DataValidationError) as err:
+        household_finance(dup)
+    assert "more than once" in err.value.problems.loc[0, "problem"]
+    neg = fin.assign(income=fin["income"] * -1)
+    with pytest.raises(DataValidationError, match="negative"):
+        household_finance(neg)
+    text = fin.assign(income=fin["income"].astype(str))
+    with pytest.raises(DataValidationError, match="not numeric"):
+        household_finance(text)
+    with pytest.raises(EvaluationError, match="must be a pandas DataFrame"):
+        household_finance([1, 2])
+
+
+# --------------------------------------------------------------------------- poverty
+def test_poverty_lines_packaged():
+    t = poverty_lines()
+    # the official NESDC lines (baht per person per month)
+    assert dict(zip(t["year"], t["line_baht_per_person_month"])) == {
+        2017: 2686, 2021: 2803, 2022: 2997, 2023: 3043, 2024: 3078}
+    assert t["source"].notna().all()
+    t.loc[0, "line_baht_per_person_month"] = 1  # a copy: the package is unchanged
+    assert poverty_lines().loc[0, "line_baht_per_person_month"] == 2686
+
+
+def _pov(dates, incomes, sizes=None):
+    n = len(dates)
+    df = pd.DataFrame({"household_id": [f"H{i}" for i in range(n)], "wave": ["pre"] * n,
+                       "date": pd.to_datetime(dates), "income": np.asarray(incomes, float)})
+    if sizes is not None:
+        df["household_size"] = sizes
+    return df
+
+
+def test_poverty_status_by_year():
+    f = _pov(["2017-06-01", "2019-06-01", "2022-06-01", "2023-06-01", "2024-06-01",
+              "2026-06-01"], [8000] * 6, [3] * 6)
+    s = poverty_status(f)
+    # 2019 uses 2017's line, 2026 uses 2024's: line_year shows it
+    assert s["line"].tolist() == [2686, 2686, 2997, 3043, 3078, 3078]
+    assert s["line_year"].tolist() == [2017, 2017, 2022, 2023, 2024, 2024]
+    assert s["year"].tolist() == [2017, 2019, 2022, 2023, 2024, 2026]
+    # 8000 / 3 = 2666.67 per person: below 2686 (2017), below all later lines
+    assert s["income_per_person"].iloc[0] == pytest.approx(8000 / 3)
+    assert s["below_line"].tolist() == [True] * 6
+    # 9000 / 3 = 3000: above 2997 (2022) but below 3043 (2023)
+    s2 = poverty_status(_pov(["2022-06-01", "2023-06-01"], [9000, 9000], [3, 3]))
+    assert s2["below_line"].tolist() == [False, True]
+
+
+def test_poverty_status_year_before_table_is_error():
+    with pytest.raises(EvaluationError, match=r"no poverty line for year\(s\) \[2016\]"):
+        poverty_status(_pov(["2016-06-01"], [5000], [2]))
+
+
+def test_poverty_status_user_line_overrides():
+    f = _pov(["2023-06-01", "2023-06-01"], [9000, 11000], [4, 4])
+    s = poverty_status(f, line=2500)
+    # 9000 / 4 = 2250 < 2500; 11000 / 4 = 2750 >= 2500
+    assert s["below_line"].tolist() == [True, False]
+    assert s["line"].tolist() == [2500, 2500] and s["line_year"].isna().all()
+    s = poverty_status(f, line={2020: 2800.0})
+    assert s["line_year"].tolist() == [2020, 2020]
+    s = poverty_status(f, line=pd.DataFrame({"year": [2023], "line": [2751.0]}))
+    assert s["below_line"].tolist() == [True, True]   # 2750 < 2751
+
+
+def test_poverty_status_year_argument_and_missing_date():
+    f = _pov(["2023-06-01", "2023-07-01", None], [9000] * 3, [4] * 3)
+    s = poverty_status(f)
+    assert s["year"].tolist() == [2023, 2023, 2023]   # no date: the wave's most common year
+    s = poverty_status(f, year=2024)
+    assert s["line"].tolist() == [3078] * 3
+    s = poverty_status(f, year={"pre": 2021})
+    assert s["line"].tolist() == [2803] * 3
+
+
+def test_poverty_status_size_sources(participants, fin):
+    s = poverty_status(fin.drop(columns=[]), participants=participants)
+    s = s[s["wave"] == "pre"].set_index("household_id")
+    # H1 and H2 from the participants' size column; H3, H4 by counting participants (1 each)
+    assert s["household_size"].tolist() == [4, 3, 1, 1]
+    assert s["size_source"].tolist() == ["participants", "participants", "participant_count",
+                                         "participant_count"]
+    assert s.loc["H1", "income_per_person"] == 2000       # 8000 / 4
+    no_size = participants.drop(columns=["household_size"])
+    s = poverty_status(fin, participants=no_size)
+    assert s.loc[0, "household_size"] == 2                # H1 has two participants
+    with pytest.raises(EvaluationError, match="household size is needed"):
+        poverty_status(fin)
+
+
+def test_poverty_status_blank_income_stays_blank():
+    s = poverty_status(_pov(["2023-06-01"], [NAN], [3]))
+    assert pd.isna(s.loc[0, "below_line"])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"line": -5}, "line must be a positive number"),
+    ({"line": "3000"}, "line must be None"),
+    ({"line": pd.DataFrame({"yr": [2023], "line": [1.0]})}, "needs columns 'year'"),
+    ({"year": "2023"}, "year must be a whole year"),
+    ({"year": {"baseline": 2023}}, "year mapping keys must be waves"),
+])
+def test_poverty_status_bad_arguments(kwargs, match):
+    with pytest.raises(EvaluationError, match=match):
+        poverty_status(_pov(["2023-06-01"], [9000], [3]), **kwargs)
+
+
+def test_poverty_status_bad_size():
+    with pytest.raises(DataValidationError, match="household size"):
+        poverty_status(_pov(["2023-06-01"], [9000], [0]))
+
+
+def test_poverty_change_mcnemar_matches_statsmodels():
+    # 10 households, income per person vs a flat line of 3000 (size 1):
+    # below->above (b) 4, above->below (c) 1, below both 2, above both 3
+    pre = [2000] * 4 + [4000] + [2000] * 2 + [4000] * 3
+    post = [4000] * 4 + [2000] + [2000] * 2 + [4000] * 3
+    n = len(pre)
+    f = pd.DataFrame({"household_id": [f"H{i}" for i in range(n)] * 2,
+                      "wave": ["pre"] * n + ["post"] * n, "income": pre + post,
+                      "household_size": 1})
+    res = poverty_change(f, line=3000, year=2023).iloc[0]
+    assert (res["b"], res["c"]) == (4, 1)
+    assert res["n_below_before"] == 6 and res["n_below_after"] == 3
+    assert res["share_below_before"] == pytest.approx(0.6)   # 6 / 10
+    assert res["share_below_after"] == pytest.approx(0.3)    # 3 / 10
+    assert res["change"] == pytest.approx(-0.3)
+    # statsmodels mcnemar(exact=False, correction=True) on [[below both, b], [c, above both]]
+    ref = sm_mcnemar(np.array([[2, 4], [1, 3]]), exact=False, correction=True)
+    assert res["statistic"] == pytest.approx(ref.statistic)  # (|4 - 1| - 1)^2 / 5 = 0.8
+    assert res["statistic"] == pytest.approx(0.8)
+    assert res["p_value"] == pytest.approx(ref.pvalue)
+    exact = poverty_change(f, line=3000, year=2023, exact=True).iloc[0]
+    assert exact["p_value"] == pytest.approx(sm_mcnemar(np.array([[2, 4], [1, 3]]),
+                                                        exact=True).pvalue)
+
+
+def test_poverty_change_by_group_and_attrition(fin, participants):
+    res = poverty_change(fin, by="village_id", participants=participants, line=2000)
+    v = res.set_index("village_id")
+    # V2: H3 (5000/1 both waves, above), H4 (1000/1 pre only, below): pairs = 1
+    assert v.loc["V2", "n_before"] == 2 and v.loc["V2", "n_after"] == 1
+    assert v.loc["V2", "n_pairs"] == 1
+    assert v.loc["V2", "share_below_before"] == 0
+    # V1: H1 8000/4 = 2000 (not below 2000), 9500/4; H2 6000/3 = 2000 both: none below
+    assert v.loc["V1", "n_below_before"] == 0
+    assert v.loc["V1", "reason"] == "no discordant pairs: test undefined"
+
+
+# --------------------------------------------------------------------------- CPI
+def test_deflate_hand_values():
+    f = pd.DataFrame({"date": pd.to_datetime(["2022-03-01", "2024-12-31", None]),
+                      "income": [10000.0, 10000.0, NAN], "note": ["a", "b", "c"]})
+    out = deflate(f, cpi=pd.DataFrame({"year": [2022, 2024], "cpi": [105.0, 110.0]}),
+                  base_year=2024)
+    assert out["income"].iloc[0] == pytest.approx(10000 * 110 / 105)   # 10476.19
+    assert out["income"].iloc[1] == 10000
+    assert math.isnan(out["income"].iloc[2])                          # blank stays blank
+    assert out["note"].tolist() == ["a", "b", "c"]
+    assert out.attrs["price_base_year"] == 2024
+    assert f["income"].iloc[0] == 10000                               # input untouched
+    out = deflate(f.iloc[:2], cpi={2022: 105.0, 2024: 110.0}, base_year=2022, year=2024)
+    assert out["income"].tolist() == pytest.approx([10000 * 105 / 110] * 2)
+
+
+def test_cpi_table_is_documented_and_consistent():
+    t = cpi_table().set_index("year")
+    assert t.loc[2010, "cpi"] == 100
+    # 2022 = 2021 x (1 + 6.08 %), as the file says
+    assert t.loc[2022, "cpi"] == pytest.approx(113.69 * 1.0608, rel=1e-6)
+    assert set(t["method"]) >= {"observed"}
+    assert t["source"].notna().all()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"cpi": {2022: 105.0}, "base_year": 2024}, "base_year 2024 is not in the cpi table"),
+    ({"cpi": {2024: 110.0}, "base_year": 2024}, r"no value for year\(s\) \[2022\]"),
+    ({"cpi": [1, 2], "base_year": 2024}, "cpi must be a DataFrame"),
+    ({"cpi": {2022: 105.0, 2024: -1}, "base_year": 2022}, "positive index"),
+    ({"cpi": {2022: 105.0, 2024: 110.0}, "base_year": "2024"}, "base_year must be a whole year"),
+    ({"cpi": {2022: 105.0, 2024: 110.0}, "base_year": 2024, "columns": ["wage"]},
+     r"columns \['wage'\] not in the frame"),
+])
+def test_deflate_bad_arguments(kwargs, match):
+    f = pd.DataFrame({"date": pd.to_datetime(["2022-03-01", "2024-12-31"]),
+                      "income": [1.0, 2.0]})
+    with pytest.raises(EvaluationError, match=match):
+        deflate(f, **kwargs)
+
+
+def test_deflate_value_without_date_is_error():
+    f = pd.DataFrame({"date": pd.to_datetime([None]), "income": [5.0]})
+    with pytest.raises(DataValidationError, match="no year"):
+        deflate(f, cpi={2022: 1.0}, base_year=2022)
