@@ -468,6 +468,12 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
         res = paired_frame(work, before="_b", after="_a", by="_g", conf_level=conf_level,
                            higher_is_better=m not in LOWER_IS_BETTER)
         res = res.set_index("_g").reindex(range(G))
+        absent = res["n_pairs"].isna().to_numpy()   # only a group with no rows at all
+        if absent.any():
+            for f in ("n_pairs", "n_dropped", "n_nonzero", "n_improved", "n_same", "n_worse"):
+                res[f] = res[f].fillna(0).astype(np.int64)
+            res.loc[absent, "wilcoxon_method"] = ""
+            res.loc[absent, "reason"] = "no complete pairs"
         block = pd.DataFrame({
             "measure": m,
             "n_households": n_households,

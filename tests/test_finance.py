@@ -456,3 +456,12 @@ def test_deflate_value_without_date_is_error():
     f = pd.DataFrame({"date": pd.to_datetime([None]), "income": [5.0]})
     with pytest.raises(DataValidationError, match="no year"):
         deflate(f, cpi={2022: 1.0}, base_year=2022)
+
+
+def test_finance_change_empty_table():
+    f = pd.DataFrame({"household_id": pd.Series([], dtype=str),
+                      "wave": pd.Series([], dtype=str), "income": pd.Series([], dtype=float)})
+    res = finance_change(f, measures=["income"])
+    assert res.loc[0, "n_households"] == 0 and res.loc[0, "n_pairs"] == 0
+    assert res.loc[0, "reason"] == "no complete pairs"
+    assert household_finance(f).empty
