@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from .errors import DataValidationError, EvaluationError, problems_frame
-from .metrics import MetricResult, _REGISTRY, compute_metric  # noqa: F401
+from .metrics import _REGISTRY, MetricResult, compute_metric, shared_intermediates
 
 __all__ = [
     "Indicator",
@@ -725,8 +725,10 @@ def _ladders(project, ladder) -> list[Ladder]:
     if ladder is None:
         found = getattr(project, "ladders", None) or {}
         ladders = list(found.values()) if isinstance(found, dict) else list(found)
-        present = set(_table(project, "villages").get("project_id", pd.Series(dtype=object)))
-        return [lad for lad in ladders if lad.project_id in present]
+        order = list(dict.fromkeys(
+            _table(project, "villages").get("project_id", pd.Series(dtype=object))))
+        ladders = [lad for lad in ladders if lad.project_id in order]
+        return sorted(ladders, key=lambda lad: order.index(lad.project_id))
     if isinstance(ladder, Ladder):
         return [ladder]
     if isinstance(ladder, (str, Path)):
@@ -799,7 +801,7 @@ def evaluate_ladder(project, ladder=None, *, by: str | None = "village_id",
         A loaded project (or a village view from ``Project.village``).
     ladder : Ladder, path, list of Ladder, or None
         None evaluates every ladder in ``project.ladders`` whose project has
-        villages in ``project``.
+        villages in ``project``, in the order the projects' villages appear.
     by : {"village_id", None}, default "village_id"
         ``"village_id"``: one row per village × indicator (metrics computed on
         ``project.village(v)``). ``None``: one row per indicator for the whole
@@ -847,6 +849,19 @@ def evaluate_ladder(project, ladder=None, *, by: str | None = "village_id",
         raise ValueError(f"by must be 'village_id' or None, got {by!r}")
     if on_error not in ("raise", "warn"):
         raise ValueError(f"on_error must be 'raise' or 'warn', got {on_error!r}")
+    with shared_intermediates():
+        rows = _evaluate(project, ladder, by, include_project, partial_threshold, on_error)
+    frame = pd.DataFrame(rows, columns=LADDER_COLUMNS)
+    for col in ("baseline", "target", "actual", "pct_of_target"):
+        frame[col] = frame[col].astype(float)
+    frame["step"] = frame["step"].astype(int)
+    frame["n"] = frame["n"].astype(int)
+    frame["village_id"] = frame["village_id"].astype(object).where(
+        frame["village_id"].notna(), pd.NA)
+    return frame
+
+
+def _evaluate(project, ladder, by, include_project, partial_threshold, on_error) -> list:
     rows: list[dict] = []
     villages = _table(project, "villages")
     for lad in _ladders(project, ladder):
@@ -867,14 +882,7 @@ def evaluate_ladder(project, ladder=None, *, by: str | None = "village_id",
                 for ind in step.indicators:
                     res = _run(ind, scope, lad, vid, on_error)
                     rows.append(_row(lad, step, ind, level, vid, res, partial_threshold))
-    frame = pd.DataFrame(rows, columns=LADDER_COLUMNS)
-    for col in ("baseline", "target", "actual", "pct_of_target"):
-        frame[col] = frame[col].astype(float)
-    frame["step"] = frame["step"].astype(int)
-    frame["n"] = frame["n"].astype(int)
-    frame["village_id"] = frame["village_id"].astype(object).where(
-        frame["village_id"].notna(), pd.NA)
-    return frame
+    return rows
 
 
 def _run(ind: Indicator, scope, lad: Ladder, vid, on_error) -> MetricResult:

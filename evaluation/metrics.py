@@ -31,6 +31,8 @@ Conventions of the built-ins
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 import math
 from collections.abc import Callable
@@ -228,6 +230,33 @@ def compute_metric(name: str, project, params: dict | None = None) -> MetricResu
 
 # ---------------------------------------------------------------- helpers --
 
+#: Per-evaluation memo (set by evaluate_ladder): intermediate tables shared by
+#: several metrics on the same scope (e.g. account keeping for the count and the
+#: share) are computed once. Keys hold id(project), valid while the run lasts.
+_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metric_memo",
+                                                                     default=None)
+
+
+@contextlib.contextmanager
+def shared_intermediates():
+    """Within this block, metrics reuse intermediate tables per project view."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _memo(project, key: tuple, compute):
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    full = (id(project),) + key
+    if full not in memo:
+        memo[full] = (project, compute())  # keep project alive so its id stays unique
+    return memo[full][1]
+
+
 def _table(project, name: str) -> pd.DataFrame:
     frame = getattr(project, name, None)
     if frame is None:
@@ -332,7 +361,8 @@ def households_keeping_accounts(project, *, min_entries=None, min_months=None, r
     count as not keeping accounts. ``n`` is the number of households of
     ``role``.
     """
-    flags = _keeping(project, min_entries, min_months, role, count)
+    flags = _memo(project, ("keeping", min_entries, min_months, role, count),
+                  lambda: _keeping(project, min_entries, min_months, role, count))
     if len(flags) == 0:
         return MetricResult(math.nan, 0)
     k = int(flags.sum())
@@ -343,7 +373,8 @@ def households_keeping_accounts(project, *, min_entries=None, min_months=None, r
 def share_keeping_accounts(project, *, min_entries=None, min_months=None, role="target",
                            count="entries"):
     """Percentage of households (of ``role``, default target) keeping accounts regularly."""
-    return _share(_keeping(project, min_entries, min_months, role, count))
+    return _share(_memo(project, ("keeping", min_entries, min_months, role, count),
+                        lambda: _keeping(project, min_entries, min_months, role, count)))
 
 
 def _savings_scope(project) -> pd.DataFrame:
@@ -408,7 +439,8 @@ def _finance_change(project, before, after) -> pd.DataFrame:
 
 
 def _flag_share(project, flag, before, after):
-    hf = _finance_change(project, before, after)
+    hf = _memo(project, ("finance", before, after),
+               lambda: _finance_change(project, before, after))
     if not len(hf):
         return MetricResult(math.nan, 0)
     return _share(hf[flag])
@@ -447,7 +479,8 @@ def mean_income_change(project, *, before="pre", after="post"):
 
     Over households with income at both waves.
     """
-    hf = _finance_change(project, before, after)
+    hf = _memo(project, ("finance", before, after),
+               lambda: _finance_change(project, before, after))
     if not len(hf):
         return MetricResult(math.nan, 0)
     change = pd.to_numeric(hf["income_change"]).dropna()
@@ -493,7 +526,8 @@ def _scores(project, instrument, role=None):
 def _paired_totals(project, instrument, before, after, role):
     _check_waves(before=before, after=after)
     _check_choice("role", role, ROLES, allow_none=True)
-    scores = _scores(project, instrument, role)
+    scores = _memo(project, ("scores", instrument, role),
+                   lambda: _scores(project, instrument, role))
     if not len(scores):
         return pd.DataFrame(columns=["before", "after"])
     wide = scores.pivot_table(index="person_id", columns="wave", values="total",
@@ -545,7 +579,8 @@ def share_top_band(project, *, instrument="tmhi15", wave="post", bands=None, rol
     """
     _check_waves(wave=wave)
     _check_choice("role", role, ROLES, allow_none=True)
-    scores = _scores(project, instrument, role)
+    scores = _memo(project, ("scores", instrument, role),
+                   lambda: _scores(project, instrument, role))
     if not len(scores):
         return MetricResult(math.nan, 0)
     if bands is None:

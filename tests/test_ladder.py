@@ -521,3 +521,56 @@ def test_wrap_thai_keeps_words():
     wrapped = wrap_thai(text, 12)
     assert wrapped.replace("\n", "") == text
     assert wrap_thai(text, 12, max_lines=1).endswith("…")
+
+
+# ------------------------------------------------------------- sample data --
+
+SAMPLE = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    if not (SAMPLE / "informal-workers" / "ladder.yaml").exists():
+        pytest.skip("data/sample not generated")
+    return ev.load_project(SAMPLE)
+
+
+def test_sample_ladder_reproduced_independently(sample):
+    out = ev.evaluate_ladder(sample, include_project=True)
+    p1 = out[out["project_id"] == "P01"]
+    got = p1.set_index(["village_id", "indicator_id"])["actual"]
+    part, fin, sav, led = sample.participants, sample.finance, sample.savings, sample.ledger
+    vids = sample.villages.loc[sample.villages["project_id"] == "P01", "village_id"].tolist()
+    assert sorted(p1["village_id"].dropna().unique()) == sorted(vids)
+
+    hh_village = part.drop_duplicates("household_id").set_index("household_id")["village_id"]
+    person_village = part.set_index("person_id")["village_id"]
+    # income up: households with income at pre and post, post > pre
+    wide = fin.pivot_table(index="household_id", columns="wave", values="income",
+                           aggfunc="first", observed=False)[["pre", "post"]].dropna()
+    up = (wide["post"] > wide["pre"]).groupby(wide.index.map(hh_village)).mean() * 100
+    # savings fund: deposits - withdrawals of the village's members (blank = 0)
+    fund = ((sav["deposit"].fillna(0) - sav["withdrawal"].fillna(0))
+            .groupby(sav["member_id"].map(person_village)).sum())
+    # accounts: a month counts with >= 4 entries; a household keeps accounts with >= 3 such
+    # months (account_keeping's documented defaults); share of target households
+    months = led.assign(m=led["date"].dt.to_period("M")).groupby(["household_id", "m"]).size()
+    keeps = (months >= 4).groupby(level="household_id").sum() >= 3
+    targets = part[part["role"] == "target"].drop_duplicates("household_id")
+    share_keep = (targets["household_id"].map(keeps).fillna(False).astype(bool)
+                  .groupby(targets["village_id"]).mean() * 100)
+    for v in vids:
+        people = part[part["village_id"] == v]
+        assert got[(v, "team")] == (people["role"] == "team").sum()
+        assert got[(v, "members")] == (people["role"] == "target").sum()
+        assert got[(v, "income_up")] == pytest.approx(up[v])
+        assert got[(v, "fund")] == pytest.approx(fund[v])
+        assert got[(v, "accounts_share")] == pytest.approx(share_keep[v])
+    # project level: pooled over P01's households, not the mean of the villages
+    project_rows = p1[p1["level"] == "project"].set_index("indicator_id")
+    in_p1 = wide.index.map(hh_village).isin(vids)
+    pooled = 100 * (wide.loc[in_p1, "post"] > wide.loc[in_p1, "pre"]).mean()
+    assert project_rows.loc["income_up", "actual"] == pytest.approx(pooled)
+    assert project_rows.loc["team", "actual"] == (
+        (part["village_id"].isin(vids)) & (part["role"] == "team")).sum()
+    assert set(out["status"]) <= {"achieved", "partial", "not_achieved", "no_data"}

@@ -228,7 +228,7 @@ def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
         The villages table, to label rows ``V01 บ้าน…`` instead of ids.
     annotate : bool, optional
         Write ``pct_of_target`` in each cell; default when there are at most
-        40 rows and 20 indicators.
+        40 rows and 30 indicators.
     title : str, optional
 
     Returns
@@ -237,8 +237,9 @@ def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
 
     Notes
     -----
-    Columns are indicators in ladder order (project, step, indicator);
-    cells of an indicator that a village's ladder does not have are blank.
+    Columns are indicators in ladder order (project, step, indicator; the
+    project id prefixes the labels when there are several projects); cells
+    of an indicator that a village's ladder does not have are blank.
 
     Examples
     --------
@@ -281,15 +282,17 @@ def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=-0.5, vmax=len(_STATUSES) - 0.5,
               aspect="auto", interpolation="nearest")
     if annotate is None:
-        annotate = n_rows <= 40 and n_cols <= 20
+        annotate = n_rows <= 40 and n_cols <= 30
     if annotate:
         for i in range(n_rows):
             for j in range(n_cols):
                 if text[i, j]:
                     ax.text(j, i, text[i, j], ha="center", va="center", fontsize=7,
                             color="#111111")
+    several = len({c[0] for c in col_order}) > 1
     ax.set_xticks(range(n_cols),
-                  [f"{c[1]}. " + wrap_thai(labels_by_col[c], 26, max_lines=1) for c in col_order],
+                  [(f"{c[0]} " if several else "") + f"{c[1]}. "
+                   + wrap_thai(labels_by_col[c], 26, max_lines=1) for c in col_order],
                   rotation=60, ha="right", rotation_mode="anchor", fontsize=8)
     ax.set_yticks(range(n_rows),
                   [f"{r} {names[r]}" if r in names else r for r in row_order], fontsize=8)
@@ -299,8 +302,11 @@ def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
     ax.tick_params(which="minor", length=0)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel(pick(lang, "ตัวชี้วัด (ขั้นที่. ชื่อตัวชี้วัด; ตัวเลขในช่อง = ร้อยละของเป้าหมาย)",
-                       "Indicator (step. label; cell value = % of target)"))
+    if annotate:
+        ax.set_xlabel(pick(lang, "ตัวชี้วัด (ขั้นที่. ชื่อตัวชี้วัด; ตัวเลขในช่อง = ร้อยละของเป้าหมาย)",
+                           "Indicator (step. label; cell value = % of target)"))
+    else:
+        ax.set_xlabel(pick(lang, "ตัวชี้วัด (ขั้นที่. ชื่อตัวชี้วัด)", "Indicator (step. label)"))
     ax.set_ylabel(pick(lang, "หมู่บ้าน", "Village"))
     ax.set_title(title or pick(lang, "การบรรลุตัวชี้วัดบันไดผลลัพธ์ รายหมู่บ้าน",
                                "Outcome-ladder indicators by village"))
