@@ -491,12 +491,15 @@ def mean_income_change(project, *, before="pre", after="post"):
 
 
 @metric("share_below_poverty_line", unit="%")
-def share_below_poverty_line(project, *, wave="post", **poverty_params):
+def share_below_poverty_line(project, *, wave="post", line=None, year=None,
+                             size="household_size"):
     """Percentage of households whose income per person is below the poverty line.
 
-    At ``wave`` (default post), using :func:`evaluation.poverty_status` (household
-    size from the finance or participants table; extra params such as ``line``
-    are passed to it). Over households with income and size at that wave.
+    At ``wave`` (default post), using :func:`evaluation.poverty_status`: ``line``
+    None = the packaged official lines by year (or a number, or ``{year: line}``),
+    ``year`` None = the year of each row's date, household ``size`` from the
+    finance or participants table. Over households with income and size at that
+    wave.
     """
     from .finance import poverty_status
 
@@ -504,7 +507,8 @@ def share_below_poverty_line(project, *, wave="post", **poverty_params):
     fin = _table(project, "finance")
     if not len(fin):
         return MetricResult(math.nan, 0)
-    status = poverty_status(fin, participants=_table(project, "participants"), **poverty_params)
+    status = poverty_status(fin, participants=_table(project, "participants"), line=line,
+                            year=year, size=size)
     status = status[status["wave"] == wave]
     return _share(status["below_line"])
 

@@ -303,7 +303,8 @@ def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     if annotate:
-        ax.set_xlabel(pick(lang, "ตัวชี้วัด (ขั้นที่. ชื่อตัวชี้วัด; ตัวเลขในช่อง = ร้อยละของเป้าหมาย)",
+        ax.set_xlabel(pick(lang,
+                           "ตัวชี้วัด (ขั้นที่. ชื่อตัวชี้วัด; ตัวเลขในช่อง = ร้อยละของเป้าหมาย)",
                            "Indicator (step. label; cell value = % of target)"))
     else:
         ax.set_xlabel(pick(lang, "ตัวชี้วัด (ขั้นที่. ชื่อตัวชี้วัด)", "Indicator (step. label)"))
