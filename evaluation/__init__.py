@@ -65,5 +65,13 @@ from .households import rank_households, select_model_households  # noqa: E402
 # [block:lessons]
 # --- charts & export (issues 3-6) ---
 # [block:export]
+from .export import (  # noqa: E402
+    html_escape, html_table, md_escape, safe_name, save_figure, unique_names, write_csv,
+    write_tables,
+)
 # --- reports & batch (issues 6-7) ---
 # [block:report]
+from .report import (  # noqa: E402
+    ReportContext, ReportError, WarmKernel, participants_by_role, participants_by_village,
+    participants_chart, render_portfolio_report, render_village_report, report_project,
+)

@@ -1,0 +1,531 @@
+"""Export helpers: safe file names, atomic writes, charts and tables to files,
+and escaping helpers for text that comes from the data.
+
+Everything here is public for analysts working in their own notebooks:
+
+* :func:`save_figure` writes a matplotlib figure as PNG (200 dpi), SVG and PDF.
+* :func:`write_tables` writes several tables to one Excel workbook (one sheet
+  per table) and :func:`write_csv` one table to a CSV file Excel opens with
+  Thai text intact (UTF-8 with BOM).
+* :func:`safe_name` / :func:`unique_names` turn any village id or name into a
+  file or folder name (Thai letters kept readable).
+* :func:`md_escape`, :func:`html_escape` and :func:`html_table` make text and
+  tables from the data safe to show in a report: a village called
+  ``<script>alert(1)</script>`` is shown as text, never run.
+
+Every file is written atomically: first to a temporary file in the same
+folder, then renamed over the target, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import math
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "CHART_FORMATS",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "format_number",
+    "html_escape",
+    "html_table",
+    "md_escape",
+    "safe_name",
+    "safe_sheet_name",
+    "save_figure",
+    "unique_names",
+    "write_csv",
+    "write_tables",
+]
+
+#: Formats :func:`save_figure` writes by default.
+CHART_FORMATS = ("png", "svg", "pdf")
+
+# Names Windows refuses for files and folders (with or without an extension).
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+                     *(f"LPT{i}" for i in range(10))}
+# Characters not allowed in file names on Windows/macOS/Linux, plus '%' and '#'
+# (they break links in a browser) and whitespace (replaced by '_').
+_BAD_CHARS = re.compile(r'[<>:"/\\|?*%#\s]')
+
+
+# --------------------------------------------------------------------------- names
+def safe_name(value: object, *, max_bytes: int = 80, fallback: str = "unnamed") -> str:
+    """A file or folder name made from any value (a village id, a Thai name).
+
+    Thai (and other) letters, digits, ``-``, ``_`` and ``.`` are kept, so
+    ``"บ้านหนองบัว ม.3"`` becomes ``"บ้านหนองบัว_ม.3"``. Removed or replaced:
+    path separators, ``..``, control and invisible characters (zero-width
+    spaces), characters Windows forbids (``<>:"|?*``), ``%`` and ``#``;
+    whitespace becomes ``_``; leading and trailing dots, dashes and
+    underscores are dropped; Windows device names (``CON``, ``NUL``, ``COM1``
+    ...) get a leading ``_``. The result is at most `max_bytes` bytes of UTF-8
+    (never cutting a Thai vowel or tone mark off its consonant).
+
+    Parameters
+    ----------
+    value : object
+        Anything; converted with ``str()`` and Unicode-normalised (NFC).
+    max_bytes : int, default 80
+        Longest result in UTF-8 bytes (file systems allow 255; Thai letters
+        take 3 bytes each). At least 8.
+    fallback : str, default "unnamed"
+        Returned when nothing usable is left (an empty or all-symbol value).
+
+    Returns
+    -------
+    str
+        A non-empty name safe on Linux, macOS and Windows and in a URL path
+        segment once percent-encoded. Different values can give the same
+        name: use :func:`unique_names` to name several things in one folder.
+
+    Examples
+    --------
+    >>> safe_name("../../etc/passwd")
+    'etc_passwd'
+    >>> safe_name("บ้านหนองบัว ม.3")
+    'บ้านหนองบัว_ม.3'
+    >>> safe_name("CON")
+    '_CON'
+    """
+    if not isinstance(max_bytes, int) or max_bytes < 8:
+        raise ValueError(f"max_bytes must be an integer >= 8, got {max_bytes!r}")
+    text = unicodedata.normalize("NFC", str(value))
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            # control, format (zero-width), surrogates, private use, unassigned
+            out.append(" " if cat in ("Cc", "Zl", "Zp") else "")
+        else:
+            out.append(ch)
+    text = "".join(out)
+    text = _BAD_CHARS.sub("_", text)
+    text = re.sub(r"\.{2,}", ".", text)          # no '..' anywhere
+    text = re.sub(r"_{2,}", "_", text)
+    text = text.strip("._- ")
+    text = _truncate_utf8(text, max_bytes).rstrip("._- ")
+    if not text:
+        return fallback
+    stem = text.split(".", 1)[0].upper()
+    if stem in _WINDOWS_RESERVED:
+        text = _truncate_utf8("_" + text, max_bytes)
+    return text
+
+
+def _truncate_utf8(text: str, max_bytes: int) -> str:
+    """Cut `text` to at most `max_bytes` UTF-8 bytes at a grapheme-safe point."""
+    if len(text.encode("utf-8")) <= max_bytes:
+        return text
+    size, cut = 0, 0
+    for i, ch in enumerate(text):
+        size += len(ch.encode("utf-8"))
+        if size > max_bytes:
+            break
+        cut = i + 1
+    # do not leave a combining mark (Thai vowel/tone mark) without its base
+    # letter, nor end right before a mark that belonged to the last letter
+    while cut > 0 and cut < len(text) and unicodedata.category(text[cut]) in ("Mn", "Mc"):
+        cut -= 1
+    return text[:cut]
+
+
+def unique_names(values: Iterable[object], *, reserved: Iterable[str] = (),
+                 max_bytes: int = 80) -> dict[object, str]:
+    """Safe, distinct names for several values (e.g. every village id).
+
+    Each value gets :func:`safe_name`; when two values would get the same name
+    (compared case-insensitively, as on macOS and Windows) or a name in
+    `reserved`, each of them gets a short suffix made from a hash of the
+    original value, so the same value always gets the same name.
+
+    Parameters
+    ----------
+    values : iterable
+        The values to name; duplicates are allowed and get the same name.
+    reserved : iterable of str
+        Names already in use in the folder (compared case-insensitively).
+    max_bytes : int, default 80
+        Longest name in UTF-8 bytes, suffix included.
+
+    Returns
+    -------
+    dict
+        ``{value: name}`` for every distinct value.
+
+    Examples
+    --------
+    >>> unique_names(["a/b", "a_b", "V01"])
+    {'a/b': 'a_b-3ec69c85', 'a_b': 'a_b-eb2980a5', 'V01': 'V01'}
+    """
+    distinct = list(dict.fromkeys(values))
+    base = {v: safe_name(v, max_bytes=max_bytes) for v in distinct}
+    taken = {r.casefold() for r in reserved}
+    counts: dict[str, int] = {}
+    for name in base.values():
+        counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
+    result: dict[object, str] = {}
+    for v in distinct:
+        name = base[v]
+        if counts[name.casefold()] > 1 or name.casefold() in taken:
+            digest = hashlib.sha1(str(v).encode("utf-8")).hexdigest()[:8]
+            name = _truncate_utf8(name, max_bytes - 9).rstrip("._- ") + "-" + digest
+        result[v] = name
+    return result
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def safe_sheet_name(name: object, taken: Iterable[str] = ()) -> str:
+    """A valid, unused Excel sheet name (at most 31 characters).
+
+    Excel forbids ``[ ] : * ? / \\``, a leading or trailing apostrophe, the
+    name ``History`` and names longer than 31 characters; names are compared
+    case-insensitively. Clashes get `` (2)``, `` (3)`` ... at the end.
+
+    Parameters
+    ----------
+    name : object
+        The wanted name (a table title, Thai allowed).
+    taken : iterable of str
+        Sheet names already used in the workbook.
+
+    Returns
+    -------
+    str
+        The sheet name to use.
+
+    Examples
+    --------
+    >>> safe_sheet_name("รายได้/รายจ่าย")
+    'รายได้_รายจ่าย'
+    >>> safe_sheet_name("Sheet", taken=["sheet"])
+    'Sheet (2)'
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    text = _SHEET_BAD.sub("_", text).strip().strip("'").strip()
+    if not text or text.casefold() == "history":
+        text = (text + "_") if text else "table"
+    text = text[:31].rstrip()
+    used = {t.casefold() for t in taken}
+    candidate, i = text, 1
+    while candidate.casefold() in used:
+        i += 1
+        suffix = f" ({i})"
+        candidate = text[: 31 - len(suffix)].rstrip() + suffix
+    return candidate
+
+
+# --------------------------------------------------------------------------- atomic writes
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, *, suffix: str | None = None):
+    """Context manager giving a temporary path next to `path`; on success the
+    temporary file is renamed over `path`, on error it is removed.
+
+    Use it with writers that want a file name (``fig.savefig``,
+    ``DataFrame.to_excel``)::
+
+        with atomic_path("out/table.xlsx") as tmp:
+            frame.to_excel(tmp)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix or ".tmp",
+                               dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; use the usual mode
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write `data` to `path` atomically (temporary file, then rename)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str, *, encoding: str = "utf-8") -> Path:
+    """Write `text` to `path` atomically (temporary file, then rename)."""
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+# --------------------------------------------------------------------------- figures
+def save_figure(fig, path: str | os.PathLike, formats: Iterable[str] = CHART_FORMATS, *,
+                dpi: int = 200) -> list[Path]:
+    """Save a matplotlib figure in several formats, each file written atomically.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (for example from ``evaluation.charts``).
+    path : str or path-like
+        Target path *without* the extension (``"out/charts/happiness"``); an
+        extension that is one of the formats is dropped. Folders are created.
+    formats : iterable of str, default ("png", "svg", "pdf")
+        Any of ``png``, ``svg``, ``pdf``, ``jpg``.
+    dpi : int, default 200
+        Resolution of raster formats.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of `formats`.
+
+    Notes
+    -----
+    SVG and PDF files carry no creation date, so the same figure always gives
+    the same bytes (useful for incremental runs and version control).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from evaluation.charts.base import new_figure
+    >>> fig, ax = new_figure()
+    >>> _ = ax.plot([1, 2], [3, 4])
+    >>> [p.suffix for p in save_figure(fig, Path(tempfile.mkdtemp()) / "line")]
+    ['.png', '.svg', '.pdf']
+    """
+    allowed = ("png", "svg", "pdf", "jpg")
+    if isinstance(formats, str):
+        formats = (formats,)
+    formats = tuple(f.lower().lstrip(".") for f in formats)
+    bad = [f for f in formats if f not in allowed]
+    if bad or not formats:
+        raise ValueError(f"formats must be a non-empty list of {allowed}, got {formats!r}")
+    path = Path(path)
+    if path.suffix.lower().lstrip(".") in allowed:
+        path = path.with_suffix("")
+    import matplotlib
+
+    written = []
+    # fixed salt: SVG element ids (and so the bytes) do not change between runs
+    with matplotlib.rc_context({"svg.hashsalt": "evaluation"}):
+        for fmt in formats:
+            target = path.with_name(f"{path.name}.{fmt}")
+            metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
+            with atomic_path(target) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
+            written.append(target)
+    return written
+
+
+def figure_png(fig, *, dpi: int = 200) -> bytes:
+    """The figure as PNG bytes (what :func:`save_figure` writes as ``.png``)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- tables
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False) -> Path:
+    """Write a table as CSV (UTF-8 with BOM so Excel shows Thai correctly), atomically."""
+    text = frame.to_csv(index=index, lineterminator="\n")
+    return atomic_write_bytes(path, text.encode("utf-8-sig"))
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> Path:
+    """Write several tables to one Excel workbook, one sheet per table, atomically.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        ``{sheet title: table}`` in sheet order. Titles are made valid with
+        :func:`safe_sheet_name` (at most 31 characters, unique).
+    path : str or path-like
+        The ``.xlsx`` file to write; folders are created.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "t.xlsx"
+    >>> write_tables({"ผู้เข้าร่วม": pd.DataFrame({"บทบาท": ["แกนนำ"], "จำนวน": [3]})}, out).name
+    't.xlsx'
+    """
+    if not tables:
+        raise ValueError("tables must contain at least one table, got an empty mapping")
+    with atomic_path(path, suffix=".xlsx") as tmp:
+        taken: list[str] = []
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for title, frame in tables.items():
+                sheet = safe_sheet_name(title, taken)
+                taken.append(sheet)
+                _excel_ready(frame).to_excel(writer, sheet_name=sheet, index=False)
+                ws = writer.sheets[sheet]
+                for i, col in enumerate(frame.columns, start=1):
+                    width = max([len(str(col))] + [len(str(v)) for v in frame.iloc[:200, i - 1]])
+                    ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = \
+                        min(60, max(8, width + 2))
+                ws.freeze_panes = "A2"
+    return Path(path)
+
+
+def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Excel cannot store time zones or categoricals with missing values well."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[col] = s.dt.tz_localize(None)
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype(object)
+    out.columns = [str(c) for c in out.columns]
+    return out
+
+
+# --------------------------------------------------------------------------- escaping
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def html_escape(text: object) -> str:
+    """Escape text from the data for HTML (``<``, ``>``, ``&``, quotes).
+
+    >>> html_escape("<script>alert(1)</script>")
+    '&lt;script&gt;alert(1)&lt;/script&gt;'
+    """
+    return html.escape("" if _is_missing(text) else str(text), quote=True)
+
+
+def md_escape(text: object) -> str:
+    """Escape text from the data for use inside Markdown.
+
+    HTML characters become entities (raw HTML in Markdown would otherwise be
+    passed through to the report) and Markdown punctuation is backslash
+    escaped, so the text shows exactly as written. Line breaks become spaces.
+
+    >>> md_escape("<b>**บ้าน**</b>")
+    '&lt;b&gt;\\\\*\\\\*บ้าน\\\\*\\\\*&lt;/b&gt;'
+    """
+    raw = "" if _is_missing(text) else str(text)
+    raw = re.sub(r"[\r\n]+", " ", raw)
+    raw = _MD_SPECIAL.sub(r"\\\1", raw)
+    return raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _is_missing(value: object) -> bool:
+    try:
+        return value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and math.isnan(value))
+    except TypeError:  # pragma: no cover - exotic objects
+        return False
+
+
+def format_number(value: object, decimals: int | None = None, *, missing: str = "–") -> str:
+    """A number with thousands separators: ``1500 -> '1,500'``.
+
+    Parameters
+    ----------
+    value : number or missing
+        The value; text is returned unchanged (escaped by the caller).
+    decimals : int, optional
+        Digits after the point; by default 0 for whole numbers, else 1.
+    missing : str, default "–"
+        Shown for NaN/None/NA.
+
+    Examples
+    --------
+    >>> format_number(1500), format_number(2.345, 2), format_number(float("nan"))
+    ('1,500', '2.35', '–')
+    """
+    if _is_missing(value):
+        return missing
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}" if decimals in (None, 0) else f"{value:,.{decimals}f}"
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            return str(value)
+        if decimals is None:
+            decimals = 0 if float(value).is_integer() else 1
+        return f"{value:,.{decimals}f}"
+    return str(value)
+
+
+def html_table(frame: pd.DataFrame, *, decimals: int | Mapping[str, int] | None = None,
+               index: bool = False, caption: str | None = None,
+               classes: str = "ev-table") -> str:
+    """An HTML table with every cell escaped and numbers formatted.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table; column names are shown as headers (give Thai names).
+    decimals : int or mapping, optional
+        Decimal places for all numeric columns or per column name; by
+        default whole numbers show no decimals and others one.
+    index : bool, default False
+        Show the index as the first column.
+    caption : str, optional
+        Caption above the table (escaped).
+    classes : str, default "ev-table"
+        CSS class of the ``<table>``.
+
+    Returns
+    -------
+    str
+        HTML. Numeric columns are right-aligned (class ``num``).
+
+    Examples
+    --------
+    >>> html_table(pd.DataFrame({"ชื่อ": ["<b>"], "บาท": [1500]}))  # doctest: +ELLIPSIS
+    '<table class="ev-table">...<td>&lt;b&gt;</td><td class="num">1,500</td>...'
+    """
+    data = frame.reset_index() if index else frame
+    parts = [f'<table class="{html_escape(classes)}">']
+    if caption:
+        parts.append(f"<caption>{html_escape(caption)}</caption>")
+    numeric = [pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])
+               for c in data.columns]
+    parts.append("<thead><tr>")
+    for col, is_num in zip(data.columns, numeric):
+        cls = ' class="num"' if is_num else ""
+        parts.append(f"<th{cls}>{html_escape(col)}</th>")
+    parts.append("</tr></thead><tbody>")
+    for row in data.itertuples(index=False, name=None):
+        parts.append("<tr>")
+        for col, value, is_num in zip(data.columns, row, numeric):
+            if is_num:
+                d = decimals.get(col) if isinstance(decimals, Mapping) else decimals
+                parts.append(f'<td class="num">{html_escape(format_number(value, d))}</td>')
+            else:
+                parts.append(f"<td>{html_escape(format_number(value))}</td>")
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)

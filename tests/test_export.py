@@ -1,0 +1,203 @@
+"""Tests of evaluation.export: safe names, atomic writes, chart and table files,
+escaping helpers."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+import mistune
+import openpyxl
+import pandas as pd
+import pytest
+
+from evaluation.charts.base import new_figure
+from evaluation.export import (atomic_path, atomic_write_text, format_number, html_escape,
+                               html_table, md_escape, safe_name, safe_sheet_name, save_figure,
+                               unique_names, write_csv, write_tables)
+
+HOSTILE = [
+    "../../etc/passwd", "..", ".", "/", "\\\\server\\share", "a/../../b", "C:\\Windows\\x",
+    "CON", "nul.txt", "com1", "LPT9.csv", "bad\x00name", "tab\tand\nnewline", "\u200bzero\u200d",
+    "x" * 500, "ก" * 200, "<script>alert(1)</script>", "a:b*c?d\"e|f", "%2e%2e%2f", "#frag",
+    "   ", "", "...hidden", "-dash-", "ม.๔ บ้าน/หนองบัว", "emoji 😀 name",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_safe_name_is_safe_for_hostile_input(value):
+    name = safe_name(value)
+    assert name and name not in (".", "..")
+    assert "/" not in name and "\\" not in name and ".." not in name
+    assert not any(unicodedata.category(ch)[0] == "C" for ch in name)
+    assert not any(ch in name for ch in '<>:"|?*%#') and not any(ch.isspace() for ch in name)
+    assert not name.startswith((".", "-")) and not name.endswith((".", " "))
+    assert name.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT9"}
+    assert len(name.encode("utf-8")) <= 80
+    # a name is a single path component that stays inside its folder
+    root = Path("/tmp/reports")
+    assert (root / name).resolve().parent == root
+
+
+def test_safe_name_keeps_thai_readable():
+    assert safe_name("บ้านหนองบัว ม.3") == "บ้านหนองบัว_ม.3"
+    assert safe_name("V01") == "V01"
+
+
+def test_safe_name_never_cuts_a_thai_mark_from_its_letter():
+    # "ที่" = consonant + 2 combining marks (9 bytes); any cut keeps whole clusters
+    assert safe_name("ที่" * 20, max_bytes=8) == "unnamed"  # not even one whole cluster fits
+    for limit in range(9, 40):
+        name = safe_name("ที่" * 20, max_bytes=limit)
+        assert len(name.encode("utf-8")) <= limit
+        assert unicodedata.category(name[0]) == "Lo"
+        assert len(name) % 3 == 0  # whole clusters only
+
+
+@pytest.mark.parametrize("bad", [0, 7, "80", None])
+def test_safe_name_rejects_bad_max_bytes(bad):
+    with pytest.raises(ValueError, match="max_bytes"):
+        safe_name("x", max_bytes=bad)
+
+
+def test_unique_names_resolve_collisions_and_reserved_names():
+    names = unique_names(["a/b", "a_b", "A_B", "V01", "portfolio", "V01"],
+                         reserved=["portfolio", "index.html"])
+    assert names["V01"] == "V01"
+    distinct = {v.casefold() for v in names.values()}
+    assert len(distinct) == 5  # five distinct inputs, five names, case-insensitively
+    assert names["portfolio"] != "portfolio"
+    # deterministic: the same inputs give the same names
+    assert unique_names(["a/b", "a_b", "A_B", "V01", "portfolio"],
+                        reserved=["portfolio"]) == {k: v for k, v in names.items()}
+
+
+@pytest.mark.parametrize(("name", "taken", "expected"), [
+    ("รายได้/รายจ่าย", (), "รายได้_รายจ่าย"),
+    ("History", (), "History_"),
+    ("'quoted'", (), "quoted"),
+    ("", (), "table"),
+    ("a" * 40, (), "a" * 31),
+    ("Sheet", ("sheet",), "Sheet (2)"),
+    ("Sheet", ("sheet", "Sheet (2)"), "Sheet (3)"),
+    ("x" * 31, ("x" * 31,), "x" * 27 + " (2)"),
+    ("a[b]:c*?", (), "a_b__c__"),
+])
+def test_safe_sheet_name(name, taken, expected):
+    result = safe_sheet_name(name, taken)
+    assert result == expected
+    assert len(result) <= 31
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    target = tmp_path / "report.html"
+    atomic_write_text(target, "old")
+    atomic_write_text(target, "ใหม่")
+    assert target.read_text(encoding="utf-8") == "ใหม่"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    mode = target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+def test_atomic_path_leaves_old_file_when_writer_fails(tmp_path):
+    target = tmp_path / "tables.xlsx"
+    target.write_bytes(b"complete")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"complete"
+    assert [p.name for p in tmp_path.iterdir()] == ["tables.xlsx"]
+
+
+def test_save_figure_writes_every_format(tmp_path):
+    fig, ax = new_figure()
+    ax.plot([1, 2, 3], [1500, 2500, 2000])
+    ax.set_title("รายได้")
+    paths = save_figure(fig, tmp_path / "charts" / "income.png")
+    assert [p.name for p in paths] == ["income.png", "income.svg", "income.pdf"]
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert paths[1].read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert paths[2].read_bytes()[:5] == b"%PDF-"
+    # PNG at 200 dpi: a 7 x 4 inch figure is 1400 x 800 pixels
+    from PIL import Image
+
+    with Image.open(paths[0]) as img:
+        assert img.size == (1400, 800)
+    # deterministic SVG/PDF (no creation date)
+    again = save_figure(fig, tmp_path / "again", formats=("svg", "pdf"))
+    assert again[0].read_bytes() == paths[1].read_bytes()
+    assert again[1].read_bytes() == paths[2].read_bytes()
+
+
+@pytest.mark.parametrize("formats", [(), ("gif",), ("png", "tiff")])
+def test_save_figure_rejects_unknown_formats(tmp_path, formats):
+    fig, _ = new_figure()
+    with pytest.raises(ValueError, match="formats"):
+        save_figure(fig, tmp_path / "x", formats=formats)
+
+
+def test_write_tables_one_sheet_per_table_with_thai_headers(tmp_path):
+    tables = {
+        "ผู้เข้าร่วมแยกตามบทบาทและเพศ (ตารางยาวมากเกินสามสิบเอ็ดตัวอักษร)":
+            pd.DataFrame({"บทบาท": ["คณะทำงาน", "กลุ่มเป้าหมาย"], "จำนวน (คน)": [5, 30]}),
+        "รายได้/รายจ่าย": pd.DataFrame({"บาท": [1500.5, float("nan")]}),
+    }
+    path = write_tables(tables, tmp_path / "tables.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert len(book.sheetnames) == 2
+    assert all(len(s) <= 31 for s in book.sheetnames)
+    assert book.sheetnames[1] == "รายได้_รายจ่าย"
+    first = book[book.sheetnames[0]]
+    assert [c.value for c in first[1]] == ["บทบาท", "จำนวน (คน)"]
+    assert [c.value for c in first[3]] == ["กลุ่มเป้าหมาย", 30]
+    assert book[book.sheetnames[1]]["A2"].value == 1500.5
+
+
+def test_write_tables_rejects_empty(tmp_path):
+    with pytest.raises(ValueError, match="at least one table"):
+        write_tables({}, tmp_path / "t.xlsx")
+
+
+def test_write_csv_is_utf8_with_bom(tmp_path):
+    path = write_csv(pd.DataFrame({"ชื่อ": ["บ้าน"]}), tmp_path / "t.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.decode("utf-8-sig") == "ชื่อ\nบ้าน\n"
+
+
+def test_html_escape_and_table_escape_data_text():
+    hostile = "<script>alert(1)</script>"
+    assert "<script>" not in html_escape(hostile)
+    table = html_table(pd.DataFrame({hostile: [hostile], "บาท": [1234567.891]}), caption=hostile)
+    assert "<script>" not in table
+    assert table.count("&lt;script&gt;") == 3
+    assert "1,234,567.9" in table  # thousands separators, one decimal by default
+
+
+@pytest.mark.parametrize(("value", "decimals", "expected"), [
+    (1500, None, "1,500"), (1500.0, None, "1,500"), (2.345, 2, "2.35"), (-1234.5, 0, "-1,234"),
+    (float("nan"), None, "–"), (None, None, "–"), (pd.NA, None, "–"), ("ข้อความ", None, "ข้อความ"),
+])
+def test_format_number(value, decimals, expected):
+    # -1234.5 rounds half to even -> -1,234 (Python's format rounding)
+    assert format_number(value, decimals) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "<script>alert(1)</script>", "**bold** _it_ [link](http://x)", "# heading", "a & b < c",
+    "`code` | pipe", "<img src=x onerror=alert(1)>", "1. not a list", "back\\slash",
+])
+def test_md_escape_renders_as_the_same_text(text):
+    rendered = mistune.html(md_escape(text))
+    assert "<script" not in rendered and "<img" not in rendered and "<a " not in rendered
+    assert "<strong>" not in rendered and "<h1>" not in rendered and "<code>" not in rendered
+    # the visible text is exactly the input
+    import html as _html
+    import re
+
+    visible = _html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+    assert visible == text
