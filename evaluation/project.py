@@ -703,6 +703,11 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
                                      problem="a second ladder for the same project"))
             else:
                 ladders[ladder.project_id] = ladder
+            if len(ladder.warnings):  # non-fatal (e.g. a unit that differs from the metric's)
+                extra = ladder.warnings.copy()
+                extra["file"] = _rel(lf, root)
+                extra["severity"] = "warning"
+                problems.extend(extra.to_dict("records"))
 
     warn = _warnings(tables, provs) if not any(
         p.get("severity", "error") != "warning" for p in problems) else []

@@ -431,3 +431,44 @@ def test_village_summary(sample_project):
     people = sample_project.participants
     expected_target = people[people["role"] == "target"].groupby("village_id").size()
     assert table.set_index("village_id")["n_target"].to_dict() == expected_target.to_dict()
+
+
+LADDER = """project_id: P1
+title: บันไดผลลัพธ์
+steps:
+  - step: 1
+    outcome: มีคณะทำงาน
+    indicators:
+      - id: team
+        label: จำนวนคณะทำงาน
+        metric: participants_count
+        params: {role: team}
+        target: 1
+        comparator: ">="
+        unit: {unit}
+"""
+
+
+def test_ladder_is_loaded_and_its_warnings_kept(tmp_path):
+    proj = ev.load_project(write_program(tmp_path, {**MINIMAL,
+                                                    "ladder.yaml": LADDER.replace("{unit}",
+                                                                                  "people")}))
+    assert list(proj.ladders) == ["P1"] and proj.problems.empty
+    proj = ev.load_project(write_program(tmp_path, {**MINIMAL,
+                                                    "ladder.yaml": LADDER.replace("{unit}",
+                                                                                  "baht")}))
+    assert proj.problems[["file", "severity"]].values.tolist() == [["ladder.yaml", "warning"]]
+
+
+def test_ladder_errors_carry_the_yaml_line(tmp_path):
+    bad = LADDER.replace("{unit}", "people").replace("participants_count", "no_such_metric")
+    problems = problems_of(write_program(tmp_path, {**MINIMAL, "ladder.yaml": bad}))
+    assert problems[["file", "row"]].values.tolist() == [["ladder.yaml", 9]]
+    assert problems["problem"].str.contains("participants_count").all()  # lists known ones
+
+
+def test_ladder_for_unknown_project(tmp_path):
+    bad = LADDER.replace("{unit}", "people").replace("project_id: P1", "project_id: P7")
+    problems = problems_of(write_program(tmp_path, {**MINIMAL, "ladder.yaml": bad}))
+    assert problems[["file", "column", "value"]].values.tolist() == [
+        ["ladder.yaml", "project_id", "P7"]]
