@@ -1,0 +1,181 @@
+"""Tests of evaluation.headline: headline figures against independent computations."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import evaluation as ev
+from evaluation.headline import (HEADLINE_KEYS, headline_figures, overall_status,
+                                 write_headline)
+from evaluation.report import ReportContext
+from evaluation.sections._common import SectionArgumentError
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def project():
+    if not SAMPLE.exists():
+        pytest.skip("sample data not generated")
+    return ev.load_project(SAMPLE)
+
+
+def _paired_reference(before, after):
+    """Mean difference and 95% t interval by hand (R t.test(after, before, paired=TRUE))."""
+    d = np.asarray(after, float) - np.asarray(before, float)
+    n = len(d)
+    half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)
+    return d.mean(), d.mean() - half, d.mean() + half, n
+
+
+def _happiness_pairs(project, village_id, instrument="tmhi15"):
+    v = project.village(village_id)
+    hap = v.happiness[v.happiness["instrument"] == instrument]
+    scored = ev.score_instrument(hap, instrument)
+    wide = scored.pivot_table(index="person_id", columns="wave", values="total",
+                              observed=False, aggfunc="first")
+    return wide[["pre", "post"]].dropna()
+
+
+@pytest.mark.parametrize("village_id", ["V01", "V03", "V05"])
+def test_happiness_headline_equals_paired_test(project, village_id):
+    figs = headline_figures(project.village(village_id))
+    pairs = _happiness_pairs(project, village_id)
+    mean, lo, hi, n = _paired_reference(pairs["pre"], pairs["post"])
+    assert figs["instrument"] == "tmhi15"
+    assert figs["happiness_n"] == n
+    assert figs["happiness_mean_change"] == pytest.approx(mean, rel=1e-12)
+    assert figs["happiness_ci_low"] == pytest.approx(lo, rel=1e-10)
+    assert figs["happiness_ci_high"] == pytest.approx(hi, rel=1e-10)
+    # share improved: persons with post > pre over pairs
+    assert figs["happiness_share_improved"] == pytest.approx(
+        float((pairs["post"] > pairs["pre"]).mean()))
+    # p of the t-test: scipy.stats.ttest_rel(after, before)
+    assert figs["happiness_p_t"] == pytest.approx(
+        stats.ttest_rel(pairs["post"], pairs["pre"]).pvalue, rel=1e-8)
+    # and the library's own paired_test gives the same
+    lib = ev.paired_test(pairs["pre"], pairs["post"])
+    assert figs["happiness_mean_change"] == pytest.approx(lib["mean_diff"])
+
+
+@pytest.mark.parametrize("village_id", ["V01", "V02", "V05"])
+def test_income_headline_by_hand(project, village_id):
+    v = project.village(village_id)
+    figs = headline_figures(v)
+    wide = v.finance.pivot_table(index="household_id", columns="wave", values="income",
+                                 observed=False, aggfunc="first")[["pre", "post"]].dropna()
+    mean, lo, hi, n = _paired_reference(wide["pre"], wide["post"])
+    assert figs["income_n"] == n
+    assert figs["income_mean_change"] == pytest.approx(mean, rel=1e-12)
+    assert figs["income_ci_low"] == pytest.approx(lo, rel=1e-10)
+    assert figs["income_ci_high"] == pytest.approx(hi, rel=1e-10)
+    assert figs["income_share_up"] == pytest.approx(float((wide["post"] > wide["pre"]).mean()))
+
+
+def test_counts_and_ladder(project):
+    v = project.village("V02")
+    figs = headline_figures(v)
+    people = v.participants
+    assert figs["n_participants"] == len(people)
+    assert figs["n_target"] == int((people["role"] == "target").sum())
+    assert figs["n_team"] == int((people["role"] == "team").sum())
+    assert figs["n_households"] == people["household_id"].nunique()
+    lad = ev.evaluate_ladder(v)
+    assert figs["ladder_total"] == len(lad)
+    assert figs["ladder_achieved"] == int((lad["status"] == "achieved").sum())
+    assert figs["ladder_partial"] == int((lad["status"] == "partial").sum())
+    with_data = len(lad) - int((lad["status"] == "no_data").sum())
+    assert figs["status"] == overall_status(figs["ladder_achieved"], with_data)
+    assert tuple(figs) == HEADLINE_KEYS
+
+
+def test_village_id_argument_and_json(project):
+    figs = headline_figures(project, village_id="V04")
+    assert figs["village_id"] == "V04" and figs["project_id"] == "P02"
+    text = json.dumps(figs, allow_nan=False)     # no NaN anywhere
+    assert json.loads(text) == figs
+
+
+def test_no_data_village(project):
+    v = project.village("V03")
+    empty = replace(v, happiness=v.happiness.iloc[0:0], finance=v.finance.iloc[0:0],
+                    ladders={})
+    figs = headline_figures(empty)
+    assert figs["instrument"] is None and figs["happiness_n"] == 0
+    assert figs["happiness_mean_change"] is None
+    assert figs["income_n"] == 0 and figs["income_mean_change"] is None
+    assert figs["ladder_total"] == 0 and figs["status"] == "no_data"
+    json.dumps(figs, allow_nan=False)
+
+
+def test_only_pre_wave_gives_no_change(project):
+    v = project.village("V01")
+    pre_only = replace(v, happiness=v.happiness[v.happiness["wave"] == "pre"],
+                       finance=v.finance[v.finance["wave"] == "pre"])
+    figs = headline_figures(pre_only)
+    assert figs["happiness_mean_change"] is None and figs["happiness_n"] == 0
+    assert figs["income_mean_change"] is None and figs["income_n"] == 0
+
+
+@pytest.mark.parametrize("achieved, total, expected", [
+    (8, 10, "on_track"),      # 0.8 is on track (>= 0.8)
+    (7, 10, "partly"),        # 0.7
+    (5, 10, "partly"),        # 0.5 boundary
+    (4, 10, "off_track"),
+    (0, 0, "no_data"),
+])
+def test_overall_status(achieved, total, expected):
+    assert overall_status(achieved, total) == expected
+
+
+def test_write_headline_to_json(project, tmp_path):
+    figs = headline_figures(project.village("V01"))
+    ctx = ReportContext(tmp_path, lang="th", display=False, formats=("png",))
+    write_headline(ctx, figs)
+    ctx.finalize()
+    data = json.loads((tmp_path / "headline.json").read_text(encoding="utf-8"))
+    head = data["headline"]
+    assert set(head) >= {"participants", "households", "happiness_change", "income_change",
+                         "ladder_achievement", "status"}
+    assert head["happiness_change"]["value"] == pytest.approx(figs["happiness_mean_change"])
+    assert head["happiness_change"]["n"] == figs["happiness_n"]
+    assert head["happiness_change"]["ci"] == pytest.approx(
+        [figs["happiness_ci_low"], figs["happiness_ci_high"]])
+    assert head["income_change"]["n"] == figs["income_n"]
+    assert head["ladder_achievement"]["value"] == pytest.approx(
+        figs["ladder_achieved"] / figs["ladder_total"])
+    # displayed with thousands separators and the interval: "+1,967 (1,590 ถึง 2,344), n = 30"
+    lo, hi = figs["income_ci_low"], figs["income_ci_high"]
+    assert head["income_change"]["display"] == (
+        f"+{figs['income_mean_change']:,.0f} ({lo:,.0f} ถึง {hi:,.0f}), n = {figs['income_n']}")
+    assert head["status"]["display"] == "ตามเป้าหมาย"
+
+
+def test_write_headline_english(project, tmp_path):
+    figs = headline_figures(project.village("V05"))
+    ctx = ReportContext(tmp_path, lang="en", display=False, formats=("png",))
+    write_headline(ctx, figs)
+    assert ctx.headlines["ladder_achievement"]["display"] == (
+        f"{figs['ladder_achieved']} of {figs['ladder_total']}")
+    assert ctx.headlines["happiness_change"]["label"].startswith("Mean change")
+
+
+def test_needs_one_village(project):
+    with pytest.raises(SectionArgumentError, match="needs one village"):
+        headline_figures(project)
+    with pytest.raises(ev.EvaluationError, match="unknown village_id"):
+        headline_figures(project, village_id="V99")
+
+
+def test_headline_frame_independent_of_copy(project):
+    # computing twice gives identical figures (no state kept between calls)
+    a = headline_figures(project.village("V04"))
+    b = headline_figures(project.village("V04"))
+    assert a == b
