@@ -1,4 +1,7 @@
-"""Tests of evaluation.synth: the committed sample program and large programs."""
+"""Tests of evaluation.synth: the committed sample program and large programs.
+
+``sample_project`` (the loaded data/sample) comes from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -49,13 +52,6 @@ def _same_tree(a: Path, b: Path) -> bool:
 
 def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-
-
-@pytest.fixture(scope="module")
-def sample_project():
-    from evaluation import load_project
-
-    return load_project(SAMPLE)
 
 
 @pytest.fixture(scope="module")
