@@ -103,14 +103,97 @@ def synth(
                                "dates, blanks)."),
 ) -> None:
     """Generate a synthetic program (the sample, or a large one for benchmarks)."""
+    from .errors import EvaluationError
     from .synth import write_program
 
-    path = write_program(out_dir, villages=villages, households=households, seed=seed, fmt=fmt,
-                         messy=messy)
+    try:
+        path = write_program(out_dir, villages=villages, households=households, seed=seed,
+                             fmt=fmt, messy=messy)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
     typer.echo(f"wrote {path}")
 
 
 # [commands:report] — `report` and `batch` commands live below this line.
+
+EXIT_REPORT_FAILED = 1
+
+
+def _check_lang_option(lang: str) -> str:
+    if lang not in ("th", "en"):
+        raise typer.BadParameter(f"must be 'th' or 'en', got {lang!r}", param_hint="--lang")
+    return lang
+
+
+@app.command()
+def report(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    village: str = typer.Option(..., "--village", help="Village id to report on."),
+    out: Path = typer.Option(Path("reports"), "--out", help="Output folder."),
+    lang: str = typer.Option("th", "--lang", help="Report language: th or en.",
+                             callback=_check_lang_option),
+    show_raw_text: bool = typer.Option(False, "--show-raw-text",
+                                       help="Show lessons text as written (not redacted)."),
+) -> None:
+    """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx)."""
+    from .errors import EvaluationError
+    from .report import ReportError, render_village_report
+
+    try:
+        path = render_village_report(data_dir, village, out, lang=lang,
+                                     show_raw_text=show_raw_text)
+    except ReportError as exc:
+        from .batch import describe_error
+
+        typer.echo(f"report for {village!r} failed: {describe_error(exc.result.error)}", err=True)
+        typer.echo(f"executed notebook: {exc.result.path / 'report.failed.ipynb'}", err=True)
+        raise typer.Exit(EXIT_REPORT_FAILED)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def batch(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    out: Path = typer.Option(Path("reports"), "--out", help="Output folder."),
+    lang: str = typer.Option("th", "--lang", help="Report language: th or en.",
+                             callback=_check_lang_option),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                          help="Parallel workers (default: CPU cores)."),
+    only: Optional[list[str]] = typer.Option(None, "--only",
+                                             help="Render only this village (repeatable)."),
+    force: bool = typer.Option(False, "--force", help="Render unchanged villages too."),
+    engine: str = typer.Option("process", "--engine", help="process (local pool) or dask."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    gather: bool = typer.Option(False, "--gather",
+                                help="Dask: send report folders back (no shared output disk)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+) -> None:
+    """Render every village, the portfolio reports and OUT/index.html.
+
+    Exit code 0 when every report rendered, 1 when any failed (the others are
+    still rendered; errors are listed at the end and in the index), 2 for
+    invalid data.
+    """
+    from .batch import ENGINES, run_batch
+    from .errors import EvaluationError
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"must be one of {', '.join(ENGINES)}, got {engine!r}",
+                                 param_hint="--engine")
+    try:
+        result = run_batch(data_dir, out, lang=lang, workers=workers, only=only or None,
+                           force=force, engine=engine, scheduler=scheduler, gather=gather,
+                           progress=progress)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc))
+    typer.echo(result.summary())
+    if not result.ok:
+        raise typer.Exit(EXIT_REPORT_FAILED)
 
 
 def main() -> None:  # console-script entry point

@@ -49,3 +49,21 @@ def test_template_command(tmp_path):
     out = tmp_path / "form.xlsx"
     result = runner.invoke(app, ["template", str(out)])
     assert result.exit_code == 0 and out.exists()
+
+
+def test_synth_small_program_round_trips(tmp_path):
+    import evaluation as ev
+
+    out = tmp_path / "big"
+    result = runner.invoke(app, ["synth", str(out), "--villages", "3", "--households", "4",
+                                 "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    proj = ev.load_project(out)
+    assert len(proj.villages) == 3
+    assert proj.participants.groupby("village_id")["household_id"].nunique().tolist() == [4, 4, 4]
+
+
+def test_synth_bad_format_is_readable(tmp_path):
+    result = runner.invoke(app, ["synth", str(tmp_path / "x"), "--format", "docx"])
+    assert result.exit_code == EXIT_INVALID_DATA
+    assert "Traceback" not in result.output and "docx" in result.output
