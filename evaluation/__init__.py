@@ -63,6 +63,30 @@ from .ladder import (  # noqa: E402
 from .households import rank_households, select_model_households  # noqa: E402
 # --- lessons & privacy (issue 5) ---
 # [block:lessons]
+from .lessons import (  # noqa: E402
+    PreparedLessons,
+    ThemeResult,
+    code_themes,
+    keywords,
+    load_codebook,
+    prepare_lessons,
+    quotes,
+)
+from .privacy import (  # noqa: E402
+    names_from_participants,
+    pii_report,
+    redact_frame,
+    redact_pii,
+    thai_id_valid,
+)
+from .text import (  # noqa: E402
+    domain_words,
+    extract_ladder_steps,
+    extract_quantities,
+    normalize_text,
+    split_sentences,
+    tokenize,
+)
 # --- charts & export (issues 3-6) ---
 # [block:export]
 from .export import (  # noqa: E402

@@ -1,0 +1,521 @@
+"""Personal data in free text: find it and mask it before a report leaves
+the village (Thailand's PDPA, 2019).
+
+:func:`redact_pii` masks Thai national ID numbers (only when the checksum is
+valid), Thai phone numbers, e-mail addresses, personal names after a title
+(นาย, นาง, นางสาว, น.ส., ด.ช., ด.ญ., Mr, Mrs, Ms, ...) and the names of the
+participants table. Replacements are numbered per text and stable: the same
+person gets the same token every time (``[ชื่อ-1]``), so a redacted quote
+still reads naturally. :func:`pii_report` lists what was found, for the
+evaluator only. :func:`redact_frame` redacts text columns of a table; every
+report goes through it.
+
+The rules and what they cannot catch are documented in ``docs/lessons.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import pandas as pd
+
+from .text import THAI_DIGITS, _segment, _trie_for, domain_words
+
+__all__ = [
+    "thai_id_valid",
+    "redact_pii",
+    "pii_report",
+    "redact_frame",
+    "names_from_participants",
+    "DEFAULT_TITLES",
+    "PII_REPORT_COLUMNS",
+]
+
+PII_REPORT_COLUMNS = ["kind", "value", "start", "end", "replacement", "rule"]
+
+#: Titles after which a personal name is masked (longest first when matched).
+#: Deliberately absent: "อ." (also อำเภอ, the district: "อ.เมือง"), "คุณ"
+#: (คุณภาพ, คุณค่า and the KM roles คุณอำนวย / คุณเอื้อ), "ครู" (ครูพี่เลี้ยง,
+#: ครูบัญชี), "อาจารย์", "กำนัน", "ผู้ใหญ่บ้าน" (usually followed by a place or a
+#: verb). Pass ``titles=DEFAULT_TITLES + ("อ.",)`` to add one.
+DEFAULT_TITLES: tuple[str, ...] = (
+    "นางสาว", "น.ส.", "นส.", "นาย", "นาง", "เด็กชาย", "เด็กหญิง", "ด.ช.", "ด.ญ.", "ดช.", "ดญ.",
+    "ผญบ.", "ดร.", "นพ.", "พญ.", "ผศ.ดร.", "รศ.ดร.", "ผศ.", "รศ.",
+)
+_LATIN_TITLES = r"(?:Mr|Mrs|Ms|Miss|Dr)"
+
+_LABELS = {
+    "th": {"name": "ชื่อ", "national_id": "เลขบัตร", "phone": "โทร", "email": "อีเมล"},
+    "en": {"name": "name", "national_id": "id", "phone": "phone", "email": "email"},
+}
+_PRIORITY = {"email": 0, "national_id": 1, "phone": 2, "name": 3}
+
+# A Thai name: starts with a consonant or a leading vowel, then Thai letters
+# and marks (no digits, no ๆ/ฯ, no spaces).
+_NAME_START = "\u0e01-\u0e2e\u0e40-\u0e44"
+_NAME_CHAR = "\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e45\u0e47-\u0e4e"
+_THAI_NAME = rf"[{_NAME_START}][{_NAME_CHAR}]+"
+
+# Compounds that start like a title but are not a title + name.
+_NOT_AFTER = {
+    "นาย": re.compile(r"ก(?:$|อบ|เทศ|รัฐ|สมาคม|องค์|สภา|ฯ)|อำเภอ|ทุน|จ้าง|หน้า|ช่าง|ตรวจ|ทะเบียน"
+                      r"|ประกัน|ห้าง|พราน|ท้าย|ด่าน|สิบ|ร้อย|พัน$|พล$|แพทย์$|ทหาร|อากร|งาน$"),
+    "นาง": re.compile(r"ฟ้า|งาม|แบบ|เอก|พยาบาล$|รำ|ใน|กวัก|สนม|ร้าย|ไม้|รม|เงือก|นวล|พญา"),
+}
+_NOT_BEFORE = {"นาย": ("ท",), "นาง": ("หอย",)}  # ทนาย (lawyer), หอยนางรม (oyster)
+
+#: Words that end a name: "นางบุญมีเล่าว่า..." stops before เล่า, and a word
+#: after "นายสมปอง " starting with one of these is not a surname. Syllables
+#: common inside names (มี, มา, ดี, ทอง, ใจ, สุข, ...) are deliberately absent.
+_NAME_STOPPERS = frozenset("""
+เล่า กล่าว บอก พูด เป็น ได้ ได้รับ และ กับ ซึ่ง ที่ ว่า จึง ก็ ให้ ทำ ไป จะ ต้อง ไม่ ยัง เคย
+คือ หรือ แต่ ของ จาก ใน โดย เพื่อ เมื่อ ถ้า ประธาน เลขา เลขานุการ เหรัญญิก สมาชิก ตัวแทน แกนนำ
+อายุ โทร โทรศัพท์ เบอร์ อีเมล ติดต่อ บ้านเลขที่ เลขที่ หมู่ ตำบล อำเภอ จังหวัด
+เปิด ปิด ร่วม เข้า นำ ช่วย สอน แนะนำ ประสาน ดูแล ขาย ซื้อ ออม กู้ ยืม ปลูก เลี้ยง ตอบ ถาม
+เสนอ แจ้ง อธิบาย สรุป เขียน อ่าน จด ทำหน้าที่ เป็นผู้
+""".split())
+
+#: A surname does not start with these whole words either (มา = come, ...);
+#: มี stays allowed: มีสุข, มีชัย are common surnames.
+_SURNAME_FIRST_STOP = _NAME_STOPPERS | {"มา", "อยู่", "กลับ", "แล้ว", "ด้วย", "อีก", "ทุก"}
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+                    r"\.[A-Za-z]{2,}")
+# Digit groups joined by one separator: "1-2345-67890-12-3", "081 234 5678",
+# "(02) 123 4567", "+66 81 234 5678".
+_SEP = r"(?:[ \t]?[-.][ \t]?|[ \t]{1,2}|\)[ \t]?-?[ \t]?)"
+_DIGIT_RUN = re.compile(rf"(?P<plus>\+[ \t]?66[ \t]?-?[ \t]?\(?0?\)?[ \t]?|\(\+66\)[ \t]?)?"
+                        rf"\(?\d+(?:{_SEP}\d+)*")
+_GROUP = re.compile(r"\d+")
+
+
+def thai_id_valid(value: str | int) -> bool:
+    """Whether a Thai national ID number has a valid check digit.
+
+    Parameters
+    ----------
+    value : str or int
+        13 digits, Arabic or Thai, with or without dashes/spaces.
+
+    Returns
+    -------
+    bool
+        ``False`` for anything that is not 13 digits.
+
+    Notes
+    -----
+    With digits d1..d13: ``s = sum(d_i * (14 - i) for i = 1..12)`` and the
+    ID is valid when ``d13 == (11 - s % 11) % 10``.
+
+    Examples
+    --------
+    >>> thai_id_valid("1-1037-02298-47-6")   # s = 247, (11 - 247 % 11) % 10 = 6
+    True
+    >>> thai_id_valid("1103702298477")       # wrong check digit
+    False
+    """
+    digits = re.sub(r"[\s-]", "", str(value).translate(THAI_DIGITS))
+    if not re.fullmatch(r"\d{13}", digits):
+        return False
+    s = sum(int(d) * (14 - i) for i, d in enumerate(digits[:12], start=1))
+    return int(digits[12]) == (11 - s % 11) % 10
+
+
+def names_from_participants(participants: pd.DataFrame | None, *, column: str = "name") -> list:
+    """Names to mask from a participants table (empty when there is no name column).
+
+    Parameters
+    ----------
+    participants : pandas.DataFrame or None
+    column : str, default "name"
+
+    Returns
+    -------
+    list of str
+        Non-blank names, in table order, duplicates removed.
+    """
+    if participants is None or column not in getattr(participants, "columns", ()):
+        if participants is not None and not isinstance(participants, pd.DataFrame):
+            raise TypeError("participants must be a pandas DataFrame (the participants table), "
+                            f"got {type(participants).__name__}")
+        return []
+    values = participants[column].dropna().astype(str).str.strip()
+    return list(dict.fromkeys(v for v in values if v))
+
+
+@lru_cache(maxsize=4)
+def _title_regex(titles: tuple[str, ...]) -> re.Pattern:
+    alts = "|".join(re.escape(t) for t in sorted(set(titles), key=len, reverse=True))
+    return re.compile(rf"(?P<title>{alts})(?P<sp>[ \t]?)(?P<first>{_THAI_NAME})")
+
+
+_LATIN_NAME = re.compile(rf"\b{_LATIN_TITLES}\.?[ \t]+(?P<first>[A-Z][a-zA-Z'-]+)"
+                         rf"(?:[ \t](?P<last>[A-Z][a-zA-Z'-]+))?")
+_NEXT_WORD = re.compile(rf"[ \t]{{1,2}}(?P<w>{_THAI_NAME})")
+
+
+def _words(s: str) -> list[str]:
+    return [t for t in _segment(s, _trie_for(None)) if t.strip()]
+
+
+def _cut_at_stopper(candidate: str, stoppers: frozenset[str] = _NAME_STOPPERS) -> str:
+    """Keep the start of ``candidate`` up to the first stopper word after the
+    first word (a name may itself start like a stopper: มาลี, มานพ)."""
+    if len(candidate) <= 3:
+        return candidate
+    toks = _words(candidate)
+    kept = toks[:1]
+    for tok in toks[1:]:
+        if tok in stoppers:
+            break
+        kept.append(tok)
+    return "".join(kept)
+
+
+def _split_name(name: str, titles: tuple[str, ...]) -> tuple[str, str]:
+    name = re.sub(r"\s+", " ", name.translate(THAI_DIGITS)).strip()
+    for t in sorted(titles, key=len, reverse=True):
+        if name.startswith(t):
+            name = name[len(t):].strip()
+            break
+    m = re.match(rf"(?:{_LATIN_TITLES}\.?\s+)", name)
+    if m:
+        name = name[m.end():]
+    first, _, last = name.partition(" ")
+    return first.strip(), last.strip()
+
+
+def _token_bounds(text: str) -> tuple[set[int], set[int]] | None:
+    toks = _segment(text, _trie_for(None))
+    if "".join(toks) != text:
+        return None
+    starts, ends, pos = set(), set(), 0
+    for t in toks:
+        starts.add(pos)
+        pos += len(t)
+        ends.add(pos)
+    return starts, ends
+
+
+def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, ...]):
+    """(start, end, kind, key, rule) candidates, overlapping allowed."""
+    scan = text.translate(THAI_DIGITS)
+    cands = []
+    # e-mail
+    for m in _EMAIL.finditer(text):
+        cands.append((m.start(), m.end(), "email", m.group(0).lower(), "email"))
+    # national IDs and phones: walk digit runs group by group
+    for run in _DIGIT_RUN.finditer(scan):
+        plus = run.group("plus") or ""
+        base = run.start() + len(plus)
+        groups = [(g.start() + base, g.end() + base, g.group(0))
+                  for g in _GROUP.finditer(run.group(0)[len(plus):])]
+        if plus:  # +66: 9 digits for a mobile (6/8/9...), 8 for a landline (2-7...)
+            digits = ""
+            for k, g in enumerate(groups):
+                digits += g[2]
+                want = 9 if digits[0] in "689" else 8
+                if len(digits) >= want:
+                    if len(digits) == want and digits[0] != "0":
+                        cands.append((run.start(), g[1], "phone", "0" + digits, "phone_+66"))
+                        groups = groups[k + 1:]
+                    break
+        for i in range(len(groups)):
+            digits = ""
+            for j in range(i, len(groups)):
+                digits += groups[j][2]
+                if len(digits) == 13 and thai_id_valid(digits):
+                    cands.append((groups[i][0], groups[j][1], "national_id", digits,
+                                  "id_checksum"))
+                if digits[0] == "0" and len(digits) in (9, 10):
+                    kind = ("phone_mobile" if len(digits) == 10 and digits[1] in "689"
+                            else "phone_landline" if len(digits) == 9 and digits[1] in "234567"
+                            else None)
+                    if kind:
+                        start = groups[i][0]
+                        if start > 0 and scan[start - 1] == "(":
+                            start -= 1
+                        cands.append((start, groups[j][1], "phone", digits, kind))
+                if len(digits) >= 13:
+                    break
+    # participants' names
+    first_names: dict[str, str] = {}
+    parts = []
+    for name in names or ():
+        if name is None or (isinstance(name, float) and math.isnan(name)):
+            continue
+        first, last = _split_name(str(name), titles)
+        if len(first) < 2:
+            continue
+        key = f"{first} {last}".strip()
+        first_names.setdefault(first, key)
+        parts.append((first, last, key))
+    bounds = _token_bounds(scan) if parts else None
+    title_alt = "|".join(re.escape(t) for t in sorted(set(titles), key=len, reverse=True))
+    dictionary = None
+    for first, last, key in parts:
+        if last:
+            full = re.compile(rf"(?:(?:{title_alt}|{_LATIN_TITLES}\.?)[ \t]?)?{re.escape(first)}"
+                              rf"[ \t]*{re.escape(last)}")
+            for m in full.finditer(scan):
+                cands.append((m.start(), m.end(), "name", key, "participant_name"))
+        for piece, rule in ((first, "participant_first_name"), (last, "participant_surname")):
+            if len(piece) < 2:
+                continue
+            if rule == "participant_surname":
+                if dictionary is None:
+                    from pythainlp.corpus import thai_words
+                    dictionary = thai_words()
+                if len(piece) < 3 or piece in dictionary:
+                    continue  # ordinary words (ใจดี) are masked only in the full name
+            i = scan.find(piece)
+            while i >= 0:
+                j = i + len(piece)
+                if bounds is None or (i in bounds[0] and j in bounds[1]):
+                    cands.append((i, j, "name", key, rule))
+                i = scan.find(piece, i + 1)
+    # names after titles
+    for m in _title_regex(titles).finditer(scan):
+        title, first = m.group("title"), m.group("first")
+        before = scan[max(0, m.start() - 4):m.start()]
+        if any(before.endswith(b) for b in _NOT_BEFORE.get(title, ())):
+            continue
+        guard = _NOT_AFTER.get(title)
+        if guard is not None and guard.match(first):
+            continue
+        first = _cut_at_stopper(first)
+        if len(first) < 2:
+            continue
+        end = m.start("first") + len(first)
+        if len(first) == len(m.group("first")):  # the name ran to a space: maybe a surname
+            nxt = _NEXT_WORD.match(scan, end)
+            if nxt:
+                word = _cut_at_stopper(nxt.group("w"))
+                w0 = _words(nxt.group("w"))[:1]
+                if (len(word) >= 2 and w0 and w0[0] not in _SURNAME_FIRST_STOP
+                        and w0[0] not in domain_words()):
+                    end = nxt.start("w") + len(word)
+        key = first_names.get(first) or next(
+            (v for k, v in first_names.items() if first.endswith(k)), first)
+        cands.append((m.start(), end, "name", key, "title"))
+    for m in _LATIN_NAME.finditer(text):
+        key = first_names.get(m.group("first"), m.group("first"))
+        cands.append((m.start(), m.end(), "name", key, "title"))
+    return cands
+
+
+def _resolve(cands):
+    cands = sorted(cands, key=lambda c: (c[0], -(c[1] - c[0]), _PRIORITY[c[2]]))
+    kept, last_end = [], -1
+    for c in cands:
+        if c[0] >= last_end:
+            kept.append(c)
+            last_end = c[1]
+    return kept
+
+
+def _check_labels(labels: str) -> None:
+    if labels not in _LABELS:
+        raise ValueError(f"labels must be 'th' or 'en', got {labels!r}")
+
+
+def _check_text(text) -> str:
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}: {text!r}")
+    return text
+
+
+def _check_names(names):
+    if isinstance(names, str):
+        raise TypeError("names must be a collection of names (e.g. participants['name']), "
+                        f"not a single string: {names!r}")
+    if isinstance(names, pd.DataFrame):
+        return names_from_participants(names)
+    return names
+
+
+def pii_report(
+    text: str,
+    names: Iterable[str] | None = None,
+    *,
+    labels: str = "th",
+    titles: Iterable[str] = DEFAULT_TITLES,
+) -> pd.DataFrame:
+    """List the personal data found in a text (for the evaluator, never a report).
+
+    Parameters
+    ----------
+    text : str
+    names : collection of str, optional
+        Participants' names (``participants["name"]``); a participants
+        DataFrame is also accepted.
+    labels : {"th", "en"}, default "th"
+        Language of the replacement tokens.
+    titles : collection of str
+        Titles before a name (default :data:`DEFAULT_TITLES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per masked span, in text order:
+
+        ``kind`` (str)
+            ``name``, ``national_id``, ``phone`` or ``email``.
+        ``value`` (str)
+            The text as written.
+        ``start``, ``end`` (int)
+            Offsets in ``text``.
+        ``replacement`` (str)
+            The token :func:`redact_pii` puts there (``[ชื่อ-1]``, ...).
+        ``rule`` (str)
+            Which rule found it: ``title``, ``participant_name``,
+            ``participant_first_name``, ``participant_surname``,
+            ``id_checksum``, ``phone_mobile``, ``phone_landline``,
+            ``phone_+66``, ``email``.
+
+    Examples
+    --------
+    >>> pii_report("โทร 081-234-5678 หรือ 0812345678")["replacement"].tolist()
+    ['[โทร-1]', '[โทร-1]']
+    """
+    _check_labels(labels)
+    text = _check_text(text)
+    names = _check_names(names)
+    kept = _resolve(_find_candidates(text, names, tuple(titles)))
+    numbers: dict[tuple[str, str], int] = {}
+    per_kind: dict[str, int] = {}
+    rows = []
+    for start, end, kind, key, rule in kept:
+        if (kind, key) not in numbers:
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+            numbers[(kind, key)] = per_kind[kind]
+        token = f"[{_LABELS[labels][kind]}-{numbers[(kind, key)]}]"
+        rows.append({"kind": kind, "value": text[start:end], "start": start, "end": end,
+                     "replacement": token, "rule": rule})
+    out = pd.DataFrame(rows, columns=PII_REPORT_COLUMNS)
+    return out.astype({"kind": "str", "value": "str", "start": "int64", "end": "int64",
+                       "replacement": "str", "rule": "str"})
+
+
+def redact_pii(
+    text: str,
+    *,
+    names: Iterable[str] | None = None,
+    labels: str = "th",
+    titles: Iterable[str] = DEFAULT_TITLES,
+) -> str:
+    """Mask personal data in a text.
+
+    Parameters
+    ----------
+    text : str
+        Raw text; ``None``/NaN give ``""``.
+    names : collection of str, optional
+        Participants' names to mask wherever they appear (pass
+        ``participants["name"]``, or the participants DataFrame).
+    labels : {"th", "en"}, default "th"
+        ``[ชื่อ-1] [เลขบัตร-1] [โทร-1] [อีเมล-1]`` or
+        ``[name-1] [id-1] [phone-1] [email-1]``.
+    titles : collection of str
+        Titles before a name (default :data:`DEFAULT_TITLES`).
+
+    Returns
+    -------
+    str
+        The text with every span of :func:`pii_report` replaced by its token.
+        Tokens are numbered per kind in order of first appearance; the same
+        person, number or address always gets the same token within the text.
+
+    Notes
+    -----
+    National ID: 13 digits (Arabic or Thai; dashes or spaces allowed between
+    groups) masked only when the check digit is valid: with digits d1..d13,
+    ``s = sum(d_i * (14 - i), i = 1..12)`` and ``d13 = (11 - s mod 11) mod 10``.
+    Phones: 10-digit mobiles 06/08/09, 9-digit landlines 02-07, ``+66``
+    forms. Names: after a title, the Thai letters that follow (one optional
+    space after the title), cut before a common verb or function word
+    (เล่า, เป็น, ได้, ...), plus a surname after one space unless that word
+    is a common word; participants' full names with or without title and
+    spacing; their first names alone when they stand as a word; their
+    surnames alone when they are not ordinary dictionary words.
+
+    Examples
+    --------
+    >>> redact_pii("นางสาวมะลิ หอมดี โทร 089 765 4321 ต่อมามะลิเล่าว่า")
+    '[ชื่อ-1] โทร [โทร-1] ต่อมามะลิเล่าว่า'
+    >>> redact_pii("ต่อมามะลิเล่าว่า", names=["นางสาวมะลิ หอมดี"])
+    'ต่อมา[ชื่อ-1]เล่าว่า'
+    """
+    report = pii_report(text, names, labels=labels, titles=titles)
+    text = _check_text(text)
+    if report.empty:
+        return text
+    pieces, last = [], 0
+    for start, end, token in zip(report["start"], report["end"], report["replacement"]):
+        pieces.append(text[last:start])
+        pieces.append(token)
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def redact_frame(
+    frame: pd.DataFrame,
+    *,
+    names: Iterable[str] | None = None,
+    participants: pd.DataFrame | None = None,
+    columns: Iterable[str] = ("text",),
+    labels: str = "th",
+) -> pd.DataFrame:
+    """Redact text columns of a table (what every report does by default).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        E.g. the lessons table.
+    names : collection of str, optional
+        Names to mask.
+    participants : pandas.DataFrame, optional
+        Participants table; its ``name`` column is added to ``names``.
+    columns : collection of str, default ("text",)
+        Columns to redact; each cell is redacted on its own (tokens are
+        numbered per cell).
+    labels : {"th", "en"}, default "th"
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the same columns and index, the given columns redacted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"village_id": ["V1"], "section": ["x"],
+    ...                    "text": ["ติดต่อ somjai@example.org"]})
+    >>> redact_frame(df)["text"].tolist()
+    ['ติดต่อ [อีเมล-1]']
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    _check_labels(labels)
+    if isinstance(columns, str):
+        columns = (columns,)
+    columns = list(columns)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"columns {missing} not in the table; columns present: "
+                         f"{list(map(str, frame.columns))}")
+    all_names = list(names_from_participants(participants))
+    names = _check_names(names)
+    if names is not None:
+        all_names.extend(n for n in names if isinstance(n, str))
+    out = frame.copy()
+    for col in columns:
+        out[col] = [redact_pii(v, names=all_names, labels=labels)
+                    if isinstance(v, str) else v for v in frame[col].tolist()]
+    return out
