@@ -974,7 +974,7 @@ def section_data_quality(project, ctx, *, lang: str | None = None,
     out["n_warnings_general"] = int(len(general))
     if len(mine):
         pii = _pii_headers()
-        names = people["name"] if "name" in people.columns else None
+        names = people["name"].dropna().astype(str).tolist() if "name" in people.columns else None
         shown = pd.DataFrame({
             t("ไฟล์", "File"): mine["file"].astype(object).fillna("").astype(str).to_numpy(),
             t("แถว", "Row"): mine["row"].to_numpy(),
