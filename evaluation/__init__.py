@@ -20,6 +20,7 @@ from .errors import DataValidationError, EvaluationError  # noqa: E402
 # [block:project]
 from .project import Project, load_project, village_summary  # noqa: E402
 from .template import write_template, write_workbook  # noqa: E402
+from . import charts, schema  # noqa: E402
 # --- thai normalisers (issue 2) ---
 # [block:thai]
 from .thai import (  # noqa: E402
