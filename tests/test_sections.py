@@ -493,3 +493,32 @@ def test_change_sentence_formats():
                     "interval excludes zero")
     assert "includes zero" in C.change_sentence("x", "Score", 0.5, -1, 2, 9, "en")
     assert "not enough data" in C.change_sentence("x", "Score", None, None, None, 0, "en")
+
+
+# --------------------------------------------------------------------------- explore.ipynb
+def test_explore_notebook_runs(tmp_path):
+    """The tutorial notebook runs top to bottom on the sample in under a minute."""
+    import time
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "explore.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")  # no outputs
+    assert not any("def " in c.source for c in nb.cells if c.cell_type == "code")
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and 'data_dir = "../data/sample"' in params[0].source
+    params[0].source = params[0].source.replace('"../reports/explore"',
+                                                repr(str(tmp_path / "explore")))
+    t0 = time.perf_counter()
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    assert time.perf_counter() - t0 < 60
+    assert (tmp_path / "explore" / "happiness_waves_V04.png").exists()
+    shown = "\n".join(str(o) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if o.get("output_type") == "error"]
+    # the tutorial never prints personal data
+    sample = ev.load_project(SAMPLE)
+    assert [s for s in _pii(sample.participants) if s in shown] == []
