@@ -26,7 +26,7 @@ reports: $(STAMP)
 	$(BIN)/evaluation batch data/sample --out reports
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q --doctest-modules evaluation tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
