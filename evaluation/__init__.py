@@ -100,3 +100,4 @@ from .report import (  # noqa: E402
     ReportContext, ReportError, WarmKernel, participants_by_role, participants_by_village,
     participants_chart, render_portfolio_report, render_village_report, report_project,
 )
+from .batch import BatchResult, run_batch  # noqa: E402

@@ -134,6 +134,8 @@ def report(
                              callback=_check_lang_option),
     show_raw_text: bool = typer.Option(False, "--show-raw-text",
                                        help="Show lessons text as written (not redacted)."),
+    notebook: Optional[Path] = typer.Option(None, "--notebook",
+                                            help="Report notebook (default: packaged)."),
 ) -> None:
     """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx)."""
     from .errors import EvaluationError
@@ -141,7 +143,7 @@ def report(
 
     try:
         path = render_village_report(data_dir, village, out, lang=lang,
-                                     show_raw_text=show_raw_text)
+                                     show_raw_text=show_raw_text, notebook=notebook)
     except ReportError as exc:
         from .batch import describe_error
 
@@ -170,6 +172,12 @@ def batch(
     gather: bool = typer.Option(False, "--gather",
                                 help="Dask: send report folders back (no shared output disk)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    notebook: Optional[Path] = typer.Option(None, "--notebook",
+                                            help="Village report notebook (default: packaged)."),
+    portfolio_notebook: Optional[Path] = typer.Option(
+        None, "--portfolio-notebook", help="Portfolio report notebook (default: packaged)."),
+    no_portfolio: bool = typer.Option(False, "--no-portfolio",
+                                      help="Skip the portfolio reports."),
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 
@@ -186,7 +194,8 @@ def batch(
     try:
         result = run_batch(data_dir, out, lang=lang, workers=workers, only=only or None,
                            force=force, engine=engine, scheduler=scheduler, gather=gather,
-                           progress=progress)
+                           progress=progress, notebook=notebook,
+                           portfolio_notebook=portfolio_notebook, portfolios=not no_portfolio)
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
     except ValueError as exc:
