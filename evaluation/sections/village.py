@@ -451,7 +451,8 @@ def _attrition_table(att: pd.Series, lang: str) -> pd.DataFrame:
     rows = [(C.tr(lang, "ผู้ตอบอย่างน้อยหนึ่งครั้ง", "Answered at least once"), att["n_persons"])]
     for w in WAVES:
         if f"n_{w}" in att.index:
-            rows.append((C.tr(lang, f"ตอบช่วง{C.wave_name(w, 'th')}", f"Answered {w}"),
+            rows.append((C.tr(lang, f"ตอบช่วง{C.wave_name(w, 'th')}",
+                              f"Answered {C.wave_name(w, 'en').lower()}"),
                          att[f"n_{w}"]))
     rows.append((C.tr(lang, "ตอบครบทุกช่วง", "Answered every wave"), att["n_complete"]))
     rows.append((C.tr(lang, "มีทั้งก่อนและหลัง (ข้อมูลคู่)", "Both before and after (pairs)"),
@@ -607,21 +608,28 @@ def _poverty(v, fin, ctx, lang, before, after, line, poverty_change, fch) -> dic
         return {"empty": True}
     p = r["p_value"]
     p_text = "–" if pd.isna(p) else f"{p:.3f}"
-    word_th = "ลดลง" if r["share_below_after"] < r["share_below_before"] else (
-        "เพิ่มขึ้น" if r["share_below_after"] > r["share_below_before"] else "เท่าเดิม")
-    word_en = "fell" if r["share_below_after"] < r["share_below_before"] else (
-        "rose" if r["share_below_after"] > r["share_below_before"] else "stayed")
-    caption = C.tr(
-        lang, f"สัดส่วนครัวเรือนที่มีรายได้ต่อคนต่ำกว่าเส้นความยากจน{word_th}จาก "
-              f"{C.pct(r['share_below_before'])} ({int(r['n_below_before']):,d} ครัวเรือน) เป็น "
-              f"{C.pct(r['share_below_after'])} ({int(r['n_below_after']):,d} ครัวเรือน) "
-              f"(n = {int(r['n_pairs']):,d}, McNemar p = {p_text}) "
-              "เส้นความยากจนของ สศช. เป็นบาทต่อคนต่อเดือน ขนาดครัวเรือนจากข้อมูล",
-        f"The share of households with income per person below the poverty line {word_en} "
-        f"from {C.pct(r['share_below_before'])} ({int(r['n_below_before']):,d} households) to "
-        f"{C.pct(r['share_below_after'])} ({int(r['n_below_after']):,d}) (n = "
-        f"{int(r['n_pairs']):,d}, McNemar p = {p_text}). NESDC poverty line, baht per person "
-        "per month.")
+    before_s, after_s = r["share_below_before"], r["share_below_after"]
+    n_text = f"n = {int(r['n_pairs']):,d}, McNemar p = {p_text}"
+    if after_s == before_s:
+        caption = C.tr(
+            lang, f"สัดส่วนครัวเรือนที่มีรายได้ต่อคนต่ำกว่าเส้นความยากจนเท่าเดิมที่ {C.pct(before_s)} "
+                  f"({int(r['n_below_before']):,d} ครัวเรือน) ({n_text})",
+            f"The share of households with income per person below the poverty line stayed at "
+            f"{C.pct(before_s)} ({int(r['n_below_before']):,d} households) ({n_text}).")
+    else:
+        word_th, word_en = ("ลดลง", "fell") if after_s < before_s else ("เพิ่มขึ้น", "rose")
+        caption = C.tr(
+            lang, f"สัดส่วนครัวเรือนที่มีรายได้ต่อคนต่ำกว่าเส้นความยากจน{word_th}จาก "
+                  f"{C.pct(before_s)} ({int(r['n_below_before']):,d} ครัวเรือน) เป็น "
+                  f"{C.pct(after_s)} ({int(r['n_below_after']):,d} ครัวเรือน) ({n_text})",
+            f"The share of households with income per person below the poverty line {word_en} "
+            f"from {C.pct(before_s)} ({int(r['n_below_before']):,d} households) to "
+            f"{C.pct(after_s)} ({int(r['n_below_after']):,d}) ({n_text}).")
+    if pd.isna(p):
+        caption += C.tr(lang, " (ไม่มีครัวเรือนใดเปลี่ยนสถานะ จึงไม่ต้องทดสอบ)",
+                        " No household changed status, so there is nothing to test.")
+    caption += C.tr(lang, " เส้นความยากจนของ สศช. เป็นบาทต่อคนต่อเดือน",
+                    " Poverty line: NESDC, baht per person per month.")
     ctx.figure(fch.poverty_share(pov, lang=lang), "poverty_share",
                C.tr(lang, "ครัวเรือนใต้เส้นความยากจน", "Households below the poverty line"),
                caption)
