@@ -42,10 +42,6 @@ def village_labels(project) -> dict[str, str]:
             for r in project.villages.itertuples()}
 
 
-def _villages_with(project, table: str, key: str) -> list[str]:
-    return [v for v in project.village_ids if not getattr(project.village(v), table).empty]
-
-
 # =========================================================================== cover
 def section_portfolio_cover(project, ctx, *, lang: str | None = None,
                             project_id: str | None = None, heading: bool = True) -> dict:
