@@ -1,0 +1,205 @@
+"""Real-browser check of a rendered report: headless Chromium, networking off.
+
+The page must load with no failed request and no request leaving the
+machine, and the Thai heading must be laid out with the embedded Sarabun
+font (asked from Chromium through the DevTools protocol:
+``CSS.getPlatformFontsForNode``). A screenshot is taken and checked.
+
+Chromium is driven over ``--remote-debugging-pipe`` (file descriptors 3 and
+4, NUL-terminated JSON), so no extra Python package and no TCP port are
+needed. The test is skipped, with the reason shown, where no Chromium is
+installed (``.ci/run`` installs the Debian package ``chromium``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import evaluation as ev
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample" / "informal-workers"
+
+
+def find_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+CHROMIUM = find_chromium()
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium on this machine (install the Debian package 'chromium'; .ci/run does)")
+
+
+class Chromium:
+    """Minimal DevTools-protocol client over --remote-debugging-pipe."""
+
+    def __init__(self, binary: str, profile: Path):
+        to_chrome_r, self._to_chrome = os.pipe()
+        self._from_chrome, from_chrome_w = os.pipe()
+
+        def wire_fds():  # Chromium reads commands on fd 3 and writes replies on fd 4
+            import fcntl
+
+            high_r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)  # out of the way of 3/4
+            high_w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
+            os.dup2(high_r, 3)  # dup2 makes them inheritable: they survive exec
+            os.dup2(high_w, 4)
+
+        args = [binary, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-default-apps", "--disable-sync", "--no-first-run",
+                "--no-default-browser-check", "--disable-extensions", "--mute-audio",
+                "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
+                "--remote-debugging-pipe", f"--user-data-dir={profile}",
+                "--window-size=1200,1600", "about:blank"]
+        # close_fds=False: the fds made in preexec_fn must not be closed after it runs
+        # (the pipe ends themselves are close-on-exec, so nothing else leaks)
+        self.proc = subprocess.Popen(args, close_fds=False, preexec_fn=wire_fds,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self._buf = b""
+        self._id = 0
+        self.events: list[dict] = []
+
+    def _read_message(self, deadline: float) -> dict:
+        while b"\0" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no answer from Chromium")
+            ready, _, _ = select.select([self._from_chrome], [], [], left)
+            if ready:
+                chunk = os.read(self._from_chrome, 1 << 20)
+                if not chunk:
+                    raise RuntimeError("Chromium closed the DevTools pipe")
+                self._buf += chunk
+        raw, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(raw)
+
+    def send(self, method: str, params: dict | None = None, *, session: str | None = None,
+             timeout: float = 30) -> dict:
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        os.write(self._to_chrome, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._read_message(deadline)
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def wait_for(self, method: str, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        for event in self.events:
+            if event.get("method") == method:
+                return event
+        while True:
+            event = self._read_message(deadline)
+            self.events.append(event)
+            if event.get("method") == method:
+                return event
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", timeout=5)
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for fd in (self._to_chrome, self._from_chrome):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    return ev.render_village_report(SAMPLE, "V01", out)
+
+
+@needs_chromium
+def test_report_loads_offline_with_the_embedded_thai_font(report_html, tmp_path):
+    browser = Chromium(CHROMIUM, tmp_path / "profile")
+    try:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget",
+                               {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Network", "DOM", "CSS", "Runtime"):
+            browser.send(f"{domain}.enable", session=session)
+        browser.send("Page.navigate", {"url": report_html.as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired", timeout=60)
+        # fonts finished loading (data: URLs, so nothing to wait for over the network)
+        status = browser.send("Runtime.evaluate", {
+            "expression": "document.fonts.ready.then(() => document.fonts.status)",
+            "awaitPromise": True, "returnByValue": True}, session=session)
+        assert status["result"]["value"] == "loaded"
+
+        events = browser.events
+        requests = [e["params"]["request"]["url"] for e in events
+                    if e.get("method") == "Network.requestWillBeSent"]
+        failed = [e["params"] for e in events if e.get("method") == "Network.loadingFailed"]
+        assert requests and requests[0] == report_html.as_uri()
+        assert all(url.startswith(("file:", "data:")) for url in requests), requests
+        assert failed == []
+
+        # the Thai heading is laid out with Sarabun only (no fallback font for any glyph)
+        root = browser.send("DOM.getDocument", session=session)["root"]["nodeId"]
+        heading = browser.send("DOM.querySelector", {"nodeId": root, "selector": "h1"},
+                               session=session)["nodeId"]
+        assert heading
+        text = browser.send("Runtime.evaluate", {
+            "expression": "document.querySelector('h1').textContent",
+            "returnByValue": True}, session=session)["result"]["value"]
+        assert "รายงาน" in text and "บ้านดอนมะไฟ" in text
+        fonts = browser.send("CSS.getPlatformFontsForNode", {"nodeId": heading},
+                             session=session)["fonts"]
+        assert fonts, "no font information for the heading"
+        assert {f["familyName"] for f in fonts} == {"Sarabun"}, fonts
+        assert all(f["isCustomFont"] for f in fonts)  # the embedded @font-face, not a system font
+        body_fonts = browser.send("CSS.getPlatformFontsForNode", {"nodeId": browser.send(
+            "DOM.querySelector", {"nodeId": root, "selector": "dl.ev-facts dd"},
+            session=session)["nodeId"]}, session=session)["fonts"]
+        assert {f["familyName"] for f in body_fonts} == {"Sarabun"}
+
+        shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)
+        png = base64.b64decode(shot["data"])
+        (tmp_path / "report.png").write_bytes(png)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # a page, not a blank
+
+        # print layout: A4 pages (210 x 297 mm = 8.27 x 11.69 in)
+        pdf = browser.send("Page.printToPDF", {"preferCSSPageSize": True}, session=session,
+                           timeout=60)
+        data = base64.b64decode(pdf["data"])
+        assert data[:5] == b"%PDF-"
+        boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", data)
+        assert boxes, "no page size in the printed PDF"
+        for width, height in boxes:  # A4 = 595.3 x 841.9 points (72 per inch)
+            assert abs(float(width) - 595.3) < 1.5 and abs(float(height) - 841.9) < 1.5
+    finally:
+        browser.close()
