@@ -336,7 +336,10 @@ def _check_names(names):
                         f"not a single string: {names!r}")
     if isinstance(names, pd.DataFrame):
         return names_from_participants(names)
-    return names
+    if names is None:
+        return None
+    # Any iterable (list, pandas Series, numpy array): keep the text values only.
+    return [n for n in names if isinstance(n, str) and n.strip()]
 
 
 def pii_report(

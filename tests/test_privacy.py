@@ -241,3 +241,11 @@ def test_redact_frame_errors(kwargs, exc, message):
 def test_redact_frame_not_a_frame():
     with pytest.raises(TypeError, match="frame must be a pandas DataFrame"):
         redact_frame(["ก"])
+
+
+def test_names_as_a_pandas_series():
+    # The docstring says to pass participants["name"]; a Series (with blanks) must work.
+    import pandas as pd
+
+    names = pd.Series(["นางสมใจ ใจดี", None, float("nan")])
+    assert redact_pii("พบกับสมใจ ใจดี ที่ตลาด", names=names) == "พบกับ[ชื่อ-1] ที่ตลาด"
