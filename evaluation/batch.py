@@ -456,14 +456,26 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     n_workers = workers or _default_workers()
     if pending:
         runner = _run_dask if engine == "dask" else _run_processes
-        for outcome in runner(pending, out, n_workers, scheduler=scheduler, gather=gather,
-                              progress=progress):
-            outcome["last"] = outcome["status"]
-            outcomes[outcome["name"]] = outcome
-            reports[outcome["name"]] = {k: v for k, v in outcome.items() if k != "zip"}
-            _write_manifest(out, manifest)   # progress survives an interrupted run
-    _write_manifest(out, manifest)
+        last_write = time.monotonic()
+        try:
+            for outcome in runner(pending, out, n_workers, scheduler=scheduler, gather=gather,
+                                  progress=progress):
+                outcome["last"] = outcome["status"]
+                outcomes[outcome["name"]] = outcome
+                reports[outcome["name"]] = {k: v for k, v in outcome.items() if k != "zip"}
+                if time.monotonic() - last_write > 2.0:  # progress survives an interruption
+                    _write_manifest(out, manifest)
+                    last_write = time.monotonic()
+        finally:
+            _write_manifest(out, manifest)
+    else:
+        _write_manifest(out, manifest)
 
+    for staging in (out / STAGING, out / PORTFOLIO_DIR / STAGING):
+        try:
+            staging.rmdir()  # only when empty: leftovers of an interrupted run stay visible
+        except OSError:
+            pass
     index = write_index(out, project, names, manifest, lang=lang)
     ordered = [outcomes[t.name] for t in tasks]
     return BatchResult(out_dir=out, index=index, reports=ordered,

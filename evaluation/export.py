@@ -328,14 +328,24 @@ def save_figure(fig, path: str | os.PathLike, formats: Iterable[str] = CHART_FOR
     import matplotlib
 
     written = []
-    # fixed salt: SVG element ids (and so the bytes) do not change between runs
-    with matplotlib.rc_context({"svg.hashsalt": "evaluation"}):
-        for fmt in formats:
-            target = path.with_name(f"{path.name}.{fmt}")
-            metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
-            with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
-            written.append(target)
+    # Lay the figure out once (constrained layout would otherwise run again for
+    # every format) and restore its layout engine afterwards.
+    engine = fig.get_layout_engine()
+    if engine is not None and len(formats) > 1:
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+    try:
+        # fixed salt: SVG element ids (and so the bytes) do not change between runs
+        with matplotlib.rc_context({"svg.hashsalt": "evaluation"}):
+            for fmt in formats:
+                target = path.with_name(f"{path.name}.{fmt}")
+                metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
+                with atomic_path(target) as tmp:
+                    fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
+                written.append(target)
+    finally:
+        if engine is not None and len(formats) > 1:
+            fig.set_layout_engine(engine)
     return written
 
 

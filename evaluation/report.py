@@ -212,6 +212,8 @@ def participants_chart(table, *, lang: str = "th", by: str = "role"):
         :func:`participants_by_village` (``by="village"``).
     lang : {"th", "en"}
     by : {"role", "village"}
+        With more than 40 villages the chart shows the distribution of
+        participants per village (a histogram) instead of one bar each.
 
     Returns
     -------
@@ -237,6 +239,14 @@ def participants_chart(table, *, lang: str = "th", by: str = "role"):
         ax.set_title(pick(lang, "ผู้เข้าร่วมโครงการแยกตามบทบาทและเพศ",
                           "Participants by role and sex"))
         ax.set_ylabel(pick(lang, "บทบาท", "Role"))
+    elif len(table) > 40:  # too many bars to read: the distribution instead
+        fig, ax = new_figure(7, 3.5)
+        ax.hist(table["participants"].to_numpy(), bins=20, color=PALETTE[0])
+        ax.set_title(pick(lang, f"จำนวนผู้เข้าร่วมต่อหมู่บ้าน ({format_number(len(table))} หมู่บ้าน)",
+                          f"Participants per village ({format_number(len(table))} villages)"))
+        ax.set_ylabel(pick(lang, "จำนวนหมู่บ้าน", "Number of villages"))
+        ax.set_xlabel(pick(lang, "ผู้เข้าร่วมต่อหมู่บ้าน (คน)", "Participants per village"))
+        return fig
     else:
         fig, ax = new_figure(7, max(2.5, 0.45 * len(table) + 1.2))
         names = [f"{v} {n}" for v, n in zip(table["village_id"], table["name"])]
