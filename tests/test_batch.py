@@ -245,10 +245,17 @@ def test_dask_local_cluster(data_dir, failed_run, tmp_path):
     assert result.engine == "dask"
     for v in ("V01", "V02"):
         assert report_outputs(tmp_path / "shared" / v) == report_outputs(failed_run[0] / v)
-    # gather: reports rendered in the workers' temporary folders come back as files
-    gathered = bt.run_batch(data_dir, tmp_path / "gathered", workers=2, engine="dask",
-                            gather=True, only=["V01", "V02"], progress=False)
+    # an existing cluster (--scheduler), with gather: reports rendered in the workers'
+    # temporary folders come back to the client as files
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        gathered = bt.run_batch(data_dir, tmp_path / "gathered",
+                                scheduler=cluster.scheduler_address, gather=True,
+                                only=["V01", "V02"], progress=False)
     assert [r["status"] for r in gathered.reports] == ["ok", "ok"]
+    assert gathered.engine == "dask"
     folder = tmp_path / "gathered" / "V01"
     assert (folder / "report.html").is_file() and (folder / "tables.xlsx").is_file()
     assert (folder / "charts" / "participants_by_role.pdf").is_file()
