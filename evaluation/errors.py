@@ -47,3 +47,28 @@ def problems_frame(rows: list[dict] | None = None) -> pd.DataFrame:
     severity = frame["severity"].astype(object)
     frame["severity"] = severity.where(severity.notna(), "error")
     return frame
+
+
+class ArgumentError(EvaluationError, ValueError, TypeError):
+    """A function was called with an argument it cannot use.
+
+    The message names the parameter, what is allowed and what was passed. It is
+    also a ``ValueError`` and a ``TypeError`` so callers catching either still work.
+    """
+
+
+def column_list(value, name: str, *, allow_empty: bool = True,
+                error: type[Exception] = ArgumentError) -> list[str]:
+    """Normalise a ``by=``/``columns=`` argument: None, one name, or a list of names."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        items = list(value)
+    except TypeError:
+        items = None
+    if items is None or (not items and not allow_empty) or not all(
+            isinstance(v, str) for v in items):
+        raise error(f"{name} must be a column name or a list of column names, got {value!r}")
+    return items

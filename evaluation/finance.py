@@ -27,7 +27,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError, EvaluationError, problems_frame
+from .errors import ArgumentError, DataValidationError, EvaluationError, column_list, problems_frame
 from .schema import WAVES
 from .stats import PAIRED_FIELDS, mcnemar_test, paired_frame
 
@@ -56,7 +56,7 @@ ALL_MONEY_COLUMNS = MONEY_COLUMNS + ("amount", "deposit", "withdrawal", "loan", 
                                      "budget")
 
 
-class FinanceArgumentError(EvaluationError, ValueError):
+class FinanceArgumentError(ArgumentError):
     """A function of the finance, ledger or savings modules got a bad argument."""
 
 
@@ -94,19 +94,7 @@ def _bad_rows(frame: pd.DataFrame, mask, table: str, column: str, problem: str, 
 
 
 def _as_list(value, name: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        items = list(value)
-    except TypeError:
-        raise FinanceArgumentError(f"{name} must be a column name or a list of column names, "
-                                   f"got {value!r}") from None
-    if not items or not all(isinstance(v, str) for v in items):
-        raise FinanceArgumentError(f"{name} must be a column name or a list of column names, "
-                                   f"got {value!r}")
-    return items
+    return column_list(value, name, allow_empty=False, error=FinanceArgumentError)
 
 
 def _check_waves(before, after) -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError, problems_frame
+from .errors import DataValidationError, column_list, problems_frame
 from .schema import WAVES
 from .stats import _BOOT_FIELDS, PAIRED_FIELDS, _bootstrap_arrays, _check_alternative, \
     _check_conf_level, _mcnemar_arrays, _paired_core
@@ -45,17 +45,7 @@ ARROW = "→"
 
 # --------------------------------------------------------------------------- helpers
 def _as_list(value, name: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        items = list(value)
-    except TypeError:
-        items = None
-    if items is None or not all(isinstance(v, str) for v in items):
-        raise TypeError(f"{name} must be a column name or a list of column names, got {value!r}")
-    return items
+    return column_list(value, name)
 
 
 def _check_frame(data, name: str, columns: list[str]) -> None:

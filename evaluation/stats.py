@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from .errors import column_list
+
 __all__ = ["PAIRED_FIELDS", "bootstrap_change", "mcnemar_test", "paired_frame", "paired_test"]
 
 #: Fields of :func:`paired_test` (and the statistic columns of :func:`paired_frame`), in order.
@@ -364,18 +366,7 @@ def paired_frame(data: pd.DataFrame, *, before: str, after: str, by=None,
 
 
 def _as_list(value, name: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        items = list(value)
-    except TypeError:
-        raise TypeError(f"{name} must be a column name or a list of column names, "
-                        f"got {value!r}") from None
-    if not all(isinstance(v, str) for v in items):
-        raise TypeError(f"{name} must be a column name or a list of column names, got {value!r}")
-    return items
+    return column_list(value, name)
 
 
 # --------------------------------------------------------------------------- public: paired_test

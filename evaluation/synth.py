@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import EvaluationError
+from .errors import ArgumentError, EvaluationError
 from .schema import TABLES
 
 __all__ = [
@@ -75,7 +75,7 @@ _TH_MONTHS_FULL = ("มกราคม", "กุมภาพันธ์", "ม�
                    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
 
 
-class SynthError(EvaluationError, ValueError):
+class SynthError(ArgumentError):
     """Invalid argument to the synthetic-program generator, or an unsafe output folder."""
 
 

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..errors import ArgumentError as _BaseArgumentError
 from ..errors import EvaluationError, problems_frame
 
 __all__ = [
@@ -95,7 +96,7 @@ class InstrumentError(EvaluationError):
             return f"{head}\n{shown.to_string(index=False)}"
 
 
-class ArgumentError(EvaluationError, ValueError):
+class ArgumentError(_BaseArgumentError):
     """A function argument has a value outside the allowed ones."""
 
 

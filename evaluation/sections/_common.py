@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import EvaluationError
+from ..errors import ArgumentError, EvaluationError
 from ..thai import format_baht, format_thai_date, label
 
 LANGS = ("th", "en")
@@ -22,7 +22,7 @@ LANGS = ("th", "en")
 PREFERRED_INSTRUMENTS = ("tmhi15", "who5", "happinometer", "happy10")
 
 
-class SectionArgumentError(EvaluationError, ValueError):
+class SectionArgumentError(ArgumentError):
     """A section was called with an invalid argument."""
 
 
