@@ -27,7 +27,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError, DataValidationError, EvaluationError, column_list, problems_frame
+from .errors import ArgumentError, DataValidationError, column_list, problems_frame
 from .schema import WAVES
 from .stats import PAIRED_FIELDS, mcnemar_test, paired_frame
 

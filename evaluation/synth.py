@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import ArgumentError, EvaluationError
+from .errors import ArgumentError
 from .schema import TABLES
 
 __all__ = [
