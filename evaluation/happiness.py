@@ -32,7 +32,7 @@ import pandas as pd
 
 from .errors import DataValidationError, column_list, problems_frame
 from .schema import WAVES
-from .stats import _BOOT_FIELDS, PAIRED_FIELDS, _bootstrap_arrays, _check_alternative, \
+from .stats import _BOOT_FIELDS, _bootstrap_arrays, _check_alternative, \
     _check_conf_level, _mcnemar_arrays, _paired_core
 
 __all__ = ["Attrition", "BandTransitions", "CONTRASTS", "attrition", "band_transitions",

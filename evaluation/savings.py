@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .finance import FinanceArgumentError, _as_list, _bad_rows, _check_frame, _numeric
-from .ledger import _n_months, _period_bounds, month_start
+from .ledger import _period_bounds, month_start
 
 __all__ = ["savings_summary", "savings_monthly", "savings_balances", "SAVINGS_MONEY"]
 

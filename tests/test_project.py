@@ -3,7 +3,6 @@ and a suite of broken inputs, each asserting exactly which problems are reported
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from ..schema import WAVES
-from .base import PALETTE, WAVE_COLOURS, new_figure, pick
+from .base import PALETTE, new_figure, pick
 
 __all__ = ["band_transition_chart", "change_distribution", "slope_chart", "waves_chart",
            "WAVE_LABELS"]
