@@ -39,9 +39,10 @@ from typing import Any
 
 from .errors import EvaluationError
 from .export import atomic_write_text, html_escape, unique_names
-from .report import (STAGING, RenderResult, WarmKernel, _check_lang, default_notebook,
-                     notebook_digest, portfolio_parameters, render_notebook, report_css,
-                     village_parameters)
+from .export import CHART_FORMATS
+from .report import (STAGING, RenderResult, WarmKernel, _check_lang, _formats_text,
+                     default_notebook, notebook_digest, portfolio_parameters, render_notebook,
+                     report_css, village_parameters)
 
 __all__ = ["BatchResult", "run_batch", "write_index", "data_digest", "ENGINES"]
 
@@ -341,7 +342,8 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
               engine: str = "process", scheduler: str | None = None, gather: bool = False,
               portfolios: bool = True, notebook=None, portfolio_notebook=None,
               show_raw_text: bool = False, timeout: float | None = 600,
-              progress: bool = True) -> BatchResult:
+              progress: bool = True,
+              chart_formats: str | Sequence[str] | None = CHART_FORMATS) -> BatchResult:
     """Render every village report, the portfolio reports and ``index.html``.
 
     Parameters
@@ -380,6 +382,11 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         Seconds allowed per notebook cell.
     progress : bool, default True
         Show a progress bar (tqdm) on stderr.
+    chart_formats : str or sequence of str, default "png,svg,pdf"
+        Chart files every report writes to ``charts/`` (the notebooks'
+        ``chart_formats`` parameter). Charts are most of a report's cost:
+        ``"png"`` alone is about twice as fast; the report pages always show
+        the PNG pictures. Part of the incremental-run key.
 
     Returns
     -------
@@ -404,6 +411,7 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     if gather and engine != "dask":
         raise ValueError("gather=True needs engine='dask' (or a scheduler)")
+    formats = _formats_text(chart_formats)  # ValueError before anything is loaded
     out = Path(out_dir).resolve()
     data = Path(data_dir).resolve()
     project = load_project(data)          # DataValidationError -> nothing rendered
@@ -424,7 +432,8 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     tasks: list[Task] = []
     selected = [v for v in village_ids if not only or v in set(map(str, only))]
     for vid in selected:
-        params = village_parameters(data, vid, lang=lang, show_raw_text=show_raw_text)
+        params = village_parameters(data, vid, lang=lang, show_raw_text=show_raw_text,
+                                    chart_formats=formats)
         tasks.append(Task("village", vid, names[vid], nb_village, params, lang,
                           _task_key(data=digest, notebook=nb_digests[nb_village],
                                     kind="village", id=vid, parameters=params), timeout))
@@ -432,7 +441,7 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         project_ids = [str(p) for p in project.projects["project_id"]]
         pnames = unique_names(project_ids, reserved=("all",))
         for pid in [*project_ids, None]:
-            params = portfolio_parameters(data, pid, lang=lang)
+            params = portfolio_parameters(data, pid, lang=lang, chart_formats=formats)
             folder = "all" if pid is None else pnames[pid]
             tasks.append(Task("portfolio", pid, f"{PORTFOLIO_DIR}/{folder}", nb_portfolio,
                               params, lang,
@@ -575,14 +584,14 @@ def _run_dask(tasks: list[Task], out: Path, workers: int, *, scheduler: str | No
 # =========================================================================== index
 _INDEX_LABELS = {
     "th": {"title": "รายงานผลการประเมินรายหมู่บ้าน", "village_id": "รหัส", "name": "หมู่บ้าน",
-           "project": "โครงการ", "location": "อำเภอ / จังหวัด", "status": "สถานะ",
+           "project": "โครงการ", "location": "อำเภอ / จังหวัด", "status": "สถานะรายงาน",
            "links": "ไฟล์", "report": "รายงาน", "excel": "Excel", "notebook": "โน้ตบุ๊ก",
            "ok": "สำเร็จ", "failed": "ล้มเหลว", "skipped": "ไม่เปลี่ยนแปลง (ข้าม)",
            "missing": "ยังไม่ได้สร้าง", "portfolio": "รายงานภาพรวม", "all": "ทุกโครงการ",
            "villages": "หมู่บ้าน", "generated": "สร้างเมื่อ",
            "sort": "คลิกหัวคอลัมน์เพื่อเรียงลำดับ", "summary": "สรุป"},
     "en": {"title": "Village evaluation reports", "village_id": "Code", "name": "Village",
-           "project": "Project", "location": "District / province", "status": "Status",
+           "project": "Project", "location": "District / province", "status": "Report status",
            "links": "Files", "report": "Report", "excel": "Excel", "notebook": "Notebook",
            "ok": "ok", "failed": "failed", "skipped": "unchanged (skipped)",
            "missing": "not rendered", "portfolio": "Portfolio reports", "all": "All projects",
@@ -696,7 +705,8 @@ def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "t
                               if c in rec and rec[c] is not None and rec[c] == rec[c])
         cells = [f"<td>{html_escape(vid)}</td>",
                  f"<td>{html_escape(rec.get('name', ''))}</td>",
-                 f"<td>{html_escape(projects.get(str(rec.get('project_id')), rec.get('project_id', '')))}</td>",
+                 f'<td title="{html_escape(projects.get(str(rec.get("project_id")), ""))}">'
+                 f"{html_escape(rec.get('project_id', ''))}</td>",
                  f"<td>{html_escape(location)}</td>"]
         for key in columns:
             item = headline.get(key) or {}
@@ -749,6 +759,10 @@ def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "t
 <style>
 {report_css()}
 body {{ max-width: 1280px; }}
+table.ev-table.ev-wide.ev-sortable td:first-child {{ min-width: 0; }}
+table.ev-table.ev-wide.ev-sortable td:nth-child(2) {{ min-width: 8em; }}
+table.ev-table.ev-wide.ev-sortable td:nth-child(4) {{ min-width: 7em; }}
+.ev-index .ev-status {{ white-space: normal; }}
 </style>
 </head>
 <body class="ev-index">
@@ -759,7 +773,7 @@ body {{ max-width: 1280px; }}
 <h2>{html_escape(labels['villages'])}</h2>
 <p class="ev-note">{html_escape(labels['sort'])}</p>
 <div class="ev-table-wrap">
-<table class="ev-table ev-sortable">
+<table class="ev-table ev-wide ev-sortable">
 <thead><tr>{head_html}</tr></thead>
 <tbody>
 {chr(10).join(rows)}

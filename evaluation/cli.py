@@ -125,6 +125,15 @@ def _check_lang_option(lang: str) -> str:
     return lang
 
 
+def _check_formats_option(value: str) -> str:
+    from .export import chart_formats
+
+    try:
+        return ",".join(chart_formats(value))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--chart-formats")
+
+
 @app.command()
 def report(
     data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
@@ -136,6 +145,9 @@ def report(
                                        help="Show lessons text as written (not redacted)."),
     notebook: Optional[Path] = typer.Option(None, "--notebook",
                                             help="Report notebook (default: packaged)."),
+    chart_formats: str = typer.Option("png,svg,pdf", "--chart-formats",
+                                      help="Chart files to write, e.g. png,svg,pdf or png.",
+                                      callback=_check_formats_option),
 ) -> None:
     """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx)."""
     from .errors import EvaluationError
@@ -143,7 +155,8 @@ def report(
 
     try:
         path = render_village_report(data_dir, village, out, lang=lang,
-                                     show_raw_text=show_raw_text, notebook=notebook)
+                                     show_raw_text=show_raw_text, notebook=notebook,
+                                     chart_formats=chart_formats)
     except ReportError as exc:
         from .batch import describe_error
 
@@ -178,6 +191,12 @@ def batch(
         None, "--portfolio-notebook", help="Portfolio report notebook (default: packaged)."),
     no_portfolio: bool = typer.Option(False, "--no-portfolio",
                                       help="Skip the portfolio reports."),
+    chart_formats: str = typer.Option("png,svg,pdf", "--chart-formats",
+                                      help="Chart files to write, e.g. png,svg,pdf or png "
+                                           "(png alone is about twice as fast).",
+                                      callback=_check_formats_option),
+    show_raw_text: bool = typer.Option(False, "--show-raw-text",
+                                       help="Show lessons text as written (not redacted)."),
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 
@@ -195,7 +214,8 @@ def batch(
         result = run_batch(data_dir, out, lang=lang, workers=workers, only=only or None,
                            force=force, engine=engine, scheduler=scheduler, gather=gather,
                            progress=progress, notebook=notebook,
-                           portfolio_notebook=portfolio_notebook, portfolios=not no_portfolio)
+                           portfolio_notebook=portfolio_notebook, portfolios=not no_portfolio,
+                           chart_formats=chart_formats, show_raw_text=show_raw_text)
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
     except ValueError as exc:

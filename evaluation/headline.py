@@ -13,7 +13,6 @@ dict. :func:`write_headline` records them in a
 from __future__ import annotations
 
 import math
-import warnings
 
 import pandas as pd
 
@@ -107,16 +106,12 @@ def _income(project, before, after) -> dict:
 
 
 def _ladder(project, ladder_frame=None) -> dict:
-    from .ladder import evaluate_ladder
-
     out = dict(ladder_achieved=0, ladder_partial=0, ladder_not_achieved=0, ladder_no_data=0,
                ladder_total=0)
     if ladder_frame is None:
         if not project.ladders:
             return out
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ladder_frame = evaluate_ladder(project, on_error="warn")
+        ladder_frame = C.evaluate_ladder_once(project)
     frame = ladder_frame
     if "level" in frame.columns:
         frame = frame[frame["level"] == "village"]
@@ -245,7 +240,7 @@ def write_headline(ctx, figures: dict, *, lang: str | None = None) -> None:
                  display=(t(f"{f.get('ladder_achieved')} จาก {total}",
                             f"{f.get('ladder_achieved')} of {total}") if total else "–"))
     status = f.get("status") or "no_data"
-    ctx.headline("status", status, label=t("สถานะ", "Status"),
+    ctx.headline("status", status, label=t("สถานะโครงการ", "Project status"),
                  display=STATUS_LABELS[lang].get(status, status))
 
 

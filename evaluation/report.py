@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EvaluationError
-from .export import (CHART_FORMATS, atomic_write_text, figure_png, format_number, html_escape,
-                     html_table, safe_name, save_figure, write_csv, write_tables)
+from .export import (CHART_FORMATS, atomic_write_text, chart_formats, format_number,
+                     html_escape, html_table, render_figure, safe_name, write_csv, write_tables)
 
 __all__ = [
     "ReportContext",
@@ -277,8 +277,11 @@ class ReportContext:
         ``tables.xlsx``, headline figures to ``headline.json``.
     lang : {"th", "en"}
         Language of labels written by the context.
-    formats : tuple of str, default ("png", "svg", "pdf")
-        Chart file formats.
+    formats : str or tuple of str, default ("png", "svg", "pdf")
+        Chart file formats, a sequence or comma-separated text such as the
+        notebooks' ``chart_formats`` parameter (``"png,svg,pdf"``, ``"png"``).
+        The report always shows the PNG picture, rendered once and reused for
+        the ``.png`` file.
     dpi : int, default 200
         PNG resolution (also used for the picture inside the HTML).
 
@@ -298,11 +301,12 @@ class ReportContext:
     ['headline.json', 'tables.xlsx']
     """
 
-    def __init__(self, out_dir, lang: str = "th", *, formats: Iterable[str] = CHART_FORMATS,
+    def __init__(self, out_dir, lang: str = "th", *,
+                 formats: str | Iterable[str] | None = CHART_FORMATS,
                  dpi: int = 200, display: bool = True):
         self.out_dir = Path(out_dir)
         self.lang = _check_lang(lang)
-        self.formats = tuple(formats)
+        self.formats = chart_formats(formats)
         self.dpi = dpi
         self.show = display
         self.title: str | None = None
@@ -426,9 +430,9 @@ class ReportContext:
         ``headline.json``).
         """
         stem = self._unique(name, "figure")
-        paths = save_figure(fig, self.out_dir / "charts" / stem, self.formats, dpi=self.dpi)
-        png = next((p for p in paths if p.suffix == ".png"), None)
-        data = png.read_bytes() if png is not None else figure_png(fig, dpi=self.dpi)
+        # the PNG is rendered once: the same bytes go to charts/<stem>.png and the page
+        paths, data = render_figure(fig, self.out_dir / "charts" / stem, self.formats,
+                                    dpi=self.dpi, png=True)
         width_px = int(round(fig.get_figwidth() * 96))
         self.figures.append({"name": stem, "title": str(title), "caption": str(caption),
                              "files": [p.name for p in paths]})
@@ -453,7 +457,7 @@ class ReportContext:
         return out.rename(columns=COLUMN_LABELS[self.lang])
 
     def table(self, frame, name: str, title: str, *, decimals=None, note: str | None = None,
-              show: bool = True) -> None:
+              show: bool = True, formatters=None, rows=None) -> None:
         """Record a table for ``tables.xlsx`` and ``tables/<name>.csv`` and show it.
 
         Parameters
@@ -471,12 +475,19 @@ class ReportContext:
             A sentence under the table.
         show : bool, default True
             Show in the report (False: files only).
+        formatters : mapping, optional
+            ``{column: function(value) -> str}`` used for display only, e.g.
+            :func:`evaluation.export.format_p` for p-values (files keep the
+            numbers).
+        rows : array of bool or index labels, optional
+            Show only these rows in the report (files keep every row).
         """
         stem = self._unique(name, "table")
         write_csv(frame, self.out_dir / "tables" / f"{stem}.csv")
         self.tables[stem] = (str(title), frame.copy())
         if show:
-            markup = html_table(frame, decimals=decimals, caption=title)
+            markup = html_table(frame, decimals=decimals, caption=title, formatters=formatters,
+                                rows=rows)
             if note:
                 markup += f"<p class=\"ev-note\">{html_escape(note)}</p>"
             self._display_html(f"<div class=\"ev-table-wrap\">{markup}</div>")
@@ -656,7 +667,14 @@ def _kernel_reset() -> None:
 
 # =========================================================================== caller side
 DEFAULT_PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.figure", "IPython.display",
-                   "evaluation", "evaluation.report", "evaluation.charts.base")
+                   "evaluation", "evaluation.report", "evaluation.charts.base",
+                   # what the report notebooks' sections use (paid once per kernel)
+                   "evaluation.sections", "evaluation.headline", "evaluation.charts.happiness",
+                   "evaluation.charts.finance", "evaluation.charts.ladder",
+                   "evaluation.lessons", "evaluation.privacy", "evaluation.households",
+                   "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
+                   "matplotlib.backends.backend_pdf", "fontTools.subset", "PIL.PngImagePlugin",
+                   "openpyxl", "scipy.stats")
 _SETUP_CODE = ("__import__('evaluation.report', fromlist=['_kernel_setup'])"
                "._kernel_setup({preload!r})")
 _RESET_CODE = "__import__('evaluation.report', fromlist=['_kernel_reset'])._kernel_reset()"
@@ -1158,22 +1176,31 @@ def _swap_into_place(staging: Path, final: Path) -> None:
 
 
 def village_parameters(data_dir, village_id: str, *, lang: str = "th",
-                       show_raw_text: bool = False) -> dict:
+                       show_raw_text: bool = False,
+                       chart_formats: str | Iterable[str] | None = CHART_FORMATS) -> dict:
     """Papermill parameters of the village report (``out_dir`` is added when run)."""
     return {"data_dir": str(Path(data_dir).resolve()), "village_id": str(village_id),
-            "lang": _check_lang(lang), "show_raw_text": bool(show_raw_text)}
+            "lang": _check_lang(lang), "show_raw_text": bool(show_raw_text),
+            "chart_formats": _formats_text(chart_formats)}
 
 
-def portfolio_parameters(data_dir, project_id: str | None = None, *, lang: str = "th") -> dict:
+def portfolio_parameters(data_dir, project_id: str | None = None, *, lang: str = "th",
+                         chart_formats: str | Iterable[str] | None = CHART_FORMATS) -> dict:
     """Papermill parameters of the portfolio report (``out_dir`` is added when run)."""
     return {"data_dir": str(Path(data_dir).resolve()),
             "project_id": None if project_id is None else str(project_id),
-            "lang": _check_lang(lang)}
+            "lang": _check_lang(lang), "chart_formats": _formats_text(chart_formats)}
+
+
+def _formats_text(formats) -> str:
+    """``"png,svg,pdf"``: the notebooks' ``chart_formats`` parameter (validated)."""
+    return ",".join(chart_formats(formats))
 
 
 def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th",
                           show_raw_text: bool = False, kernel: WarmKernel | None = None,
-                          notebook=None, timeout: float | None = 600) -> Path:
+                          notebook=None, timeout: float | None = 600,
+                          chart_formats: str | Iterable[str] | None = CHART_FORMATS) -> Path:
     """Render one village's report into ``out_dir/<village>/``.
 
     Parameters
@@ -1194,6 +1221,10 @@ def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th
         Report notebook (default ``notebooks/village_report.ipynb``).
     timeout : float, optional
         Seconds allowed per cell.
+    chart_formats : str or sequence of str, default "png,svg,pdf"
+        Chart files written to ``charts/`` (the notebook parameter
+        ``chart_formats``); ``"png"`` alone renders a report about twice as
+        fast. The report page always shows the PNG pictures.
 
     Returns
     -------
@@ -1209,7 +1240,8 @@ def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th
     """
     result = render_notebook(
         notebook or default_notebook("village"),
-        village_parameters(data_dir, village_id, lang=lang, show_raw_text=show_raw_text),
+        village_parameters(data_dir, village_id, lang=lang, show_raw_text=show_raw_text,
+                           chart_formats=chart_formats),
         out_dir, safe_name(village_id), kernel=kernel, lang=lang, timeout=timeout)
     if result.status != "ok":
         raise ReportError(result)
@@ -1218,7 +1250,8 @@ def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th
 
 def render_portfolio_report(data_dir, out_dir, *, project_id: str | None = None,
                             lang: str = "th", kernel: WarmKernel | None = None,
-                            notebook=None, timeout: float | None = 600) -> Path:
+                            notebook=None, timeout: float | None = 600,
+                            chart_formats: str | Iterable[str] | None = CHART_FORMATS) -> Path:
     """Render the portfolio report of one project (or of the whole folder).
 
     The report folder is ``out_dir/portfolio/<project>/`` (``all`` for the
@@ -1234,7 +1267,8 @@ def render_portfolio_report(data_dir, out_dir, *, project_id: str | None = None,
     root = Path(out_dir) / "portfolio"
     result = render_notebook(
         notebook or default_notebook("portfolio"),
-        portfolio_parameters(data_dir, project_id, lang=lang), root, name, kernel=kernel,
+        portfolio_parameters(data_dir, project_id, lang=lang, chart_formats=chart_formats),
+        root, name, kernel=kernel,
         lang=lang, timeout=timeout)
     if result.status != "ok":
         raise ReportError(result)

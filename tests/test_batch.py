@@ -57,7 +57,8 @@ def failed_run(data_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     nb = failing_notebook(tmp_path_factory.mktemp("nb") / "village.ipynb")
     result = runner.invoke(app, ["batch", str(data_dir), "--out", str(out), "--workers", "1",
-                                 "--notebook", str(nb), "--no-progress"])
+                                 "--notebook", str(nb), "--no-progress",
+                                 "--chart-formats", "png"])
     return out, result, nb
 
 
@@ -74,6 +75,8 @@ def test_failing_village_gives_nonzero_exit_and_others_render(failed_run):
     line = next(ln for ln in result.output.splitlines() if "FAILED" in ln)
     assert "V03" in line and "ValueError" in line and "ข้อมูลหมู่บ้านนี้ผิดรูปแบบ" in line
     assert re.search(r"cell In \[\d+\]", line)
+    # where to open the result (what `make reports` shows last)
+    assert result.output.rstrip().splitlines()[-1] == f"index: {out.resolve() / 'index.html'}"
 
 
 def test_manifest_records_every_report(failed_run):
@@ -96,7 +99,20 @@ def test_index_lists_villages_with_status_headlines_and_links(failed_run, data_d
     # headline figures = the library's numbers
     people = ev.load_project(data_dir).participants
     n_v01 = int((people["village_id"] == "V01").sum())
-    assert f'data-sort="{float(n_v01)}">{n_v01}</td>' in by_id["V01"]
+    assert f'data-sort="{float(n_v01)}">{n_v01} คน</td>' in by_id["V01"]
+    v01 = ev.load_project(data_dir).village("V01")
+    fin = ev.finance_change(v01.finance, measures=["income"]).iloc[0]
+    # reference: mean of the paired differences (post - pre) of monthly income
+    w = v01.finance.pivot_table(index="household_id", columns="wave", values="income",
+                                observed=False, aggfunc="first")[["pre", "post"]].dropna()
+    assert fin["mean_diff"] == pytest.approx((w["post"] - w["pre"]).mean())
+    cells = dict(re.findall(r'data-sort="([^"]*)">([^<]*)</td>', by_id["V01"]))
+    shown = next(v for v in cells.values() if v.startswith(f"{fin['mean_diff']:+,.0f} ("))
+    assert shown.endswith(f"n = {int(fin['n_pairs'])}")
+    # headline columns come from the notebooks' headline.json
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<thead>", 1)[1].split("</thead>")[0])
+    for label in ("ผู้เข้าร่วม", "คะแนนความสุขเปลี่ยนไป (เฉลี่ย)", "สถานะโครงการ", "สถานะรายงาน"):
+        assert label in heads, label
     assert 'href="V01/report.html"' in by_id["V01"] and 'href="V01/tables.xlsx"' in by_id["V01"]
     assert "ev-status-failed" in by_id["V03"] and "ValueError" in by_id["V03"]
     assert 'href="V03/report.html"' not in by_id["V03"]
@@ -115,7 +131,8 @@ def test_incremental_runs_skip_unchanged_reports(failed_run, data_dir, tmp_path)
     shutil.copytree(out, out2)
     before = (out2 / "V01" / "report.html").stat().st_mtime_ns
     # same inputs: everything ok before is skipped; the failed village is tried again
-    second = bt.run_batch(data_dir, out2, workers=1, notebook=nb, progress=False)
+    second = bt.run_batch(data_dir, out2, workers=1, notebook=nb, progress=False,
+                          chart_formats="png")
     status = {r["name"]: r["status"] for r in second.reports}
     assert status == {"V01": "skipped", "V02": "skipped", "V03": "failed",
                       "portfolio/P01": "skipped", "portfolio/all": "skipped"}
@@ -125,7 +142,7 @@ def test_incremental_runs_skip_unchanged_reports(failed_run, data_dir, tmp_path)
     assert body.count('class="ev-status ev-status-skipped"') == 2  # V01, V02: listed, unchanged
     # --force renders again; --only restricts to one village, the index keeps all three
     forced = bt.run_batch(data_dir, out2, workers=1, notebook=nb, progress=False, force=True,
-                          only=["V01"])
+                          only=["V01"], chart_formats="png")
     assert [(r["name"], r["status"]) for r in forced.reports] == [("V01", "ok")]
     assert (out2 / "V01" / "report.html").stat().st_mtime_ns > before
     assert len(re.findall(r"<tr>", (out2 / "index.html").read_text(encoding="utf-8"))) >= 4
@@ -139,6 +156,11 @@ def test_incremental_runs_skip_unchanged_reports(failed_run, data_dir, tmp_path)
     # a changed language or notebook changes the key too
     keys = {bt._task_key(data="d", notebook="n", kind="village", id="V01",
                          parameters={"lang": lang, "data_dir": "/x"}) for lang in ("th", "en")}
+    assert len(keys) == 2
+    # ... and so do other chart formats (the reports' files differ)
+    keys = {bt._task_key(data="d", notebook="n", kind="village", id="V01",
+                         parameters=rp.village_parameters(data_dir, "V01", chart_formats=f))
+            for f in ("png", "png,svg,pdf", ("png", "svg", "pdf"))}
     assert len(keys) == 2
     assert bt._task_key(data="d", notebook="n", kind="village", id="V01",
                         parameters={"data_dir": "/a"}) == \
@@ -165,6 +187,7 @@ def test_invalid_data_exits_2_with_problems_table(data_dir, tmp_path):
     (["--engine", "spark"], "spark"),
     (["--lang", "fr"], "fr"),
     (["--workers", "0"], "--workers"),
+    (["--chart-formats", "png,gif"], "--chart-formats"),
 ])
 def test_bad_batch_options(data_dir, tmp_path, args, message):
     result = runner.invoke(app, ["batch", str(data_dir), "--out", str(tmp_path), *args,
@@ -221,15 +244,21 @@ def test_run_batch_argument_errors(data_dir, tmp_path):
 
 
 # --------------------------------------------------------------------------- engines
+RUN_DATE = re.compile(r"(วันที่สร้างรายงาน|Report run on)(</dt><dd>)[^<]*(</dd>)")
+
+
 def report_outputs(folder: Path) -> list:
     nb = nbformat.read(folder / "report.ipynb", as_version=4)
-    # cells with output only (the test notebook has one extra, silent, cell)
-    return [[json.dumps(o, sort_keys=True, ensure_ascii=False) for o in c.outputs]
+    # cells with output only (the test notebook has one extra, silent, cell); the run
+    # date shown in the methods section differs between runs
+    return [[RUN_DATE.sub(r"\1\2…\3", json.dumps(o, sort_keys=True, ensure_ascii=False))
+             for o in c.outputs]
             for c in nb.cells if c.cell_type == "code" and c.outputs]
 
 
 def test_process_pool_two_workers(data_dir, failed_run, tmp_path):
-    result = bt.run_batch(data_dir, tmp_path, workers=2, portfolios=False, progress=False)
+    result = bt.run_batch(data_dir, tmp_path, workers=2, portfolios=False, progress=False,
+                          chart_formats="png")
     assert [r["status"] for r in result.reports] == ["ok"] * 3
     assert len({r["worker"] for r in result.reports}) == 2  # both workers did reports
     # same content as the one-worker run
@@ -240,7 +269,7 @@ def test_process_pool_two_workers(data_dir, failed_run, tmp_path):
 def test_dask_local_cluster(data_dir, failed_run, tmp_path):
     pytest.importorskip("distributed")
     result = bt.run_batch(data_dir, tmp_path / "shared", workers=2, engine="dask",
-                          portfolios=False, progress=False)
+                          portfolios=False, progress=False, chart_formats="png")
     assert [r["status"] for r in result.reports] == ["ok"] * 3
     assert result.engine == "dask"
     for v in ("V01", "V02"):
@@ -253,10 +282,10 @@ def test_dask_local_cluster(data_dir, failed_run, tmp_path):
                       dashboard_address=None) as cluster:
         gathered = bt.run_batch(data_dir, tmp_path / "gathered",
                                 scheduler=cluster.scheduler_address, gather=True,
-                                only=["V01", "V02"], progress=False)
+                                only=["V01", "V02"], progress=False, chart_formats="png")
     assert [r["status"] for r in gathered.reports] == ["ok", "ok"]
     assert gathered.engine == "dask"
     folder = tmp_path / "gathered" / "V01"
     assert (folder / "report.html").is_file() and (folder / "tables.xlsx").is_file()
-    assert (folder / "charts" / "participants_by_role.pdf").is_file()
+    assert (folder / "charts" / "ladder.png").is_file()
     assert report_outputs(folder) == report_outputs(failed_run[0] / "V01")

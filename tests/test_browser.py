@@ -140,7 +140,7 @@ class Chromium:
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    return ev.render_village_report(SAMPLE, "V01", out)
+    return ev.render_village_report(SAMPLE, "V01", out, chart_formats="png")
 
 
 @needs_chromium
@@ -186,6 +186,23 @@ def test_report_loads_offline_with_the_embedded_thai_font(report_html, tmp_path)
             "DOM.querySelector", {"nodeId": root, "selector": "dl.ev-facts dd"},
             session=session)["nodeId"]}, session=session)["fonts"]
         assert {f["familyName"] for f in body_fonts} == {"Sarabun"}
+
+        # every table fits the page width (none needs sideways scrolling), every picture
+        # fits its column and was decoded
+        layout = browser.send("Runtime.evaluate", {"expression": """(() => {
+            const wraps = [...document.querySelectorAll('.ev-table-wrap')];
+            const imgs = [...document.querySelectorAll('figure.ev-figure img')];
+            const main = document.querySelector('main').getBoundingClientRect().width;
+            return {tables: wraps.length,
+                    overflowing: wraps.filter(w => w.scrollWidth > w.clientWidth + 1)
+                                      .map(w => w.querySelector('caption')?.textContent),
+                    images: imgs.length,
+                    broken: imgs.filter(i => !i.complete || i.naturalWidth === 0).length,
+                    tooWide: imgs.filter(i => i.getBoundingClientRect().width > main + 1).length};
+        })()""", "returnByValue": True}, session=session)["result"]["value"]
+        assert layout["tables"] >= 10 and layout["images"] >= 10, layout
+        assert layout["overflowing"] == [], layout
+        assert layout["broken"] == 0 and layout["tooWide"] == 0, layout
 
         shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)
         png = base64.b64decode(shot["data"])

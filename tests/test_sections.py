@@ -456,7 +456,9 @@ def test_portfolio_tables(project, portfolio):
     for vid in ("V01", "V04"):
         assert set(res["themes_across"][vid]) >= {"savings_debt", "team_building"}
     names = {x["name"] for x in ctx.figures}
-    assert {"happiness_forest", "ladder_heatmap", "income_forest", "themes_by_village"} <= names
+    assert {"happiness_forest", "income_forest", "themes_by_village"} <= names
+    # two projects, two ladders: one heat map per project
+    assert {"ladder_heatmap_P01", "ladder_heatmap_P02"} <= names
 
 
 def test_portfolio_one_project(project, tmp_path):

@@ -9,6 +9,7 @@ functions).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -276,12 +277,73 @@ def instrument_name(project, instrument: str, lang: str) -> str:
     return inst.name_th if lang == "th" else inst.name_en
 
 
+def memo(project, key: tuple, compute, *, depends: tuple = ()):
+    """Compute once per village view: ``compute()`` cached on `project`.
+
+    The report sections of one village use the same intermediate results
+    (happiness scores in key results, happiness and data quality; the ladder
+    evaluation in key results and the ladder section). The cache lives on the
+    :class:`~evaluation.project.Project` object the notebook passes to every
+    section (``v = project.village(id)``), so it disappears with it. An entry
+    is reused only while the tables it was computed from (`depends`, e.g.
+    ``("happiness", "participants")``) are the very same objects, so a
+    notebook that replaces a table gets fresh results. DataFrames are
+    returned as shallow copies (copy-on-write: changing one never changes the
+    cache).
+    """
+    store = vars(project).setdefault("_section_memo", {})
+    sources = tuple(getattr(project, name) for name in depends)
+    hit = store.get(key)
+    if hit is not None and len(hit[0]) == len(sources) and all(
+            a is b for a, b in zip(hit[0], sources)):
+        value = hit[1]
+    else:
+        value = compute()
+        store[key] = (sources, value)
+    return value.copy(deep=False) if isinstance(value, pd.DataFrame) else value
+
+
+def instrument_short(project, instrument: str | None, lang: str) -> str:
+    """Short display name of an instrument for headers and titles: ``TMHI-15``,
+    ``WHO-5``; the full name when it has no abbreviation in brackets."""
+    if instrument is None:
+        return "–"
+    name = instrument_name(project, instrument, lang)
+    found = re.search(r"\(([^()]*[A-Za-z][^()]*)\)\s*$", name)
+    if found and len(found.group(1)) <= 16:
+        return found.group(1).strip()
+    return name
+
+
 def scores(project, instrument: str) -> pd.DataFrame:
     """Scored totals (one row per person × wave) with ``village_id`` and ``role``.
 
     :func:`evaluation.score_instrument` on the project's happiness rows of
-    `instrument`, participants' ``village_id`` and ``role`` merged in.
+    `instrument`, participants' ``village_id`` and ``role`` merged in
+    (computed once per village view, see :func:`memo`).
     """
+    return memo(project, ("scores", instrument), lambda: _scores(project, instrument),
+                depends=("happiness", "participants", "instruments"))
+
+
+def evaluate_ladder_once(project, *, partial_threshold: float = 0.5) -> pd.DataFrame:
+    """:func:`evaluation.evaluate_ladder` (``on_error="warn"``, warnings silenced),
+    computed once per village view and threshold (see :func:`memo`)."""
+    import warnings
+
+    from ..ladder import evaluate_ladder
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return evaluate_ladder(project, on_error="warn", partial_threshold=partial_threshold)
+
+    return memo(project, ("ladder", float(partial_threshold)), run,
+                depends=("ladders", "instruments", "projects", "villages", "participants",
+                         "happiness", "finance", "ledger", "savings", "lessons"))
+
+
+def _scores(project, instrument: str) -> pd.DataFrame:
     from ..instruments import score_instrument
 
     hap = project.happiness

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ..charts.base import PALETTE, new_figure, pick
 
-__all__ = ["accounts_by_month", "forest_plot", "keyword_bars", "theme_bars", "theme_heatmap"]
+__all__ = ["accounts_by_month", "forest_plot", "keyword_bars", "legend_outside", "month_label",
+           "month_ticks", "theme_bars", "theme_heatmap"]
 
 
 def _need(frame: pd.DataFrame, columns, name: str) -> None:
@@ -212,13 +213,50 @@ def accounts_by_month(monthly: pd.DataFrame, *, n_households: int, lang: str = "
     ax.set_ylim(0, max(n_households, int(per.max()) if len(per) else 0) * 1.35 + 1)
     ax.set_title(title or pick(lang, "จำนวนครัวเรือนที่บันทึกบัญชีแต่ละเดือน",
                                "Households keeping accounts each month"))
+    month_ticks(ax, per.index, lang)
+    return fig
+
+
+def month_label(month, lang: str = "th") -> str:
+    """Axis label of a month: ``ส.ค.\n64`` (Buddhist era) in Thai, ``Aug\n21`` in English.
+
+    >>> month_label(pd.Timestamp("2021-08-01")), month_label(pd.Timestamp("2021-08-01"), "en")
+    ('ส.ค.\n64', 'Aug\n21')
+    """
+    pick(lang, "", "")
+    m = pd.Timestamp(month)
     if lang == "th":
         from ..thai import _TH_MONTHS_ABBR
 
-        ax.set_xticks(per.index)
-        ax.set_xticklabels([f"{_TH_MONTHS_ABBR[m.month - 1]}\n{(m.year + 543) % 100:02d}"
-                            for m in per.index], fontsize=8)
-    else:
-        ax.set_xticks(per.index)
-        ax.set_xticklabels([m.strftime("%b\n%y") for m in per.index], fontsize=8)
-    return fig
+        return f"{_TH_MONTHS_ABBR[m.month - 1]}\n{(m.year + 543) % 100:02d}"
+    return m.strftime("%b\n%y")
+
+
+def month_ticks(ax, months, lang: str = "th", *, positions=None, max_labels: int = 14) -> None:
+    """Label an axis month by month in the report language (Buddhist era in Thai).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    months : sequence of dates
+        The months, in axis order.
+    positions : sequence, optional
+        Tick positions (default: the months themselves, for date axes; give
+        ``0, 1, ...`` for bar charts drawn at integer positions).
+    max_labels : int, default 14
+        With more months only every second (third ...) month is labelled.
+    """
+    months = [pd.Timestamp(m) for m in months]
+    positions = list(months if positions is None else positions)
+    step = max(1, math.ceil(len(months) / max_labels))
+    ax.set_xticks(positions[::step], [month_label(m, lang) for m in months[::step]],
+                  rotation=0, ha="center", fontsize=8)
+
+
+def legend_outside(ax, **kwargs) -> None:
+    """Move an axes' legend to the right of the plot, where it covers no data."""
+    if ax.get_legend() is None:
+        return
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, labels, frameon=False, fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)

@@ -8,8 +8,6 @@ takes a loaded :class:`~evaluation.project.Project` (restricted to
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 
 from . import _common as C
@@ -113,6 +111,7 @@ def section_village_table(project, ctx, *, lang: str | None = None,
     if p.villages.empty:
         return C.no_data(ctx, lang, "ไม่มีหมู่บ้านในข้อมูล", "There are no villages in the data.")
     inst = C.main_instrument(p, instrument)
+    short = C.instrument_short(p, inst, lang)
     figs = {v: headline_figures(p.village(v), instrument=inst) for v in p.village_ids}
     rows = []
     for v, f in figs.items():
@@ -120,7 +119,7 @@ def section_village_table(project, ctx, *, lang: str | None = None,
             t("หมู่บ้าน", "Village"): f"{v} {C.text_or_dash(f['name'])}",
             t("ผู้เข้าร่วม (คน)", "Participants"): f["n_participants"],
             t("ครัวเรือน", "Households"): f["n_households"],
-            t(f"ความสุขเปลี่ยนไป ({inst}, คะแนน)", f"Happiness change ({inst}, points)"):
+            t(f"ความสุขเปลี่ยนไป ({short}, คะแนน)", f"Happiness change ({short}, points)"):
                 C.estimate_cell(f["happiness_mean_change"], f["happiness_ci_low"],
                                 f["happiness_ci_high"], f["happiness_n"], lang),
             t("ความสุขเพิ่มขึ้น", "Happier"): C.pct(f["happiness_share_improved"]),
@@ -188,6 +187,7 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
         "n_pairs": list(by_v["n_pairs"].fillna(0)) + [pooled["n_pairs"]],
     })
     name = C.instrument_name(p, inst, lang)
+    short = C.instrument_short(p, inst, lang)
     up = [labels[v] for v in order if by_v.loc[v, "ci_low"] > 0]
     down = [labels[v] for v in order if by_v.loc[v, "ci_high"] < 0]
     caption = C.change_sentence("คะแนนความสุขเฉลี่ยของทุกหมู่บ้านรวมกัน",
@@ -200,9 +200,9 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
                  f"{', '.join(down) or 'none'}.")
     fig = forest_plot(frame, label="label", unit=t("คะแนน", "points"), lang=lang,
                       overall=all_label,
-                      title=t(f"คะแนนความสุขเปลี่ยนไป ({inst}) {C.wave_name(before, 'th')} → "
+                      title=t(f"คะแนนความสุขเปลี่ยนไป ({short}) {C.wave_name(before, 'th')} → "
                               f"{C.wave_name(after, 'th')}",
-                              f"Change in happiness score ({inst}), {C.wave_name(before, 'en')} "
+                              f"Change in happiness score ({short}), {C.wave_name(before, 'en')} "
                               f"→ {C.wave_name(after, 'en')}"))
     ctx.figure(fig, "happiness_forest", t(f"ความสุขเปลี่ยนไปรายหมู่บ้าน: {name}",
                                           f"Happiness change by village: {name}"), caption)
@@ -232,7 +232,6 @@ def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
         ``{village_id: {achieved, partial, not_achieved, no_data, total}}``.
     """
     from ..charts.ladder import ladder_heatmap
-    from ..ladder import evaluate_ladder
 
     lang = C.resolve_lang(ctx, lang)
     p = scope(project, project_id)
@@ -241,26 +240,44 @@ def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
         C.heading(ctx, lang, "บันไดผลลัพธ์รายหมู่บ้าน", "Outcome ladder by village")
     if not p.ladders:
         return C.no_data(ctx, lang, "ยังไม่มีบันไดผลลัพธ์ (ladder.yaml)", "There is no outcome ladder (ladder.yaml).")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        frame = evaluate_ladder(p, on_error="warn")
+    frame = C.evaluate_ladder_once(p)
     frame = frame[frame["level"] == "village"]
     counts = (frame.groupby("village_id")["status"].value_counts().unstack(fill_value=0)
               .reindex(columns=["achieved", "partial", "not_achieved", "no_data"], fill_value=0))
     out = {str(v): {**{k: int(r[k]) for k in counts.columns}, "total": int(r.sum())}
            for v, r in counts.iterrows()}
     labels = village_labels(p)
-    best = max(out, key=lambda v: out[v]["achieved"] / max(out[v]["total"], 1)) if out else None
-    caption = t("สีเขียว = บรรลุ, สีส้ม = บรรลุบางส่วน, สีแดง = ไม่บรรลุ, สีเทา = ไม่มีข้อมูล; ตัวเลขคือร้อยละของเป้าหมาย",
-                "Green = achieved, orange = partly, red = not achieved, grey = no data; "
-                "numbers are percent of target.")
-    if best:
-        caption += t(f" หมู่บ้านที่บรรลุมากที่สุด: {labels.get(best, best)} "
-                     f"({out[best]['achieved']} จาก {out[best]['total']} ตัวชี้วัด)",
-                     f" Most achieved: {labels.get(best, best)} ({out[best]['achieved']} of "
-                     f"{out[best]['total']} indicators).")
-    ctx.figure(ladder_heatmap(frame, lang, villages=p.villages), "ladder_heatmap",
-               t("บันไดผลลัพธ์รายหมู่บ้าน", "Outcome ladder by village"), caption)
+    legend = t("สีเขียว = บรรลุ, สีส้ม = บรรลุบางส่วน, สีแดง = ไม่บรรลุ, สีเทา = ไม่มีข้อมูล; ตัวเลขคือร้อยละของเป้าหมาย",
+               "Green = achieved, orange = partly, red = not achieved, grey = no data; "
+               "numbers are percent of target.")
+    # every project has its own ladder: one heat map per project
+    projects = [str(x) for x in p.projects["project_id"] if str(x) in p.ladders]
+    vid_project = dict(zip(p.villages["village_id"].astype(str),
+                           p.villages["project_id"].astype(str)))
+    for pid in projects:
+        vids = [v for v in p.village_ids if vid_project.get(str(v)) == pid]
+        sub = frame[frame["village_id"].astype(str).isin(vids)]
+        if sub.empty:
+            continue
+        mine = {v: out[v] for v in vids if v in out}
+        best = max(mine, key=lambda v: mine[v]["achieved"] / max(mine[v]["total"], 1)) \
+            if mine else None
+        caption = legend
+        if best:
+            caption += t(f" หมู่บ้านที่บรรลุมากที่สุด: {labels.get(best, best)} "
+                         f"({mine[best]['achieved']} จาก {mine[best]['total']} ตัวชี้วัด)",
+                         f" Most achieved: {labels.get(best, best)} ({mine[best]['achieved']} "
+                         f"of {mine[best]['total']} indicators).")
+        several = len(projects) > 1
+        pname = C.text_or_dash(p.projects.loc[p.projects["project_id"].astype(str) == pid,
+                                              "name"].iloc[0])
+        if several:
+            ctx.heading(f"{pname} ({pid})", level=3)
+        ctx.figure(ladder_heatmap(sub, lang, villages=p.villages[
+                       p.villages["village_id"].astype(str).isin(vids)]),
+                   f"ladder_heatmap_{pid}" if several else "ladder_heatmap",
+                   t("บันไดผลลัพธ์รายหมู่บ้าน", "Outcome ladder by village")
+                   + (f": {pid}" if several else ""), caption)
     C.table(ctx, pd.DataFrame({
         t("หมู่บ้าน", "Village"): [labels.get(v, v) for v in out],
         t("บรรลุ", "Achieved"): [o["achieved"] for o in out.values()],
@@ -398,9 +415,11 @@ def section_model_households(project, ctx, *, lang: str | None = None,
         t("ความสุขเปลี่ยน (คะแนน)", "Happiness change (points)"):
             shown["happiness_change"].to_numpy(dtype=float),
     })
+    cols = list(table.columns)
     C.table(ctx, table, "model_households",
               t(f"ครัวเรือนต้นแบบ {top} อันดับแรกของแต่ละหมู่บ้าน",
-                f"Top {top} model households per village"), decimals=2)
+                f"Top {top} model households per village"),
+              decimals={cols[3]: 2, cols[4]: 0, cols[5]: 0, cols[6]: 2, cols[7]: 2, cols[8]: 1})
     out = {str(v): g["household_id"].astype(str).tolist()
            for v, g in shown.groupby("village_id", sort=False)}
     out["selected"] = {str(r.village_id): str(r.household_id)

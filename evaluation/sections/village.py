@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
-import warnings
 
 import numpy as np
 import pandas as pd
 
+from ..export import format_p
 from . import _common as C
-from .charts import accounts_by_month, keyword_bars, theme_bars
+from .charts import accounts_by_month, keyword_bars, legend_outside, month_ticks, theme_bars
 
 __all__ = [
     "VILLAGE_SECTIONS",
@@ -168,6 +168,7 @@ def section_key_results(project, ctx, *, lang: str | None = None,
         C.heading(ctx, lang, "ผลลัพธ์สำคัญโดยสรุป", "Key results at a glance")
     inst = figs["instrument"]
     inst_name = C.instrument_name(v, inst, lang) if inst else "–"
+    inst_short = C.instrument_short(v, inst, lang)
     sentences = []
     hap = C.change_sentence(f"คะแนนความสุขเฉลี่ย ({inst_name}) จาก{C.wave_name(before, 'th')}ถึง"
                             f"{C.wave_name(after, 'th')}โครงการ",
@@ -205,8 +206,8 @@ def section_key_results(project, ctx, *, lang: str | None = None,
         C.tr(lang, "ตัวชี้วัด", "Indicator"): [
             C.tr(lang, "ผู้เข้าร่วม (คน)", "Participants (people)"),
             C.tr(lang, "ครัวเรือน", "Households"),
-            C.tr(lang, f"คะแนนความสุขเปลี่ยนไปเฉลี่ย ({inst or '–'}, คะแนน)",
-                 f"Mean change in happiness score ({inst or '–'}, points)"),
+            C.tr(lang, f"คะแนนความสุขเปลี่ยนไปเฉลี่ย ({inst_short}, คะแนน)",
+                 f"Mean change in happiness score ({inst_short}, points)"),
             C.tr(lang, "สัดส่วนผู้ที่มีความสุขเพิ่มขึ้น", "Share with a higher happiness score"),
             C.tr(lang, "รายได้ครัวเรือนต่อเดือนเปลี่ยนไปเฉลี่ย (บาท)",
                  "Mean change in monthly household income (baht)"),
@@ -249,7 +250,7 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
         (``{indicator_id: value}``).
     """
     from ..charts.ladder import ladder_chart
-    from ..ladder import evaluate_ladder, ladder_table
+    from ..ladder import ladder_table
 
     lang = C.resolve_lang(ctx, lang)
     v = C.one_village(project, village_id)
@@ -259,9 +260,7 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
         return C.no_data(ctx, lang, "โครงการนี้ยังไม่มีบันไดผลลัพธ์ (ไฟล์ ladder.yaml) จึงยังประเมินตัวชี้วัดไม่ได้",
                          "This project has no outcome ladder (ladder.yaml), so no indicator "
                          "can be assessed.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        frame = evaluate_ladder(v, on_error="warn", partial_threshold=partial_threshold)
+    frame = C.evaluate_ladder_once(v, partial_threshold=partial_threshold)
     frame = frame[frame["level"] == "village"]
     if frame.empty:
         return C.no_data(ctx, lang, "บันไดผลลัพธ์ไม่มีตัวชี้วัด", "The ladder has no indicators.")
@@ -352,6 +351,7 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
     for inst in chosen:
         sc = C.scores(v, inst)
         name = C.instrument_name(v, inst, lang)
+        short = C.instrument_short(v, inst, lang)
         ctx.heading(name, level=3)
         valid = sc[sc["total"].notna()]
         waves = C.waves_present(valid)
@@ -378,9 +378,11 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
         if before in waves and after in waves:
             contrasts = [c for c in CONTRASTS if c[0] in waves and c[1] in waves]
             change = happiness_change(sc, contrasts=contrasts)
-            C.table(ctx, _change_table(change, lang), f"happiness_change_{inst}",
-                      C.tr(lang, f"การเปลี่ยนแปลงของคะแนน: {inst}", f"Change in score: {inst}"),
-                      decimals=2,
+            table = _change_table(change, lang)
+            C.table(ctx, table, f"happiness_change_{inst}",
+                      C.tr(lang, f"การเปลี่ยนแปลงของคะแนน: {short}", f"Change in score: {short}"),
+                      decimals=2, formatters={c: format_p for c in table.columns
+                                              if str(c).startswith("p (")},
                       note=C.tr(lang, "t-test แบบจับคู่ และ Wilcoxon signed-rank ทดสอบว่าคะแนนเปลี่ยนจริงหรือไม่ "
                                       "ค่า p น้อยกว่า 0.05 หมายความว่าการเปลี่ยนแปลงไม่น่าจะเกิดจากความบังเอิญ",
                                 "The paired t-test and the Wilcoxon signed-rank test ask whether "
@@ -405,7 +407,7 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
                        C.tr(lang, f"คะแนนรายบุคคล: {name}", f"Individual scores: {name}"),
                        sentence + counts)
             if C.instrument_obj(v, inst).bands:
-                res.update(_bands(v, sc, ctx, lang, inst, name, before, after,
+                res.update(_bands(v, sc, ctx, lang, inst, short, before, after,
                                   band_transitions, hch))
         else:
             C.no_data(ctx, lang, f"ยังเปรียบเทียบ{C.wave_name(before, 'th')}–{C.wave_name(after, 'th')}ไม่ได้ "
@@ -416,7 +418,7 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
         res["attrition"] = C.jsonable({k: att[k] for k in att.index
                                        if k.startswith("n_") or k == "share_complete"})
         C.table(ctx, _attrition_table(att, lang), f"happiness_attrition_{inst}",
-                  C.tr(lang, f"จำนวนผู้ตอบแต่ละช่วง: {inst}", f"Respondents per wave: {inst}"),
+                  C.tr(lang, f"จำนวนผู้ตอบแต่ละช่วง: {short}", f"Respondents per wave: {short}"),
                   note=C.tr(lang, f"ตอบครบทุกช่วง {int(att['n_complete']):,d} จาก "
                                   f"{int(att['n_persons']):,d} คน; การเปรียบเทียบใช้เฉพาะคนที่มีข้อมูลคู่",
                             f"{int(att['n_complete']):,d} of {int(att['n_persons']):,d} answered "
@@ -490,7 +492,7 @@ def _bands(v, sc, ctx, lang, inst, name, before, after, band_transitions, hch) -
                f"happiness_bands_{inst}",
                C.tr(lang, f"การย้ายกลุ่มคะแนน: {name}", f"Band transitions: {name}"), caption)
     C.table(ctx, cross, f"happiness_bands_{inst}",
-              C.tr(lang, f"การย้ายกลุ่มคะแนน (คน): {inst}", f"Band transitions (people): {inst}"))
+              C.tr(lang, f"การย้ายกลุ่มคะแนน (คน): {name}", f"Band transitions (people): {name}"))
     return {"n_top_before": int(test["n_top_before"]), "n_top_after": int(test["n_top_after"]),
             "band_pairs": int(test["n_pairs"]), "p_mcnemar": C.jsonable(p)}
 
@@ -691,7 +693,11 @@ def _accounts(v, ctx, lang, min_entries, min_months) -> dict:
                C.tr(lang, "ครัวเรือนที่บันทึกบัญชีแต่ละเดือน", "Households keeping accounts by month"),
                caption)
     per_month = monthly.groupby("month")[["income", "expenses"]].mean()
-    ctx.figure(fch.ledger_income_expenses(monthly, stat="mean", lang=lang), "ledger_income_expenses",
+    fig = fch.ledger_income_expenses(monthly, stat="mean", lang=lang)
+    ax = fig.axes[0]
+    month_ticks(ax, per_month.index, lang, positions=range(len(per_month)))
+    legend_outside(ax)
+    ctx.figure(fig, "ledger_income_expenses",
                C.tr(lang, "รายรับรายจ่ายจากบัญชีครัวเรือน", "Income and expenses in the account books"),
                C.tr(lang, f"ค่าเฉลี่ยต่อครัวเรือนที่บันทึกบัญชีในเดือนนั้น: รายรับ {C.baht(per_month['income'].mean(), lang)} "
                           f"รายจ่าย {C.baht(per_month['expenses'].mean(), lang)} ต่อเดือน "
@@ -739,7 +745,9 @@ def _savings(v, ctx, lang) -> dict:
             f"{r.regular_savers:,d} saving every month ({C.pct(r.share_regular_savers)}), "
             f"loans outstanding {C.baht(r.loans_outstanding, lang)} (at "
             f"{C.date(r.period_end, lang)})."))
-    ctx.figure(fch.savings_balance(monthly, lang=lang), "savings_balance",
+    fig = fch.savings_balance(monthly, lang=lang)
+    month_ticks(fig.axes[0], sorted(monthly["month"].unique()), lang)
+    ctx.figure(fig, "savings_balance",
                C.tr(lang, "เงินออมสะสมของกลุ่ม", "Savings-group balance"), " ".join(parts))
     t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
     table = pd.DataFrame({
@@ -924,7 +932,7 @@ def section_data_quality(project, ctx, *, lang: str | None = None,
         rec = {k: int(att[k]) for k in att.index if k.startswith("n_")}
         rec.update(n_scores_missing=n_nan, n_items_missing=n_items)
         out["happiness"][inst] = rec
-        rows.append({t("แบบประเมิน", "Instrument"): inst,
+        rows.append({t("แบบประเมิน", "Instrument"): C.instrument_short(v, inst, lang),
                      t("ผู้ตอบ (คน)", "People"): rec["n_persons"],
                      t("ก่อน", "Before"): rec.get("n_pre", 0),
                      t("ระหว่าง", "During"): rec.get("n_during", 0),
@@ -1043,7 +1051,11 @@ def section_methods(project, ctx, *, lang: str | None = None, parameters: dict |
     -------
     dict
         ``version`` (evaluation), ``python``, ``pandas``, ``run_date``
-        (display text, Buddhist era in Thai), ``n_files``, ``parameters``.
+        (display text, Buddhist era in Thai), ``n_files``, ``inputs_sha256``
+        (one SHA-256 over every input file's path and SHA-256, ``None``
+        without files), ``parameters``. The input-file table in the report
+        leaves out lessons texts of other villages; its files list every
+        input file.
     """
     import scipy
 
@@ -1057,24 +1069,39 @@ def section_methods(project, ctx, *, lang: str | None = None, parameters: dict |
     run_text = C.date(now, lang) + now.strftime(" %H:%M")
     versions = {"evaluation": __version__, "python": platform.python_version(),
                 "pandas": pd.__version__, "numpy": np.__version__, "scipy": scipy.__version__}
-    ctx.facts({t("วันที่สร้างรายงาน", "Report run on"): run_text,
-               t("โปรแกรม", "Software"): ", ".join(f"{k} {x}" for k, x in versions.items())})
+    files = getattr(project, "source_files", None)
+    n_files = 0 if files is None else int(len(files))
+    facts = {t("วันที่สร้างรายงาน", "Report run on"): run_text,
+             t("โปรแกรม", "Software"): ", ".join(f"{k} {x}" for k, x in versions.items())}
+    digest = None
+    if n_files:
+        digest = _inputs_digest(files)
+        facts[t("ข้อมูลนำเข้า", "Input data")] = t(
+            f"{n_files:,d} ไฟล์ รวม {int(files['bytes'].sum()):,d} ไบต์",
+            f"{n_files:,d} files, {int(files['bytes'].sum()):,d} bytes in all")
+        facts[t("รหัสรวมของข้อมูลนำเข้า (SHA-256)", "Combined input checksum (SHA-256)")] = digest
+    ctx.facts(facts)
     params = dict(parameters or {})
     if params:
         C.table(ctx, pd.DataFrame({t("พารามิเตอร์", "Parameter"): list(params),
                                 t("ค่า", "Value"): [str(x) for x in params.values()]}),
                   "parameters", t("พารามิเตอร์ของรายงาน", "Report parameters"))
-    files = getattr(project, "source_files", None)
-    n_files = 0
-    if files is not None and len(files):
-        n_files = int(len(files))
+    if n_files:
+        shown = _relevant_files(files, project)
+        n_shown = int(shown.sum())
+        note = t("รหัส SHA-256 ใช้ยืนยันว่าข้อมูลที่ใช้สร้างรายงานตรงกับไฟล์ต้นฉบับ ถ้าไฟล์เปลี่ยนแม้หนึ่งตัวอักษร รหัสจะเปลี่ยน",
+                 "The SHA-256 code proves which input files made this report: change "
+                 "one character of a file and its code changes.")
+        if n_shown < n_files:
+            note += t(f" ตารางนี้แสดง {n_shown:,d} จาก {n_files:,d} ไฟล์ (ไม่แสดงบันทึกบทเรียนของหมู่บ้านอื่น) "
+                      "รายการครบทุกไฟล์อยู่ในไฟล์ tables.xlsx",
+                      f" Shown: {n_shown:,d} of {n_files:,d} files (lessons texts of other "
+                      "villages left out); tables.xlsx lists every file.")
         C.table(ctx, pd.DataFrame({t("ไฟล์", "File"): files["path"].astype(str).to_numpy(),
                                 "SHA-256": files["sha256"].astype(str).to_numpy(),
                                 t("ขนาด (ไบต์)", "Size (bytes)"): files["bytes"].astype(int).to_numpy()}),
-                  "input_files", t("ไฟล์ข้อมูลที่ใช้", "Input files"),
-                  note=t("รหัส SHA-256 ใช้ยืนยันว่าข้อมูลที่ใช้สร้างรายงานตรงกับไฟล์ต้นฉบับ ถ้าไฟล์เปลี่ยนแม้หนึ่งตัวอักษร รหัสจะเปลี่ยน",
-                         "The SHA-256 code proves which input files made this report: change "
-                         "one character of a file and its code changes."))
+                  "input_files", t("ไฟล์ข้อมูลที่ใช้", "Input files"), note=note,
+                  rows=shown)
     C.table(ctx, pd.DataFrame({t("วิธีทางสถิติ", "Method"): [x[1] if lang == "th" else x[0]
                                                          for x in TESTS],
                             t("ความหมาย", "What it means"): [x[2] if lang == "th" else x[3]
@@ -1086,7 +1113,29 @@ def section_methods(project, ctx, *, lang: str | None = None, parameters: dict |
                      "measurements (paired data). They describe change in one group without a "
                      "comparison group, so they cannot fully show that the project caused it."))
     return {**versions, "version": __version__, "run_date": run_text, "n_files": n_files,
-            "parameters": C.jsonable(params)}
+            "inputs_sha256": digest, "parameters": C.jsonable(params)}
+
+
+def _inputs_digest(files: pd.DataFrame) -> str:
+    """SHA-256 over every input file's path and SHA-256 (one code for the whole input)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path, sha in sorted(zip(files["path"].astype(str), files["sha256"].astype(str))):
+        h.update(f"{path}\0{sha}\n".encode("utf-8"))
+    return h.hexdigest()
+
+
+def _relevant_files(files: pd.DataFrame, project) -> np.ndarray:
+    """Rows of `files` worth showing: everything except the lessons texts of
+    villages outside `project` (``.../lessons/<village_id>/...``)."""
+    vids = set(project.villages["village_id"].astype(str))
+    keep = []
+    for path in files["path"].astype(str):
+        parts = path.replace("\\", "/").split("/")
+        other = any(a == "lessons" and b not in vids for a, b in zip(parts, parts[1:-1]))
+        keep.append(not other)
+    return np.asarray(keep, dtype=bool)
 
 
 # =========================================================================== all
