@@ -1,38 +1,50 @@
-"""Tests of evaluation.report: rendering a village and the portfolio, the HTML
-export (no code, no external URL, Thai font, escaping), chart/table files,
-atomic replacement, the warm kernel (isolation, kernel death)."""
+"""Tests of evaluation.report: rendering a village and the portfolio from the
+sample with the real report notebooks, and checking the content (headline
+numbers against the library, Thai text, charts and tables that open, no code,
+no external URL, no personal data anywhere in the output, escaped hostile
+names), the HTML export, atomic replacement and the warm kernel (isolation,
+kernel death)."""
 
 from __future__ import annotations
 
 import copy
+import html as _html
 import json
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
+from scipy import stats
 
 import evaluation as ev
 from evaluation import report as rp
+from evaluation.instruments import get_instrument
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample" / "informal-workers"
 HOSTILE_NAME = '<script>alert(1)</script> บ้าน "ริม" & <b>บึง</b>'
+HOSTILE_TEXT = "<img src=x onerror=alert(2)> ทีมประชุม **ทุกเดือน** [ลิงก์](http://x.example)"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
 def make_data(folder: Path) -> Path:
-    """Sample project P01 (V01-V03) with a hostile name for V02."""
+    """Sample project P01 (V01-V03) with a hostile name and lessons text for V02."""
     shutil.copytree(SAMPLE, folder)
     villages = pd.read_csv(folder / "villages.csv", dtype=str)
     villages.loc[villages["village_id"] == "V02", "name"] = HOSTILE_NAME
     villages.to_csv(folder / "villages.csv", index=False)
+    lesson = folder / "lessons" / "V02" / "การทำงาน.txt"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\n" + HOSTILE_TEXT + "\n",
+                      encoding="utf-8")
     return folder
 
 
@@ -43,16 +55,26 @@ def data_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def kernel():
+    """One warm kernel for the whole module (imports and data loading paid once)."""
     with rp.WarmKernel() as k:
         yield k
 
 
 @pytest.fixture(scope="module")
 def rendered(data_dir, kernel, tmp_path_factory):
+    """V01 with every chart format (the default), V02 and the portfolio PNG only."""
     out = tmp_path_factory.mktemp("reports")
-    paths = {v: ev.render_village_report(data_dir, v, out, kernel=kernel) for v in ("V01", "V02")}
-    paths["portfolio"] = ev.render_portfolio_report(data_dir, out, kernel=kernel)
+    paths = {"V01": ev.render_village_report(data_dir, "V01", out, kernel=kernel),
+             "V02": ev.render_village_report(data_dir, "V02", out, kernel=kernel,
+                                             chart_formats="png")}
+    paths["portfolio"] = ev.render_portfolio_report(data_dir, out, kernel=kernel,
+                                                    chart_formats="png")
     return out, paths
+
+
+@pytest.fixture(scope="module")
+def project(data_dir):
+    return ev.load_project(data_dir)
 
 
 def read(path: Path) -> str:
@@ -61,30 +83,49 @@ def read(path: Path) -> str:
 
 def visible_text(page: str) -> str:
     body = page.split("<body", 1)[1]
-    import html
+    body = re.sub(r"<img[^>]*>", " ", body)
+    return _html.unescape(re.sub(r"<[^>]+>", " ", body))
 
-    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
 
 
-# --------------------------------------------------------------------------- content
+def table_rows(page: str, caption: str) -> list[list[str]]:
+    """Cell texts of the table with this caption (header row first)."""
+    for table in re.findall(r'<table class="ev-table[^"]*">.*?</table>', page, re.S):
+        cap = re.search(r"<caption>(.*?)</caption>", table, re.S)
+        if cap and _html.unescape(cap.group(1)) == caption:
+            rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
+            return [[squash(_html.unescape(re.sub(r"<[^>]+>", "", c))).strip()
+                     for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)] for r in rows]
+    raise AssertionError(f"no table captioned {caption!r}")
+
+
+# --------------------------------------------------------------------------- layout
 def test_report_folder_layout(rendered):
     out, paths = rendered
     folder = out / "V01"
     assert paths["V01"] == folder / "report.html"
     for rel in ("report.html", "report.ipynb", "tables.xlsx", "headline.json",
-                "charts/participants_by_role.png", "charts/participants_by_role.svg",
-                "charts/participants_by_role.pdf", "tables/participants_by_role.csv"):
+                "charts/ladder.png", "charts/ladder.svg", "charts/ladder.pdf",
+                "tables/key_results.csv", "tables/participants_by_role.csv"):
         assert (folder / rel).is_file(), rel
     assert paths["portfolio"] == out / "portfolio" / "all" / "report.html"
     assert not list((out / ".staging").iterdir())  # nothing left half-done
 
 
 def test_html_has_no_code_and_no_parameters(rendered):
-    page = read(rendered[1]["V01"])
-    for code in ("import evaluation", "ev.ReportContext", "village_id =", "ctx.finalize",
-                 "Parameters", "injected-parameters", "In&nbsp;["):
-        assert code not in page, code
-    assert "jp-InputArea-editor" not in page and "highlight" not in page
+    for path in rendered[1].values():
+        page = read(path)
+        for code in ("import evaluation", "ev.ReportContext", "village_id =", "ctx.finalize",
+                     "S.section_", "section_cover", "report_project", "Parameters",
+                     "injected-parameters", "In&nbsp;[", "chart_formats ="):
+            assert code not in page, code
+        assert "jp-InputArea" not in page and "jp-Cell-inputWrapper" not in page
+        assert "highlight" not in page and "jp-InputPrompt\">" not in page
+        # the notebook's own explanations (markdown cells tagged remove_cell) stay out
+        assert "papermill fills in" not in page and "Set-up:" not in page
 
 
 def test_html_is_self_contained(rendered):
@@ -96,6 +137,8 @@ def test_html_is_self_contained(rendered):
         assert "http://" not in page and "https://" not in page
         assert "<script" not in page.lower()  # no script at all, inline or not
         assert "<link" not in page.lower()
+        images = re.findall(r"<img [^>]*>", page)
+        assert images and all('src="data:image/png;base64,' in i for i in images)
 
 
 def test_html_embeds_sarabun_and_prints_on_a4(rendered):
@@ -109,69 +152,236 @@ def test_html_embeds_sarabun_and_prints_on_a4(rendered):
     assert '<html lang="th">' in page
 
 
-def test_html_shows_thai_text_and_library_numbers(rendered, data_dir):
-    page = read(rendered[1]["V01"])
-    text = visible_text(page)
-    project = ev.load_project(data_dir)
-    village = project.village("V01")
-    info = village.villages.iloc[0]
-    assert info["name"] in text and "ผู้เข้าร่วมโครงการ" in text
-    assert f"ตำบล{info['subdistrict']}" in text
+# --------------------------------------------------------------------------- content
+def paired_reference(before: pd.Series, after: pd.Series):
+    """Mean change, 95% t interval and n from SciPy (scipy.stats.ttest_rel)."""
+    both = pd.concat({"b": before, "a": after}, axis=1).dropna()
+    res = stats.ttest_rel(both["a"], both["b"])
+    ci = res.confidence_interval(0.95)
+    return float((both["a"] - both["b"]).mean()), float(ci.low), float(ci.high), len(both)
+
+
+def test_headline_numbers_equal_the_library(rendered, project):
+    out, paths = rendered
+    page = read(paths["V01"])
+    v = project.village("V01")
+    rows = {r[0]: r[1] for r in table_rows(page, "ผลลัพธ์สำคัญ")[1:]}
+    meta = json.loads(read(out / "V01" / "headline.json"))["headline"]
+
+    # TMHI-15, pre -> post: score_instrument + paired_test, checked against SciPy
+    hap = v.happiness[v.happiness["instrument"] == "tmhi15"]
+    sc = ev.score_instrument(hap, get_instrument("tmhi15"))
+    wide = sc.pivot_table(index="person_id", columns="wave", values="total", observed=False,
+                          aggfunc="first")
+    lib = ev.paired_test(wide["pre"], wide["post"])
+    mean, lo, hi, n = paired_reference(wide["pre"], wide["post"])
+    assert (lib["mean_diff"], lib["ci_low"], lib["ci_high"]) == pytest.approx((mean, lo, hi))
+    assert lib["n_pairs"] == n == 30
+    shown = f"{mean:+.1f} ({lo:.1f} ถึง {hi:.1f}), n = {n}"
+    assert rows["คะแนนความสุขเปลี่ยนไปเฉลี่ย (TMHI-15, คะแนน)"] == shown
+    assert meta["happiness_change"]["value"] == pytest.approx(mean)
+    assert meta["happiness_change"]["ci"] == pytest.approx([lo, hi])
+    assert meta["happiness_change"]["n"] == n
+    assert f"เพิ่มขึ้น {mean:.1f} คะแนน (95% CI {lo:.1f} ถึง {hi:.1f} คะแนน, n = {n})" in \
+        squash(visible_text(page))
+
+    # monthly income, pre -> post: finance_change, checked by hand (paired differences)
+    fin = ev.finance_change(v.finance, measures=["income"]).iloc[0]
+    w = v.finance.pivot_table(index="household_id", columns="wave", values="income",
+                              observed=False, aggfunc="first")[["pre", "post"]].dropna()
+    d = w["post"] - w["pre"]
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    assert fin["mean_diff"] == pytest.approx(d.mean())
+    assert (fin["ci_low"], fin["ci_high"]) == pytest.approx((d.mean() - half, d.mean() + half))
+    shown = (f"{d.mean():+,.0f} ({d.mean() - half:,.0f} ถึง {d.mean() + half:,.0f}), "
+             f"n = {len(d)}")
+    assert rows["รายได้ครัวเรือนต่อเดือนเปลี่ยนไปเฉลี่ย (บาท)"] == shown
+    assert meta["income_change"]["value"] == pytest.approx(d.mean())
+    assert meta["income_change"]["display"] == shown
+
+    # outcome ladder: evaluate_ladder, indicators of the village achieved
+    lad = ev.evaluate_ladder(v, on_error="warn")
+    lad = lad[lad["level"] == "village"]
+    achieved, total = int((lad["status"] == "achieved").sum()), len(lad)
+    assert rows["ตัวชี้วัดบันไดผลลัพธ์ที่บรรลุ"] == f"{achieved} จาก {total}"
+    assert meta["ladder_achievement"]["value"] == pytest.approx(achieved / total)
+    # participants and households: plain counts of the participants table
+    assert rows["ผู้เข้าร่วม (คน)"] == f"{len(v.participants):,d}"
+    assert meta["participants"]["value"] == len(v.participants)
+    assert rows["ครัวเรือน"] == f"{v.participants['household_id'].nunique():,d}"
+
+
+def test_portfolio_numbers_equal_the_library(rendered, project):
+    page = read(rendered[1]["portfolio"])
+    rows = table_rows(page, "ความสุขเปลี่ยนไปรายหมู่บ้าน")
+    by_label = {r[0]: r for r in rows[1:]}
+    for vid in project.village_ids:
+        v = project.village(vid)
+        hap = v.happiness[v.happiness["instrument"] == "tmhi15"]
+        sc = ev.score_instrument(hap, get_instrument("tmhi15"))
+        wide = sc.pivot_table(index="person_id", columns="wave", values="total",
+                              observed=False, aggfunc="first")
+        mean, lo, hi, n = paired_reference(wide["pre"], wide["post"])
+        name = v.villages["name"].iloc[0]
+        row = by_label[f"{vid} {name}"]
+        assert row[1:] == [f"{n:,d}", f"{mean:.2f}", f"{lo:.2f}", f"{hi:.2f}"]
+    # the pooled row: every person of the project with both waves
+    sc = ev.score_instrument(project.happiness[project.happiness["instrument"] == "tmhi15"],
+                             get_instrument("tmhi15"))
+    wide = sc.pivot_table(index="person_id", columns="wave", values="total", observed=False,
+                          aggfunc="first")
+    mean, lo, hi, n = paired_reference(wide["pre"], wide["post"])
+    assert by_label["ทุกหมู่บ้านรวมกัน"][1:] == [f"{n:,d}", f"{mean:.2f}", f"{lo:.2f}",
+                                                  f"{hi:.2f}"]
+
+
+def test_html_shows_thai_text_be_dates_and_separators(rendered, project):
+    text = squash(visible_text(read(rendered[1]["V01"])))
+    v = project.village("V01")
+    info = v.villages.iloc[0]
+    for heading in ("ผลลัพธ์สำคัญโดยสรุป", "บันไดผลลัพธ์", "ความสุขของผู้เข้าร่วม", "การเงินครัวเรือน",
+                    "การทำบัญชีครัวเรือนและกลุ่มออมทรัพย์", "บทเรียนที่ได้", "คุณภาพข้อมูล",
+                    "วิธีการและการทำซ้ำ"):
+        assert heading in text, heading
+    assert info["name"] in text and f"ต.{info['subdistrict']}" in text
     # project period in Buddhist-era dates: 1 มิ.ย. 2564 – 31 มี.ค. 2565
-    start, end = village.projects.iloc[0][["start_date", "end_date"]]
-    assert f"{start.day} " in text and str(start.year + 543) in text and str(end.year + 543) in text
-    # participants per role and sex: reference = plain groupby on the loaded table
-    people = village.participants
-    ref = people.groupby("role").size()
-    table = re.search(r'<table class="ev-table">.*?</table>', page, re.S).group(0)
-    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>.*?</td>", table)]
-    rows = [cells[i:i + 4] for i in range(0, len(cells), 4)]
-    assert [r[0] for r in rows] == ["คณะทำงาน", "กลุ่มเป้าหมาย", "ครูพี่เลี้ยง"]
-    for row, role in zip(rows, ("team", "target", "mentor")):
-        assert int(row[3].replace(",", "")) == int(ref.get(role, 0))
-        assert int(row[1]) == int(((people["role"] == role) & (people["sex"] == "F")).sum())
-    headline = json.loads(read(rendered[0] / "V01" / "headline.json"))
-    assert headline["headline"]["participants"]["value"] == len(people)
-    assert f"{len(people)} คน" in text
+    start, end = v.projects.iloc[0][["start_date", "end_date"]]
+    assert f"{start.day} มิ.ย. {start.year + 543} – {end.day} มี.ค. {end.year + 543}" in text
+    # money with thousands separators and the unit
+    budget = v.projects.iloc[0]["budget"]
+    assert f"{budget:,.0f} บาท" in text
+    # English words of the library never leak into the Thai report
+    for english in ("Key results", "Happiness", "Household money", "Lessons learned",
+                    "Data quality", "not enough data", "Mean change", "tmhi15"):
+        assert english not in text, english
 
 
-def test_names_and_ids_of_people_never_reach_the_report(rendered, data_dir):
-    project = ev.load_project(data_dir)
-    people = project.village("V01").participants
-    page = read(rendered[1]["V01"])
-    for col in ("name", "national_id", "phone"):
-        if col in people.columns:
-            for value in people[col].dropna().astype(str).head(10):
-                assert value not in page
+def test_every_chart_has_a_title_caption_and_files_that_open(rendered):
+    from PIL import Image
+    import xml.etree.ElementTree as ET
+
+    out, paths = rendered
+    folder = out / "V01"
+    meta = json.loads(read(folder / "headline.json"))
+    figures = meta["figures"]
+    assert len(figures) >= 12
+    page = read(paths["V01"])
+    blocks = re.findall(r'<figure class="ev-figure"><img alt="([^"]*)"[^>]*/>'
+                        r"<figcaption>(.*?)</figcaption></figure>", page, re.S)
+    assert len(blocks) == len(figures)
+    for (alt, caption), fig in zip(blocks, figures):
+        assert alt.strip() and len(_html.unescape(caption)) > 20  # a sentence under it
+        assert fig["files"] == [f"{fig['name']}.png", f"{fig['name']}.svg",
+                                f"{fig['name']}.pdf"]
+        with Image.open(folder / "charts" / f"{fig['name']}.png") as img:
+            img.load()
+            assert img.format == "PNG"
+            assert img.info.get("dpi", (0,))[0] == pytest.approx(200, abs=0.01)
+        ET.parse(folder / "charts" / f"{fig['name']}.svg")
+        pdf = (folder / "charts" / f"{fig['name']}.pdf").read_bytes()
+        assert pdf[:5] == b"%PDF-" and pdf.rstrip().endswith(b"%%EOF")
+        assert b"/FontFile2" in pdf  # TrueType font embedded (text stays text)
+    # the picture in the page is the PNG file, byte for byte (rendered once)
+    first = re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1)
+    import base64
+
+    assert base64.b64decode(first) == (folder / "charts" / f"{figures[0]['name']}.png").read_bytes()
 
 
-def test_hostile_village_name_is_escaped(rendered):
+def test_chart_formats_png_only(rendered):
+    out, paths = rendered
+    for folder in (out / "V02", out / "portfolio" / "all"):
+        files = sorted(p.suffix for p in (folder / "charts").iterdir())
+        assert files and set(files) == {".png"}
+        nb = nbformat.read(folder / "report.ipynb", as_version=4)
+        assert nb.metadata["papermill"]["parameters"]["chart_formats"] == "png"
+    assert "<img " in read(paths["V02"])
+
+
+def test_tables_open_in_excel_and_csv(rendered):
+    folder = rendered[0] / "V01"
+    meta = json.loads(read(folder / "headline.json"))
+    book = openpyxl.load_workbook(folder / "tables.xlsx")
+    assert len(book.sheetnames) == len(meta["tables"]) >= 15
+    sheet = book[book.sheetnames[0]]
+    assert [c.value for c in sheet[1]] == ["บทบาท", "หญิง (คน)", "ชาย (คน)", "รวม (คน)",
+                                           "ครัวเรือน"]
+    assert sheet.freeze_panes == "A2"
+    for t in meta["tables"]:
+        csv = pd.read_csv(folder / "tables" / f"{t['name']}.csv", encoding="utf-8-sig")
+        assert len(csv.columns) >= 2
+    # numbers stay numbers in Excel (unrounded): the key-results table is text, the
+    # happiness change table has the paired means
+    change = next(book[s] for s in book.sheetnames if s.startswith("การเปลี่ยนแปลงของคะแนน"))
+    values = [c.value for c in change[4]]  # third contrast: ก่อน -> หลัง
+    assert isinstance(values[4], float) and values[4] == pytest.approx(4.92381, abs=1e-4)
+
+
+def all_output_text(folder: Path) -> dict[str, str]:
+    """Every file of a report folder as text (xlsx: every cell and the raw XML)."""
+    texts = {}
+    for p in folder.rglob("*"):
+        if not p.is_file():
+            continue
+        if p.suffix == ".xlsx":
+            with zipfile.ZipFile(p) as zf:
+                raw = "".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist()
+                              if n.endswith(".xml"))
+            book = openpyxl.load_workbook(p, read_only=True)
+            cells = " ".join(str(v) for ws in book.worksheets
+                             for row in ws.iter_rows(values_only=True) for v in row
+                             if v is not None)
+            texts[str(p)] = raw + " " + cells
+        elif p.suffix in (".png", ".pdf"):
+            texts[str(p)] = p.read_bytes().decode("latin-1")
+        else:
+            texts[str(p)] = p.read_text(encoding="utf-8")
+    return texts
+
+
+def test_no_personal_data_anywhere_in_the_output(rendered, data_dir):
+    people = pd.read_csv(data_dir / "participants.csv", dtype=str)
+    names = people["name"].dropna().tolist()
+    bare = [re.sub(r"^(นางสาว|นาง|นาย)", "", n) for n in names]  # without the title
+    ids = people["national_id"].dropna().tolist()
+    phones = people["phone"].dropna().tolist()
+    raw_lessons = " ".join(p.read_text(encoding="utf-8")
+                           for p in (data_dir / "lessons").rglob("*.txt"))
+    phones += re.findall(r"0\d{1,2}-?\d{3}-?\d{4}", raw_lessons)
+    assert len(names) > 50 and len(phones) > 50 and "086-833-3972" in phones
+    out = rendered[0]
+    texts = {}
+    for folder in (out / "V01", out / "V02", out / "portfolio" / "all"):
+        texts.update(all_output_text(folder))
+    assert any(k.endswith(".xlsx") for k in texts) and any(k.endswith(".ipynb") for k in texts)
+    for path, text in texts.items():
+        for value in names + bare + ids:
+            assert value not in text, (path, value)
+        for phone in phones:  # any spelling: 0868333972, 086-833-3972, 086 833 3972
+            digits = re.sub(r"\D", "", phone)
+            pattern = r"(?<!\d)" + r"[\s-]?".join(digits) + r"(?!\d)"
+            assert not re.search(pattern, text), (path, phone)
+        for value in ids:  # national ids also with the usual 1-2345-67890-12-3 dashes
+            pattern = r"(?<!\d)" + r"[\s-]?".join(value) + r"(?!\d)"
+            assert not re.search(pattern, text), (path, value)
+
+
+def test_hostile_village_name_and_text_are_escaped(rendered):
     page = read(rendered[1]["V02"])
     assert "<script>alert(1)</script>" not in page
-    assert "<b>บึง</b>" not in page
+    assert "<b>บึง</b>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert HOSTILE_NAME in visible_text(page)
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert "<script" not in title and "&lt;script&gt;" in title
-    # the portfolio table lists it escaped as well
-    assert "<script>alert(1)</script>" not in read(rendered[1]["portfolio"])
-
-
-def test_charts_and_tables_open(rendered):
-    from PIL import Image
-
-    folder = rendered[0] / "V01"
-    with Image.open(folder / "charts" / "participants_by_role.png") as img:
-        assert img.format == "PNG" and img.info.get("dpi", (200,))[0] == pytest.approx(200, 0.01)
-    import xml.etree.ElementTree as ET
-
-    ET.parse(folder / "charts" / "participants_by_role.svg")
-    assert (folder / "charts" / "participants_by_role.pdf").read_bytes()[:5] == b"%PDF-"
-    book = openpyxl.load_workbook(folder / "tables.xlsx")
-    sheet = book[book.sheetnames[0]]
-    assert [c.value for c in sheet[1]] == ["บทบาท", "หญิง (คน)", "ชาย (คน)", "รวม (คน)"]
-    csv = pd.read_csv(folder / "tables" / "participants_by_role.csv", encoding="utf-8-sig")
-    assert list(csv.columns) == ["บทบาท", "หญิง (คน)", "ชาย (คน)", "รวม (คน)"]
+    # the portfolio lists it escaped as well
+    portfolio = read(rendered[1]["portfolio"])
+    assert "<script>alert(1)</script>" not in portfolio and "<b>บึง</b>" not in portfolio
+    assert HOSTILE_NAME in visible_text(portfolio)
+    # the folder name is safe, the notebook keeps the name only as escaped output
+    assert (rendered[0] / "V02" / "report.html").is_file()
+    nb = read(rendered[0] / "V02" / "report.ipynb")
+    assert "<script>alert(1)</script>" not in nb.replace("\\u003c", "<")
 
 
 def test_executed_notebook_is_papermill_format(rendered):
@@ -184,18 +394,54 @@ def test_executed_notebook_is_papermill_format(rendered):
     assert all(c.metadata["papermill"]["status"] == "completed" for c in nb.cells)
     counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1))  # numbered like a fresh kernel
+    # section cells show HTML only: no return value echoed as Out[n]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert all(o["output_type"] != "execute_result" for o in cell.outputs), cell.source
 
 
 def test_english_report(data_dir, kernel, tmp_path):
-    path = ev.render_village_report(data_dir, "V01", tmp_path, lang="en", kernel=kernel)
-    text = visible_text(read(path))
-    assert "Participants" in text and "Target member" in text and "2021" in text
-    assert '<html lang="en">' in read(path)
+    path = ev.render_village_report(data_dir, "V01", tmp_path, lang="en", kernel=kernel,
+                                    chart_formats="png")
+    page = read(path)
+    text = squash(visible_text(page))
+    for words in ("Key results at a glance", "The outcome ladder", "Happiness of the participants",
+                  "Household money", "Lessons learned", "Data quality", "Target member",
+                  "1 Jun 2021 – 31 Mar 2022"):
+        assert words in text, words
+    assert '<html lang="en">' in page
+    # no Thai words of the library: Thai left only in data (names, ladder steps, quotes)
+    for thai in ("ผลลัพธ์สำคัญโดยสรุป", "ช่วงความเชื่อมั่น", "บันไดผลลัพธ์", "การเงินครัวเรือน",
+                 "วิธีการและการทำซ้ำ", "ก่อน →", "ไม่มีข้อมูล"):
+        assert thai not in text, thai
+
+
+def test_village_without_data_shows_explanations(data_dir, kernel, tmp_path):
+    """A village with participants only: every section explains instead of failing."""
+    bare = tmp_path / "bare"
+    shutil.copytree(data_dir, bare)
+    for name in ("happiness.csv", "finance.csv", "ledger.csv", "savings.csv"):
+        frame = pd.read_csv(bare / name, dtype=str)
+        col = "person_id" if "person_id" in frame.columns else (
+            "member_id" if "member_id" in frame.columns else "household_id")
+        frame[~frame[col].str.startswith("V03")].to_csv(bare / name, index=False)
+    shutil.rmtree(bare / "lessons" / "V03")
+    path = ev.render_village_report(bare, "V03", tmp_path / "out", kernel=kernel,
+                                    chart_formats="png")
+    text = squash(visible_text(read(path)))
+    for note in ("ยังไม่มีข้อมูลแบบประเมินความสุข", "ยังไม่มีข้อมูลการเงินครัวเรือน",
+                 "ยังไม่มีข้อมูลบัญชีครัวเรือน", "ยังไม่มีข้อมูลกลุ่มออมทรัพย์",
+                 "ยังไม่มีบันทึกการถอดบทเรียน"):
+        assert note in text, note
 
 
 def test_bad_arguments(data_dir, tmp_path):
     with pytest.raises(ValueError, match="lang must be one of"):
         ev.render_village_report(data_dir, "V01", tmp_path, lang="fr")
+    with pytest.raises(ValueError, match="formats must be a non-empty list"):
+        ev.render_village_report(data_dir, "V01", tmp_path, chart_formats="png,gif")
+    with pytest.raises(ValueError, match="formats must be a non-empty list"):
+        ev.ReportContext(tmp_path, formats="")
     with pytest.raises(ValueError, match="safe folder name"):
         rp.render_notebook(tiny_notebook("1"), {}, tmp_path, "../x")
     with pytest.raises(ev.EvaluationError, match="notebook not found"):
@@ -266,8 +512,11 @@ LEAKY = (
 )
 
 
+RUN_DATE = re.compile(r"(วันที่สร้างรายงาน|Report run on)(</dt><dd>)[^<]*(</dd>)")
+
+
 def outputs_of(nb) -> list:
-    """Cell outputs with volatile parts (timings, paths to staging) removed."""
+    """Cell outputs with volatile parts (execution counts, the report's run date) removed."""
     cells = []
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -276,7 +525,8 @@ def outputs_of(nb) -> list:
         for out in cell.get("outputs", []):
             out = copy.deepcopy(dict(out))
             out.pop("execution_count", None)
-            outs.append(json.dumps(out, sort_keys=True, ensure_ascii=False))
+            text = json.dumps(out, sort_keys=True, ensure_ascii=False)
+            outs.append(RUN_DATE.sub(r"\1\2…\3", text))
         cells.append((cell.execution_count, outs))
     return cells
 
@@ -301,10 +551,12 @@ def test_village_after_village_equals_village_alone(kernel, data_dir, tmp_path):
     import papermill
 
     nb_path = rp.default_notebook("village")
-    ev.render_village_report(data_dir, "V02", tmp_path / "warm", kernel=kernel)
-    ev.render_village_report(data_dir, "V01", tmp_path / "warm", kernel=kernel)
+    ev.render_village_report(data_dir, "V02", tmp_path / "warm", kernel=kernel,
+                             chart_formats="png")
+    ev.render_village_report(data_dir, "V01", tmp_path / "warm", kernel=kernel,
+                             chart_formats="png")
     warm = nbformat.read(tmp_path / "warm" / "V01" / "report.ipynb", as_version=4)
-    params = rp.village_parameters(data_dir, "V01")
+    params = rp.village_parameters(data_dir, "V01", chart_formats="png")
     params["out_dir"] = str(tmp_path / "plain")
     plain = papermill.execute_notebook(str(nb_path), None, parameters=params,
                                        kernel_name="python3", progress_bar=False)
