@@ -2,6 +2,7 @@
 
     python benchmarks/bench_batch.py                      # 20 villages, both methods
     python benchmarks/bench_batch.py --villages 1000 --skip-baseline   # the scale figure
+    python benchmarks/bench_batch.py --villages 1000 --skip-baseline --chart-formats png
 
 A synthetic program of N villages is generated with
 ``evaluation.synth.write_program``. Then, on the same machine in one run:
@@ -15,8 +16,10 @@ A synthetic program of N villages is generated with
   each as a subprocess, one village after the other (on the first
   ``--baseline-villages`` villages; seconds per village are what count).
 
-The executed notebooks of both methods are compared cell by cell (outputs
-with timings removed) to show the content is the same. Results are printed
+Both methods render the same notebook with the same parameters
+(``--chart-formats``, default ``png,svg,pdf``: every chart as three files).
+The executed notebooks of both methods are compared cell by cell (outputs,
+with the report's run date masked) to show the content is the same. Results are printed
 as a table; ``--json`` also writes them to a file.
 """
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,11 +45,16 @@ def run(cmd: list[str], **kwargs) -> float:
     return time.perf_counter() - t0
 
 
+RUN_DATE = re.compile(r"(วันที่สร้างรายงาน|Report run on)(</dt><dd>)[^<]*(</dd>)")
+
+
 def outputs(path: Path) -> list:
+    """Cell outputs of an executed notebook; the run date shown in the report masked."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    return [[json.dumps(o, sort_keys=True, ensure_ascii=False) for o in c.outputs]
+    return [[RUN_DATE.sub(r"\1\2…\3", json.dumps(o, sort_keys=True, ensure_ascii=False))
+             for o in c.outputs]
             for c in nb.cells if c.cell_type == "code" and c.get("outputs")]
 
 
@@ -61,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2566)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "batch")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--chart-formats", default="png,svg,pdf",
+                        help="chart files per report (both methods), e.g. png,svg,pdf or png")
     args = parser.parse_args(argv)
 
     env = dict(os.environ, PYTHAINLP_OFFLINE="1", PYTHAINLP_READ_ONLY="1", MPLBACKEND="Agg")
@@ -87,10 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(out_batch, ignore_errors=True)
     cmd = [sys.executable, "-m", "evaluation.cli", "batch", str(data), "--out", str(out_batch),
            "--workers", str(workers), "--engine", args.engine, "--no-portfolio", "--force",
-           "--no-progress"]
+           "--no-progress", "--chart-formats", args.chart_formats]
     seconds = run(cmd, env=env)
     ok = sum((out_batch / v / "report.html").is_file() for v in village_ids)
-    rows.append({"method": f"evaluation batch ({workers} workers, {args.engine})",
+    rows.append({"method": f"evaluation batch ({workers} workers, {args.engine}, "
+                           f"{args.chart_formats})",
                  "villages": len(village_ids), "ok": ok, "seconds": seconds,
                  "per_village": seconds / len(village_ids)})
     # incremental re-run: nothing changed, everything skipped
@@ -113,13 +125,15 @@ def main(argv: list[str] | None = None) -> int:
             folder.mkdir()
             nb_out = folder / "report.ipynb"
             run([sys.executable, "-m", "papermill", str(NOTEBOOK), str(nb_out),
-                 "-p", "data_dir", str(data), "-p", "village_id", vid,
-                 "-p", "out_dir", str(folder), "--no-progress-bar"], env=env)
+                 "-p", "data_dir", str(data.resolve()), "-p", "village_id", vid,
+                 "-p", "out_dir", str(folder), "-p", "chart_formats", args.chart_formats,
+                 "--no-progress-bar"], env=env)
             run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input",
                  str(nb_out)], env=env)
         seconds = time.perf_counter() - t0
         ok = sum((out_base / v / "report.html").is_file() for v in village_ids[:n_base])
-        rows.append({"method": "naive loop (papermill + nbconvert subprocesses)",
+        rows.append({"method": f"naive loop (papermill + nbconvert subprocesses, "
+                               f"{args.chart_formats})",
                      "villages": n_base, "ok": ok, "seconds": seconds,
                      "per_village": seconds / n_base})
         same = all(outputs(out_base / v / "report.ipynb") == outputs(out_batch / v / "report.ipynb")

@@ -27,6 +27,7 @@ import math
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -359,7 +360,8 @@ def save_figure(fig, path: str | os.PathLike, formats: Iterable[str] = CHART_FOR
     same bytes (useful for incremental runs and version control). PDF fonts
     are embedded as TrueType subsets without their OpenType layout tables
     (GSUB/GPOS/GDEF: the text is already shaped, a PDF viewer never uses
-    them), which makes PDF writing several times faster.
+    them), which makes PDF writing several times faster, and keep the font's
+    own date (matplotlib's subsets are stamped with the current time).
 
     Examples
     --------
@@ -399,13 +401,18 @@ def render_figure(fig, path: str | os.PathLike | None, formats: Iterable[str] = 
 
     written: list[Path] = []
     png_bytes = None
+    # Raster work (layout, PNG) on renderers kept between figures: matplotlib
+    # caches text measurements per renderer, and most texts (axis labels, tick
+    # labels, titles) repeat from chart to chart and village to village.
+    canvas = fig.canvas
+    _attach_shared_canvas(fig)
     # Lay the figure out once and freeze it: with a layout engine set, every
     # savefig would lay it out again (and draw it once more to do so).
     engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.execute(fig)
-        fig.set_layout_engine(None)
     try:
+        if engine is not None:
+            engine.execute(fig)
+            fig.set_layout_engine(None)
         # fixed salt: SVG element ids (and so the bytes) do not change between runs
         with matplotlib.rc_context({"svg.hashsalt": "evaluation"}):
             if png or (path is not None and "png" in formats):
@@ -424,7 +431,51 @@ def render_figure(fig, path: str | os.PathLike | None, formats: Iterable[str] = 
     finally:
         if engine is not None:
             fig.set_layout_engine(engine)
+        fig.set_canvas(canvas)
     return written, (png_bytes if png else None)
+
+
+_RENDERERS = threading.local()
+#: Raster renderers kept per thread (one per figure size and resolution).
+MAX_SHARED_RENDERERS = 8
+
+
+def _shared_canvas_class():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    class SharedAggCanvas(FigureCanvasAgg):
+        """Agg canvas drawing on a renderer shared by figures of the same size.
+
+        A renderer holds matplotlib's cache of text measurements; sharing it
+        lets a chart reuse what earlier charts measured. Output is the same
+        bytes as with a fresh renderer (it is cleared before every draw).
+        """
+
+        def get_renderer(self):
+            w, h = self.get_width_height(physical=True)
+            key = (w, h, self.figure.dpi)
+            pool = getattr(_RENDERERS, "pool", None)
+            if pool is None:
+                pool = _RENDERERS.pool = {}
+            renderer = pool.pop(key, None)
+            if renderer is None:
+                renderer = RendererAgg(w, h, self.figure.dpi)
+            pool[key] = renderer  # most recently used last
+            while len(pool) > MAX_SHARED_RENDERERS:
+                pool.pop(next(iter(pool)))
+            self.renderer, self._lastKey = renderer, key
+            return renderer
+
+    return SharedAggCanvas
+
+
+def _attach_shared_canvas(fig):
+    """Give `fig` a :class:`SharedAggCanvas` (the class is made on first use, so
+    importing this module does not import matplotlib)."""
+    cls = globals().get("_shared_canvas_cls")
+    if cls is None:
+        cls = globals()["_shared_canvas_cls"] = _shared_canvas_class()
+    return cls(fig)
 
 
 def figure_png(fig, *, dpi: int = 200) -> bytes:
@@ -454,7 +505,7 @@ def _font_without_layout(path: str, face_index: int) -> bytes:
 
     from fontTools.ttLib import TTFont
 
-    font = TTFont(path, fontNumber=face_index, lazy=True)
+    font = TTFont(path, fontNumber=face_index, lazy=True, recalcTimestamp=False)
     for tag in _LAYOUT_TABLES:
         if tag in font:
             del font[tag]
@@ -474,7 +525,9 @@ def _lean_glyphs_subset(fontfile, glyphs):
     options = subset.Options(glyph_names=True, recommended_glyphs=True)
     options.drop_tables += list(_MPL_DROP_TABLES)
     data = _font_without_layout(os.fspath(fontfile), int(getattr(fontfile, "face_index", 0)))
-    font = TTFont(io.BytesIO(data), lazy=True)
+    # recalcTimestamp=False: the subset keeps the font's own date instead of "now",
+    # so the same chart always gives the same PDF bytes
+    font = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False)
     subsetter = subset.Subsetter(options=options)
     subsetter.populate(gids=glyphs)
     subsetter.subset(font)
@@ -527,6 +580,14 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) ->
     pathlib.Path
         `path`.
 
+    Notes
+    -----
+    Every sheet has a bold header row (the column names, e.g. Thai
+    headers), frozen below it, and column widths fitted to the first 200
+    rows. Values are written unrounded; missing values are empty cells.
+    The workbook is streamed (openpyxl's write-only mode), which is several
+    times faster than building it in memory.
+
     Examples
     --------
     >>> import tempfile
@@ -534,22 +595,59 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) ->
     >>> write_tables({"ผู้เข้าร่วม": pd.DataFrame({"บทบาท": ["แกนนำ"], "จำนวน": [3]})}, out).name
     't.xlsx'
     """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
     if not tables:
         raise ValueError("tables must contain at least one table, got an empty mapping")
+    thin = Side(style="thin")
+    head_font, head_border = Font(bold=True), Border(left=thin, right=thin, top=thin,
+                                                     bottom=thin)
+    head_align = Alignment(horizontal="center", vertical="top")
     with atomic_path(path, suffix=".xlsx") as tmp:
+        book = Workbook(write_only=True)
         taken: list[str] = []
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for title, frame in tables.items():
-                sheet = safe_sheet_name(title, taken)
-                taken.append(sheet)
-                _excel_ready(frame).to_excel(writer, sheet_name=sheet, index=False)
-                ws = writer.sheets[sheet]
-                for i, col in enumerate(frame.columns, start=1):
-                    width = max([len(str(col))] + [len(str(v)) for v in frame.iloc[:200, i - 1]])
-                    ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = \
-                        min(60, max(8, width + 2))
-                ws.freeze_panes = "A2"
+        for title, frame in tables.items():
+            sheet = safe_sheet_name(title, taken)
+            taken.append(sheet)
+            data = _excel_ready(frame)
+            ws = book.create_sheet(sheet)
+            for i, col in enumerate(data.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in data.iloc[:200, i - 1]])
+                ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
+            ws.freeze_panes = "A2"
+            header = []
+            for col in data.columns:
+                cell = WriteOnlyCell(ws, value=str(col))
+                cell.font, cell.border, cell.alignment = head_font, head_border, head_align
+                header.append(cell)
+            ws.append(header)
+            for row in data.itertuples(index=False, name=None):
+                ws.append([_excel_value(v) for v in row])
+        book.save(tmp)
     return Path(path)
+
+
+def _excel_value(value):
+    """A cell value openpyxl writes as such: NaN/NA -> empty, NumPy -> Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if math.isnan(value):
+            return None
+        return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        return value
+    return str(value)
 
 
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:

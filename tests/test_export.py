@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from evaluation.charts.base import new_figure
-from evaluation.export import (atomic_path, atomic_write_text, format_number, html_escape,
-                               html_table, md_escape, safe_name, safe_sheet_name, save_figure,
-                               unique_names, write_csv, write_tables)
+from evaluation.export import (atomic_path, atomic_write_text, chart_formats, format_number,
+                               format_p, html_escape, html_table, md_escape, render_figure,
+                               safe_name, safe_sheet_name, save_figure, unique_names, write_csv,
+                               write_tables)
 
 HOSTILE = [
     "../../etc/passwd", "..", ".", "/", "\\\\server\\share", "a/../../b", "C:\\Windows\\x",
@@ -201,3 +202,168 @@ def test_md_escape_renders_as_the_same_text(text):
 
     visible = _html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
     assert visible == text
+
+
+# --------------------------------------------------------------------------- chart formats
+@pytest.mark.parametrize(("value", "expected"), [
+    ("png,svg,pdf", ("png", "svg", "pdf")), ("PNG", ("png",)), (" png , .svg ", ("png", "svg")),
+    (("pdf", "png", "pdf"), ("pdf", "png")), (None, ("png", "svg", "pdf")), ("jpg", ("jpg",)),
+])
+def test_chart_formats(value, expected):
+    assert chart_formats(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", ",", "gif", "png,tiff", ("png", 3), []])
+def test_chart_formats_rejects_bad_values(value):
+    with pytest.raises(ValueError, match="formats must be"):
+        chart_formats(value)
+
+
+def thai_figure():
+    fig, ax = new_figure()
+    ax.bar(["ก่อน", "หลัง"], [6800, 8767])
+    ax.set_title("รายได้ครัวเรือนต่อเดือน ผู้ใหญ่บ้านและกลุ่มเป้าหมาย")
+    ax.set_xlabel("ช่วงการประเมิน")
+    ax.set_ylabel("บาทต่อเดือน")
+    return fig
+
+
+def frozen_plain_png(fig, dpi=200):
+    """Reference: matplotlib's own savefig on a fresh canvas, layout frozen the same way."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    engine = fig.get_layout_engine()
+    engine.execute(fig)
+    fig.set_layout_engine(None)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    fig.set_layout_engine(engine)
+    return buf.getvalue()
+
+
+def test_png_is_rendered_once_and_the_same_for_any_formats(tmp_path):
+    # the bytes handed back for the page are the .png file; PNG-only and all-formats
+    # runs give the same picture; shared renderers give matplotlib's own bytes
+    paths, data = render_figure(thai_figure(), tmp_path / "a", ("png", "svg", "pdf"), png=True)
+    assert data == paths[0].read_bytes()
+    only, data_only = render_figure(thai_figure(), tmp_path / "b", "png", png=True)
+    assert [p.name for p in only] == ["b.png"] and data_only == data
+    none, in_memory = render_figure(thai_figure(), None, "svg", png=True)
+    assert none == [] and in_memory == data
+    for _ in range(2):  # second time on the kept renderer
+        assert render_figure(thai_figure(), None, "png", png=True)[1] == \
+            frozen_plain_png(thai_figure())
+    fig = thai_figure()
+    canvas = fig.canvas
+    render_figure(fig, tmp_path / "c", "png")
+    assert fig.canvas is canvas and fig.get_layout_engine() is not None  # left as found
+
+
+def pdf_streams(pdf: bytes) -> dict[int, tuple[bytes, bytes]]:
+    """{object number: (dictionary, decompressed data)} of every stream of a PDF."""
+    import re
+    import zlib
+
+    out = {}
+    for m in re.finditer(rb"(\d+) 0 obj\s*<<(.*?)>>\s*stream\r?\n", pdf, re.S):
+        end = pdf.index(b"endstream", m.end())
+        data = pdf[m.end():end]
+        if b"/FlateDecode" in m.group(2):
+            data = zlib.decompress(data)
+        out[int(m.group(1))] = (m.group(2), data)
+    return out
+
+
+def test_pdf_fonts_without_layout_tables_draw_the_same(tmp_path):
+    """Lean font subsets: no GSUB/GPOS/GDEF, and the page draws the same glyphs
+    (same content stream, same character -> glyph outline) as matplotlib's own."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    fig = thai_figure()
+    lean = save_figure(fig, tmp_path / "lean", formats="pdf")[0].read_bytes()
+    engine = fig.get_layout_engine()
+    engine.execute(fig)
+    fig.set_layout_engine(None)
+    fig.savefig(tmp_path / "plain.pdf", metadata={"CreationDate": None})  # matplotlib's subsets
+    plain = (tmp_path / "plain.pdf").read_bytes()
+
+    def parts(pdf):
+        import re
+
+        streams = pdf_streams(pdf)
+        fonts = [TTFont(io.BytesIO(d)) for h, d in streams.values() if b"/Length1" in h]
+        pages = [d for h, d in streams.values() if b" TJ" in d or b" Tj" in d]
+        cid_maps = [streams[int(n)][1] for n in re.findall(rb"/CIDToGIDMap (\d+) 0 R", pdf)]
+        return fonts, pages, cid_maps
+
+    lean_fonts, lean_pages, lean_maps = parts(lean)
+    plain_fonts, plain_pages, plain_maps = parts(plain)
+    assert lean_pages == plain_pages and lean_pages  # the same drawing operators
+    assert len(lean_fonts) == len(plain_fonts) == len(lean_maps) == len(plain_maps) >= 2
+    for fl, fp, ml, mp in zip(lean_fonts, plain_fonts, lean_maps, plain_maps):
+        assert not {"GSUB", "GPOS", "GDEF"} & set(fl.keys())
+        assert {"GSUB", "GPOS"} <= set(fp.keys())  # what matplotlib alone would embed
+        order_l, order_p = fl.getGlyphOrder(), fp.getGlyphOrder()
+        assert len(ml) == len(mp)
+        for cid in range(len(ml) // 2):
+            gl = int.from_bytes(ml[2 * cid:2 * cid + 2], "big")
+            gp = int.from_bytes(mp[2 * cid:2 * cid + 2], "big")
+            if gl == gp == 0:
+                continue
+            name = order_l[gl]
+            assert name == order_p[gp]
+            a, b = fl["glyf"][name], fp["glyf"][order_p[gp]]
+            assert a.numberOfContours == b.numberOfContours
+            if a.numberOfContours:
+                assert list(a.getCoordinates(fl["glyf"])[0]) == \
+                    list(b.getCoordinates(fp["glyf"])[0])
+            assert fl["hmtx"][name] == fp["hmtx"][name]
+    assert len(lean) < len(plain)
+
+
+def test_format_p():
+    # p-values shown with 3 decimals, tiny ones as < 0.001 (files keep the numbers)
+    assert [format_p(x) for x in (0.0004, 0.001, 0.0234, 0.5, float("nan"), None)] == \
+        ["< 0.001", "0.001", "0.023", "0.500", "–", "–"]
+
+
+def test_html_table_formatters_rows_and_wide_tables():
+    frame = pd.DataFrame({"กลุ่ม": ["<b>", "ข"], "p": [0.00001, 0.2], **{f"c{i}": [1, 2]
+                                                                     for i in range(5)}})
+    out = html_table(frame, formatters={"p": format_p}, rows=[False, True])
+    assert 'class="ev-table ev-wide"' in out  # 7 columns
+    assert "<td>ข</td>" in out and "&lt;b&gt;" not in out  # only the shown row
+    assert '<td class="num">0.200</td>' in out
+    narrow = html_table(frame[["กลุ่ม", "p"]], formatters={"p": format_p})
+    assert 'class="ev-table"' in narrow and "&lt;b&gt;" in narrow and "&lt; 0.001" in narrow
+
+
+def test_write_tables_values_header_and_widths(tmp_path):
+    frame = pd.DataFrame({"วันที่": pd.to_datetime(["2021-06-01", None]),
+                          "บาท": [float("inf"), float("nan")], "คน": pd.array([3, None],
+                                                                           dtype="Int64"),
+                          "กลุ่ม": pd.Categorical(["ก", None])})
+    book = openpyxl.load_workbook(write_tables({"t": frame}, tmp_path / "t.xlsx"))
+    sheet = book["t"]
+    assert [c.value for c in sheet[1]] == ["วันที่", "บาท", "คน", "กลุ่ม"]
+    assert all(c.font.bold for c in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    row2, row3 = [c.value for c in sheet[2]], [c.value for c in sheet[3]]
+    assert row2[0].year == 2021 and row2[1] == "inf" and row2[2] == 3 and row2[3] == "ก"
+    assert row3 == [None, None, None, None]  # missing values are empty cells
+
+
+def test_pdf_bytes_do_not_depend_on_the_clock(tmp_path, monkeypatch):
+    """fontTools stamps saved fonts with the current time; the embedded subsets keep
+    the font's own date, so a chart gives the same PDF a second (or a year) later."""
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    first = save_figure(thai_figure(), tmp_path / "a", formats="pdf")[0].read_bytes()
+    monkeypatch.setattr(_h_e_a_d, "timestampNow", lambda: 3_000_000_000)
+    later = save_figure(thai_figure(), tmp_path / "b", formats="pdf")[0].read_bytes()
+    assert later == first

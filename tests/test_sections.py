@@ -401,7 +401,7 @@ def test_portfolio_village_without_lessons(project, tmp_path):
     res = S.section_themes_across(p01, ctx)
     assert res["villages_without_lessons"] == ["V03"]
     assert set(res) == {"V01", "V02", "villages_without_lessons"}
-    assert "หมู่บ้านที่ยังไม่มีบันทึก: V03" in ctx.figures[0]["caption"]
+    assert "หมู่บ้านที่ยังไม่มีบันทึก 1 หมู่บ้าน: V03" in ctx.figures[0]["caption"]
 
 
 # --------------------------------------------------------------------------- escaping
@@ -524,3 +524,44 @@ def test_explore_notebook_runs(tmp_path):
     # the tutorial never prints personal data
     sample = ev.load_project(SAMPLE)
     assert [s for s in _pii(sample.participants) if s in shown] == []
+
+
+# --------------------------------------------------------------------------- large programs
+def test_charts_of_many_villages_keep_a_readable_size():
+    """A national program: 1,000 villages must not make a chart 450 inches tall."""
+    from evaluation.sections.charts import MAX_LABELLED_ROWS, forest_plot, theme_heatmap
+
+    rng = np.random.default_rng(7)
+    k = 1000
+    means = rng.normal(1, 2, k)
+    frame = pd.DataFrame({"label": [f"V{i:04d}" for i in range(k)] + ["ทุกหมู่บ้าน"],
+                          "mean_diff": [*means, 1.0], "ci_low": [*(means - 1), 0.8],
+                          "ci_high": [*(means + 1), 1.2], "n_pairs": [20] * k + [20 * k]})
+    frame.loc[3, ["mean_diff", "ci_low", "ci_high"]] = np.nan   # one village without pairs
+    fig = forest_plot(frame, label="label", overall="ทุกหมู่บ้าน", unit="คะแนน")
+    assert fig.get_size_inches()[1] <= 8
+    ax = fig.axes[0]
+    assert list(ax.get_yticks()) == []
+    # sorted by mean: the points drawn go up with the estimate
+    xs = ax.lines[0].get_xdata()
+    assert len(xs) == k - 1 and np.all(np.diff(xs) >= 0)
+    assert "ไม่มีข้อมูล 1" in ax.get_ylabel() and "999" in ax.get_ylabel()
+    small = forest_plot(frame.iloc[:MAX_LABELLED_ROWS], label="label")
+    assert len(small.axes[0].get_yticks()) == MAX_LABELLED_ROWS   # few: every row labelled
+
+    summary = pd.DataFrame([{"village_id": f"V{i:04d}", "theme": t, "theme_th": t,
+                             "theme_en": t, "share_of_sentences": rng.random()}
+                            for i in range(300) for t in ("a", "b")])
+    heat = theme_heatmap(summary)
+    assert heat.get_size_inches()[1] <= 8 and list(heat.axes[0].get_yticks()) == []
+    assert not heat.axes[0].texts   # no 600 numbers printed in tiny cells
+
+
+def test_name_lists_are_shortened():
+    from evaluation.sections.portfolio import name_list
+
+    names = [f"V{i:03d}" for i in range(25)]
+    assert name_list(names[:3], "th") == "V000, V001, V002"
+    assert name_list(names, "th") == ", ".join(names[:10]) + " และอีก 15 หมู่บ้าน"
+    assert name_list(names, "en").endswith(" and 15 more")
+    assert name_list([], "en") == "none"

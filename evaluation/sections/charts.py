@@ -29,6 +29,11 @@ def _need(frame: pd.DataFrame, columns, name: str) -> None:
                        f"{', '.join(map(str, frame.columns))}")
 
 
+#: Charts with one row per group label every row up to this many groups; with
+#: more (a national program) they show the distribution without row labels.
+MAX_LABELLED_ROWS = 40
+
+
 def forest_plot(frame: pd.DataFrame, *, label: str, mean: str = "mean_diff",
                 low: str = "ci_low", high: str = "ci_high", n: str = "n_pairs",
                 unit: str = "", lang: str = "th", title: str | None = None,
@@ -53,11 +58,18 @@ def forest_plot(frame: pd.DataFrame, *, label: str, mean: str = "mean_diff",
     -------
     matplotlib.figure.Figure
         Points with horizontal interval lines, a dashed line at zero; each
-        row label carries ``n``. Rows without an estimate say so.
+        row label carries ``n``. Rows without an estimate say so. With more
+        than :data:`MAX_LABELLED_ROWS` groups the groups are drawn sorted by
+        their estimate without labels (a "caterpillar" plot) and the overall
+        row as a vertical line, so the chart keeps a readable size.
     """
     pick(lang, "", "")
     _need(frame, [label, mean, low, high, n], "frame")
     rows = frame.reset_index(drop=True)
+    groups = rows if overall is None else rows[rows[label].astype(str) != overall]
+    if len(groups) > MAX_LABELLED_ROWS:
+        return _caterpillar(rows, label=label, mean=mean, low=low, high=high, unit=unit,
+                            lang=lang, title=title, xlabel=xlabel, overall=overall)
     k = max(len(rows), 1)
     fig, ax = new_figure(7.0, 1.2 + 0.45 * k)
     ys = np.arange(len(rows))[::-1]
@@ -82,6 +94,41 @@ def forest_plot(frame: pd.DataFrame, *, label: str, mean: str = "mean_diff",
     ax.set_xlabel(xlabel or pick(lang, f"การเปลี่ยนแปลงเฉลี่ย พร้อมช่วงความเชื่อมั่น 95%{unit_text}",
                                  f"Mean change with 95% confidence interval{unit_text}"))
     ax.set_ylabel(pick(lang, "กลุ่ม", "Group"))
+    ax.set_title(title or pick(lang, "การเปลี่ยนแปลงเฉลี่ยแยกตามกลุ่ม", "Mean change by group"))
+    return fig
+
+
+def _caterpillar(rows: pd.DataFrame, *, label, mean, low, high, unit, lang, title, xlabel,
+                 overall):
+    """Forest plot of many groups: sorted by estimate, no row labels."""
+    is_overall = (rows[label].astype(str) == overall) if overall is not None else \
+        pd.Series(False, index=rows.index)
+    data = rows[~is_overall].sort_values(mean, kind="stable", na_position="first")
+    data = data[data[mean].notna()]
+    k = len(data)
+    fig, ax = new_figure(7.0, 5.5)
+    ys = np.arange(k)
+    lo, hi = data[low].to_numpy(dtype=float), data[high].to_numpy(dtype=float)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    ax.hlines(ys[ok], lo[ok], hi[ok], color=PALETTE[5], linewidth=0.8)
+    ax.plot(data[mean].to_numpy(dtype=float), ys, "o", color=PALETTE[0], markersize=2.5)
+    ax.axvline(0, color="#999999", linestyle="--", linewidth=1)
+    if is_overall.any():
+        r = rows[is_overall].iloc[0]
+        if pd.notna(r[mean]):
+            ax.axvline(float(r[mean]), color="#000000", linewidth=1.5,
+                       label=f"{r[label]}: {float(r[mean]):+,.1f}")
+            ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_yticks([])
+    ax.set_ylim(-1, max(k, 1))
+    missing = int((~is_overall).sum()) - k
+    unit_text = f" ({unit})" if unit else ""
+    ax.set_xlabel(xlabel or pick(lang, f"การเปลี่ยนแปลงเฉลี่ย พร้อมช่วงความเชื่อมั่น 95%{unit_text}",
+                                 f"Mean change with 95% confidence interval{unit_text}"))
+    ax.set_ylabel(pick(lang, f"{k:,d} กลุ่ม เรียงตามค่าเฉลี่ย"
+                       + (f" (ไม่มีข้อมูล {missing:,d})" if missing else ""),
+                       f"{k:,d} groups, sorted by mean"
+                       + (f" ({missing:,d} without data)" if missing else "")))
     ax.set_title(title or pick(lang, "การเปลี่ยนแปลงเฉลี่ยแยกตามกลุ่ม", "Mean change by group"))
     return fig
 
@@ -147,7 +194,9 @@ def theme_heatmap(summary: pd.DataFrame, *, by: str = "village_id", lang: str = 
     -------
     matplotlib.figure.Figure
         Rows are groups (villages), columns themes in codebook order, cells
-        the percent of the group's sentences mentioning the theme.
+        the percent of the group's sentences mentioning the theme. With more
+        than :data:`MAX_LABELLED_ROWS` groups rows are not labelled and cells
+        carry no numbers (the chart keeps a readable size).
     """
     pick(lang, "", "")
     _need(summary, [by, "theme", "theme_th", "theme_en", "share_of_sentences"], "summary")
@@ -157,12 +206,14 @@ def theme_heatmap(summary: pd.DataFrame, *, by: str = "village_id", lang: str = 
            .pivot_table(index="_g", columns="theme", values="share_of_sentences",
                         aggfunc="first")
            .reindex(index=groups, columns=themes["theme"].tolist()) * 100)
-    fig, ax = new_figure(1.5 + 0.9 * max(len(themes), 1), 1.6 + 0.45 * max(len(groups), 1))
+    many = len(groups) > MAX_LABELLED_ROWS
+    fig, ax = new_figure(1.5 + 0.9 * max(len(themes), 1),
+                         7.0 if many else 1.6 + 0.45 * max(len(groups), 1))
     data = mat.to_numpy(dtype=float)
     im = ax.imshow(np.nan_to_num(data, nan=0.0), cmap="Blues", aspect="auto",
                    vmin=0, vmax=max(np.nanmax(data) if data.size and np.isfinite(data).any()
                                     else 0, 1))
-    for i in range(data.shape[0]):
+    for i in range(0 if many else data.shape[0]):
         for j in range(data.shape[1]):
             if np.isfinite(data[i, j]):
                 ax.text(j, i, f"{data[i, j]:.0f}", ha="center", va="center", fontsize=7,
@@ -172,10 +223,15 @@ def theme_heatmap(summary: pd.DataFrame, *, by: str = "village_id", lang: str = 
 
     ax.set_xticks(range(len(themes)))
     ax.set_xticklabels([wrap_thai(str(x), 12, max_lines=3) for x in names], fontsize=8)
-    ax.set_yticks(range(len(groups)))
-    ax.set_yticklabels([(row_labels or {}).get(g, g) for g in groups])
+    if many:
+        ax.set_yticks([])
+        ax.set_ylabel(pick(lang, f"หมู่บ้าน ({len(groups):,d} หมู่บ้าน ตามลำดับในข้อมูล)",
+                           f"Villages ({len(groups):,d}, in data order)"))
+    else:
+        ax.set_yticks(range(len(groups)))
+        ax.set_yticklabels([(row_labels or {}).get(g, g) for g in groups])
+        ax.set_ylabel(pick(lang, "หมู่บ้าน", "Village"))
     ax.set_xlabel(pick(lang, "ประเด็น", "Theme"))
-    ax.set_ylabel(pick(lang, "หมู่บ้าน", "Village"))
     bar = fig.colorbar(im, ax=ax)
     bar.set_label(pick(lang, "ร้อยละของประโยค (%)", "Share of sentences (%)"))
     ax.set_title(title or pick(lang, "ประเด็นบทเรียนแยกตามหมู่บ้าน", "Lesson themes by village"))
@@ -218,7 +274,7 @@ def accounts_by_month(monthly: pd.DataFrame, *, n_households: int, lang: str = "
 
 
 def month_label(month, lang: str = "th") -> str:
-    """Axis label of a month: ``ส.ค.\n64`` (Buddhist era) in Thai, ``Aug\n21`` in English.
+    r"""Axis label of a month: ``ส.ค.\n64`` (Buddhist era) in Thai, ``Aug\n21`` in English.
 
     >>> month_label(pd.Timestamp("2021-08-01")), month_label(pd.Timestamp("2021-08-01"), "en")
     ('ส.ค.\n64', 'Aug\n21')

@@ -34,6 +34,17 @@ def scope(project, project_id: str | None = None):
     return project.project(str(project_id))
 
 
+def name_list(names: list[str], lang: str, *, limit: int = 10) -> str:
+    """``"A, B, C"``; longer lists end with "… and N more" (Thai: "และอีก N หมู่บ้าน")."""
+    if not names:
+        return C.tr(lang, "ไม่มี", "none")
+    if len(names) <= limit:
+        return ", ".join(names)
+    rest = len(names) - limit
+    return ", ".join(names[:limit]) + C.tr(lang, f" และอีก {rest:,d} หมู่บ้าน",
+                                           f" and {rest:,d} more")
+
+
 def village_labels(project) -> dict[str, str]:
     """``{village_id: "V01 บ้าน…"}`` in file order."""
     return {str(r.village_id): f"{r.village_id} {C.text_or_dash(r.name)}"
@@ -194,10 +205,10 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
                                 "The mean happiness score of all villages together",
                                 pooled["mean_diff"], pooled["ci_low"], pooled["ci_high"],
                                 pooled["n_pairs"], lang)
-    caption += t(f" หมู่บ้านที่เพิ่มขึ้นชัดเจน (ช่วงความเชื่อมั่นสูงกว่าศูนย์): {', '.join(up) or 'ไม่มี'}; "
-                 f"ลดลงชัดเจน: {', '.join(down) or 'ไม่มี'}",
-                 f" Clear rises (interval above zero): {', '.join(up) or 'none'}; clear falls: "
-                 f"{', '.join(down) or 'none'}.")
+    caption += t(f" หมู่บ้านที่เพิ่มขึ้นชัดเจน (ช่วงความเชื่อมั่นสูงกว่าศูนย์) {len(up):,d} หมู่บ้าน: "
+                 f"{name_list(up, lang)}; ลดลงชัดเจน {len(down):,d} หมู่บ้าน: {name_list(down, lang)}",
+                 f" Clear rises (interval above zero), {len(up):,d}: {name_list(up, lang)}; "
+                 f"clear falls, {len(down):,d}: {name_list(down, lang)}.")
     fig = forest_plot(frame, label="label", unit=t("คะแนน", "points"), lang=lang,
                       overall=all_label,
                       title=t(f"คะแนนความสุขเปลี่ยนไป ({short}) {C.wave_name(before, 'th')} → "
@@ -327,10 +338,10 @@ def section_finance_by_village(project, ctx, *, lang: str | None = None,
                           "n_pairs": inc["n_pairs"].fillna(0).to_numpy(dtype=float)})
     up = [labels[v] for v in order if inc.loc[v, "ci_low"] > 0]
     down = [labels[v] for v in order if inc.loc[v, "ci_high"] < 0]
-    caption = t(f"รายได้ต่อเดือนเพิ่มขึ้นชัดเจน (ช่วงความเชื่อมั่นสูงกว่าศูนย์): {', '.join(up) or 'ไม่มี'}; "
-                f"ลดลงชัดเจน: {', '.join(down) or 'ไม่มี'}",
-                f"Clear rise in monthly income (interval above zero): {', '.join(up) or 'none'}; "
-                f"clear fall: {', '.join(down) or 'none'}.")
+    caption = t(f"รายได้ต่อเดือนเพิ่มขึ้นชัดเจน (ช่วงความเชื่อมั่นสูงกว่าศูนย์) {len(up):,d} หมู่บ้าน: "
+                f"{name_list(up, lang)}; ลดลงชัดเจน {len(down):,d} หมู่บ้าน: {name_list(down, lang)}",
+                f"Clear rise in monthly income (interval above zero), {len(up):,d}: "
+                f"{name_list(up, lang)}; clear fall, {len(down):,d}: {name_list(down, lang)}.")
     ctx.figure(forest_plot(frame, label="label", unit=t("บาทต่อเดือน", "baht per month"),
                            lang=lang, title=t("รายได้ครัวเรือนต่อเดือนเปลี่ยนไป รายหมู่บ้าน",
                                               "Change in monthly household income by village")),
@@ -450,7 +461,16 @@ def section_themes_across(project, ctx, *, lang: str | None = None,
     lessons = p.lessons
     if lessons.empty:
         return C.no_data(ctx, lang, "ยังไม่มีบันทึกการถอดบทเรียน", "There are no lessons-learned texts.")
-    red = redact_frame(lessons, participants=p.participants, labels=lang)
+    # redact village by village with that village's participants (as the village
+    # reports do): one list of every name of a large program would make the
+    # name search quadratic
+    people = p.participants
+    lessons = lessons.reset_index(drop=True)
+    parts = []
+    for vid, texts in lessons.groupby("village_id", sort=False, dropna=False):
+        known = people if pd.isna(vid) else people[people["village_id"] == vid]
+        parts.append(redact_frame(texts, participants=known, labels=lang))
+    red = pd.concat(parts).sort_index()
     res = code_themes(red, codebook, by="village_id")
     summary = res.summary
     labels = village_labels(p)
@@ -465,8 +485,8 @@ def section_themes_across(project, ctx, *, lang: str | None = None,
     caption = t("ประเด็นที่พบมากที่สุดเมื่อรวมทุกหมู่บ้าน: ", "Most frequent themes overall: ") + \
         ", ".join(f"{name} ({int(n):,d})" for (_, name), n in top.items())
     if without:
-        caption += t(f" หมู่บ้านที่ยังไม่มีบันทึก: {', '.join(without)}",
-                     f" Villages without texts: {', '.join(without)}.")
+        caption += t(f" หมู่บ้านที่ยังไม่มีบันทึก {len(without):,d} หมู่บ้าน: {name_list(without, lang)}",
+                     f" Villages without texts, {len(without):,d}: {name_list(without, lang)}.")
     ctx.figure(theme_heatmap(summary, lang=lang, row_labels=labels), "themes_by_village",
                t("ประเด็นบทเรียนรายหมู่บ้าน", "Lesson themes by village"), caption)
     wide = summary.pivot_table(index="village_id", columns=name_col, values="share_of_sentences",
