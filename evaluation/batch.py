@@ -385,7 +385,7 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     chart_formats : str or sequence of str, default "png,svg,pdf"
         Chart files every report writes to ``charts/`` (the notebooks'
         ``chart_formats`` parameter). Charts are most of a report's cost:
-        ``"png"`` alone is about twice as fast; the report pages always show
+        ``"png"`` alone takes about 40% less time; the report pages always show
         the PNG pictures. Part of the incremental-run key.
 
     Returns
