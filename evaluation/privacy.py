@@ -241,36 +241,15 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
                         cands.append((start, groups[j][1], "phone", digits, kind))
                 if len(digits) >= 13:
                     break
-    # participants' names
-    first_names: dict[str, str] = {}
-    parts = []
-    for name in names or ():
-        if name is None or (isinstance(name, float) and math.isnan(name)):
-            continue
-        first, last = _split_name(str(name), titles)
-        if len(first) < 2:
-            continue
-        key = f"{first} {last}".strip()
-        first_names.setdefault(first, key)
-        parts.append((first, last, key))
-    bounds = _token_bounds(scan) if parts else None
-    title_alt = "|".join(re.escape(t) for t in sorted(set(titles), key=len, reverse=True))
-    dictionary = None
-    for first, last, key in parts:
-        if last:
-            full = re.compile(rf"(?:(?:{title_alt}|{_LATIN_TITLES}\.?)[ \t]?)?{re.escape(first)}"
-                              rf"[ \t]*{re.escape(last)}")
+    # participants' names (split, filtered and compiled once per name list)
+    first_names, patterns = _prepare_names(
+        tuple(n for n in (names or ()) if isinstance(n, str)), tuple(titles))
+    bounds = _token_bounds(scan) if patterns else None
+    for full, pieces, key in patterns:
+        if full is not None:
             for m in full.finditer(scan):
                 cands.append((m.start(), m.end(), "name", key, "participant_name"))
-        for piece, rule in ((first, "participant_first_name"), (last, "participant_surname")):
-            if len(piece) < 2:
-                continue
-            if rule == "participant_surname":
-                if dictionary is None:
-                    from pythainlp.corpus import thai_words
-                    dictionary = thai_words()
-                if len(piece) < 3 or piece in dictionary:
-                    continue  # ordinary words (ใจดี) are masked only in the full name
+        for piece, rule in pieces:
             i = scan.find(piece)
             while i >= 0:
                 j = i + len(piece)
@@ -305,6 +284,43 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
         key = first_names.get(m.group("first"), m.group("first"))
         cands.append((m.start(), m.end(), "name", key, "title"))
     return cands
+
+
+@lru_cache(maxsize=64)
+def _prepare_names(names: tuple[str, ...], titles: tuple[str, ...]):
+    """Per name list: first-name lookup and, per person, the compiled full-name
+    pattern and the single pieces (first name, distinctive surname) to look for.
+
+    Cached so that redacting many texts against the same participants costs one
+    compilation, not one per text.
+    """
+    first_names: dict[str, str] = {}
+    patterns = []
+    title_alt = "|".join(re.escape(t) for t in sorted(set(titles), key=len, reverse=True))
+    dictionary = None
+    for name in names:
+        first, last = _split_name(name, titles)
+        if len(first) < 2:
+            continue
+        key = f"{first} {last}".strip()
+        first_names.setdefault(first, key)
+        full = None
+        if last:
+            full = re.compile(rf"(?:(?:{title_alt}|{_LATIN_TITLES}\.?)[ \t]?)?{re.escape(first)}"
+                              rf"[ \t]*{re.escape(last)}")
+        pieces = []
+        for piece, rule in ((first, "participant_first_name"), (last, "participant_surname")):
+            if len(piece) < 2:
+                continue
+            if rule == "participant_surname":
+                if dictionary is None:
+                    from pythainlp.corpus import thai_words
+                    dictionary = thai_words()
+                if len(piece) < 3 or piece in dictionary:
+                    continue  # ordinary words (ใจดี) are masked only in the full name
+            pieces.append((piece, rule))
+        patterns.append((full, tuple(pieces), key))
+    return first_names, tuple(patterns)
 
 
 def _resolve(cands):
