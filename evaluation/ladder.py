@@ -923,12 +923,15 @@ def _row(lad, step, ind, level, vid, res, theta) -> dict:
 def format_value(value, unit: str, lang: str = "th") -> str:
     """A number with thousands separators and its unit word (``1,500 บาท``, ``62.5%``).
 
-    Whole numbers show no decimals; others one decimal from 100 up, else up to
-    two (trailing zeros dropped). Presentation only: the data stay unrounded."""
+    Whole numbers show no decimals; percentages one decimal (so a column reads
+    evenly); others one decimal from 100 up, else up to two (trailing zeros
+    dropped). Presentation only: the data stay unrounded."""
     if value is None or pd.isna(value):
         return "–"
     value = float(value)
-    if abs(value - round(value)) < 1e-9:
+    if unit == "%" and abs(value - round(value)) >= 1e-9:
+        text = f"{value:,.1f}".removesuffix(".0")
+    elif abs(value - round(value)) < 1e-9:
         text = f"{round(value):,d}"
     elif abs(value) >= 100:
         text = f"{value:,.1f}".removesuffix(".0")

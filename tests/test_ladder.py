@@ -423,7 +423,7 @@ def test_ladder_table_thai(project):
                      "2 คน", "100%", "บรรลุ", "4"]
     v02_income = table.iloc[4]
     assert v02_income["เป้าหมาย"] == "≥ 60%"
-    assert v02_income["ผลที่ได้"] == "33.33%"   # 100 / 3 shown with two decimals
+    assert v02_income["ผลที่ได้"] == "33.3%"   # 100 / 3: percentages show one decimal
     assert table.iloc[2]["เป้าหมาย"] == "= 50%"
     assert (table.map(type) == str).all().all()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from scipy import stats as _st
 
 from ..finance import MEASURES, FinanceArgumentError
@@ -210,6 +210,7 @@ def finance_change_distribution(households: pd.DataFrame, *,
                      fontsize=11)
         ax.set_xlabel(pick(lang, f"การเปลี่ยนแปลง ({uth})", f"Change ({uen})"))
         ax.set_ylabel(pick(lang, "จำนวนครัวเรือน", "Households"))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of households
         ax.xaxis.set_major_formatter(_RATIO if m == "debt_to_annual_income" else _BAHT)
     fig.suptitle(title or pick(lang, "การกระจายของการเปลี่ยนแปลงรายครัวเรือน (หลัง − ก่อน)",
                                "Distribution of household change (after − before)"),
