@@ -32,10 +32,9 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .errors import EvaluationError
 from .export import atomic_write_text, html_escape, unique_names
