@@ -514,24 +514,60 @@ def _font_without_layout(path: str, face_index: int) -> bytes:
     return buf.getvalue()
 
 
-def _lean_glyphs_subset(fontfile, glyphs):
-    """Drop-in for ``matplotlib.backends._backend_pdf_ps.get_glyphs_subset``."""
+class _SubsetFontBytes:
+    """A font subset already written out: what matplotlib needs of a ``TTFont``
+    (``save`` and use as a context manager), without compiling it again."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def save(self, file, reorderTables=None):  # noqa: N803 (fontTools' signature)
+        file.write(self.data)
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _lean_subset_bytes(path: str, face_index: int, glyphs: frozenset) -> tuple[bytes, tuple]:
+    """The subset of `path` to `glyphs` as font-file bytes, and its glyph index map.
+
+    Cached: a chart of the same kind uses the same glyphs in every village
+    (titles, axis labels, digits), so most PDFs reuse a subset made before.
+    """
     import io
 
     from fontTools import subset
     from fontTools.ttLib import TTFont
-    from matplotlib.backends import _backend_pdf_ps
 
     options = subset.Options(glyph_names=True, recommended_glyphs=True)
     options.drop_tables += list(_MPL_DROP_TABLES)
-    data = _font_without_layout(os.fspath(fontfile), int(getattr(fontfile, "face_index", 0)))
+    data = _font_without_layout(path, face_index)
     # recalcTimestamp=False: the subset keeps the font's own date instead of "now",
     # so the same chart always gives the same PDF bytes
     font = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False)
     subsetter = subset.Subsetter(options=options)
     subsetter.populate(gids=glyphs)
     subsetter.subset(font)
-    return _backend_pdf_ps.SubsetResults(font, subsetter.glyph_index_map)._as_cm()
+    out = io.BytesIO()
+    font.save(out, reorderTables=False)
+    return out.getvalue(), tuple(subsetter.glyph_index_map.items())
+
+
+def _lean_glyphs_subset(fontfile, glyphs):
+    """Drop-in for ``matplotlib.backends._backend_pdf_ps.get_glyphs_subset``."""
+    from matplotlib.backends import _backend_pdf_ps
+
+    data, index_map = _lean_subset_bytes(os.fspath(fontfile),
+                                         int(getattr(fontfile, "face_index", 0)),
+                                         frozenset(glyphs))
+    return _backend_pdf_ps.SubsetResults(_SubsetFontBytes(data), dict(index_map))._as_cm()
 
 
 @contextlib.contextmanager

@@ -326,6 +326,23 @@ def test_pdf_fonts_without_layout_tables_draw_the_same(tmp_path):
     assert len(lean) < len(plain)
 
 
+def test_pdf_font_subsets_are_reused_with_the_same_bytes(tmp_path):
+    """A chart drawn again (e.g. the same chart for the next village) reuses the
+    font subsets made before: same PDF bytes as a fresh subset, no new subset."""
+    from evaluation import export
+
+    export._lean_subset_bytes.cache_clear()
+    first = save_figure(thai_figure(), tmp_path / "a", formats="pdf")[0].read_bytes()
+    made = export._lean_subset_bytes.cache_info()
+    assert made.misses >= 2 and made.hits == 0  # Sarabun regular and bold
+    again = save_figure(thai_figure(), tmp_path / "b", formats="pdf")[0].read_bytes()
+    info = export._lean_subset_bytes.cache_info()
+    assert info.misses == made.misses and info.hits == made.misses
+    assert again == first
+    export._lean_subset_bytes.cache_clear()
+    assert save_figure(thai_figure(), tmp_path / "c", formats="pdf")[0].read_bytes() == first
+
+
 def test_format_p():
     # p-values shown with 3 decimals, tiny ones as < 0.001 (files keep the numbers)
     assert [format_p(x) for x in (0.0004, 0.001, 0.0234, 0.5, float("nan"), None)] == \
