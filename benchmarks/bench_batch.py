@@ -3,6 +3,7 @@
     python benchmarks/bench_batch.py                      # 20 villages, both methods
     python benchmarks/bench_batch.py --villages 1000 --skip-baseline   # the scale figure
     python benchmarks/bench_batch.py --villages 1000 --skip-baseline --chart-formats png
+    python benchmarks/bench_batch.py --report card        # the village summary card
 
 A synthetic program of N villages is generated with
 ``evaluation.synth.write_program``. Then, on the same machine in one run:
@@ -16,7 +17,9 @@ A synthetic program of N villages is generated with
   each as a subprocess, one village after the other (on the first
   ``--baseline-villages`` villages; seconds per village are what count).
 
-Both methods render the same notebook with the same parameters
+Both methods render the same notebook (``--report full``: the village report,
+``village_report.ipynb``; ``--report card``: the one-page village summary card,
+``village_card.ipynb``) with the same parameters
 (``--chart-formats``, default ``png,svg,pdf``: every chart as three files).
 The executed notebooks of both methods are compared cell by cell (outputs,
 with the report's run date masked) to show the content is the same. Results are printed
@@ -72,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--chart-formats", default="png,svg,pdf",
                         help="chart files per report (both methods), e.g. png,svg,pdf or png")
+    parser.add_argument("--report", default="full", choices=("full", "card"),
+                        help="full: the village report; card: the village summary card")
     args = parser.parse_args(argv)
+    notebook = NOTEBOOK if args.report == "full" else NOTEBOOK.with_name("village_card.ipynb")
 
     env = dict(os.environ, PYTHAINLP_OFFLINE="1", PYTHAINLP_READ_ONLY="1", MPLBACKEND="Agg")
     os.environ.update(env)
@@ -98,11 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(out_batch, ignore_errors=True)
     cmd = [sys.executable, "-m", "evaluation.cli", "batch", str(data), "--out", str(out_batch),
            "--workers", str(workers), "--engine", args.engine, "--no-portfolio", "--force",
-           "--no-progress", "--chart-formats", args.chart_formats]
+           "--no-progress", "--chart-formats", args.chart_formats, "--report", args.report]
     seconds = run(cmd, env=env)
     ok = sum((out_batch / v / "report.html").is_file() for v in village_ids)
-    rows.append({"method": f"evaluation batch ({workers} workers, {args.engine}, "
-                           f"{args.chart_formats})",
+    what = args.chart_formats if args.report == "full" else "card"
+    rows.append({"method": f"evaluation batch ({workers} workers, {args.engine}, {what})",
                  "villages": len(village_ids), "ok": ok, "seconds": seconds,
                  "per_village": seconds / len(village_ids)})
     # incremental re-run: nothing changed, everything skipped
@@ -124,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = out_base / vid
             folder.mkdir()
             nb_out = folder / "report.ipynb"
-            run([sys.executable, "-m", "papermill", str(NOTEBOOK), str(nb_out),
+            run([sys.executable, "-m", "papermill", str(notebook), str(nb_out),
                  "-p", "data_dir", str(data.resolve()), "-p", "village_id", vid,
                  "-p", "out_dir", str(folder), "-p", "chart_formats", args.chart_formats,
                  "--no-progress-bar"], env=env)
@@ -132,8 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                  str(nb_out)], env=env)
         seconds = time.perf_counter() - t0
         ok = sum((out_base / v / "report.html").is_file() for v in village_ids[:n_base])
-        rows.append({"method": f"naive loop (papermill + nbconvert subprocesses, "
-                               f"{args.chart_formats})",
+        rows.append({"method": f"naive loop (papermill + nbconvert subprocesses, {what})",
                      "villages": n_base, "ok": ok, "seconds": seconds,
                      "per_village": seconds / n_base})
         same = all(outputs(out_base / v / "report.ipynb") == outputs(out_batch / v / "report.ipynb")
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     # -- table ------------------------------------------------------------------------
     base = next((r["per_village"] for r in rows if r["method"].startswith("naive")), None)
     print()
-    print(f"machine: {os.cpu_count()} CPU(s); notebook: {NOTEBOOK.relative_to(ROOT)}")
+    print(f"machine: {os.cpu_count()} CPU(s); notebook: {notebook.relative_to(ROOT)}")
     print(f"{'method':<58} {'villages':>8} {'ok':>6} {'seconds':>9} {'s/village':>10} "
           f"{'speed-up':>9}")
     for r in rows:
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{'yes' if same else 'NO'}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"rows": rows, "same_content": same,
+        args.json.write_text(json.dumps({"rows": rows, "same_content": same, "report": args.report,
                                          "cpus": os.cpu_count()}, indent=1))
     return 0
 

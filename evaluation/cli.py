@@ -134,6 +134,21 @@ def _check_formats_option(value: str) -> str:
         raise typer.BadParameter(str(exc), param_hint="--chart-formats")
 
 
+REPORT_KINDS = ("full", "card")
+
+
+def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
+    """The village notebook for ``--report`` (an explicit ``--notebook`` wins)."""
+    if kind not in REPORT_KINDS:
+        raise typer.BadParameter(f"must be one of {', '.join(REPORT_KINDS)}, got {kind!r}",
+                                 param_hint="--report")
+    if notebook is not None or kind == "full":
+        return notebook
+    from .report import default_notebook
+
+    return default_notebook("card")
+
+
 @app.command()
 def report(
     data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
@@ -145,6 +160,10 @@ def report(
                                        help="Show lessons text as written (not redacted)."),
     notebook: Optional[Path] = typer.Option(None, "--notebook",
                                             help="Report notebook (default: packaged)."),
+    report_kind: str = typer.Option("full", "--report",
+                                    help="full: the village report; card: the one-page "
+                                         "village summary card (no charts, for thousands "
+                                         "of villages)."),
     chart_formats: str = typer.Option("png,svg,pdf", "--chart-formats",
                                       help="Chart files to write, e.g. png,svg,pdf or png.",
                                       callback=_check_formats_option),
@@ -153,6 +172,7 @@ def report(
     from .errors import EvaluationError
     from .report import ReportError, render_village_report
 
+    notebook = _village_notebook(report_kind, notebook)
     try:
         path = render_village_report(data_dir, village, out, lang=lang,
                                      show_raw_text=show_raw_text, notebook=notebook,
@@ -187,6 +207,10 @@ def batch(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
     notebook: Optional[Path] = typer.Option(None, "--notebook",
                                             help="Village report notebook (default: packaged)."),
+    report_kind: str = typer.Option("full", "--report",
+                                    help="full: the village report; card: the one-page "
+                                         "village summary card (no charts, for thousands "
+                                         "of villages)."),
     portfolio_notebook: Optional[Path] = typer.Option(
         None, "--portfolio-notebook", help="Portfolio report notebook (default: packaged)."),
     no_portfolio: bool = typer.Option(False, "--no-portfolio",
@@ -210,6 +234,7 @@ def batch(
     if engine not in ENGINES:
         raise typer.BadParameter(f"must be one of {', '.join(ENGINES)}, got {engine!r}",
                                  param_hint="--engine")
+    notebook = _village_notebook(report_kind, notebook)
     try:
         result = run_batch(data_dir, out, lang=lang, workers=workers, only=only or None,
                            force=force, engine=engine, scheduler=scheduler, gather=gather,

@@ -1053,8 +1053,10 @@ class RenderResult:
 
 
 def default_notebook(kind: str) -> Path:
-    """Path of a packaged report notebook: ``"village"`` or ``"portfolio"``."""
-    names = {"village": "village_report.ipynb", "portfolio": "portfolio_report.ipynb"}
+    """Path of a packaged report notebook: ``"village"``, ``"card"`` (the village
+    summary card) or ``"portfolio"``."""
+    names = {"village": "village_report.ipynb", "card": "village_card.ipynb",
+             "portfolio": "portfolio_report.ipynb"}
     if kind not in names:
         raise ValueError(f"kind must be one of {sorted(names)}, got {kind!r}")
     candidates = [Path(os.environ["EVALUATION_NOTEBOOKS"]) / names[kind]] \

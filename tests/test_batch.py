@@ -188,6 +188,7 @@ def test_invalid_data_exits_2_with_problems_table(data_dir, tmp_path):
     (["--lang", "fr"], "fr"),
     (["--workers", "0"], "--workers"),
     (["--chart-formats", "png,gif"], "--chart-formats"),
+    (["--report", "summary"], "--report"),
 ])
 def test_bad_batch_options(data_dir, tmp_path, args, message):
     result = runner.invoke(app, ["batch", str(data_dir), "--out", str(tmp_path), *args,
@@ -289,3 +290,54 @@ def test_dask_local_cluster(data_dir, failed_run, tmp_path):
     assert (folder / "report.html").is_file() and (folder / "tables.xlsx").is_file()
     assert (folder / "charts" / "ladder.png").is_file()
     assert report_outputs(folder) == report_outputs(failed_run[0] / "V01")
+
+
+@pytest.fixture(scope="module")
+def card_run(data_dir, tmp_path_factory):
+    """`evaluation batch --report card` over the sample project (the summary cards)."""
+    out = tmp_path_factory.mktemp("cards")
+    result = runner.invoke(app, ["batch", str(data_dir), "--out", str(out), "--workers", "1",
+                                 "--report", "card", "--no-portfolio", "--no-progress"])
+    return out, result
+
+
+def test_card_batch_renders_one_page_cards_without_charts(card_run, data_dir):
+    out, result = card_run
+    assert result.exit_code == 0, result.output
+    assert "3 report(s): 3 ok" in result.output
+    v01 = ev.load_project(data_dir).village("V01")
+    page = (out / "V01" / "report.html").read_text(encoding="utf-8")
+    assert "<title>บัตรสรุปผลการประเมิน" in page
+    assert "<img" not in page and not (out / "V01" / "charts").exists()
+    for heading in ("ผลลัพธ์สำคัญโดยสรุป", "บันไดผลลัพธ์", "คุณภาพข้อมูล"):
+        assert heading in page
+    assert "ความสุข</h2>" not in page  # the happiness section is in the full report only
+    # the key results are the library's numbers (reference: mean of post - pre income)
+    w = v01.finance.pivot_table(index="household_id", columns="wave", values="income",
+                                observed=False, aggfunc="first")[["pre", "post"]].dropna()
+    assert f"{(w['post'] - w['pre']).mean():+,.0f} (" in page
+    ladder = ev.evaluate_ladder(v01)
+    ladder = ladder[ladder["level"] == "village"]
+    achieved = int((ladder["status"] == "achieved").sum())
+    assert f"บรรลุเป้าหมาย {achieved} จาก {len(ladder)} ตัวชี้วัด" in page
+    assert len(pd.read_excel(out / "V01" / "tables.xlsx", sheet_name=None)) >= 3
+    assert len(pd.read_csv(out / "V01" / "tables" / "ladder_indicators.csv")) == len(ladder)
+
+
+def test_card_headlines_equal_the_full_report(card_run, failed_run):
+    """The index shows the same headline figures whichever report was rendered."""
+    cards, _ = card_run
+    full, _, _ = failed_run
+    for vid in ("V01", "V02"):
+        card = json.loads((cards / vid / "headline.json").read_text(encoding="utf-8"))
+        report = json.loads((full / vid / "headline.json").read_text(encoding="utf-8"))
+        assert card["headline"] == report["headline"] and card["headline"]
+        assert card["figures"] == [] and report["figures"]
+
+
+def test_report_command_renders_a_card(data_dir, tmp_path):
+    result = runner.invoke(app, ["report", str(data_dir), "--village", "V01", "--out",
+                                 str(tmp_path), "--report", "card"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "V01" / "report.html").read_text(encoding="utf-8")
+    assert "บัตรสรุปผลการประเมิน" in page and "<img" not in page

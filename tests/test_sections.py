@@ -188,6 +188,20 @@ def test_ladder_section_matches_evaluate_ladder(project, v01):
     assert set(shown["สถานะ"]) <= {"บรรลุ", "บรรลุบางส่วน", "ไม่บรรลุ", "ไม่มีข้อมูล"}
 
 
+def test_card_ladder_without_chart_says_the_caption(project, v01, tmp_path):
+    """chart=False (summary card): no figure, the same counts, the caption as text."""
+    ctx = RecordingContext(tmp_path, lang="th")
+    cover = S.section_cover(project.village("V01"), ctx, kind="card")
+    res = S.section_ladder(project.village("V01"), ctx, chart=False)
+    assert ctx.figures == [] and "ladder_indicators" in ctx.tables
+    full = v01[1]["ladder"]
+    assert {k: res[k] for k in full} == full
+    assert f"บรรลุเป้าหมาย {res['achieved']} จาก {res['total']} ตัวชี้วัด" in ctx.text
+    assert ctx.title.startswith("บัตรสรุปผลการประเมิน") and cover["village_id"] == "V01"
+    with pytest.raises(ValueError, match="kind"):
+        S.section_cover(project.village("V01"), ctx, kind="poster")
+
+
 # --------------------------------------------------------------------------- happiness
 def test_happiness_section_numbers(project, v01):
     ctx, res = v01

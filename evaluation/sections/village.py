@@ -55,11 +55,12 @@ _TOKEN_WORDS = {"ชื่อ", "โทร", "เลขบัตร", "อีเ
 
 # =========================================================================== cover
 def section_cover(project, ctx, *, lang: str | None = None, village_id: str | None = None,
-                  heading: bool = True) -> dict:
+                  heading: bool = True, kind: str = "report") -> dict:
     """Cover: project, village, place, period (Buddhist era), participants and households.
 
     Sets the page title, shows the facts and a table of participants by role
-    and sex.
+    and sex. ``kind="card"`` titles the page as a village summary card
+    (บัตรสรุปผลการประเมิน) instead of an evaluation report.
 
     Returns
     -------
@@ -75,7 +76,10 @@ def section_cover(project, ctx, *, lang: str | None = None, village_id: str | No
     proj = row["project"]
     people = v.participants
     name = C.text_or_dash(row.get("name"))
-    title = C.tr(lang, "รายงานผลการประเมินโครงการ", "Evaluation report")
+    if kind not in ("report", "card"):
+        raise ValueError(f"kind must be 'report' or 'card', got {kind!r}")
+    title = (C.tr(lang, "รายงานผลการประเมินโครงการ", "Evaluation report") if kind == "report"
+             else C.tr(lang, "บัตรสรุปผลการประเมิน", "Evaluation summary card"))
     ctx.set_title(f"{title}: {name} ({row.get('village_id')})")
     if heading:
         ctx.heading(f"{title}: {name}", level=1)
@@ -239,8 +243,12 @@ def section_key_results(project, ctx, *, lang: str | None = None,
 
 # =========================================================================== ladder
 def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | None = None,
-                   heading: bool = True, partial_threshold: float = 0.5) -> dict:
+                   heading: bool = True, partial_threshold: float = 0.5,
+                   chart: bool = True) -> dict:
     """The outcome ladder: staircase chart and the indicator table with status.
+
+    With ``chart=False`` (the village summary card) the chart is left out and
+    its caption (how many indicators were achieved) is written as a sentence.
 
     Returns
     -------
@@ -277,8 +285,6 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
               "(early) step to the last (long-term) one; each step has indicators with "
               "targets. An indicator that reaches its target is 'achieved'; one at least "
               f"{partial_threshold:.0%} of the way there is 'partly achieved'.")
-    ladder = next(iter(v.ladders.values()))
-    fig = ladder_chart(frame, lang=lang, ladder=ladder)
     caption = C.tr(
         lang, f"บรรลุเป้าหมาย {out['achieved']} จาก {out['total']} ตัวชี้วัด "
               f"บรรลุบางส่วน {out['partial']} ไม่บรรลุ {out['not_achieved']} "
@@ -289,7 +295,11 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
     if top:
         caption += C.tr(lang, f" ขั้นสูงสุดที่บรรลุครบทุกตัวชี้วัดคือขั้นที่ {top}",
                         f" The highest step with every indicator achieved is step {top}.")
-    ctx.figure(fig, "ladder", C.tr(lang, "บันไดผลลัพธ์", "Outcome ladder"), caption)
+    if chart:
+        fig = ladder_chart(frame, lang=lang, ladder=next(iter(v.ladders.values())))
+        ctx.figure(fig, "ladder", C.tr(lang, "บันไดผลลัพธ์", "Outcome ladder"), caption)
+    else:
+        ctx.paragraph(caption)
     C.table(ctx, ladder_table(frame, lang=lang), "ladder_indicators",
               C.tr(lang, "ตัวชี้วัดบันไดผลลัพธ์", "Outcome ladder indicators"),
               note=C.tr(lang, "n คือจำนวนข้อมูล (คน ครัวเรือน หรือรายการ) ที่ใช้คำนวณผลของตัวชี้วัด",
