@@ -394,13 +394,9 @@ def test_not_a_folder():
 
 # --- the sample program -------------------------------------------------------------
 
-def test_sample_loads_quickly_and_completely(sample_dir):
-    import time
-
-    start = time.perf_counter()
+def test_sample_loads_completely(sample_dir):
+    # (speed is measured by benchmarks/bench_load.py, not here)
     proj = ev.load_project(sample_dir)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 3.0  # generous bound for a loaded CI machine; benchmarks measure it
     assert len(proj.projects) >= 2 and len(proj.villages) >= 5
     assert (proj.problems["severity"] == "warning").all()
     # every row of every CSV is loaded (nothing silently dropped)

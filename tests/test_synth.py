@@ -8,7 +8,6 @@ from __future__ import annotations
 import filecmp
 import math
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -376,14 +375,12 @@ def test_large_program_shapes(villages, households):
     assert part["national_id"].map(_valid_national_id).all()
 
 
-def test_large_program_is_fast_enough():
-    # 1,000 villages × 30 households "in seconds" (generous bound for a shared machine)
-    start = time.perf_counter()
+def test_large_program_sizes():
+    # 1,000 villages x 30 households (the benchmarks' scale; their scripts time it)
     t = generate_program(1000, 30, seed=5)
-    elapsed = time.perf_counter() - start
     assert len(t["participants"]) == 30_000
+    assert t["participants"].groupby("village_id").size().eq(30).all()
     assert len(t["ledger"]) > 500_000
-    assert elapsed < 30
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -569,30 +568,25 @@ def test_series_bad_kind():
         parse_series(pd.Series(["1"]), "money2")
 
 
-def test_series_speed_numbers():
+def test_series_numbers_at_a_million_values():
+    # vectorised parsing of a million values (its speed is part of benchmarks/bench_load.py)
     rng = np.random.default_rng(1)
     raw = pd.Series(rng.integers(0, 100_000, 1_000_000).astype(str))
-    start = time.perf_counter()
     values, errors = parse_series(raw, "number")
-    elapsed = time.perf_counter() - start
-    assert values.iloc[:5].tolist() == [float(x) for x in raw.iloc[:5]]
+    np.testing.assert_array_equal(values.to_numpy(), raw.astype(float).to_numpy())
     assert errors.isna().all()
-    assert elapsed < 1.5, elapsed   # ~0.2 s here; generous for a shared 2-core machine
 
 
-def test_series_speed_dates():
+def test_series_dates_at_a_million_values():
     rng = np.random.default_rng(2)
     days = pd.date_range("2020-01-01", periods=1000)
     abbr = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.",
             "พ.ย.", "ธ.ค."]
     text = np.array([f"{d.day} {abbr[d.month - 1]} {d.year + 543}" for d in days])
     pick = rng.integers(0, 1000, 1_000_000)
-    start = time.perf_counter()
     values, errors = parse_series(pd.Series(text[pick]), "date")
-    elapsed = time.perf_counter() - start
     np.testing.assert_array_equal(values.to_numpy(), days.to_numpy()[pick])  # BE − 543
     assert errors.isna().all()
-    assert elapsed < 3.0, elapsed   # ~0.3 s here
 
 
 # ---------------------------------------------------------------------------
