@@ -215,7 +215,7 @@ def unknown_numbers(chunk, parsed: pd.DataFrame, problems: list[dict]) -> None:
     if not empty:
         return
     flagged = {p["column"] for p in problems if p.get("file") == chunk.file
-               and p.get("problem_code") == "column_looks_like"}
+               and p.get("sheet") == chunk.sheet}  # reported already (looks like, duplicate)
     for name in chunk.frame.columns:
         if name in known or str(name).startswith("_") or name in flagged:
             continue

@@ -474,7 +474,12 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
     except _EvaluationError as exc:
         extra = getattr(exc, "problems", None)
         if extra is not None:
-            problems.extend(extra.to_dict("records"))
+            for record in extra.to_dict("records"):
+                if isinstance(record.get("file"), str):
+                    record["file"] = _rel(Path(record["file"]), root)
+                if record.get("column") == "":
+                    record["column"] = None
+                problems.append(record)
         else:
             problems.append(dict(file=None, sheet=None, row=None, column=None, value=None,
                                  problem=str(exc)))
