@@ -70,8 +70,11 @@ class DataValidationError(EvaluationError):
 
     def __str__(self) -> str:  # readable in a notebook or terminal
         head = super().__str__()
-        with pd.option_context("display.max_colwidth", 80, "display.width", 200):
-            return f"{head}\n{self.problems.to_string(index=False)}"
+        shown = summarise_problems(self.problems) if len(self.problems) > 10 else self.problems
+        shown = shown[[c for c in PROBLEM_COLUMNS if c in shown.columns and c != "problem_code"]]
+        with pd.option_context("display.max_colwidth", 80, "display.width", 200,
+                               "display.max_rows", 1000):
+            return f"{head}\n{shown.to_string(index=False)}"
 
 
 def problems_frame(rows: list[dict] | None = None) -> pd.DataFrame:
