@@ -341,6 +341,28 @@ def test_problems_values_are_masked(project, tmp_path):
     assert "[โทร-1]" in text
 
 
+def test_data_quality_shows_the_loaders_problems_of_the_village(project, tmp_path):
+    from evaluation.errors import problems_frame
+
+    v = project.village("V01")
+    mine = v.problems[v.problems["village_id"] == "V01"]
+    assert mine["problem_code"].tolist() == ["duplicate_row"]  # the sample's repeated entry
+    whole_file = problems_frame([dict(file="informal-workers/ledger.csv", row=None,
+                                      column="date", value=None, problem="dates look odd",
+                                      problem_code="dates_ambiguous", severity="warning")])
+    probs = pd.concat([mine, whole_file.assign(village_id="V01")], ignore_index=True)
+    ctx = RecordingContext(tmp_path, lang="en")
+    res = S.section_data_quality(replace(v, problems=probs), ctx)
+    ctx.finalize()
+    assert res["n_warnings"] == 2
+    table = pd.read_csv(Path(ctx.out_dir) / "tables" / "quality_warnings.csv", dtype=str,
+                        keep_default_na=False)
+    assert table.iloc[:, 1].tolist() == [str(int(mine["row"].iloc[0])), ""]  # no <NA> row
+    assert table.iloc[:, 0].tolist() == ["informal-workers/ledger.csv"] * 2
+    text = _outputs(ctx)
+    assert "<NA>" not in text and "&lt;NA&gt;" not in text
+
+
 # --------------------------------------------------------------------------- files recorded
 def test_charts_and_tables_are_recorded(v01):
     ctx, _ = v01
