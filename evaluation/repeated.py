@@ -118,8 +118,9 @@ def _levels(series: pd.Series) -> list:
     present = pd.unique(series.dropna())
     if isinstance(series.dtype, pd.CategoricalDtype):
         return [c for c in series.cat.categories if c in set(present)]
-    if all(isinstance(v, str) and v in WAVES for v in present):
-        return [w for w in WAVES if w in set(present)]
+    if all(isinstance(v, str) for v in present):
+        known = [w for w in WAVES if w in set(present)]
+        return known + sorted(v for v in present if v not in WAVES)
     try:
         return sorted(present)
     except TypeError:
@@ -294,7 +295,8 @@ def friedman_test(data: pd.DataFrame, *, dv: str, within: str, subject: str,
         Long form: one row per subject × wave.
     dv, within, subject : str
         Columns: the outcome, the wave (``pre``/``during``/``post`` in wave
-        order, an ordered categorical's order, else sorted) and the subject id.
+        order, then any other labels sorted; an ordered categorical's order)
+        and the subject id.
     by : str or list of str, optional
         Group columns: one row per group (vectorised, no loop over groups).
 
@@ -304,7 +306,9 @@ def friedman_test(data: pd.DataFrame, *, dv: str, within: str, subject: str,
         One row (per group): the ``by`` columns, ``n`` (complete subjects),
         ``n_dropped`` (subjects missing a wave, left out), ``k`` (waves),
         ``chi2``, ``df = k - 1``, ``p``, ``kendall_w = chi2 / (n (k - 1))``,
-        ``reason`` (empty or why values are ``NaN``).
+        ``reason`` (empty or why values are ``NaN``: fewer than two complete
+        subjects, where R's ``friedman.test`` stops with an error, or every
+        subject tied across all waves).
 
     Notes
     -----
@@ -327,8 +331,10 @@ def friedman_test(data: pd.DataFrame, *, dv: str, within: str, subject: str,
     w = _to_wide(data, dv=dv, within=within, subject=subject, by=by)
     y, codes, G, n_all = _complete(w)
     res = _friedman_core(y, codes, G)
-    reasons = _base_reasons(res, len(w.levels), 1)
-    reasons.append((res["chi2"].isna().to_numpy() & (res["n"].to_numpy() >= 1),
+    small = res["n"].to_numpy() < 2
+    res.loc[small, ["chi2", "p", "kendall_w"]] = np.nan
+    reasons = _base_reasons(res, len(w.levels), 2)
+    reasons.append((res["chi2"].isna().to_numpy() & (res["n"].to_numpy() >= 2),
                     "every subject has the same value at every wave"))
     out = _finish(w, res, n_all, reasons)
     out["df"] = out["df"].astype(float)
@@ -422,8 +428,10 @@ def cochran_q(data: pd.DataFrame, *, dv: str, within: str, subject: str,
     w = _to_wide(data, dv=dv, within=within, subject=subject, by=by, binary=True)
     y, codes, G, n_all = _complete(w)
     res = _cochran_core(y, codes, G)
-    reasons = _base_reasons(res, len(w.levels), 1)
-    reasons.append((res["q"].isna().to_numpy() & (res["n"].to_numpy() >= 1),
+    small = res["n"].to_numpy() < 2
+    res.loc[small, ["q", "p"]] = np.nan
+    reasons = _base_reasons(res, len(w.levels), 2)
+    reasons.append((res["q"].isna().to_numpy() & (res["n"].to_numpy() >= 2),
                     "every subject answers the same at every wave"))
     return _finish(w, res, n_all, reasons)
 
