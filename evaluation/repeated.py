@@ -34,7 +34,7 @@ from .schema import WAVES
 from .signrank import hodges_lehmann
 from .stats import _paired_core
 
-__all__ = ["PADJUST_METHODS", "cochran_q", "friedman_test", "p_adjust", "pairwise_paired",
+__all__ = ["OMNIBUS_FIELDS", "PADJUST_METHODS", "omnibus_frame", "cochran_q", "friedman_test", "p_adjust", "pairwise_paired",
            "rm_anova", "symmetry_test"]
 
 #: Accepted ``padjust`` methods (R ``p.adjust`` names).
@@ -282,6 +282,54 @@ def _base_reasons(res: pd.DataFrame, k: int, need: int = 2):
     n = res["n"].to_numpy()
     return [(np.full(len(res), k < 2), f"fewer than two levels ({k}): nothing to compare"),
             (n < need, f"fewer than {need} complete subjects")]
+
+
+#: Columns that ``omnibus=True`` adds to :func:`evaluation.happiness_change` and
+#: :func:`evaluation.finance_change` (the same on every row of a group × measure).
+OMNIBUS_FIELDS: tuple[str, ...] = (
+    "omnibus_waves", "omnibus_n", "omnibus_n_dropped", "friedman_chi2", "friedman_df",
+    "friedman_p", "kendall_w", "rm_f", "rm_df1", "rm_df2", "rm_p", "rm_eps_gg", "rm_p_gg",
+    "rm_ges", "omnibus_reason")
+
+
+def omnibus_frame(y: np.ndarray, codes: np.ndarray, n_groups: int, waves: list) -> pd.DataFrame:
+    """Friedman and RM-ANOVA per group for a units × waves matrix (the :data:`OMNIBUS_FIELDS`).
+
+    ``y`` has one column per wave in ``waves`` (NaN where missing); only units
+    complete at every wave enter (``omnibus_n``; ``omnibus_n_dropped`` units
+    with a value at some but not all waves). With fewer than three waves the
+    statistics are ``NaN`` and ``omnibus_reason`` says so.
+    """
+    G = n_groups
+    seen = ~np.isnan(y).all(axis=1) if y.size else np.zeros(len(y), dtype=bool)
+    ok = ~np.isnan(y).any(axis=1) if y.shape[1] else np.zeros(len(y), dtype=bool)
+    n_seen = np.bincount(codes[seen], minlength=G)
+    fr = _friedman_core(y[ok], codes[ok], G)
+    rm = _rm_core(y[ok], codes[ok], G)
+    n = fr["n"].to_numpy()
+    why = np.full(G, "", dtype=object)
+    k = y.shape[1]
+    if k < 3:
+        why[:] = f"omnibus test needs three waves; the data have {k}"
+    else:
+        why[n < 2] = "fewer than 2 persons/households with every wave"
+        why[(n >= 2) & rm["f"].isna().to_numpy()] = "no change within persons: F undefined"
+    out = pd.DataFrame({
+        "omnibus_waves": "→".join(str(w) for w in waves),
+        "omnibus_n": n.astype(np.int64),
+        "omnibus_n_dropped": (n_seen - n).astype(np.int64),
+        "friedman_chi2": fr["chi2"], "friedman_df": fr["df"], "friedman_p": fr["p"],
+        "kendall_w": fr["kendall_w"], "rm_f": rm["f"], "rm_df1": rm["df1"], "rm_df2": rm["df2"],
+        "rm_p": rm["p"], "rm_eps_gg": rm["eps_gg"], "rm_p_gg": rm["p_gg"], "rm_ges": rm["ges"],
+        "omnibus_reason": pd.array(why.astype(str), dtype="string")})
+    bad = (n < 2) | (k < 3)
+    stats_cols = [c for c in OMNIBUS_FIELDS if c not in ("omnibus_waves", "omnibus_n",
+                                                        "omnibus_n_dropped", "omnibus_reason")]
+    out.loc[bad, stats_cols] = np.nan
+    for c in stats_cols:
+        out[c] = out[c].astype(float)
+    out["omnibus_waves"] = out["omnibus_waves"].astype("string")
+    return out
 
 
 # --------------------------------------------------------------------------- public tests
