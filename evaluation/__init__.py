@@ -46,6 +46,11 @@ from .instruments import (  # noqa: E402
 # [block:stats]
 from .stats import bootstrap_change, mcnemar_test, paired_test  # noqa: E402
 from .happiness import attrition, band_transitions, happiness_change  # noqa: E402
+# --- repeated measures, multiplicity, difference-in-differences (issue 13) ---
+from .repeated import (  # noqa: E402
+    cochran_q, friedman_test, p_adjust, pairwise_paired, rm_anova, symmetry_test,
+)
+from .did import FewClustersWarning, did  # noqa: E402
 # --- finance, ledger, savings (issue 4) ---
 # [block:finance]
 from .finance import (  # noqa: E402
@@ -134,6 +139,14 @@ __all__ = [
     "attrition",
     "band_transitions",
     "happiness_change",
+    "cochran_q",
+    "friedman_test",
+    "p_adjust",
+    "pairwise_paired",
+    "rm_anova",
+    "symmetry_test",
+    "FewClustersWarning",
+    "did",
     "FinanceArgumentError",
     "cpi_table",
     "deflate",

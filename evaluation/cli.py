@@ -125,6 +125,7 @@ def check(
     if project is not None:
         out(f"{data_dir}: {len(project.villages)} villages, "
             f"{len(project.participants)} participants.")
+        _say_comparison(project, out)
     if n_err:
         out(_plural(n_err, "error"))
     elif n_warn:
@@ -152,7 +153,21 @@ def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel work
     table = village_summary(project)
     with pd.option_context("display.max_rows", 1000, "display.width", 200):
         typer.echo(table.to_string(index=False))
+    _say_comparison(project, typer.echo)
     typer.echo(f"\n{len(project.problems)} warning(s); 0 errors.")
+
+
+def _say_comparison(project, out) -> None:
+    """How many comparison villages (กลุ่มเปรียบเทียบ) the data hold, per project."""
+    from .arms import comparison_mask
+
+    mask = comparison_mask(project.villages)
+    if not mask.any():
+        return
+    per = project.villages.loc[mask, "project_id"].value_counts().sort_index()
+    detail = ", ".join(f"{p}: {n}" for p, n in per.items())
+    out(f"หมู่บ้านกลุ่มเปรียบเทียบ / comparison villages: {int(mask.sum())} ({detail}); "
+        f"no ladder, ledger or savings needed, never in ladder results.")
 
 
 @app.command()

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .arms import comparison_mask, program_village_ids
 from .errors import DataValidationError, EvaluationError, problems_frame
 from .metrics import _REGISTRY, MetricResult, compute_metric, shared_intermediates
 
@@ -800,10 +801,10 @@ def restrict_project(project, village_ids):
 
 def _project_scope(project, project_id):
     villages = _table(project, "villages")
-    mine = villages.loc[villages["project_id"] == project_id, "village_id"]
+    mine = program_village_ids(villages, project_id)   # comparison villages never count
     if len(mine) == len(villages):
         return project
-    if callable(getattr(project, "project", None)):
+    if callable(getattr(project, "project", None)) and not comparison_mask(villages).any():
         return project.project(project_id)
     return restrict_project(project, mine)
 
@@ -883,7 +884,7 @@ def _evaluate(project, ladder, by, include_project, partial_threshold, on_error)
     rows: list[dict] = []
     villages = _table(project, "villages")
     for lad in _ladders(project, ladder):
-        vids = villages.loc[villages["project_id"] == lad.project_id, "village_id"].tolist()
+        vids = program_village_ids(villages, lad.project_id)   # never comparison villages
         if not vids:
             known = sorted(set(villages.get("project_id", pd.Series(dtype=object))))
             raise EvaluationError(

@@ -71,8 +71,21 @@ class Project:
     # -- views ---------------------------------------------------------------
     @property
     def village_ids(self) -> list[str]:
-        """Village ids in file order."""
-        return self.villages["village_id"].tolist()
+        """Program village ids in file order (comparison villages: :attr:`comparison_ids`).
+
+        Reports, batches and ladders go over these; a comparison village
+        (``villages.arm`` = ``comparison``) has no report of its own.
+        """
+        from .arms import comparison_mask
+
+        return self.villages.loc[~comparison_mask(self.villages), "village_id"].tolist()
+
+    @property
+    def comparison_ids(self) -> list[str]:
+        """Comparison village ids (กลุ่มเปรียบเทียบ) in file order; empty for most programs."""
+        from .arms import comparison_mask
+
+        return self.villages.loc[comparison_mask(self.villages), "village_id"].tolist()
 
     def village(self, village_id: str) -> "Project":
         """The same structure restricted to one village (all tables consistent).
@@ -91,7 +104,7 @@ class Project:
         village_id = str(village_id)
         villages = self.villages[self.villages["village_id"] == village_id]
         if villages.empty:
-            known = ", ".join(self.village_ids)
+            known = ", ".join(self.villages["village_id"].tolist())
             raise EvaluationError(f"unknown village_id {village_id!r}; known villages: {known}")
         project_ids = set(villages["project_id"])
         people = self.participants[self.participants["village_id"] == village_id]
@@ -206,7 +219,7 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
 def _empty_table(table: Table) -> pd.DataFrame:
     dtypes = {"id": "str", "text": "str", "number": "float64", "money": "float64",
               "int": "Int64", "date": "datetime64[ns]", "wave": WAVE_DTYPE, "sex": "str",
-              "role": "str", "kind": "str"}
+              "role": "str", "kind": "str", "arm": "str"}
     return pd.DataFrame({c.name: pd.Series(dtype=dtypes[c.kind]) for c in table.columns})
 
 
@@ -226,7 +239,7 @@ def _combine(table: Table, parsed: list[tuple[_Chunk, pd.DataFrame]]):
     if "wave" in frame.columns:
         frame["wave"] = frame["wave"].astype(WAVE_DTYPE)
     for col in table.columns:  # one string dtype whatever the source (CSV, Excel, Parquet)
-        if col.kind in ("id", "text", "sex", "role", "kind"):
+        if col.kind in ("id", "text", "sex", "role", "kind", "arm"):
             frame[col.name] = frame[col.name].astype("str")
     ordered = [c.name for c in table.columns] + [c for c in frame.columns
                                                   if c not in {x.name for x in table.columns}]
@@ -425,8 +438,8 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
     --------
     >>> import evaluation as ev
     >>> proj = ev.load_project("data/sample")
-    >>> sorted(proj.villages["village_id"])
-    ['V01', 'V02', 'V03', 'V04', 'V05']
+    >>> sorted(proj.village_ids), proj.comparison_ids
+    (['V01', 'V02', 'V03', 'V04', 'V05'], ['C01', 'C02'])
     """
     from .instruments import registry
     from .errors import EvaluationError as _EvaluationError
@@ -563,7 +576,7 @@ def village_summary(project: Project) -> pd.DataFrame:
     pandas.DataFrame
         ``project_id, village_id, village_name, n_team, n_target, n_households,
         waves_happiness, waves_finance, n_ledger_entries, n_savings_entries,
-        n_lesson_sections, n_warnings``.
+        n_lesson_sections, n_warnings, arm`` (``program`` or ``comparison``).
     """
     people = project.participants
     rows = []
@@ -584,6 +597,7 @@ def village_summary(project: Project) -> pd.DataFrame:
             "n_savings_entries": len(sub.savings),
             "n_lesson_sections": len(sub.lessons),
             "n_warnings": int((sub.problems["severity"] == "warning").sum()),
+            "arm": "comparison" if v.get("arm") == "comparison" else "program",
         })
     del people
     return pd.DataFrame(rows)

@@ -541,7 +541,9 @@ def test_sample_ladder_reproduced_independently(sample):
     got = p1.set_index(["village_id", "indicator_id"])["actual"]
     part, fin, sav, led = sample.participants, sample.finance, sample.savings, sample.ledger
     vids = sample.villages.loc[sample.villages["project_id"] == "P01", "village_id"].tolist()
-    assert sorted(p1["village_id"].dropna().unique()) == sorted(vids)
+    # comparison villages (C01, C02: arm = comparison) never appear in ladder results
+    vids = [v for v in vids if v not in sample.comparison_ids]
+    assert sorted(p1["village_id"].dropna().unique()) == sorted(vids) == ["V01", "V02", "V03"]
 
     hh_village = part.drop_duplicates("household_id").set_index("household_id")["village_id"]
     person_village = part.set_index("person_id")["village_id"]
