@@ -114,6 +114,45 @@ def synth(
     typer.echo(f"wrote {path}")
 
 
+# [commands:ladder] — indicator tracking and SROI (issue 14).
+
+@app.command()
+def ladder(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    out: Path = typer.Option(Path("ladder.xlsx"), "--out", help="Excel workbook to write."),
+    project: Optional[str] = typer.Option(None, "--project",
+                                          help="Only this project's ladder (default: all)."),
+    by: Optional[list[str]] = typer.Option(
+        None, "--by", help="Split rows further: sex, age_group, occupation_group or role "
+                           "(repeatable); villages and the whole project are always shown."),
+    lang: str = typer.Option("th", "--lang", help="Headers: th or en."),
+    status_basis: str = typer.Option("ratio", "--status-basis",
+                                     help="ratio (actual / target) or progress (from the "
+                                          "baseline)."),
+) -> None:
+    """Write the indicator tracking table (ตารางติดตามตัวชี้วัด) of each ladder to Excel."""
+    from . import load_project
+    from .errors import EvaluationError
+    from .ladder_export import write_ladder_excel
+
+    if lang not in ("th", "en"):
+        raise typer.BadParameter(f"must be 'th' or 'en', got {lang!r}", param_hint="--lang")
+    try:
+        proj = load_project(data_dir)
+        ladders = None
+        if project is not None:
+            if project not in proj.ladders:
+                known = ", ".join(proj.ladders) or "(none)"
+                raise EvaluationError(f"--project {project!r} has no ladder; projects with a "
+                                      f"ladder: {known}")
+            ladders = proj.ladders[project]
+        path = write_ladder_excel(proj, out, ladders, by=["village_id", *(by or [])],
+                                  lang=lang, status_basis=status_basis)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    typer.echo(f"wrote {path}")
+
+
 # [commands:report] — `report` and `batch` commands live below this line.
 
 EXIT_REPORT_FAILED = 1
