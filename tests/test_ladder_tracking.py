@@ -344,3 +344,22 @@ def test_yaml_bombs_are_refused():
     with pytest.raises(ev.LadderError) as err:
         ev.parse_ladder("project_id: P01\n" + "x" * 1_000_001)
     assert err.value.problems["problem"].str.contains("larger than").any()
+
+
+def test_heatmap_cells_show_progress_where_a_baseline_exists(project):
+    from evaluation.charts.ladder import ladder_heatmap
+
+    fig = ladder_heatmap(ev.evaluate_ladder(project))
+    ax = fig.axes[0]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text()
+             for t in ax.texts}
+    # row 0 = V01; columns: income, income_up, informal, members, rows
+    # income: progress 52 % (baseline measured); informal: progress 71.4 % -> "71%"
+    assert cells[(0, 0)] == "52%"
+    assert cells[(0, 2)] == "71%"
+    # members: baseline 1, actual 3, target 4 -> progress 100 × 2 / 3 = 66.7 % -> "67%"
+    assert cells[(0, 3)] == "67%"
+    # rows (count_rows) has no baseline: % of target in brackets: V01 finance rows
+    # h1 3, h2 3, h3 3 = 9 vs target 1 -> 900 %
+    assert cells[(0, 4)] == "(900%)"
+    assert "ความก้าวหน้าจากค่าฐาน" in ax.get_xlabel()
