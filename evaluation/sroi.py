@@ -119,7 +119,7 @@ def present_value(impact: float, duration: int, drop_off: float, discount_rate: 
     >>> t = present_value(1000, 3, 50, 10)   # 1000, 500, 250 over 1.1, 1.21, 1.331
     >>> t["value"].tolist()
     [1000.0, 500.0, 250.0]
-    >>> round(t["present_value"].sum(), 2)   # 909.09 + 413.22 + 187.83
+    >>> round(float(t["present_value"].sum()), 2)   # 909.09 + 413.22 + 187.83
     1510.14
     """
     duration = _duration(duration)
