@@ -153,6 +153,48 @@ def ladder(
     typer.echo(f"wrote {path}")
 
 
+@app.command()
+def sroi(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    project: str = typer.Option(..., "--project", help="Project id with a value_map.yaml."),
+    out: Optional[Path] = typer.Option(None, "--out",
+                                       help="Excel workbook (default: sroi-<project>.xlsx)."),
+    monte_carlo: int = typer.Option(2000, "--monte-carlo", min=0,
+                                    help="Monte Carlo draws for the ratio's interval (0: none)."),
+    seed: int = typer.Option(2566, "--seed", help="Seed of the Monte Carlo draws."),
+    discount_rate: Optional[float] = typer.Option(
+        None, "--discount-rate", help="Percent per year (default: the value map's, else 3.5)."),
+    lang: str = typer.Option("th", "--lang", help="Labels: th or en."),
+) -> None:
+    """Social return on investment of a project: print the totals, write the tables to Excel."""
+    from . import load_project
+    from .errors import EvaluationError
+    from .sroi import sroi as run_sroi, sroi_sensitivity
+    from .sroi_export import SROI_CAUTIONS, sroi_tables, write_sroi_excel
+
+    if lang not in ("th", "en"):
+        raise typer.BadParameter(f"must be 'th' or 'en', got {lang!r}", param_hint="--lang")
+    out = out or Path(f"sroi-{project}.xlsx")
+    try:
+        proj = load_project(data_dir)
+        if project not in proj.value_maps:
+            known = ", ".join(proj.value_maps) or "(none)"
+            raise EvaluationError(f"--project {project!r} has no value_map.yaml; projects "
+                                  f"with a value map: {known}")
+        result = run_sroi(proj, project, discount_rate=discount_rate)
+        sens = sroi_sensitivity(proj, project, monte_carlo=monte_carlo, seed=seed,
+                                discount_rate=discount_rate)
+        path = write_sroi_excel(result, out, sens, lang=lang)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    summary = list(sroi_tables(result, sens, lang=lang).values())[3]   # the totals sheet
+    for label, value in summary.itertuples(index=False, name=None):
+        typer.echo(f"{label}: {value:,.2f}")
+    for line in SROI_CAUTIONS[lang]:
+        typer.echo(f"* {line}")
+    typer.echo(f"wrote {path}")
+
+
 # [commands:report] — `report` and `batch` commands live below this line.
 
 EXIT_REPORT_FAILED = 1

@@ -21,7 +21,8 @@ from .ladder import (
 )
 from .metrics import get_metric
 
-__all__ = ["tracking_table", "write_ladder_excel", "indicator_sources", "TABLE_SOURCES"]
+__all__ = ["tracking_table", "write_ladder_excel", "write_safe_workbook", "indicator_sources",
+           "TABLE_SOURCES"]
 
 #: Source of data per table (shown when the ladder does not give ``source``).
 TABLE_SOURCES = {
@@ -175,6 +176,54 @@ def _safe_cell(cell, value):
     cell.value = value
 
 
+def _write_sheet(ws, frame: pd.DataFrame, first_row: int = 1) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    for j, col in enumerate(frame.columns, start=1):
+        cell = ws.cell(row=first_row, column=j)
+        _safe_cell(cell, str(col))
+        cell.font, cell.alignment = bold, wrap
+    for i, values in enumerate(frame.itertuples(index=False, name=None), start=first_row + 1):
+        for j, value in enumerate(values, start=1):
+            _safe_cell(ws.cell(row=i, column=j), value)
+    ws.freeze_panes = ws.cell(row=first_row + 1, column=1).coordinate
+    for j, col in enumerate(frame.columns, start=1):
+        width = max([len(str(col)) // 2] + [len(str(v)) for v in frame.iloc[:200, j - 1]])
+        ws.column_dimensions[ws.cell(row=first_row, column=j).column_letter].width = \
+            min(50, max(9, width + 2))
+
+
+def write_safe_workbook(tables: dict, path) -> Path:
+    """Write ``{sheet: DataFrame}`` to ``.xlsx`` atomically; text cells never formulas.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib, openpyxl
+    >>> from evaluation.ladder_export import write_safe_workbook
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.xlsx"
+    >>> _ = write_safe_workbook({"สรุป": pd.DataFrame({"a": ["=1+1"]})}, out)
+    >>> openpyxl.load_workbook(out)["สรุป"]["A2"].data_type
+    's'
+    """
+    from openpyxl import Workbook
+
+    from .export import atomic_path, safe_sheet_name
+
+    if not tables:
+        raise ArgumentError("tables must hold at least one table, got an empty mapping")
+    book = Workbook()
+    book.remove(book.active)
+    taken: list[str] = []
+    for title, frame in tables.items():
+        name = safe_sheet_name(title, taken)
+        taken.append(name)
+        _write_sheet(book.create_sheet(name), frame)
+    with atomic_path(path, suffix=".xlsx") as tmp:
+        book.save(tmp)
+    return Path(path)
+
+
 def write_ladder_excel(project, path, ladder=None, *, by="village_id",
                        include_project: bool = True, lang: str = "th",
                        status_basis: str = "ratio", partial_threshold: float = 0.5) -> Path:
@@ -215,7 +264,7 @@ def write_ladder_excel(project, path, ladder=None, *, by="village_id",
     ['ตารางติดตาม P02', 'ตารางติดตาม P01', 'ข้อมูลตัวชี้วัด']
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
     from .export import atomic_path, safe_sheet_name
 
@@ -228,36 +277,16 @@ def write_ladder_excel(project, path, ladder=None, *, by="village_id",
     book = Workbook()
     book.remove(book.active)
     taken: list[str] = []
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
     for lad in ladders:
         table = tracking_table(frame[frame["project_id"] == lad.project_id], lad, lang=lang)
         name = safe_sheet_name(f"{h['sheet']} {lad.project_id}", taken)
         taken.append(name)
         ws = book.create_sheet(name)
-        title = f"{h['title']}: {lad.title or lad.project_id}"
-        _safe_cell(ws.cell(row=1, column=1), title)
+        _safe_cell(ws.cell(row=1, column=1), f"{h['title']}: {lad.title or lad.project_id}")
         ws.cell(row=1, column=1).font = Font(bold=True, size=13)
-        for j, col in enumerate(table.columns, start=1):
-            cell = ws.cell(row=2, column=j)
-            _safe_cell(cell, str(col))
-            cell.font, cell.alignment = bold, wrap
-        for i, values in enumerate(table.itertuples(index=False, name=None), start=3):
-            for j, value in enumerate(values, start=1):
-                _safe_cell(ws.cell(row=i, column=j), value)
-        ws.freeze_panes = "A3"
-        for j, col in enumerate(table.columns, start=1):
-            width = max([len(str(col)) // 2] + [len(str(v)) for v in table.iloc[:200, j - 1]])
-            ws.column_dimensions[ws.cell(row=2, column=j).column_letter].width = \
-                min(50, max(9, width + 2))
-    data = book.create_sheet(safe_sheet_name(h["data"], taken))
+        _write_sheet(ws, table, first_row=2)
     tidy = frame.astype(object).where(frame.notna(), None)
-    for j, col in enumerate(tidy.columns, start=1):
-        _safe_cell(data.cell(row=1, column=j), str(col))
-        data.cell(row=1, column=j).font = bold
-    for i, values in enumerate(tidy.itertuples(index=False, name=None), start=2):
-        for j, value in enumerate(values, start=1):
-            _safe_cell(data.cell(row=i, column=j), value)
+    _write_sheet(book.create_sheet(safe_sheet_name(h["data"], taken)), tidy)
     with atomic_path(path, suffix=".xlsx") as tmp:
         book.save(tmp)
     return Path(path)
