@@ -195,7 +195,8 @@ def _write_sheet(ws, frame: pd.DataFrame, first_row: int = 1) -> None:
 
 
 def write_safe_workbook(tables: dict, path) -> Path:
-    """Write ``{sheet: DataFrame}`` to ``.xlsx`` atomically; text cells never formulas.
+    """Write ``{sheet: DataFrame}`` to ``.xlsx`` atomically; text cells never formulas
+    (:func:`evaluation.export.write_tables`).
 
     Examples
     --------
@@ -206,22 +207,11 @@ def write_safe_workbook(tables: dict, path) -> Path:
     >>> openpyxl.load_workbook(out)["สรุป"]["A2"].data_type
     's'
     """
-    from openpyxl import Workbook
-
-    from .export import atomic_path, safe_sheet_name
+    from .export import write_tables
 
     if not tables:
         raise ArgumentError("tables must hold at least one table, got an empty mapping")
-    book = Workbook()
-    book.remove(book.active)
-    taken: list[str] = []
-    for title, frame in tables.items():
-        name = safe_sheet_name(title, taken)
-        taken.append(name)
-        _write_sheet(book.create_sheet(name), frame)
-    with atomic_path(path, suffix=".xlsx") as tmp:
-        book.save(tmp)
-    return Path(path)
+    return write_tables(tables, path)
 
 
 def write_ladder_excel(project, path, ladder=None, *, by="village_id",

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import yaml_lines as Y
-from .errors import DataValidationError, EvaluationError, problems_frame
+from .errors import DataValidationError, problems_frame
 from .metrics import _REGISTRY
 
 __all__ = [
@@ -566,15 +566,9 @@ def read_ladder(path: str | Path) -> Ladder:
     ...     print(err.problems.loc[0, "row"], err.problems.loc[0, "column"])
     2 steps
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LadderError(problems_frame([{
-            "file": str(path), "sheet": None, "row": None, "column": None, "value": None,
-            "problem": f"the file is not UTF-8 text ({exc.reason})"}])) from None
-    except OSError as exc:
-        raise EvaluationError(f"cannot read the ladder file {path}: {exc.strerror}") from None
-    return parse_ladder(text, source=str(path))
+    text, warning = Y.read_text(path, LadderError, "ladder file")
+    out = parse_ladder(text, source=str(path))
+    out.warnings = Y.with_encoding_warning(out.warnings, path, warning)
+    return out
 
 

@@ -29,8 +29,7 @@ import pandas as pd
 
 from .errors import ArgumentError, EvaluationError
 from .value_map import (
-    DEFAULT_DISCOUNT_RATE, FINANCE_MEASURES, MAX_DURATION, ValueMap, ValueMapError,
-    check_value_map, read_value_map,
+    FINANCE_MEASURES, MAX_DURATION, ValueMap, ValueMapError, check_value_map, read_value_map,
 )
 
 __all__ = ["sroi", "sroi_sensitivity", "present_value", "SroiResult", "SensitivityResult",

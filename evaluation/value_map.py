@@ -13,7 +13,6 @@ Computation is in :mod:`evaluation.sroi`. See ``docs/sroi.md``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -518,16 +517,10 @@ def _proxy(raw, path, line, probs, quantity) -> Proxy | None:
 
 def read_value_map(path) -> ValueMap:
     """Read and validate a ``value_map*.yaml`` file (see :func:`parse_value_map`)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueMapError(problems_frame([{
-            "file": str(path), "sheet": None, "row": None, "column": None, "value": None,
-            "problem": f"the file is not UTF-8 text ({exc.reason})"}])) from None
-    except OSError as exc:
-        raise EvaluationError(f"cannot read the value map {path}: {exc.strerror}") from None
-    return parse_value_map(text, source=str(path))
+    text, warning = Y.read_text(path, ValueMapError, "value map")
+    out = parse_value_map(text, source=str(path))
+    out.warnings = Y.with_encoding_warning(out.warnings, path, warning)
+    return out
 
 
 def check_value_map(value_map: ValueMap, project) -> pd.DataFrame:

@@ -1,11 +1,10 @@
 """Bounded YAML reading with line numbers, for user files (ladders, value maps).
 
 User YAML files are untrusted input: :func:`load_yaml` uses a safe loader
-(no Python objects), refuses files larger than :data:`MAX_BYTES`, documents
-that expand to more than :data:`MAX_NODES` values (alias "billion laughs"
-bombs, self-referencing aliases) or nest deeper than :data:`MAX_DEPTH`, and
-keeps the 1-based line of every mapping, key and list item so validation
-problems can name the line. :class:`Problems` collects problems in the
+(no Python objects) within the bounds of :func:`evaluation.textio.load_yaml`
+(size, depth, alias expansion: "billion laughs" bombs and self-referencing
+aliases are refused), and keeps the 1-based line of every mapping, key and
+list item so validation problems can name the line. :class:`Problems` collects problems in the
 standard problems-table shape (see :mod:`evaluation.errors`).
 """
 
@@ -19,15 +18,9 @@ import yaml
 
 from .errors import problems_frame
 
-__all__ = ["MAX_BYTES", "MAX_NODES", "MAX_DEPTH", "LineDict", "LineList", "Problems",
-           "load_yaml", "number", "integer", "text", "canonical_keys", "plain", "join"]
-
-#: Largest YAML file read (bytes of UTF-8 text).
-MAX_BYTES = 1_000_000
-#: Most values (mapping entries, list items, scalars) a document may expand to.
-MAX_NODES = 200_000
-#: Deepest nesting of mappings and lists.
-MAX_DEPTH = 40
+__all__ = ["LineDict", "LineList", "Problems", "load_yaml", "read_text",
+           "with_encoding_warning", "number", "integer", "text", "canonical_keys", "plain",
+           "join"]
 
 
 class LineDict(dict):
@@ -98,11 +91,12 @@ class Problems:
         self.source = source
         self.rows: list[dict] = []
 
-    def add(self, line, column, value, problem, severity="error"):
+    def add(self, line, column, value, problem, severity="error", code=None):
         if value is not None and not isinstance(value, (str, int, float, bool)):
             value = str(value)[:200]
         self.rows.append({"file": self.source, "sheet": None, "row": line, "column": column,
-                          "value": value, "problem": problem, "severity": severity})
+                          "value": value, "problem": problem, "problem_code": code,
+                          "severity": severity})
 
     def frame(self, severity=None) -> pd.DataFrame:
         rows = [r for r in self.rows if severity is None or r["severity"] == severity]
@@ -115,35 +109,19 @@ class Problems:
         return sum(r["severity"] == "error" for r in self.rows)
 
 
-def _too_big(doc) -> str | None:
-    """Why the constructed document is too large (expanded size, depth), or None."""
-    budget = MAX_NODES
-    stack = [(doc, 1)]
-    while stack:
-        node, depth = stack.pop()
-        budget -= 1
-        if budget < 0:
-            return (f"the document expands to more than {MAX_NODES:,} values (repeated "
-                    "aliases?); write the values out")
-        if isinstance(node, (dict, list)):
-            if depth > MAX_DEPTH:
-                return f"the document nests deeper than {MAX_DEPTH} levels"
-            items = node.values() if isinstance(node, dict) else node
-            stack.extend((child, depth + 1) for child in items)
-    return None
-
-
 def load_yaml(text: str, probs: Problems, *, hint=None):
-    """Parse ``text`` (bounded, safe); on failure add a problem and return None.
+    """Parse ``text`` (safe, bounded by :func:`evaluation.textio.load_yaml`); on
+    failure add a problem and return None.
 
     ``hint(msg, nearby_lines) -> str`` may extend the message of a syntax error.
     """
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        probs.add(None, None, None, f"the file is larger than {MAX_BYTES:,} bytes; a YAML "
-                                    "definition this large is not read")
-        return None
+    from .textio import YamlBoundsError, load_yaml as bounded_load
+
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
+        return bounded_load(text, _LineLoader)
+    except YamlBoundsError as exc:
+        probs.add(exc.line, None, None, str(exc))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -153,14 +131,36 @@ def load_yaml(text: str, probs: Problems, *, hint=None):
             msg = hint(msg, near)
         probs.add(line, None, None, f"YAML syntax error: {msg}")
         return None
-    except RecursionError:
-        probs.add(None, None, None, f"the document nests deeper than {MAX_DEPTH} levels")
-        return None
-    why = _too_big(doc)
-    if why is not None:
-        probs.add(None, None, None, why)
-        return None
-    return doc
+
+
+def read_text(path, error_class, what: str):
+    """``(text, warning)`` of a user YAML file (UTF-8, or another encoding with a
+    warning, via :func:`evaluation.textio.decode_text`); problems raise
+    ``error_class`` (a DataValidationError) or EvaluationError."""
+    from pathlib import Path
+
+    from .errors import EvaluationError
+    from .textio import TextDecodeError, decode_text
+
+    path = Path(path)
+    try:
+        return decode_text(path.read_bytes())
+    except TextDecodeError as exc:
+        raise error_class(problems_frame([{
+            "file": str(path), "sheet": None, "row": None, "column": None, "value": None,
+            "problem": exc.problem, "problem_code": exc.problem_code}])) from None
+    except OSError as exc:
+        raise EvaluationError(f"cannot read the {what} {path}: {exc.strerror}") from None
+
+
+def with_encoding_warning(warnings: pd.DataFrame, path, warning) -> pd.DataFrame:
+    """``warnings`` plus an ``encoding_not_utf8`` warning when ``warning`` is set."""
+    if not warning:
+        return warnings
+    extra = problems_frame([{"file": str(path), "sheet": None, "row": None, "column": None,
+                             "value": None, "problem": warning,
+                             "problem_code": "encoding_not_utf8", "severity": "warning"}])
+    return pd.concat([warnings, extra], ignore_index=True) if len(warnings) else extra
 
 
 def comparator_hint(msg: str, near: list[str]) -> str:

@@ -341,8 +341,10 @@ def test_yaml_bombs_are_refused():
     with pytest.raises(ev.LadderError) as err:
         ev.parse_ladder(bomb)
     assert err.value.problems["problem"].str.contains("expands to more than").any()
+    from evaluation.textio import MAX_YAML_BYTES
+
     with pytest.raises(ev.LadderError) as err:
-        ev.parse_ladder("project_id: P01\n" + "x" * 1_000_001)
+        ev.parse_ladder("project_id: P01\n" + "x" * MAX_YAML_BYTES)
     assert err.value.problems["problem"].str.contains("larger than").any()
 
 

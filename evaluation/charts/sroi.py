@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from .base import PALETTE, new_figure, pick
 
 __all__ = ["tornado_chart", "PARAMETER_LABELS"]
