@@ -21,8 +21,8 @@ from .ladder import (
 )
 from .metrics import get_metric
 
-__all__ = ["tracking_table", "write_ladder_excel", "write_safe_workbook", "indicator_sources",
-           "TABLE_SOURCES"]
+__all__ = ["tracking_table", "write_ladder_excel", "write_safe_workbook", "split_table",
+           "indicator_sources", "TABLE_SOURCES", "MIN_CELL"]
 
 #: Source of data per table (shown when the ladder does not give ``source``).
 TABLE_SOURCES = {
@@ -280,3 +280,74 @@ def write_ladder_excel(project, path, ladder=None, *, by="village_id",
     with atomic_path(path, suffix=".xlsx") as tmp:
         book.save(tmp)
     return Path(path)
+
+
+#: Smallest group shown in split tables; smaller cells read "n < 5" (a common
+#: small-cell rule for reports about named communities).
+MIN_CELL = 5
+
+
+def split_table(frame: pd.DataFrame, column: str, *, lang: str = "th",
+                min_cell: int = MIN_CELL) -> pd.DataFrame:
+    """Indicators × groups of one split column, formatted for a report.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``evaluate_ladder(..., by=[..., column])`` output for one scope (one
+        village, or the whole project).
+    column : {"sex", "age_group", "occupation_group", "role"}
+    lang : {"th", "en"}, default "th"
+    min_cell : int, default 5
+        Groups with fewer records (``n``) show ``n < 5`` instead of a value
+        (small cells identify people); 0 shows every cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator (ตัวชี้วัด: ``step. label``), one column per
+        group (หญิง, ชาย, … in a stable order, missing values last) with
+        ``value (n = k)``; ``–`` where the group has no data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaluation.ladder_export import split_table
+    >>> f = pd.DataFrame({"step": [1, 1], "indicator_id": ["a", "a"], "label": ["สมาชิก"] * 2,
+    ...                   "sex": ["F", "M"], "actual": [12.0, 3.0], "unit": ["people"] * 2,
+    ...                   "n": [12, 3], "status": ["achieved", "partial"]})
+    >>> split_table(f, "sex").values.tolist()
+    [['1. สมาชิก', '12 คน (n = 12)', 'n < 5']]
+    """
+    from .ladder import format_value
+
+    lang = _lang(lang)
+    if column not in SPLITS:
+        raise ArgumentError(f"column must be one of {', '.join(SPLITS)}, got {column!r}")
+    need = ["step", "indicator_id", "label", column, "actual", "unit", "n"]
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise ArgumentError(f"frame must be evaluate_ladder(..., by=[..., {column!r}]) "
+                            f"output; missing columns: {', '.join(missing)}")
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 0:
+        raise ArgumentError(f"min_cell must be a whole number of 0 or more, got {min_cell!r}")
+    groups = frame[column].astype(object)
+    order = sorted({g for g in groups if not pd.isna(g)}, key=str)
+    if groups.isna().any():
+        order.append(None)
+    head = "ตัวชี้วัด" if lang == "th" else "Indicator"
+    rows = []
+    for (step, ind), sub in frame.groupby(["step", "indicator_id"], sort=False):
+        row = {head: f"{int(step)}. {sub['label'].iloc[0]}"}
+        for g in order:
+            hit = sub[sub[column].isna()] if g is None else sub[sub[column] == g]
+            name = split_label(column, pd.NA if g is None else g, lang)
+            if hit.empty or int(hit["n"].iloc[0]) == 0 or pd.isna(hit["actual"].iloc[0]):
+                row[name] = "–"
+            elif int(hit["n"].iloc[0]) < min_cell:
+                row[name] = f"n < {min_cell}"
+            else:
+                row[name] = (f"{format_value(hit['actual'].iloc[0], hit['unit'].iloc[0], lang)}"
+                             f" (n = {int(hit['n'].iloc[0]):,d})")
+        rows.append(row)
+    return pd.DataFrame(rows)
