@@ -202,6 +202,87 @@ def synth(
     typer.echo(f"wrote {path}")
 
 
+# [commands:ladder] — indicator tracking and SROI (issue 14).
+
+@app.command()
+def ladder(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    out: Path = typer.Option(Path("ladder.xlsx"), "--out", help="Excel workbook to write."),
+    project: Optional[str] = typer.Option(None, "--project",
+                                          help="Only this project's ladder (default: all)."),
+    by: Optional[list[str]] = typer.Option(
+        None, "--by", help="Split rows further: sex, age_group, occupation_group or role "
+                           "(repeatable); villages and the whole project are always shown."),
+    lang: str = typer.Option("th", "--lang", help="Headers: th or en."),
+    status_basis: str = typer.Option("ratio", "--status-basis",
+                                     help="ratio (actual / target) or progress (from the "
+                                          "baseline)."),
+) -> None:
+    """Write the indicator tracking table (ตารางติดตามตัวชี้วัด) of each ladder to Excel."""
+    from . import load_project
+    from .errors import EvaluationError
+    from .ladder_export import write_ladder_excel
+
+    if lang not in ("th", "en"):
+        raise typer.BadParameter(f"must be 'th' or 'en', got {lang!r}", param_hint="--lang")
+    try:
+        proj = load_project(data_dir)
+        ladders = None
+        if project is not None:
+            if project not in proj.ladders:
+                known = ", ".join(proj.ladders) or "(none)"
+                raise EvaluationError(f"--project {project!r} has no ladder; projects with a "
+                                      f"ladder: {known}")
+            ladders = proj.ladders[project]
+        path = write_ladder_excel(proj, out, ladders, by=["village_id", *(by or [])],
+                                  lang=lang, status_basis=status_basis)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def sroi(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    project: str = typer.Option(..., "--project", help="Project id with a value_map.yaml."),
+    out: Optional[Path] = typer.Option(None, "--out",
+                                       help="Excel workbook (default: sroi-<project>.xlsx)."),
+    monte_carlo: int = typer.Option(2000, "--monte-carlo", min=0,
+                                    help="Monte Carlo draws for the ratio's interval (0: none)."),
+    seed: int = typer.Option(2566, "--seed", help="Seed of the Monte Carlo draws."),
+    discount_rate: Optional[float] = typer.Option(
+        None, "--discount-rate", help="Percent per year (default: the value map's, else 3.5)."),
+    lang: str = typer.Option("th", "--lang", help="Labels: th or en."),
+) -> None:
+    """Social return on investment of a project: print the totals, write the tables to Excel."""
+    from . import load_project
+    from .errors import EvaluationError
+    from .sroi import sroi as run_sroi, sroi_sensitivity
+    from .sroi_export import SROI_CAUTIONS, sroi_tables, write_sroi_excel
+
+    if lang not in ("th", "en"):
+        raise typer.BadParameter(f"must be 'th' or 'en', got {lang!r}", param_hint="--lang")
+    out = out or Path(f"sroi-{project}.xlsx")
+    try:
+        proj = load_project(data_dir)
+        if project not in proj.value_maps:
+            known = ", ".join(proj.value_maps) or "(none)"
+            raise EvaluationError(f"--project {project!r} has no value_map.yaml; projects "
+                                  f"with a value map: {known}")
+        result = run_sroi(proj, project, discount_rate=discount_rate)
+        sens = sroi_sensitivity(proj, project, monte_carlo=monte_carlo, seed=seed,
+                                discount_rate=discount_rate)
+        path = write_sroi_excel(result, out, sens, lang=lang)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    summary = list(sroi_tables(result, sens, lang=lang).values())[3]   # the totals sheet
+    for label, value in summary.itertuples(index=False, name=None):
+        typer.echo(f"{label}: {value:,.2f}")
+    for line in SROI_CAUTIONS[lang]:
+        typer.echo(f"* {line}")
+    typer.echo(f"wrote {path}")
+
+
 # [commands:report] — `report` and `batch` commands live below this line.
 
 EXIT_REPORT_FAILED = 1
