@@ -711,6 +711,9 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
 
     warn = _warnings(tables, provs) if not any(
         p.get("severity", "error") != "warning" for p in problems) else []
+    from .lost_zeros import lost_zero_warnings  # ids a spreadsheet turned into numbers
+
+    warn += lost_zero_warnings(tables, provs)
     problems.extend(warn)
     frame = problems_frame(problems)
     errors = frame["severity"] != "warning"
