@@ -192,7 +192,9 @@ def write_workbook(project, out) -> Path:
 
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
-        raise ValueError(f"out must end in .xlsx, got {out.name!r}")
+        from .errors import ArgumentError
+
+        raise ArgumentError(f"out must end in .xlsx, got {out.name!r}")
     wb = Workbook()
     info = wb.active
     info.title = "คำอธิบาย"
