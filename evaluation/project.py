@@ -61,7 +61,10 @@ class Project:
         Warnings found while loading (suspicious but possible values), in the
         problems-table shape plus ``village_id`` where known.
     source_files : pandas.DataFrame
-        ``path, sha256, bytes`` of every input file read (for reproducibility).
+        ``path, sha256, bytes`` of every input file read (for reproducibility;
+        paths relative to the data folder), with ``village_ids`` and
+        ``project_ids``: whose rows each file holds (see
+        :func:`evaluation.source_use.files_for`).
     root : pathlib.Path
         The folder or workbook loaded.
     """
@@ -724,8 +727,12 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
                                                     na_position="first", kind="stable"))
 
     frame = _attach_village(frame, tables, provs)
+    from .source_use import file_use
+
     return Project(**tables, ladders=ladders, instruments=user_instruments, problems=frame,
-                   source_files=_file_checksums(files, root), root=root)
+                   source_files=file_use(_file_checksums(files, root), tables, provs, ladders,
+                                         root),  # which villages/projects each file serves
+                   root=root)
 
 
 def _attach_village(problems: pd.DataFrame, tables, provs) -> pd.DataFrame:
