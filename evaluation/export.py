@@ -191,7 +191,6 @@ def unique_names(values: Iterable[object], *, reserved: Iterable[str] = (),
     return result
 
 
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 #: Characters Excel forbids in sheet names and the readable stand-ins used instead.
@@ -661,10 +660,67 @@ def _lean_pdf_fonts():
         mod.get_glyphs_subset = original
 
 
+# --------------------------------------------------------------------------- formula safety
+#: First characters that make a spreadsheet read text as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_RE_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][+-]?\d+)?%?")
+
+
+def is_formula_like(value: object) -> bool:
+    """True for text that Excel/LibreOffice would read as a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return,
+    except a plain number written as text (``-5``, ``+66``), which is harmless.
+
+    Examples
+    --------
+    >>> is_formula_like("=HYPERLINK(\"http://x\")"), is_formula_like("-5"), is_formula_like(-5)
+    (True, False, False)
+    """
+    return (isinstance(value, str) and value.startswith(FORMULA_STARTS)
+            and not _RE_PLAIN_NUMBER.fullmatch(value))
+
+
+def formula_safe(value: object) -> object:
+    """Text from the data made safe for CSV (OWASP): a formula-like string gets a
+    leading apostrophe; numbers and other values are returned unchanged.
+
+    Examples
+    --------
+    >>> formula_safe("=1+1"), formula_safe("@SUM(A1)"), formula_safe(-3.5), formula_safe("นางสมใจ")
+    ("'=1+1", "'@SUM(A1)", -3.5, 'นางสมใจ')
+    """
+    return "'" + value if is_formula_like(value) else value
+
+
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names are :func:`formula_safe`."""
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(
+                s.dtype, pd.CategoricalDtype):
+            values = s.astype(object)
+            mask = values.map(is_formula_like).to_numpy(dtype=bool)
+            if mask.any():
+                if out is frame:
+                    out = frame.copy()
+                out[col] = values.where(~mask, "'" + values[mask].astype(str))
+    if any(is_formula_like(str(c)) for c in frame.columns):
+        out = out.copy() if out is frame else out
+        out.columns = [formula_safe(str(c)) for c in frame.columns]
+    return out
+
+
 # --------------------------------------------------------------------------- tables
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False) -> Path:
-    """Write a table as CSV (UTF-8 with BOM so Excel shows Thai correctly), atomically."""
-    text = frame.to_csv(index=index, lineterminator="\n")
+    """Write a table as CSV (UTF-8 with BOM so Excel shows Thai correctly), atomically.
+
+    Text cells that a spreadsheet would read as a formula (``=``, ``+``,
+    ``-``, ``@``, tab, carriage return first) are written with a leading
+    apostrophe (OWASP CSV-injection rule); numbers stay numbers.
+    """
+    text = formula_safe_frame(frame).to_csv(index=index, lineterminator="\n")
     return atomic_write_bytes(path, text.encode("utf-8-sig"))
 
 
@@ -748,7 +804,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
         def header_row(ws, names):
             cells = []
             for name in names:
-                cell = WriteOnlyCell(ws, value=str(name))
+                cell = _text_cell(ws, str(name), WriteOnlyCell)
                 cell.font, cell.border, cell.alignment = head_font, head_border, head_align
                 cells.append(cell)
             ws.append(cells)
@@ -766,7 +822,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
                 link.font = Font(color="0563C1", underline="single")
                 count = WriteOnlyCell(ws, value=int(len(frame)))
                 count.number_format = INTEGER_FORMAT
-                ws.append([link, title, count])
+                ws.append([link, _text_cell(ws, title, WriteOnlyCell), count])
         for sheet, _, frame in sheets:
             data = _excel_ready(frame)
             formats = _number_formats(frame, data)
@@ -822,7 +878,8 @@ def _number_formats(frame: pd.DataFrame, data: pd.DataFrame) -> list[str | None]
 
 
 def _excel_row(ws, row, formats, cell_class) -> list:
-    """One row of cells: numbers with their column's number format."""
+    """One row of cells: numbers with their column's number format, text that
+    looks like a formula kept as text."""
     cells = []
     for value, fmt in zip(row, formats):
         value = _excel_value(value)
@@ -830,9 +887,21 @@ def _excel_row(ws, row, formats, cell_class) -> list:
             cell = cell_class(ws, value=value)
             cell.number_format = fmt
             cells.append(cell)
+        elif isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cells.append(_text_cell(ws, value, cell_class))
         else:
             cells.append(value)
     return cells
+
+
+def _text_cell(ws, text: str, cell_class):
+    """A cell that holds ``text`` as text even when it starts like a formula
+    (stored as a string with Excel's quote prefix, never as a formula)."""
+    cell = cell_class(ws, value=text)
+    if text.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def _excel_value(value):

@@ -40,6 +40,11 @@ def _rows_text(rows) -> str:
     return shown + (f" … ({len(rows)} rows)" if len(rows) > MAX_ROWS_SHOWN else "")
 
 
+#: ``problem_code`` of each warning.
+CODES = {"phone": "phone_lost_zero", "national_id": "national_id_scientific",
+         None: "id_lost_zeros"}
+
+
 def _flags(name: str, values: pd.Series) -> tuple[pd.Series, str] | None:
     """Which values of one column from one file look damaged, and why."""
     text = values.astype("string")
@@ -127,5 +132,6 @@ def lost_zero_warnings(tables: dict, provs: dict) -> list[dict]:
                                 row=int(rows[0]), column=header,
                                 value=None if col.pii else str(frame[col.name].iloc[first]),
                                 problem=f"{message} (rows {_rows_text(rows)})",
+                                problem_code=CODES.get(col.name, CODES[None]),
                                 severity="warning"))
     return out

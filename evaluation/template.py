@@ -153,6 +153,9 @@ def _sheet(wb, table: Table, frame: pd.DataFrame | None):
                 cell = ws.cell(row=i, column=j, value=value)
                 if col.kind in TEXT_KINDS:
                     cell.number_format = "@"
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text from the data, never a formula
+                    cell.quotePrefix = True
     return ws
 
 

@@ -43,6 +43,9 @@ def test_lost_zero_cases(tmp_path, extra, column, rows, fragment):
     assert found["file"].tolist() == ["participants.csv"]
     assert (found["severity"] == "warning").all()
     assert fragment in found["problem"].iloc[0]
+    assert found["problem_code"].iloc[0] == {"person_id": "id_lost_zeros",
+                                             "phone": "phone_lost_zero",
+                                             "national_id": "national_id_scientific"}[column]
 
 
 def test_personal_data_never_in_the_warning(tmp_path):
