@@ -17,13 +17,82 @@ os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+#: Placeholders shown in ``--help`` for typer's type labels (never ``<bool>`` or
+#: ``<list[str]>``): the label's element type -> the word shown.
+_METAVARS = {"int": "N", "int range": "N", "float": "NUMBER", "float range": "NUMBER",
+             "str": "TEXT", "path": "PATH", "file": "FILE", "datetime": "DATE"}
+
+
+def _readable_metavars(command, ctx) -> None:
+    """Plain placeholders in a command's help: flags show none, an option its
+    kind in capitals (PATH, N, TEXT), an argument its name (DATA_DIR).
+
+    Recent typer versions label every option with its Python type (``<bool>``,
+    ``<list[str]>``); older ones already show click's words and are left alone.
+    """
+    help_option = command.get_help_option(ctx)
+    for param in [*command.params, *([help_option] if help_option is not None else [])]:
+        if param.metavar is not None or not hasattr(param, "type_descriptor"):
+            continue
+        if param.param_type_name == "argument":
+            param.metavar = param.name.upper()
+            param.display_type_rich = lambda ctx: None  # the name says it all
+        elif getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+        else:
+            label = param.display_type(None).strip("<>")
+            if label.startswith("list[") and label.endswith("]"):
+                label = label[5:-1]  # a repeatable option: the element type
+            param.metavar = _METAVARS.get(label, label.upper())
+
+
+class _Group(typer.core.TyperGroup):
+    """The command group with readable option placeholders in every ``--help``."""
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _readable_metavars(command, ctx)
+        return command
+
+    def get_params(self, ctx):
+        _readable_metavars(self, ctx)
+        return super().get_params(ctx)
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="Program-evaluation workbench for Thai community livelihood programs.",
 )
 
 EXIT_INVALID_DATA = 2
+#: Appended to each command's help (each command lists the codes it can return).
+EXIT_INVALID_TEXT = "2 invalid data, or a wrong option or argument (the problem is printed)."
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("evaluation")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            number = "unknown"
+        typer.echo(f"evaluation {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version_callback,
+                                 is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Program-evaluation workbench for Thai community livelihood programs.
+
+    Run `evaluation COMMAND --help` for a command's options and exit codes.
+    """
 
 
 def _print_problems(problems, *, title: str) -> None:
@@ -92,8 +161,10 @@ def check(
 ) -> None:
     """Validate a data folder or workbook and list every problem and warning.
 
-    Ends with a one-line verdict: ``OK``, ``OK with N warnings`` or ``N errors``;
-    the exit code is 2 when there are errors (or warnings with ``--strict``).
+    Ends with a one-line verdict: ``OK``, ``OK with N warnings`` or ``N errors``.
+
+    Exit codes: 0 valid (warnings are listed but allowed); 2 errors (or warnings with
+    --strict), or a wrong option or argument (the problems are printed).
     """
     from . import load_project
     from .errors import DataValidationError, EvaluationError
@@ -139,7 +210,11 @@ def check(
 
 @app.command()
 def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
-    """Print a per-village summary: participants, households, waves present, problems."""
+    """Print a per-village summary: participants, households, waves present, problems.
+
+    Exit codes: 0 printed; 2 invalid data, or a wrong option or argument (the problem is
+    printed).
+    """
     from . import load_project
     from .errors import EvaluationError
     from .project import village_summary
@@ -172,10 +247,19 @@ def _say_comparison(project, out) -> None:
 
 @app.command()
 def template(out: Path = typer.Argument(..., help="Path of the .xlsx workbook to write.")) -> None:
-    """Write an empty data-entry workbook (Thai headers, drop-down lists)."""
+    """Write an empty data-entry workbook (Thai headers, drop-down lists, text columns
+    for ids, phone numbers and dates).
+
+    Exit codes: 0 written; 2 a wrong option or argument, e.g. OUT not ending in .xlsx
+    (the problem is printed).
+    """
+    from .errors import EvaluationError
     from .template import write_template
 
-    write_template(out)
+    try:
+        write_template(out)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
     typer.echo(f"wrote {out}")
 
 
@@ -190,7 +274,10 @@ def synth(
     messy: bool = typer.Option(True, help="Include the mess of real data (Thai digits, BE "
                                "dates, blanks)."),
 ) -> None:
-    """Generate a synthetic program (the sample, or a large one for benchmarks)."""
+    """Generate a synthetic program (the sample, or a large one for benchmarks).
+
+    Exit codes: 0 written; 2 a wrong option or argument (the problem is printed).
+    """
     from .errors import EvaluationError
     from .synth import write_program
 
@@ -318,6 +405,23 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
     return default_notebook("card")
 
 
+def _validate_village(data_dir: Path, village: str) -> None:
+    """Load and validate the data, and check the village exists, before any kernel
+    starts: exit 2 with the problems table otherwise."""
+    from . import load_project
+    from .errors import EvaluationError
+
+    try:
+        project = load_project(data_dir)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    known = [str(v) for v in project.village_ids]
+    if village not in known:
+        typer.echo(f"error: unknown village id {village!r} (--village); known villages: "
+                   f"{', '.join(known)}", err=True)
+        raise typer.Exit(EXIT_INVALID_DATA)
+
+
 @app.command()
 def report(
     data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
@@ -337,11 +441,20 @@ def report(
                                       help="Chart files to write, e.g. png,svg,pdf or png.",
                                       callback=_check_formats_option),
 ) -> None:
-    """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx)."""
+    """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx).
+
+    The data are validated first: invalid data or an unknown village id print the
+    problems and exit without starting a kernel.
+
+    Exit codes: 0 written; 1 the report failed while rendering (the error is printed and
+    the executed notebook kept as report.failed.ipynb); 2 invalid data, an unknown
+    village id, or a wrong option or argument (the problems are printed).
+    """
     from .errors import EvaluationError
     from .report import ReportError, render_village_report
 
     notebook = _village_notebook(report_kind, notebook)
+    _validate_village(data_dir, village)
     try:
         path = render_village_report(data_dir, village, out, lang=lang,
                                      show_raw_text=show_raw_text, notebook=notebook,
@@ -393,9 +506,9 @@ def batch(
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 
-    Exit code 0 when every report rendered, 1 when any failed (the others are
-    still rendered; errors are listed at the end and in the index), 2 for
-    invalid data.
+    Exit codes: 0 every report rendered; 1 some failed (the others are still rendered;
+    errors are listed at the end and in the index); 2 invalid data, an unknown village
+    id, or a wrong option or argument (the problems are printed; nothing is rendered).
     """
     from .batch import ENGINES, run_batch
     from .errors import EvaluationError

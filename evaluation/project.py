@@ -50,7 +50,10 @@ class Project:
         Warnings found while loading (suspicious but possible values), in the
         problems-table shape plus ``village_id`` where known.
     source_files : pandas.DataFrame
-        ``path, sha256, bytes`` of every input file read (for reproducibility).
+        ``path, sha256, bytes`` of every input file read (for reproducibility;
+        paths relative to the data folder), with ``village_ids`` and
+        ``project_ids``: whose rows each file holds (see
+        :func:`evaluation.source_use.files_for`).
     root : pathlib.Path
         The folder or workbook loaded.
     """
@@ -543,6 +546,9 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
                                   problems)
     warn = _warnings(tables, provs, parsed) if not any(
         p.get("severity", "error") != "warning" for p in problems) else []
+    from .lost_zeros import lost_zero_warnings  # ids a spreadsheet turned into numbers
+
+    warn += lost_zero_warnings(tables, provs)
     problems.extend(warn)
     frame = problems_frame(problems)
     errors = frame["severity"] != "warning"
@@ -553,9 +559,12 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
                                                     na_position="first", kind="stable"))
 
     frame = _attach_village(frame, tables, provs)
+    from .source_use import file_use
+
     return Project(**tables, ladders=ladders, instruments=user_instruments, problems=frame,
-                   source_files=_file_checksums(files, root), root=root,
-                   value_maps=value_maps)
+                   source_files=file_use(_file_checksums(files, root), tables, provs, ladders,
+                                         root),  # which villages/projects each file serves
+                   root=root, value_maps=value_maps)
 
 
 def _load_value_maps(paths, root, tables, ladders, instruments, problems) -> dict:
