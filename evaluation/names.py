@@ -65,7 +65,9 @@ STOPPERS = frozenset("""
 เสนอ แจ้ง อธิบาย สรุป เขียน อ่าน จด ทำหน้าที่ เป็นผู้ มา อยู่ กลับ แล้ว ด้วย อีก ทุก
 นี้ นั้น โน้น คน ท่าน เขา เธอ เรา ผม ฉัน หนู มัก ชอบ เห็น รู้ คิด รับ ส่ง เอา มี
 ยืนยัน เชื่อ หา เก็บ จ่าย ใช้ ถือ เริ่ม ตั้ง ชวน พา ฝาก เลิก หยุด ลอง เล่น ฟัง ดู ตก ขึ้น ลง
-ขอ ยก ก่อน หลัง ตอน ครั้ง วันนี้ เมื่อวาน พรุ่งนี้ ทั้ง ก็ได้ เอง ด้วยกัน ทั้งหมด
+ขอ ยก ก่อน หลัง ตอน ครั้ง
+มอบ รับผิดชอบ ขับ สาน ตื่น จัด ทำงาน ถอน ย้าย นั่ง เดิน ผลิต แปรรูป บรรจุ ตรวจ นับ ควบคุม
+ประชุม อบรม เรียน ลาออก ทาง ซึ่งเป็น ต่าง ยินดี วันนี้ เมื่อวาน พรุ่งนี้ ทั้ง ก็ได้ เอง ด้วยกัน ทั้งหมด
 บ้าน ร้าน กลุ่ม ชุมชน หมู่บ้าน วัด โรงเรียน ตลาด
 """.split())
 
@@ -227,6 +229,8 @@ def _surname(t: _Text, end: int, *, formal: bool, family: frozenset, extra: froz
             return m.end() + n
     if not starts_plain:
         return end
+    if len(kept) < len(run) and len(kept) >= 2 and cut not in t.words and len(cut) >= 4:
+        return kept[-1][1]  # "ศรีวงศ์มอบเงิน": an unknown word that ends before a verb
     if any(t.unknown(tok) for _, _, tok in kept) and len(cut) >= 3:
         return kept[-1][1]
     return end
@@ -274,10 +278,14 @@ def find_names(
     formal_set = set(FORMAL_TITLES) | set(extra_titles)
     kinship_set = set(KINSHIP_TITLES)
 
-    def after_title(p: str) -> bool:
+    def after_title(p: str, title: str, nxt: str) -> bool:
         if p in NOT_NAME_AFTER_TITLE or p in STOPPERS:
             return False
-        return p in trusted or (p in given and freq.get(p, 0) < AFTER_TITLE_MAX_FREQ)
+        if p in trusted or (p in given and freq.get(p, 0) < AFTER_TITLE_MAX_FREQ):
+            return True
+        # a common word that is also a name, after a role title (ผู้ใหญ่บ้านอำนาจ): a name
+        # unless the tagger reads it as a verb (กำนันเชิญ ..., ครูเสริม ...)
+        return p in given and title not in kinship_set and not _is_verb(title, p, nxt)
 
     for m in _title_regex(tuple(extra_titles)).finditer(scan):
         title, start, name_start = m.group("title"), m.start(), m.end()
@@ -298,7 +306,9 @@ def find_names(
             continue
         word = word.group(0)
         key = next((word[:n] for n in range(min(len(word), 24), 1, -1)
-                    if name_start + n in t.ends and after_title(word[:n])), None)
+                    if name_start + n in t.ends
+                    and after_title(word[:n], title, (t.tok(name_start + n) or (0, 0, ""))[2])),
+                   None)
         if key is None and title not in kinship_set:
             run = t.run(name_start)
             if run and t.unknown(run[0][2]) and len(run[0][2]) >= 2 \
@@ -350,6 +360,16 @@ def find_names(
         taken.update(range(s, end))
         prev_name_end = end
     return out
+
+
+def _is_verb(title: str, word: str, nxt: str) -> bool:
+    """Whether pythainlp's part-of-speech tagger (ORCHID, offline) reads
+    ``word`` after ``title`` as a verb, auxiliary, adverb or negation."""
+    from pythainlp.tag import pos_tag
+
+    toks = [title.rstrip("."), word] + ([nxt] if nxt.strip() else [])
+    tag = pos_tag(toks, corpus="orchid")[1][1]
+    return tag.startswith(("V", "X", "ADV", "NEG", "J", "RPRE", "JSBR"))
 
 
 _NOT_WORD_START = re.compile(r"[\u0e30-\u0e3a\u0e45\u0e47-\u0e4e]")
