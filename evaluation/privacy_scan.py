@@ -17,6 +17,7 @@ and are not findings.
 
 from __future__ import annotations
 
+import bisect
 import html
 import json
 import re
@@ -43,6 +44,10 @@ _TAG = re.compile(r"<[^>]+>")
 _ATTR = re.compile(r"\b(?:alt|title|aria-label|placeholder|value|href)\s*=\s*\"([^\"]*)\"", re.I)
 _SVG_PATH_DATA = re.compile(r"\s(?:d|points|transform|style|clip-path)=\"[^\"]*\"")
 _COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+# hashes and hexadecimal ids (input-file checksums): never personal, full of digit runs
+_HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{16,}(?![0-9A-Za-z])")
+# a number with decimals in its own table cell ("2733.3333333333335") is a statistic
+_DECIMAL_CELL = re.compile(r"-?\d[\d,]*\.\d+")
 
 
 def participant_identifiers(participants: pd.DataFrame | None) -> dict[str, list[str]]:
@@ -113,14 +118,14 @@ def _html_text(page: str) -> str:
     page = _DATA_URL.sub(" ", page)
     page = _DROP_BLOCKS.sub(" ", page)
     attrs = " ".join(_ATTR.findall(page))
-    return html.unescape(_TAG.sub(" ", page)) + "\n" + html.unescape(attrs)
+    return html.unescape(_TAG.sub("\n", page)) + "\n" + html.unescape(attrs)
 
 
 def _svg_text(svg: str) -> str:
-    svg = _DATA_URL.sub(" ", svg)
+    svg = _DROP_BLOCKS.sub(" ", _DATA_URL.sub(" ", svg))
     comments = " ".join(_COMMENT.findall(svg))
     svg = _SVG_PATH_DATA.sub(" ", _COMMENT.sub(" ", svg))
-    return html.unescape(_TAG.sub(" ", svg)) + "\n" + comments
+    return html.unescape(_TAG.sub("\n", svg)) + "\n" + comments
 
 
 def _ipynb_parts(path: Path) -> Iterable[tuple[str, str]]:
@@ -195,7 +200,14 @@ def _file_parts(path: Path) -> Iterable[tuple[str, str]]:
         yield from _pdf_parts(path)
     elif suffix == ".json":
         yield from _json_strings(json.loads(path.read_text(encoding="utf-8")))
-    else:  # csv, md, txt
+    elif suffix == ".csv":
+        import csv
+
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        for i, row in enumerate(csv.reader(text.splitlines()), start=1):
+            for j, cell in enumerate(row, start=1):
+                yield f"line {i}, column {j}", cell
+    else:  # md, txt
         for i, line in enumerate(path.read_text(encoding="utf-8-sig",
                                                 errors="replace").splitlines(), start=1):
             yield f"line {i}", line
@@ -237,7 +249,7 @@ def scan_outputs(
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "table.csv").write_text("กลุ่ม,จำนวน\\nป้าสมศรี โทร 081-234-5678,3\\n")
     >>> scan_outputs(d)[["file", "location", "kind"]].values.tolist()
-    [['table.csv', 'line 2', 'name'], ['table.csv', 'line 2', 'phone']]
+    [['table.csv', 'line 2, column 1', 'name'], ['table.csv', 'line 2, column 1', 'phone']]
     """
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
@@ -264,13 +276,25 @@ def scan_outputs(
             rows.append({"file": str(rel), "location": "", "kind": "unreadable",
                          "rule": type(exc).__name__, "value": "", "context": str(exc)[:200]})
             continue
+        # one detector pass per file: the parts joined by blank lines, each finding
+        # mapped back to its part
+        starts, pieces, pos = [], [], 0
         for location, text in parts:
-            if not text or not text.strip():
+            if not text or not text.strip() or _DECIMAL_CELL.fullmatch(text.strip()):
                 continue
-            for f in scan_text(text, names=ids["names"], id_pattern=id_pattern,
-                               phone_pattern=phone_pattern):
-                rows.append({"file": str(rel), "location": location, "kind": f["kind"],
-                             "rule": f["rule"], "value": f["value"], "context": f["context"]})
+            text = _HEX.sub(lambda m: " " * len(m.group(0)), text)
+            starts.append((pos, location))
+            pieces.append(text)
+            pos += len(text) + 2
+        if not pieces:
+            continue
+        joined = "\n\n".join(pieces)
+        offsets = [s for s, _ in starts]
+        for f in scan_text(joined, names=ids["names"], id_pattern=id_pattern,
+                           phone_pattern=phone_pattern):
+            k = bisect.bisect_right(offsets, f["start"]) - 1
+            rows.append({"file": str(rel), "location": starts[k][1], "kind": f["kind"],
+                         "rule": f["rule"], "value": f["value"], "context": f["context"]})
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     out.attrs["n_files"] = n_files
     out.attrs["skipped"] = skipped
