@@ -79,13 +79,19 @@ NOT_NAME_AFTER_TITLE = frozenset("""
 เหลือ ชาย หญิง
 """.split()) - {"ชาย", "หญิง"}
 #: Dictionary names that are ordinary words in these texts (never untitled names).
-NOT_UNTITLED = frozenset({"ใบเตย", "ชาย", "หญิง"})
+NOT_UNTITLED = frozenset({"ใบเตย", "ชาย", "หญิง", "สัจจะ"})
 #: A name-list word counts as a name after a title when the Thai National
 #: Corpus has it fewer times than this (the lists hold ที่, หนึ่ง, อาจ, ...);
 #: alone, when fewer than RARE (anywhere) or COMMON (standing between spaces).
 AFTER_TITLE_MAX_FREQ = 1000
 RARE = 100
-COMMON = 1000
+COMMON = 150
+#: A name-list word inside a place name is not a person (จ.ทุ่งศรีทอง, บ้านหนองบัวทอง).
+PLACE_PREFIXES = frozenset("""
+บ้าน ทุ่ง หนอง ดอน ห้วย นา โคก ท่า บ่อ วัง บึง ลำ คลอง เขา ดอย ป่า วัด โรงเรียน ร้าน ตลาด
+ซอย ถนน สะพาน เกาะ แหลม ปาก บาง โนน กุด หาด ศาลา ศูนย์ กลุ่ม เมือง นคร ท่าน้ำ ปากน้ำ
+""".split())
+_PLACE_BEFORE = re.compile(r"(?:(?:จ|อ|ต|ม)\.|ตำบล|อำเภอ|จังหวัด|หมู่บ้าน|บ้าน)[ \t]?$")
 
 _WORD_RUN = re.compile(r"[\u0e01-\u0e3a\u0e40-\u0e4e]+")
 _THAI_LETTERS = re.compile(r"[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e45\u0e47-\u0e4e]+")
@@ -336,6 +342,8 @@ def find_names(
         is_given = tok in given or tok in lists["trusted"] or tok in first_names
         if not is_given and tok not in nick and not t.unknown(tok):
             continue
+        if tok in domain_words() or _in_place_name(t, i):
+            continue
         before = [x for x in t.toks[max(0, i - 3):i] if x[2].strip()]
         cue = bool(before) and before[-1][2] in _NAME_CUES
         after_name = bool(before) and before[-1][2] in _AND and before[-1][0] - prev_name_end <= 3
@@ -350,7 +358,7 @@ def find_names(
             rule = "name_dictionary"
         elif (is_given or tok in nick) and (cue or after_name):
             rule = "name_cue"
-        elif cue and t.unknown(tok):
+        elif cue and t.unknown(tok) and before[-1][1] < s:  # "ชื่อ สมนึก", not "ชื่อตัวชี้วัด"
             rule = "name_cue"
         else:
             continue
@@ -360,6 +368,17 @@ def find_names(
         taken.update(range(s, end))
         prev_name_end = end
     return out
+
+
+def _in_place_name(t: _Text, i: int) -> bool:
+    """Whether token ``i`` is inside a place name: its word starts with a place
+    word (ทุ่ง, หนอง, บ้าน ...) or follows จ./อ./ต./ตำบล ..."""
+    j = i
+    while j > 0 and _THAI_LETTERS.fullmatch(t.toks[j - 1][2]):
+        j -= 1
+    if j < i and t.toks[j][2] in PLACE_PREFIXES:
+        return True
+    return bool(_PLACE_BEFORE.search(t.scan[max(0, t.toks[j][0] - 12):t.toks[j][0]]))
 
 
 def _is_verb(title: str, word: str, nxt: str) -> bool:

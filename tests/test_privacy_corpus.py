@@ -138,4 +138,4 @@ if __name__ == "__main__":  # the tables for docs/lessons.md
         corpus = load_corpus(path)
         print(f"{path.name}: {len(corpus)} sentences, "
               f"{sum(not r['spans'] for r in corpus)} without personal data")
-        print(score(corpus).to_markdown(index=False, floatfmt=".3f"))
+        print(score(corpus).to_string(index=False, float_format="{:.3f}".format))
