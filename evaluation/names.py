@@ -333,7 +333,7 @@ def find_names(
         taken.update(range(start, end))
 
     # untitled names from the dictionaries
-    prev_name_end = -10
+    name_ends = {e for _, e, _, _ in out}
     for i, (s, e, tok) in enumerate(t.toks):
         if s in taken or not _THAI_LETTERS.fullmatch(tok) or len(tok) < 3:
             continue
@@ -346,7 +346,12 @@ def find_names(
             continue
         before = [x for x in t.toks[max(0, i - 3):i] if x[2].strip()]
         cue = bool(before) and before[-1][2] in _NAME_CUES
-        after_name = bool(before) and before[-1][2] in _AND and before[-1][0] - prev_name_end <= 3
+        after_name = bool(before) and before[-1][2] in _AND and any(
+            0 <= before[-1][0] - e <= 3 for e in name_ends)
+        # a list of people: "อ.หญิง แป้น และแหม่ม"
+        after = [x for x in t.toks[i + 1:i + 3] if x[2].strip()]
+        in_list = (i > 0 and not t.toks[i - 1][2].strip() and t.toks[i - 1][0] in name_ends
+                   and bool(after) and after[0][2] in _AND)
         alone = (i == 0 or not _THAI_LETTERS.match(t.toks[i - 1][2])) and (
             i + 1 == len(t.toks) or not _THAI_LETTERS.match(t.toks[i + 1][2]))
         end = _surname(t, e, formal=False, family=family, extra=surnames)
@@ -356,7 +361,7 @@ def find_names(
             rule = "name_dictionary"
         elif is_given and f < COMMON and (alone or surname_follows):
             rule = "name_dictionary"
-        elif (is_given or tok in nick) and (cue or after_name):
+        elif (is_given or tok in nick) and (cue or after_name or in_list):
             rule = "name_cue"
         elif cue and t.unknown(tok) and before[-1][1] < s:  # "ชื่อ สมนึก", not "ชื่อตัวชี้วัด"
             rule = "name_cue"
@@ -366,7 +371,7 @@ def find_names(
             end = e
         out.append((s, end, tok, rule))
         taken.update(range(s, end))
-        prev_name_end = end
+        name_ends.add(end)
     return out
 
 
