@@ -532,6 +532,38 @@ def batch(
         raise typer.Exit(EXIT_REPORT_FAILED)
 
 
+EXIT_PII_FOUND = 1
+
+
+@app.command("privacy-scan")
+def privacy_scan(
+    out_dir: Path = typer.Argument(..., help="Output folder (reports) to audit."),
+    data: Optional[Path] = typer.Option(None, "--data",
+                                        help="Data folder: also look for its participants' "
+                                             "names, national IDs and phones."),
+) -> None:
+    """List anything in the output files that looks like a personal identifier.
+
+    Exit code 0: nothing found; 1: findings (listed); 2: unreadable data.
+    """
+    from .errors import EvaluationError
+    from .privacy_scan import scan_outputs
+
+    try:
+        findings = scan_outputs(out_dir, data_dir=data)
+    except (EvaluationError, FileNotFoundError) as exc:
+        _fail_on_evaluation_error(exc)
+    n_files = findings.attrs.get("n_files", 0)
+    if findings.empty:
+        typer.echo(f"ไม่พบข้อมูลส่วนบุคคล / no personal identifiers found "
+                   f"({n_files} files read)")
+        return
+    _print_problems(findings.drop(columns="value"),
+                    title=f"พบข้อมูลที่อาจเป็นข้อมูลส่วนบุคคล / possible personal identifiers: "
+                          f"{len(findings)} in {findings['file'].nunique()} of {n_files} files")
+    raise typer.Exit(EXIT_PII_FOUND)
+
+
 def main() -> None:  # console-script entry point
     try:
         app()
