@@ -96,7 +96,7 @@ class ImportResult:
                 "finance_not_surveyed": "finance not surveyed in that round (finance_done = no)",
                 "finance_blank": "rows without any finance answer",
                 "members_without_answers": "member entries without any instrument answer",
-                "duplicates_dropped": "older re-submissions dropped (--keep latest)"}
+                "duplicates_dropped": "rows of older re-submissions dropped (--keep latest)"}
         shown = [(k, v) for k, v in left.items() if c.get(k)]
         if shown:
             lines.append("ไม่นำเข้า / left out (counted):")
@@ -262,6 +262,34 @@ def _check_known(frame, column, known: set, table: str, problems, what: str):
                              problem=f"{table}: {what} not in the registry's participants"))
 
 
+def _check_mapping_headers(sheets, mapping: Mapping, problems: list[dict]) -> None:
+    """Every header named in import.yaml must exist (ignore entries: a warning)."""
+    from .columns import norm
+
+    present = set()
+    for s in sheets:
+        for h in s.frame.columns:
+            present.add(norm(h))
+            for sep in ("/", "."):
+                if sep in h:
+                    present.add(norm(h.rpartition(sep)[0]))
+    file = str(mapping.path) if mapping.path else "import.yaml"
+    named = [(f"columns.{r.target}" + (f"@{r.wave}" if r.wave else ""), r.header)
+             for r in mapping.columns if r.header]
+    named += [(f"items.{i}.{it}", h) for h, (i, it, _w) in mapping.items.items()]
+    named += [("wave.column", mapping.wave_column), ("date.column", mapping.date_column)]
+    for where, header in named:
+        if header and sheets and norm(header) not in present:
+            problems.append(dict(file=file, sheet=None, row=None, column=where, value=header,
+                                 severity="error",
+                                 problem="column named in import.yaml is not in any export"))
+    for header in mapping.ignore:
+        if sheets and norm(header) not in present:
+            problems.append(dict(file=file, sheet=None, row=None, column="ignore", value=header,
+                                 severity="warning",
+                                 problem="column listed under ignore is not in any export"))
+
+
 def import_exports(exports, out, *, mapping=None, keep: str | None = None,
                    registry=None) -> ImportResult:
     """Convert field-tool exports into a data folder that ``load_project`` reads.
@@ -328,6 +356,7 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
         problems.append(dict(file=None, sheet=None, row=None, column=None, value=None,
                              problem=str(exc), severity="error"))
         sheets = []
+    _check_mapping_headers(sheets, mapping, problems)
     built = build(sheets, known, mapping, problems)
     notes = list(built.notes)
     counts = dict(built.counts)
