@@ -166,11 +166,8 @@ def _prepare_out(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def _copy_registry(registry, out: Path) -> dict:
+def _copy_registry(registry, proj, out: Path) -> dict:
     """Write the registry's tables (not happiness/finance), lessons, ladders, instruments."""
-    from ..project import load_project
-
-    proj = load_project(registry)
     written = {}
     for name in ("projects", "villages", "participants", "ledger", "savings"):
         frame = getattr(proj, name)
@@ -191,7 +188,7 @@ def _copy_registry(registry, out: Path) -> dict:
     for path in sorted(root.rglob("instruments/*.y*ml")):
         (out / "instruments").mkdir(exist_ok=True)
         shutil.copyfile(path, out / "instruments" / path.name)
-    return written, proj
+    return written
 
 
 # ---------------------------------------------------------------------------- tables
@@ -416,7 +413,7 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
     _prepare_out(out)
     written = {}
     if registry_proj is not None:
-        written, _proj = _copy_registry(registry, out)
+        written = _copy_registry(registry, registry_proj, out)
     else:
         for name, frame in (("projects", projects), ("villages", villages),
                             ("participants", parts)):
