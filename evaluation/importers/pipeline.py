@@ -62,6 +62,8 @@ class ImportResult:
     notes : list of str
     problems : DataFrame
         Problems table (errors and warnings).
+    project : Project or None
+        The written folder loaded by ``load_project`` (None if it did not load).
     """
 
     out: Path
@@ -72,6 +74,7 @@ class ImportResult:
     notes: list = field(default_factory=list)
     problems: pd.DataFrame = field(default_factory=problems_frame)
     registry: Path | None = None
+    project: object = None
 
     @property
     def n_errors(self) -> int:
@@ -323,7 +326,7 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
     >>> import tempfile, pathlib
     >>> from evaluation.synth_exports import write_exports
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> files = write_exports(tmp / "kobo", layout="kobo")
+    >>> files = write_exports(tmp / "kobo", layout="kobo", data="data/sample")
     >>> result = import_exports(files, tmp / "data", registry="data/sample")
     >>> result.written["happiness"], result.written["finance"]
     (5088, 262)
@@ -430,6 +433,7 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
     result.written = written
     try:
         proj = load_project(out)
+        result.project = proj
         if len(proj.problems):
             warn = proj.problems.drop(columns=[c for c in proj.problems.columns
                                                if c not in problems_frame().columns])
