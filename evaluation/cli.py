@@ -47,20 +47,93 @@ def _fail_on_evaluation_error(exc: Exception) -> None:
     raise typer.Exit(EXIT_INVALID_DATA)
 
 
-@app.command()
-def check(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
-    """Validate a data folder or workbook and list every problem and warning."""
-    from . import load_project
-    from .errors import EvaluationError
+def _plural(n: int, word: str) -> str:
+    return f"{n:,d} {word}{'' if n == 1 else 's'}"
 
+
+def _problems_table(problems) -> str:
+    """Problems for a terminal: errors first, by file and row; long runs summarised."""
+    import pandas as pd
+
+    from .errors import summarise_problems
+
+    order = problems.assign(_err=problems["severity"] != "warning").sort_values(
+        ["_err", "file", "sheet", "row"], ascending=[False, True, True, True],
+        na_position="first", kind="stable").drop(columns="_err")
+    short = summarise_problems(order)
+
+    def text(x, width):
+        s = "" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x)
+        s = " ".join(s.split())
+        return s if len(s) <= width else s[:width - 1] + "…"
+
+    shown = pd.DataFrame({
+        "severity": short["severity"],
+        "file": [text(x, 40) for x in short["file"]],
+        "sheet": [text(x, 20) for x in short["sheet"]],
+        "row": ["" if pd.isna(x) else str(int(x)) for x in short["row"]],
+        "column": [text(x, 24) for x in short["column"]],
+        "value": [text(x, 30) for x in short["value"]],
+        "problem": [text(x, 110) for x in short["problem"]],
+    })
+    if not shown["sheet"].str.len().any():
+        shown = shown.drop(columns="sheet")
+    with pd.option_context("display.max_rows", 10_000, "display.max_colwidth", 120,
+                           "display.width", 250):
+        return shown.to_string(index=False, justify="left")
+
+
+@app.command()
+def check(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit code 2)."),
+    fmt: str = typer.Option("table", "--format", help="table (grouped, long runs "
+                            "summarised), csv or json (every problem, for other tools)."),
+) -> None:
+    """Validate a data folder or workbook and list every problem and warning.
+
+    Ends with a one-line verdict: ``OK``, ``OK with N warnings`` or ``N errors``;
+    the exit code is 2 when there are errors (or warnings with ``--strict``).
+    """
+    from . import load_project
+    from .errors import DataValidationError, EvaluationError
+
+    if fmt not in ("table", "csv", "json"):
+        typer.echo(f"error: --format must be table, csv or json, got {fmt!r}", err=True)
+        raise typer.Exit(EXIT_INVALID_DATA)
+    project = None
     try:
         project = load_project(data_dir)
+        problems = project.problems
+    except DataValidationError as exc:
+        problems = exc.problems
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
-    if len(project.problems):
-        _print_problems(project.problems, title=f"{len(project.problems)} warning(s)")
-    typer.echo(f"OK: {data_dir} loaded; {len(project.villages)} villages, "
-               f"{len(project.participants)} participants.")
+    n_err = int((problems["severity"] != "warning").sum())
+    n_warn = int((problems["severity"] == "warning").sum())
+    if fmt == "csv":
+        from .export import formula_safe_frame
+
+        typer.echo(formula_safe_frame(problems).to_csv(index=False), nl=False)
+    elif fmt == "json":
+        typer.echo(problems.to_json(orient="records", force_ascii=False, indent=1))
+    elif len(problems):
+        typer.echo(f"ปัญหาที่พบ / problems found: {_plural(n_err, 'error')}, "
+                   f"{_plural(n_warn, 'warning')}")
+        typer.echo(_problems_table(problems))
+    out = typer.echo if fmt == "table" else (lambda m: typer.echo(m, err=True))
+    if project is not None:
+        out(f"{data_dir}: {len(project.villages)} villages, "
+            f"{len(project.participants)} participants.")
+    if n_err:
+        out(_plural(n_err, "error"))
+    elif n_warn:
+        out(f"{_plural(n_warn, 'warning')} (--strict)" if strict
+            else f"OK with {_plural(n_warn, 'warning')}")
+    else:
+        out("OK")
+    if n_err or (strict and n_warn):
+        raise typer.Exit(EXIT_INVALID_DATA)
 
 
 @app.command()

@@ -593,10 +593,67 @@ def _lean_pdf_fonts():
         mod.get_glyphs_subset = original
 
 
+# --------------------------------------------------------------------------- formula safety
+#: First characters that make a spreadsheet read text as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_RE_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][+-]?\d+)?%?")
+
+
+def is_formula_like(value: object) -> bool:
+    """True for text that Excel/LibreOffice would read as a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return,
+    except a plain number written as text (``-5``, ``+66``), which is harmless.
+
+    Examples
+    --------
+    >>> is_formula_like("=HYPERLINK(\"http://x\")"), is_formula_like("-5"), is_formula_like(-5)
+    (True, False, False)
+    """
+    return (isinstance(value, str) and value.startswith(FORMULA_STARTS)
+            and not _RE_PLAIN_NUMBER.fullmatch(value))
+
+
+def formula_safe(value: object) -> object:
+    """Text from the data made safe for CSV (OWASP): a formula-like string gets a
+    leading apostrophe; numbers and other values are returned unchanged.
+
+    Examples
+    --------
+    >>> formula_safe("=1+1"), formula_safe("@SUM(A1)"), formula_safe(-3.5), formula_safe("นางสมใจ")
+    ("'=1+1", "'@SUM(A1)", -3.5, 'นางสมใจ')
+    """
+    return "'" + value if is_formula_like(value) else value
+
+
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names are :func:`formula_safe`."""
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(
+                s.dtype, pd.CategoricalDtype):
+            values = s.astype(object)
+            mask = values.map(is_formula_like).to_numpy(dtype=bool)
+            if mask.any():
+                if out is frame:
+                    out = frame.copy()
+                out[col] = values.where(~mask, "'" + values[mask].astype(str))
+    if any(is_formula_like(str(c)) for c in frame.columns):
+        out = out.copy() if out is frame else out
+        out.columns = [formula_safe(str(c)) for c in frame.columns]
+    return out
+
+
 # --------------------------------------------------------------------------- tables
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False) -> Path:
-    """Write a table as CSV (UTF-8 with BOM so Excel shows Thai correctly), atomically."""
-    text = frame.to_csv(index=index, lineterminator="\n")
+    """Write a table as CSV (UTF-8 with BOM so Excel shows Thai correctly), atomically.
+
+    Text cells that a spreadsheet would read as a formula (``=``, ``+``,
+    ``-``, ``@``, tab, carriage return first) are written with a leading
+    apostrophe (OWASP CSV-injection rule); numbers stay numbers.
+    """
+    text = formula_safe_frame(frame).to_csv(index=index, lineterminator="\n")
     return atomic_write_bytes(path, text.encode("utf-8-sig"))
 
 
@@ -656,14 +713,26 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) ->
             ws.freeze_panes = "A2"
             header = []
             for col in data.columns:
-                cell = WriteOnlyCell(ws, value=str(col))
+                cell = _text_cell(ws, str(col), WriteOnlyCell)
                 cell.font, cell.border, cell.alignment = head_font, head_border, head_align
                 header.append(cell)
             ws.append(header)
             for row in data.itertuples(index=False, name=None):
-                ws.append([_excel_value(v) for v in row])
+                values = [_excel_value(v) for v in row]
+                ws.append([_text_cell(ws, v, WriteOnlyCell) if isinstance(v, str)
+                           and v.startswith(FORMULA_STARTS) else v for v in values])
         book.save(tmp)
     return Path(path)
+
+
+def _text_cell(ws, text: str, cell_class):
+    """A cell that holds ``text`` as text even when it starts like a formula
+    (stored as a string with Excel's quote prefix, never as a formula)."""
+    cell = cell_class(ws, value=text)
+    if text.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def _excel_value(value):

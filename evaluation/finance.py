@@ -811,7 +811,7 @@ def poverty_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
     -----
     Shares are over complete pairs, so before and after describe the same
     households (attrition is visible in ``n_before``/``n_after`` vs
-    ``n_pairs``). McNemar: ``X² = (|b − c| − 1)² / (b + c)`` on 1 df.
+    ``n_pairs``). McNemar: ``X² = (|b − c| − 1)² / (b + c)`` on 1 df (uncorrected when ``b = c``, as R).
 
     Examples
     --------

@@ -457,7 +457,7 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
     Notes
     -----
     Only persons with a band at both waves count (complete pairs). McNemar:
-    ``X² = (|b - c| - 1)² / (b + c)`` on 1 df (R ``mcnemar.test``).
+    ``X² = (|b - c| - 1)² / (b + c)`` on 1 df, uncorrected when ``b == c`` (R ``mcnemar.test``).
 
     Examples
     --------
@@ -584,7 +584,7 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
                                       correction=True)
     test["statistic"] = stat
     test["p_value"] = p
-    test["method"] = pd.array([method] * len(test), dtype="string")
+    test["method"] = pd.array(method.astype(str), dtype="string")
     test["reason"] = pd.array(np.where(test["n_pairs"] == 0, "no complete pairs",
                                        np.where(test["b"] + test["c"] == 0,
                                                 "no discordant pairs: test undefined", "")),

@@ -386,9 +386,14 @@ def parse_ladder(text: str, *, source: str = "<string>") -> Ladder:
     >>> lad.steps[0].indicators[0].comparator, lad.steps[0].indicators[0].unit
     ('>=', 'people')
     """
+    from .textio import YamlBoundsError, load_yaml
+
     probs = _Problems(str(source))
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
+        doc = load_yaml(text, _LineLoader)  # a SafeLoader subclass, size and aliases bounded
+    except YamlBoundsError as exc:
+        probs.add(exc.line, None, None, str(exc))
+        raise LadderError(probs.frame(), f"{source}: the ladder file was not read: {exc}")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -627,16 +632,26 @@ def read_ladder(path: str | Path) -> Ladder:
     ...     print(err.problems.loc[0, "row"], err.problems.loc[0, "column"])
     2 steps
     """
+    from .textio import TextDecodeError, decode_text
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
+        text, warning = decode_text(path.read_bytes())
+    except TextDecodeError as exc:
         raise LadderError(problems_frame([{
             "file": str(path), "sheet": None, "row": None, "column": None, "value": None,
-            "problem": f"the file is not UTF-8 text ({exc.reason})"}])) from None
+            "problem": exc.problem, "problem_code": exc.problem_code}])) from None
     except OSError as exc:
         raise EvaluationError(f"cannot read the ladder file {path}: {exc.strerror}") from None
-    return parse_ladder(text, source=str(path))
+    ladder = parse_ladder(text, source=str(path))
+    if warning:
+        extra = problems_frame([{"file": str(path), "sheet": None, "row": None,
+                                 "column": None, "value": None, "problem": warning,
+                                 "problem_code": "encoding_not_utf8",
+                                 "severity": "warning"}])
+        ladder.warnings = pd.concat([ladder.warnings, extra], ignore_index=True) \
+            if len(ladder.warnings) else extra
+    return ladder
 
 
 # -------------------------------------------------------------- evaluation --

@@ -116,7 +116,10 @@ def _sheet(wb, table: Table, frame: pd.DataFrame | None):
                     value = pd.Timestamp(value).to_pydatetime().date()
                 elif col.kind == "int":
                     value = int(value)
-                ws.cell(row=i, column=j, value=value)
+                cell = ws.cell(row=i, column=j, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text from the data, never a formula
+                    cell.quotePrefix = True
     return ws
 
 
