@@ -270,7 +270,9 @@ def synth(
                                            "standard sample program)."),
     households: int = typer.Option(30, help="Households per village (with --villages)."),
     seed: int = typer.Option(2566, help="Random seed (same seed, same data)."),
-    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or parquet."),
+    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or parquet; or kobo, odk, "
+                            "gforms: the sample as that field tool exports it (with the "
+                            "XLSForm and the registry folder), for the import round trip."),
     messy: bool = typer.Option(True, help="Include the mess of real data (Thai digits, BE "
                                "dates, blanks)."),
 ) -> None:
@@ -281,6 +283,9 @@ def synth(
     from .errors import EvaluationError
     from .synth import write_program
 
+    if fmt in ("kobo", "odk", "gforms"):
+        _synth_exports(out_dir, fmt, seed)
+        return
     try:
         path = write_program(out_dir, villages=villages, households=households, seed=seed,
                              fmt=fmt, messy=messy)
@@ -368,6 +373,90 @@ def sroi(
     for line in SROI_CAUTIONS[lang]:
         typer.echo(f"* {line}")
     typer.echo(f"wrote {path}")
+
+
+# [commands:field] — `form` and `import` (field-collection round trip, docs/import.md).
+
+def _synth_exports(out_dir: Path, layout: str, seed: int) -> None:
+    from .errors import EvaluationError
+    from .synth_exports import write_round_trip_kit
+
+    try:
+        paths = write_round_trip_kit(out_dir, layout=layout, seed=seed)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    for path in paths:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"import it: evaluation import {out_dir / 'export'}/* --out DATA "
+               f"--registry {out_dir / 'registry'}")
+
+
+@app.command()
+def form(
+    out: Path = typer.Argument(..., help="The XLSForm (.xlsx) to write."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data folder: villages, "
+                                        "households and people become choice lists."),
+    instruments: str = typer.Option("tmhi15,happy10", "--instruments",
+                                     help="Instrument ids, comma-separated ('' for none)."),
+    finance: bool = typer.Option(True, "--finance/--no-finance",
+                                 help="Ask the household finance questions."),
+    ladder: Optional[Path] = typer.Option(None, "--ladder", help="Outcome ladder YAML: add "
+                                          "the questions its indicators need."),
+    title: Optional[str] = typer.Option(None, "--title", help="Form title."),
+) -> None:
+    """Write an XLSForm (KoboToolbox / ODK) for one survey round."""
+    from .errors import EvaluationError
+    from .xlsform import form_definition, write_xlsform
+
+    try:
+        path = write_xlsform(out, instruments=instruments, finance=finance, data=data,
+                             ladder=ladder, title=title)
+        sheets = form_definition(instruments=instruments, finance=finance, data=data,
+                                 ladder=ladder, title=title)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    survey = sheets["survey"]
+    n_q = int((~survey["type"].str.match(r"^(begin|end)_|^(start|end)$")).sum())
+    typer.echo(f"wrote {path}: {n_q} questions, {len(sheets['choices'])} choices "
+               "(field names: docs/import.md)")
+
+
+@app.command("import")
+def import_(
+    exports: list[Path] = typer.Argument(..., help="Export files: Kobo XLSX/CSV, ODK Central "
+                                         "CSV/ZIP, Google Forms CSV/XLSX, wide tables."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Data folder to write."),
+    map_file: Optional[Path] = typer.Option(None, "--map", help="import.yaml mapping."),
+    keep: Optional[str] = typer.Option(None, "--keep", help="latest: keep the newest of "
+                                       "re-submissions (otherwise they are errors)."),
+    registry: Optional[Path] = typer.Option(None, "--registry", help="Data folder with the "
+                                            "program's projects, villages and participants."),
+    suggest: bool = typer.Option(False, "--suggest", help="Print a proposed import.yaml "
+                                 "instead of importing."),
+) -> None:
+    """Convert field-tool exports into a data folder (prints what was read and written)."""
+    from .errors import EvaluationError
+    from .importers import ImportDataError, import_exports, suggest_mapping
+
+    if keep not in (None, "latest"):
+        raise typer.BadParameter(f"must be 'latest', got {keep!r}", param_hint="--keep")
+    try:
+        if suggest:
+            typer.echo(suggest_mapping(exports, mapping=map_file), nl=False)
+            return
+        if out is None:
+            raise typer.BadParameter("give the folder to write", param_hint="--out")
+        result = import_exports(exports, out, mapping=map_file, keep=keep, registry=registry)
+    except ImportDataError as exc:
+        typer.echo(exc.result.summary())
+        _fail_on_evaluation_error(exc)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    typer.echo(result.summary())
+    if len(result.problems):
+        _print_problems(result.problems, title=f"{len(result.problems)} problem(s)")
+    if not result.ok:
+        raise typer.Exit(EXIT_INVALID_DATA)
 
 
 # [commands:report] — `report` and `batch` commands live below this line.
