@@ -149,10 +149,10 @@ def _pv_array(impact, duration, drop_off, rate) -> np.ndarray:
 # --------------------------------------------------------------- quantities --
 
 def _scope(project, project_id):
-    projects = getattr(project, "projects", pd.DataFrame())
-    if len(projects) > 1 and callable(getattr(project, "project", None)):
-        return project.project(project_id)
-    return project
+    """The project's program villages (comparison villages are not part of its value)."""
+    from .ladder import _project_scope
+
+    return _project_scope(project, project_id)
 
 
 def _quantity(scope, vm: ValueMap, out) -> dict:
