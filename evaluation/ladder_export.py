@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .disclosure import DEFAULT_MIN_CELL
 from .errors import ArgumentError
 from .ladder import (
     SPLIT_LABELS, SPLITS, STATUS_LABELS, UNIT_LABELS, _lang, _ladders, evaluate_ladder,
@@ -282,9 +283,9 @@ def write_ladder_excel(project, path, ladder=None, *, by="village_id",
     return Path(path)
 
 
-#: Smallest group shown in split tables; smaller cells read "n < 5" (a common
-#: small-cell rule for reports about named communities).
-MIN_CELL = 5
+#: Smallest group shown in split tables (the report-wide rule of
+#: :mod:`evaluation.disclosure`).
+MIN_CELL = DEFAULT_MIN_CELL
 
 
 def split_table(frame: pd.DataFrame, column: str, *, lang: str = "th",
@@ -298,9 +299,13 @@ def split_table(frame: pd.DataFrame, column: str, *, lang: str = "th",
         village, or the whole project).
     column : {"sex", "age_group", "occupation_group", "role"}
     lang : {"th", "en"}, default "th"
-    min_cell : int, default 5
-        Groups with fewer records (``n``) show ``n < 5`` instead of a value
-        (small cells identify people); 0 shows every cell.
+    min_cell : int, default 3
+        Small cells: :func:`evaluation.disclosure.suppress_small_cells` hides
+        every group with fewer than ``min_cell`` records (``n``), shown as
+        ``n <3``, and the next smallest group of the same indicator
+        (secondary suppression: the unsplit value is shown elsewhere, so a
+        single hidden group could be recovered by subtraction), shown as
+        ``ซ่อน (n = 12)``.
 
     Returns
     -------
@@ -313,12 +318,13 @@ def split_table(frame: pd.DataFrame, column: str, *, lang: str = "th",
     --------
     >>> import pandas as pd
     >>> from evaluation.ladder_export import split_table
-    >>> f = pd.DataFrame({"step": [1, 1], "indicator_id": ["a", "a"], "label": ["สมาชิก"] * 2,
-    ...                   "sex": ["F", "M"], "actual": [12.0, 3.0], "unit": ["people"] * 2,
-    ...                   "n": [12, 3], "status": ["achieved", "partial"]})
+    >>> f = pd.DataFrame({"step": [1, 1, 1], "indicator_id": ["a"] * 3,
+    ...                   "label": ["สมาชิก"] * 3, "sex": ["F", "M", pd.NA],
+    ...                   "actual": [12.0, 9.0, 1.0], "unit": ["people"] * 3, "n": [12, 9, 1]})
     >>> split_table(f, "sex").values.tolist()
-    [['1. สมาชิก', '12 คน (n = 12)', 'n < 5']]
+    [['1. สมาชิก', '12 คน (n = 12)', 'ซ่อน (n = 9)', 'n <3']]
     """
+    from .disclosure import check_min_cell, suppress_small_cells
     from .ladder import format_value
 
     lang = _lang(lang)
@@ -329,25 +335,37 @@ def split_table(frame: pd.DataFrame, column: str, *, lang: str = "th",
     if missing:
         raise ArgumentError(f"frame must be evaluate_ladder(..., by=[..., {column!r}]) "
                             f"output; missing columns: {', '.join(missing)}")
-    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 0:
-        raise ArgumentError(f"min_cell must be a whole number of 0 or more, got {min_cell!r}")
-    groups = frame[column].astype(object)
+    min_cell = check_min_cell(min_cell)
+    keys = [c for c in ("project_id", "village_id", "level") if c in frame.columns]
+    table = frame[need + keys].reset_index(drop=True)
+    for key in keys:  # split keys as plain text (the whole-project rows have no village)
+        table[key] = table[key].astype(object).where(table[key].notna(), "").astype(str)
+    hidden, _ = suppress_small_cells(table, n="n", min_cell=min_cell, columns=["actual"],
+                                     within=keys + ["indicator_id"])
+    counts = frame["n"].reset_index(drop=True)
+    groups = hidden[column].astype(object)
     order = sorted({g for g in groups if not pd.isna(g)}, key=str)
     if groups.isna().any():
         order.append(None)
     head = "ตัวชี้วัด" if lang == "th" else "Indicator"
+    word = "ซ่อน" if lang == "th" else "hidden"
     rows = []
-    for (step, ind), sub in frame.groupby(["step", "indicator_id"], sort=False):
+    for (step, ind), sub in hidden.groupby(["step", "indicator_id"], sort=False):
         row = {head: f"{int(step)}. {sub['label'].iloc[0]}"}
         for g in order:
             hit = sub[sub[column].isna()] if g is None else sub[sub[column] == g]
             name = split_label(column, pd.NA if g is None else g, lang)
-            if hit.empty or int(hit["n"].iloc[0]) == 0 or pd.isna(hit["actual"].iloc[0]):
+            if hit.empty:
                 row[name] = "–"
-            elif int(hit["n"].iloc[0]) < min_cell:
-                row[name] = f"n < {min_cell}"
+                continue
+            k = int(counts.loc[hit.index[0]])
+            if bool(hit["suppressed"].iloc[0]):
+                row[name] = f"n {hit['n'].iloc[0]}" if 0 < k < min_cell else \
+                    f"{word} (n = {k:,d})"
+            elif k == 0 or pd.isna(hit["actual"].iloc[0]):
+                row[name] = "–"
             else:
                 row[name] = (f"{format_value(hit['actual'].iloc[0], hit['unit'].iloc[0], lang)}"
-                             f" (n = {int(hit['n'].iloc[0]):,d})")
+                             f" (n = {k:,d})")
         rows.append(row)
     return pd.DataFrame(rows)

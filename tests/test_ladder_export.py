@@ -105,3 +105,22 @@ def test_cli_ladder_unknown_project(sample_dir, tmp_path):
                                    str(tmp_path / "x.xlsx"), "--project", "P09"])
     assert res.exit_code == EXIT_INVALID_DATA
     assert "P09" in res.output and "P01" in res.output
+
+
+def test_split_table_small_cells(project):
+    from evaluation.ladder_export import split_table
+
+    frame = ev.evaluate_ladder(project, by=["village_id", "sex"])
+    v01 = frame[frame["village_id"] == "V01"]
+    table = split_table(v01, "sex").set_index("ตัวชี้วัด")
+    # V01 women p1, p3 (n = 2), men p2, p3b (n = 2): both groups have fewer than 3
+    # people -> both hidden as n <3
+    assert table.loc["1. สมาชิก", "หญิง"] == "n <3" and table.loc["1. สมาชิก", "ชาย"] == "n <3"
+    shown = split_table(v01, "sex", min_cell=1).set_index("ตัวชี้วัด")
+    # min_cell 1 hides nothing: women 2 members (n = 2 women), men 1 (p2; p3b is team)
+    assert shown.loc["1. สมาชิก", "หญิง"] == "2 คน (n = 2)"
+    assert shown.loc["1. สมาชิก", "ชาย"] == "1 คน (n = 2)"
+    with pytest.raises(ev.EvaluationError, match="min_cell must be a whole number"):
+        split_table(v01, "sex", min_cell=0)
+    with pytest.raises(ev.EvaluationError, match="column must be one of"):
+        split_table(v01, "village_id")

@@ -239,7 +239,9 @@ def section_ladder_disaggregation(project, ctx, *, lang: str | None = None,
     """Ladder indicators of the whole project split by sex and age group (tables).
 
     Only indicators computed over people or households are split; groups
-    with fewer than 5 records show ``n < 5``.
+    with fewer than 3 records are hidden with
+    :func:`evaluation.disclosure.suppress_small_cells` (and the next smallest
+    group of the indicator, so a hidden value cannot be recovered).
 
     Returns
     -------
@@ -261,11 +263,11 @@ def section_ladder_disaggregation(project, ctx, *, lang: str | None = None,
     C.explain(ctx, lang,
               "ตัวชี้วัดของทั้งโครงการแยกตามเพศและกลุ่มอายุ เฉพาะตัวชี้วัดที่คำนวณจากคนหรือครัวเรือน "
               "(ครัวเรือนจัดกลุ่มตามสมาชิกกลุ่มเป้าหมายคนแรก) กลุ่มที่มีข้อมูลน้อยกว่า "
-              f"{MIN_CELL} รายการไม่แสดงค่า",
+              f"{MIN_CELL} รายการไม่แสดงค่า และซ่อนกลุ่มถัดไปด้วยเพื่อไม่ให้คำนวณย้อนกลับได้",
               "Indicators of the whole project split by sex and age group, for indicators "
               "computed over people or households (a household is grouped by its first "
               f"listed target participant). Groups with fewer than {MIN_CELL} records show "
-              "no value.")
+              "no value, nor does the next smallest group (so it cannot be worked back).")
     out: dict = {}
     several = len(p.ladders) > 1
     for pid, lad in p.ladders.items():

@@ -321,7 +321,8 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
 
 def _ladder_by_sex(v, ctx, lang, partial_threshold) -> dict:
     """The village's indicators split by sex (people and household indicators), when the
-    village has women and men; small groups (n < 5) show no value."""
+    village has women and men; small groups (fewer than 3 records) and the next
+    smallest group show no value (:func:`evaluation.disclosure.suppress_small_cells`)."""
     import warnings
 
     from ..ladder import evaluate_ladder
@@ -340,10 +341,12 @@ def _ladder_by_sex(v, ctx, lang, partial_threshold) -> dict:
     C.table(ctx, split_table(frame, "sex", lang=lang), "ladder_by_sex",
             C.tr(lang, "ตัวชี้วัดแยกตามเพศ", "Indicators by sex"),
             note=C.tr(lang, "เฉพาะตัวชี้วัดที่คำนวณจากคนหรือครัวเรือน (ครัวเรือนจัดตามเพศของสมาชิก"
-                            f"กลุ่มเป้าหมายคนแรก) กลุ่มที่มีข้อมูลน้อยกว่า {MIN_CELL} รายการไม่แสดงค่า",
+                            f"กลุ่มเป้าหมายคนแรก) กลุ่มที่มีข้อมูลน้อยกว่า {MIN_CELL} รายการไม่แสดงค่า "
+                            "และซ่อนอีกกลุ่มด้วยเพื่อไม่ให้คำนวณย้อนกลับจากผลรวมได้",
                       "Indicators computed over people or households only (a household "
                       "counts under the sex of its first listed target participant); groups "
-                      f"with fewer than {MIN_CELL} records show no value."))
+                      f"with fewer than {MIN_CELL} records show no value, nor does the next "
+                      "smallest group (it could be worked back from the total)."))
     return C.jsonable({ind: dict(zip(sub["sex"].astype(str), sub["actual"]))
                        for ind, sub in frame.groupby("indicator_id", sort=False)})
 
