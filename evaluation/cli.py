@@ -50,7 +50,7 @@ def _fail_on_evaluation_error(exc: Exception) -> None:
 @app.command()
 def check(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
     """Validate a data folder or workbook and list every problem and warning."""
-    from . import load_project
+    from .project import load_project
     from .errors import EvaluationError
 
     try:
@@ -66,7 +66,7 @@ def check(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbo
 @app.command()
 def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
     """Print a per-village summary: participants, households, waves present, problems."""
-    from . import load_project
+    from .project import load_project
     from .errors import EvaluationError
     from .project import village_summary
 
@@ -144,7 +144,7 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
                                  param_hint="--report")
     if notebook is not None or kind == "full":
         return notebook
-    from .report import default_notebook
+    from .rendering.notebook import default_notebook
 
     return default_notebook("card")
 
@@ -170,7 +170,7 @@ def report(
 ) -> None:
     """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx)."""
     from .errors import EvaluationError
-    from .report import ReportError, render_village_report
+    from .rendering.notebook import ReportError, render_village_report
 
     notebook = _village_notebook(report_kind, notebook)
     try:
@@ -178,7 +178,7 @@ def report(
                                      show_raw_text=show_raw_text, notebook=notebook,
                                      chart_formats=chart_formats)
     except ReportError as exc:
-        from .batch import describe_error
+        from .rendering.notebook import describe_error
 
         typer.echo(f"report for {village!r} failed: {describe_error(exc.result.error)}", err=True)
         typer.echo(f"executed notebook: {exc.result.path / 'report.failed.ipynb'}", err=True)
@@ -228,7 +228,7 @@ def batch(
     still rendered; errors are listed at the end and in the index), 2 for
     invalid data.
     """
-    from .batch import ENGINES, run_batch
+    from .rendering.batch import ENGINES, run_batch
     from .errors import EvaluationError
 
     if engine not in ENGINES:
