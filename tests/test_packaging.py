@@ -83,6 +83,10 @@ def test_installed_wheel_renders_a_report_from_another_directory(wheel, tmp_path
     # dependencies come from the test's environment (its site-packages appended after
     # the fresh one, so the wheel's copy of `evaluation` wins; nothing is downloaded)
     (fresh / "_shared_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # ... and so do the data files pip puts beside them (nbconvert's page templates)
+    (venv / "share" / "jupyter").mkdir(parents=True)
+    (venv / "share" / "jupyter" / "nbconvert").symlink_to(
+        Path(sys.prefix) / "share" / "jupyter" / "nbconvert")
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "JUPYTER_PATH", "VIRTUAL_ENV", "EVALUATION_NOTEBOOKS")}
     env.update(PYTHAINLP_OFFLINE="1", PYTHAINLP_READ_ONLY="1", MPLBACKEND="Agg")
