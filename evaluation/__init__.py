@@ -25,6 +25,8 @@ Layout (imports only go downward):
 from __future__ import annotations
 
 import os as _os
+import sys as _sys
+import types as _types
 from importlib import import_module as _import_module
 
 # Offline by policy: pythainlp must never download at run time.
@@ -67,6 +69,15 @@ _EXPORTS = {
     "redact_pii": "privacy", "thai_id_valid": "privacy",
     "domain_words": "text", "extract_ladder_steps": "text", "extract_quantities": "text",
     "normalize_text": "text", "split_sentences": "text", "tokenize": "text",
+    # repeated measures, multiplicity, difference-in-differences; indicator tracking, SROI
+    "cochran_q": "repeated", "friedman_test": "repeated", "p_adjust": "repeated",
+    "pairwise_paired": "repeated", "rm_anova": "repeated", "symmetry_test": "repeated",
+    "FewClustersWarning": "did", "did": "did", "age_groups": "ladder",
+    "pct_progress": "ladder", "tracking_table": "ladder_export",
+    "write_ladder_excel": "ladder_export", "ValueMap": "value_map",
+    "ValueMapError": "value_map", "check_value_map": "value_map",
+    "parse_value_map": "value_map", "read_value_map": "value_map", "present_value": "sroi",
+    "sroi": "sroi", "sroi_sensitivity": "sroi",
     # export
     "html_escape": "export", "html_table": "export", "md_escape": "export",
     "safe_name": "export", "save_figure": "export", "unique_names": "export",
@@ -91,6 +102,20 @@ _MODULES = ("charts", "schema", "instruments", "stats", "happiness", "finance", 
 __all__ = ["__version__", "DataValidationError", "EvaluationError", *_EXPORTS,
            "charts", "instruments", "registry", "schema"]
 __all__ = list(dict.fromkeys(__all__))
+
+
+class _Package(_types.ModuleType):
+    """The package module: a submodule named like a public function (``sroi``,
+    ``did``) does not replace the function when it is imported."""
+
+    def __setattr__(self, name, value):
+        if (isinstance(value, _types.ModuleType) and name in _EXPORTS
+                and value.__name__ == f"{__name__}.{name}"):
+            return  # the import system binding evaluation.sroi (module) to the package
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

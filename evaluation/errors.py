@@ -10,7 +10,41 @@ from __future__ import annotations
 import pandas as pd
 
 #: Columns of every problems table (validation errors and warnings).
-PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "problem", "severity"]
+PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "problem", "problem_code",
+                   "severity"]
+
+#: ``problem_code`` of problems raised without one, recognised from their message
+#: (first match wins); everything else is ``"invalid_value"``.
+_CODE_PATTERNS = (
+    ("missing required column", "missing_column"),
+    ("required value missing", "missing_value"),
+    ("negative amount", "negative_amount"),
+    ("duplicate ", "duplicate_key"),
+    ("unknown instrument", "unknown_instrument"),
+    ("unknown item", "unknown_item"),
+    ("outside the range", "out_of_range"),
+    ("not in the ", "unknown_reference"),
+    ("no '", "missing_table"),
+    ("has no rows", "empty_table"),
+    ("changed ", "suspicious_change"),
+    ("outside the project period", "date_outside_project"),
+    ("the YAML expands", "yaml_bounds"),
+    ("the YAML is nested", "yaml_bounds"),
+    ("the YAML refers to itself", "yaml_bounds"),
+    ("the YAML file is larger", "yaml_bounds"),
+    ("YAML", "yaml_invalid"),
+    ("not UTF-8 text", "not_utf8"),
+    ("expected a date", "invalid_date"),
+    ("does not exist", "invalid_date"),
+    ("the year", "invalid_date"),
+    ("expected a number", "not_a_number"),
+    ("expected an amount", "not_a_number"),
+    ("expected a whole number", "not_a_number"),
+    ("unknown wave", "unknown_label"),
+    ("unknown sex", "unknown_label"),
+    ("unknown role", "unknown_label"),
+    ("unknown entry kind", "unknown_label"),
+)
 
 
 class EvaluationError(Exception):
@@ -36,17 +70,74 @@ class DataValidationError(EvaluationError):
 
     def __str__(self) -> str:  # readable in a notebook or terminal
         head = super().__str__()
-        with pd.option_context("display.max_colwidth", 80, "display.width", 200):
-            return f"{head}\n{self.problems.to_string(index=False)}"
+        shown = summarise_problems(self.problems) if len(self.problems) > 10 else self.problems
+        shown = shown[[c for c in PROBLEM_COLUMNS if c in shown.columns and c != "problem_code"]]
+        with pd.option_context("display.max_colwidth", 80, "display.width", 200,
+                               "display.max_rows", 1000):
+            return f"{head}\n{shown.to_string(index=False)}"
 
 
 def problems_frame(rows: list[dict] | None = None) -> pd.DataFrame:
     """Build a problems table with the standard columns (empty if no rows)."""
     frame = pd.DataFrame(rows or [], columns=PROBLEM_COLUMNS)
-    frame["row"] = frame["row"].astype("Int64")
+    frame["row"] = pd.to_numeric(frame["row"], errors="coerce").astype("Int64")
+    codes = frame["problem_code"].astype(object)
+    if codes.isna().any():
+        frame["problem_code"] = [c if isinstance(c, str) else _infer_code(p)
+                                 for c, p in zip(codes, frame["problem"])]
     severity = frame["severity"].astype(object)
     frame["severity"] = severity.where(severity.notna(), "error")
     return frame
+
+
+def _infer_code(text) -> str:
+    text = str(text)
+    for fragment, code in _CODE_PATTERNS:
+        if fragment in text:
+            return code
+    return "invalid_value"
+
+
+def summarise_problems(problems: pd.DataFrame, *, max_examples: int = 3,
+                       min_group: int = 10) -> pd.DataFrame:
+    """Problems with long runs of the same problem shortened to a few examples.
+
+    Rows sharing ``severity``, ``file``, ``sheet``, ``column`` and
+    ``problem_code`` form a group; a group of more than ``min_group`` rows
+    keeps its first ``max_examples`` rows and gains one row saying how many
+    more there are. A column ``count`` gives the rows each line stands for.
+
+    Examples
+    --------
+    >>> rows = [dict(file="f.csv", row=i, column="date", problem="bad date",
+    ...              problem_code="invalid_date") for i in range(2, 1002)]
+    >>> short = summarise_problems(problems_frame(rows))
+    >>> len(short), short["count"].tolist()
+    (4, [1, 1, 1, 997])
+    """
+    frame = problems.reset_index(drop=True).copy()
+    frame["count"] = 1
+    if len(frame) <= min_group:
+        return frame
+    keys = ["severity", "file", "sheet", "column", "problem_code"]
+    keyframe = frame[keys].astype(object).where(frame[keys].notna(), "")
+    group = keyframe.groupby(keys, sort=False, dropna=False).ngroup()
+    position = group.groupby(group).cumcount()
+    size = group.map(group.value_counts())
+    keep = (size <= min_group) | (position < max_examples)
+    out = []
+    for g, part in frame[keep].groupby(group[keep], sort=False):
+        out.append(part)
+        n = int(size[part.index[0]])
+        if n > min_group:
+            extra = part.iloc[[-1]].copy()
+            extra["row"] = pd.NA
+            extra["value"] = None
+            extra["problem"] = (f"… and {n - max_examples:,d} more rows with the same problem "
+                                f"({part['problem_code'].iloc[0]})")
+            extra["count"] = n - max_examples
+            out.append(extra)
+    return pd.concat(out, ignore_index=True)
 
 
 class ArgumentError(EvaluationError, ValueError, TypeError):

@@ -234,8 +234,14 @@ def load_codebook(codebook: str | Path | Mapping | pd.DataFrame | None = None) -
         source = Path(codebook)
         if not source.is_file():
             raise EvaluationError(f"codebook file not found: {source}")
+        from .textio import TextDecodeError, YamlBoundsError, decode_text, load_yaml
+
         try:
-            doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+            doc = load_yaml(decode_text(source.read_bytes())[0])
+        except (TextDecodeError, YamlBoundsError) as exc:
+            raise DataValidationError(problems_frame([_codebook_problem(
+                source, getattr(exc, "line", None), None, None, str(exc))]),
+                f"codebook {source} was not read: {exc}") from None
         except yaml.YAMLError as exc:
             raise DataValidationError(problems_frame([_codebook_problem(
                 source, None, None, None, f"not valid YAML: {exc}")]),

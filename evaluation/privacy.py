@@ -22,7 +22,8 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .text import THAI_DIGITS, _segment, _trie_for, domain_words
+from .names import FORMAL_TITLES, find_names
+from .text import THAI_DIGITS, _segment, _trie_for
 
 __all__ = [
     "thai_id_valid",
@@ -36,52 +37,30 @@ __all__ = [
 
 PII_REPORT_COLUMNS = ["kind", "value", "start", "end", "replacement", "rule"]
 
-#: Titles after which a personal name is masked (longest first when matched).
-#: Deliberately absent: "อ." (also อำเภอ, the district: "อ.เมือง"), "คุณ"
-#: (คุณภาพ, คุณค่า and the KM roles คุณอำนวย / คุณเอื้อ), "ครู" (ครูพี่เลี้ยง,
-#: ครูบัญชี), "อาจารย์", "กำนัน", "ผู้ใหญ่บ้าน" (usually followed by a place or a
-#: verb). Pass ``titles=DEFAULT_TITLES + ("อ.",)`` to add one.
-DEFAULT_TITLES: tuple[str, ...] = (
-    "นางสาว", "น.ส.", "นส.", "นาย", "นาง", "เด็กชาย", "เด็กหญิง", "ด.ช.", "ด.ญ.", "ดช.", "ดญ.",
-    "ผญบ.", "ดร.", "นพ.", "พญ.", "ผศ.ดร.", "รศ.ดร.", "ผศ.", "รศ.",
-)
+#: Formal titles after which whatever Thai word follows is a name. Role
+#: titles (คุณ, ครู, อ., กำนัน, ผู้ใหญ่บ้าน, อสม., พระ, ...) and kinship terms (ป้า,
+#: ลุง, พี่, น้อง, แม่, ...) are handled in :mod:`evaluation.names`: they count as
+#: titles only when a given name or nickname follows.
+DEFAULT_TITLES: tuple[str, ...] = FORMAL_TITLES
 _LATIN_TITLES = r"(?:Mr|Mrs|Ms|Miss|Dr)"
 
-_LABELS = {
-    "th": {"name": "ชื่อ", "national_id": "เลขบัตร", "phone": "โทร", "email": "อีเมล"},
-    "en": {"name": "name", "national_id": "id", "phone": "phone", "email": "email"},
+#: Kinds of personal data, with their replacement labels.
+KINDS: dict[str, dict[str, str]] = {
+    "name": {"th": "ชื่อ", "en": "name"},
+    "national_id": {"th": "เลขบัตร", "en": "id"},
+    "phone": {"th": "โทร", "en": "phone"},
+    "email": {"th": "อีเมล", "en": "email"},
+    "line_id": {"th": "ไลน์", "en": "line"},
+    "social": {"th": "โซเชียล", "en": "social"},
+    "address": {"th": "ที่อยู่", "en": "address"},
+    "bank_account": {"th": "บัญชี", "en": "account"},
+    "plate": {"th": "ทะเบียนรถ", "en": "plate"},
 }
-_PRIORITY = {"email": 0, "national_id": 1, "phone": 2, "name": 3}
+_LABELS = {lang: {k: v[lang] for k, v in KINDS.items()} for lang in ("th", "en")}
+_PRIORITY = {"email": 0, "line_id": 1, "social": 2, "national_id": 3, "bank_account": 4,
+             "phone": 5, "plate": 6, "address": 7, "name": 8}
 
-# A Thai name: starts with a consonant or a leading vowel, then Thai letters
-# and marks (no digits, no ๆ/ฯ, no spaces).
-_NAME_START = "\u0e01-\u0e2e\u0e40-\u0e44"
-_NAME_CHAR = "\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e45\u0e47-\u0e4e"
-_THAI_NAME = rf"[{_NAME_START}][{_NAME_CHAR}]+"
-
-# Compounds that start like a title but are not a title + name.
-_NOT_AFTER = {
-    "นาย": re.compile(r"ก(?:$|อบ|เทศ|รัฐ|สมาคม|องค์|สภา|ฯ)|อำเภอ|ทุน|จ้าง|หน้า|ช่าง|ตรวจ|ทะเบียน"
-                      r"|ประกัน|ห้าง|พราน|ท้าย|ด่าน|สิบ|ร้อย|พัน$|พล$|แพทย์$|ทหาร|อากร|งาน$"),
-    "นาง": re.compile(r"ฟ้า|งาม|แบบ|เอก|พยาบาล$|รำ|ใน|กวัก|สนม|ร้าย|ไม้|รม|เงือก|นวล|พญา"),
-}
-_NOT_BEFORE = {"นาย": ("ท",), "นาง": ("หอย",)}  # ทนาย (lawyer), หอยนางรม (oyster)
-
-#: Words that end a name: "นางบุญมีเล่าว่า..." stops before เล่า, and a word
-#: after "นายสมปอง " starting with one of these is not a surname. Syllables
-#: common inside names (มี, มา, ดี, ทอง, ใจ, สุข, ...) are deliberately absent.
-_NAME_STOPPERS = frozenset("""
-เล่า กล่าว บอก พูด เป็น ได้ ได้รับ และ กับ ซึ่ง ที่ ว่า จึง ก็ ให้ ทำ ไป จะ ต้อง ไม่ ยัง เคย
-คือ หรือ แต่ ของ จาก ใน โดย เพื่อ เมื่อ ถ้า ประธาน เลขา เลขานุการ เหรัญญิก สมาชิก ตัวแทน แกนนำ
-อายุ โทร โทรศัพท์ เบอร์ อีเมล ติดต่อ บ้านเลขที่ เลขที่ หมู่ ตำบล อำเภอ จังหวัด
-เปิด ปิด ร่วม เข้า นำ ช่วย สอน แนะนำ ประสาน ดูแล ขาย ซื้อ ออม กู้ ยืม ปลูก เลี้ยง ตอบ ถาม
-เสนอ แจ้ง อธิบาย สรุป เขียน อ่าน จด ทำหน้าที่ เป็นผู้
-""".split())
-
-#: A surname does not start with these whole words either (มา = come, ...);
-#: มี stays allowed: มีสุข, มีชัย are common surnames.
-_SURNAME_FIRST_STOP = _NAME_STOPPERS | {"มา", "อยู่", "กลับ", "แล้ว", "ด้วย", "อีก", "ทุก"}
-
+_THAI_CHAR = "\u0e01-\u0e4e"
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
                     r"\.[A-Za-z]{2,}")
 # Digit groups joined by one separator: "1-2345-67890-12-3", "081 234 5678",
@@ -146,33 +125,8 @@ def names_from_participants(participants: pd.DataFrame | None, *, column: str = 
     return list(dict.fromkeys(v for v in values if v))
 
 
-@lru_cache(maxsize=4)
-def _title_regex(titles: tuple[str, ...]) -> re.Pattern:
-    alts = "|".join(re.escape(t) for t in sorted(set(titles), key=len, reverse=True))
-    return re.compile(rf"(?P<title>{alts})(?P<sp>[ \t]?)(?P<first>{_THAI_NAME})")
-
-
 _LATIN_NAME = re.compile(rf"\b{_LATIN_TITLES}\.?[ \t]+(?P<first>[A-Z][a-zA-Z'-]+)"
                          rf"(?:[ \t](?P<last>[A-Z][a-zA-Z'-]+))?")
-_NEXT_WORD = re.compile(rf"[ \t]{{1,2}}(?P<w>{_THAI_NAME})")
-
-
-def _words(s: str) -> list[str]:
-    return [t for t in _segment(s, _trie_for(None)) if t.strip()]
-
-
-def _cut_at_stopper(candidate: str, stoppers: frozenset[str] = _NAME_STOPPERS) -> str:
-    """Keep the start of ``candidate`` up to the first stopper word after the
-    first word (a name may itself start like a stopper: มาลี, มานพ)."""
-    if len(candidate) <= 3:
-        return candidate
-    toks = _words(candidate)
-    kept = toks[:1]
-    for tok in toks[1:]:
-        if tok in stoppers:
-            break
-        kept.append(tok)
-    return "".join(kept)
 
 
 def _split_name(name: str, titles: tuple[str, ...]) -> tuple[str, str]:
@@ -200,6 +154,130 @@ def _token_bounds(text: str) -> tuple[set[int], set[int]] | None:
     return starts, ends
 
 
+# ------------------------------------------------ contact handles and places
+_LATIN_HANDLE = r"[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9_]|[A-Za-z0-9]"
+_LINE_LABEL = (r"(?:(?:ID|Id|id|ไอดี)[ \t]*(?:LINE|Line|line|ไลน์)|(?:LINE|Line|line|ไลน์)"
+               r"(?:[ \t]*(?:ID|Id|id|ไอดี))?)")
+# "line id: somchai123", "ไลน์ @kanya_shop", "ID Line somchai", "แอดไลน์มาที่ @x"
+_LINE = re.compile(
+    rf"(?<![A-Za-z0-9-]){_LINE_LABEL}(?![A-Za-z])[ \t]*[:：=]?[ \t]*"
+    rf"(?P<v>@(?:{_LATIN_HANDLE})|(?=[A-Za-z0-9._-]*[A-Za-z])(?:{_LATIN_HANDLE}))"
+    rf"|(?<![A-Za-z0-9-])(?:LINE|Line|line|ไลน์)[{_THAI_CHAR} \t]{{1,15}}?(?P<v2>@(?:{_LATIN_HANDLE}))")
+_LINE_URL = re.compile(r"(?:https?://)?line\.me/[^\s<>\"')\]]+")
+_SOCIAL_URL = re.compile(r"(?:https?://)?(?:www\.|m\.|web\.)?(?:facebook\.com|fb\.com|fb\.me"
+                         r"|instagram\.com|instagr\.am|tiktok\.com|twitter\.com|x\.com)"
+                         r"/[^\s<>\"')\]]+")
+_AT_HANDLE = re.compile(r"(?<![\w.@])@(?P<v>[A-Za-z0-9][A-Za-z0-9._]{1,})")
+_SOCIAL_LABEL = (r"(?:เฟซบุ๊ก|เฟซบุ๊ค|เฟสบุ๊ก|เฟสบุ๊ค|เฟสบุค|เฟซบุค|เฟส|เฟซ|Facebook|facebook|FB|fb"
+                 r"|อินสตาแกรม|อินสตา|ไอจี|Instagram|instagram|IG|ig|ติ๊กต็อก|TikTok|tiktok)")
+_NOT_HANDLE = frozenset({"live", "page", "fanpage", "marketplace", "group", "groups",
+                         "messenger", "story", "reels", "post", "and", "or", "line", "และ"})
+# a Latin name after the label, or a Thai name after ชื่อ / ":"
+_SOCIAL = re.compile(
+    rf"(?<![A-Za-z0-9]){_SOCIAL_LABEL}(?![A-Za-z])[ \t]*(?:(?:ชื่อ(?:ว่า)?|:|：)[ \t]*)?"
+    rf"(?P<v>\"[^\"\n]{{2,40}}\"|“[^”\n]{{2,40}}”|[A-Za-z][A-Za-z0-9._]*(?:[ \t][A-Z][A-Za-z0-9._]*){{0,2}})"
+    rf"|(?<![A-Za-z0-9]){_SOCIAL_LABEL}(?![A-Za-z])[ \t]*(?:ชื่อ(?:ว่า)?|:|：)[ \t]*(?P<t>[{_THAI_CHAR}]+(?:[ \t][{_THAI_CHAR}]+)?)")
+_HOUSE_UNIT = r"\d+(?:/\d+)?(?:[ \t]*(?:หมู่(?:ที่)?|ม\.)[ \t]*\d+)?"
+# "บ้านเลขที่ 45/2 หมู่ 3", "ที่อยู่ 12 ม.4", "เลขที่ 7 หมู่ 2", "อยู่ 99/1 ม.5"
+_HOUSE = re.compile(
+    rf"(?:บ้าน[ \t]?เลขที่|บ้านเลข|ที่อยู่(?:เลขที่)?)[ \t]*[:：]?[ \t]*(?P<v>{_HOUSE_UNIT})(?![\d/])"
+    rf"|เลขที่[ \t]*(?P<v2>\d+(?:/\d+)?[ \t]*(?:หมู่(?:ที่)?|ม\.)[ \t]*\d+)(?!\d)"
+    rf"|(?<![\d/])(?P<v3>\d+/\d+[ \t]*(?:หมู่(?:ที่)?|ม\.)[ \t]*\d+)(?!\d)")
+_BANK_WORDS = (r"(?:ธ\.ก\.ส\.?|ธกส\.?|ธนาคาร|กรุงไทย|กสิกร(?:ไทย)?|ไทยพาณิชย์|ออมสิน|กรุงศรี|กรุงเทพ"
+               r"|ทหารไทย|ทีทีบี|ttb|TTB|SCB|KBank|KBANK|BBL|KTB|GSB|BAAC|ธอส\.?|ยูโอบี|ซีไอเอ็มบี"
+               r"|บัญชี|บช\.|account|Account|A/C|a/c|พร้อมเพย์|PromptPay|promptpay)")
+# a 10–15-digit number shortly after a bank word (not across โทร / เบอร์)
+_BANK = re.compile(rf"{_BANK_WORDS}(?:(?!โทร|เบอร์|ติดต่อ|มือถือ)[^\d\n]){{0,30}}?"
+                   r"(?<!\d)(?P<v>\d(?:[ \t]?-?[ \t]?\d){9,14})(?![\d/])")
+_ID_LABEL = (r"(?:เลข(?:ที่)?(?:บัตร)?(?:ประจำตัว)?(?:ประชาชน)|เลขบัตร|บัตรประชาชน|บัตร[ \t]*ปชช\.?"
+             r"|เลข[ \t]*ปชช\.?|เลขประจำตัว|ID[ \t]*[Cc]ard|id[ \t]*card|[Cc]itizen[ \t]*ID)")
+# a 12–14-digit number labelled as an ID: masked whatever its check digit
+_ID_LABELLED = re.compile(rf"{_ID_LABEL}[^\d\n]{{0,15}}?(?<!\d)"
+                          r"(?P<v>\d(?:[ \t]?-?[ \t]?\d){11,13})(?!\d)")
+
+
+@lru_cache(maxsize=1)
+def _plate_regex() -> re.Pattern:
+    from pythainlp.corpus import provinces
+
+    names = set(provinces(details=False)) | {"กทม.", "กทม", "กรุงเทพฯ", "กรุงเทพ"}
+    alts = "|".join(re.escape(p) for p in sorted(names, key=len, reverse=True))
+    plate = r"(?<![\u0e01-\u0e4e\d])(?P<v>\d?[ก-ฮ]{1,2}[ \t]?-?[ \t]?\d{1,4})(?![\d/.])"
+    return re.compile(rf"(?:ทะเบียน(?:รถ)?|ป้าย(?:ทะเบียน)?)[ \t]*(?:รถ)?[ \t]*[:：]?[ \t]*"
+                      rf"{plate}(?P<p>[ \t]*(?:{alts}))?|{plate.replace('(?P<v>', '(?P<w>')}"
+                      rf"(?P<q>[ \t]*(?:จ\.|จังหวัด)?[ \t]*(?:{alts}))")
+
+
+def _handles(scan: str) -> list[tuple[int, int, str, str, str]]:
+    """LINE ids, social names and URLs, house numbers, bank accounts, plates,
+    labelled ID numbers: (start, end, kind, key, rule)."""
+    out = []
+    for m in _LINE_URL.finditer(scan):
+        out.append((m.start(), m.end(), "line_id", m.group(0).lower(), "line_url"))
+    for m in _LINE.finditer(scan):
+        g = "v" if m.group("v") else "v2"
+        out.append((m.start(g), m.end(g), "line_id", m.group(g).lower().lstrip("@"), "line"))
+    for m in _SOCIAL_URL.finditer(scan):
+        out.append((m.start(), m.end(), "social", m.group(0).lower(), "social_url"))
+    for m in _SOCIAL.finditer(scan):
+        g = "v" if m.group("v") else "t"
+        value = m.group(g)
+        if g == "t":
+            value = _cut_thai(value)
+        if value.strip("\"“”").lower() in _NOT_HANDLE or len(value) < 2:
+            continue
+        out.append((m.start(g), m.start(g) + len(value), "social", value.lower(), "social_name"))
+    for m in _AT_HANDLE.finditer(scan):
+        out.append((m.start(), m.end(), "social", m.group("v").lower(), "at_handle"))
+    for m in _HOUSE.finditer(scan):
+        g = next(k for k in ("v", "v2", "v3") if m.group(k))
+        out.append((m.start(g), m.end(g), "address", re.sub(r"\s", "", m.group(g)), "house_number"))
+    for m in _BANK.finditer(scan):
+        out.append((m.start("v"), m.end("v"), "bank_account", re.sub(r"\D", "", m.group("v")),
+                    "bank_account"))
+    for m in _ID_LABELLED.finditer(scan):
+        out.append((m.start("v"), m.end("v"), "national_id", re.sub(r"\D", "", m.group("v")),
+                    "id_labelled"))
+    for m in _plate_regex().finditer(scan):
+        g, p = ("v", "p") if m.group("v") else ("w", "q")
+        end = m.end(p) if m.group(p) else m.end(g)
+        out.append((m.start(g), end, "plate", re.sub(r"[\s-]", "", m.group(g)), "plate"))
+    return out
+
+
+def _cut_thai(value: str) -> str:
+    """A Thai social-media name: up to two words, cut before a verb or function word."""
+    from .names import STOPPERS
+
+    words = value.split()
+    kept = []
+    for w in words[:2]:
+        toks = [t for t in _segment(w, _trie_for(None)) if t.strip()]
+        cut = []
+        for t in toks:
+            if t in STOPPERS and (cut or kept):
+                break
+            cut.append(t)
+        if not cut or (kept and toks[0] in STOPPERS):
+            break
+        kept.append("".join(cut))
+        if len(cut) < len(toks):
+            break
+    return " ".join(kept)
+
+
+def _glued(scan: str, pos: int, *, before: bool) -> bool:
+    """Whether a digit group at ``pos`` is part of something else: a decimal
+    ("2733.333"), a fraction or a date ("1/2"), a hexadecimal hash or a word."""
+    if before:
+        prev = scan[pos - 1] if pos > 0 else ""
+        prev2 = scan[pos - 2] if pos > 1 else ""
+        return bool(re.match(r"[A-Za-z_]", prev)) or (prev in ".,/:" and prev2.isdigit())
+    nxt = scan[pos] if pos < len(scan) else ""
+    nxt2 = scan[pos + 1] if pos + 1 < len(scan) else ""
+    return bool(re.match(r"[A-Za-z_]", nxt)) or (nxt in ".,/:" and nxt2.isdigit())
+
+
 def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, ...]):
     """(start, end, kind, key, rule) candidates, overlapping allowed."""
     scan = text.translate(THAI_DIGITS)
@@ -224,13 +302,19 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
                         groups = groups[k + 1:]
                     break
         for i in range(len(groups)):
-            digits = ""
+            if _glued(scan, groups[i][0], before=True):
+                continue
+            digits, lengths = "", []
             for j in range(i, len(groups)):
                 digits += groups[j][2]
-                if len(digits) == 13 and thai_id_valid(digits):
+                lengths.append(len(groups[j][2]))
+                glued = _glued(scan, groups[j][1], before=False)
+                if (len(digits) == 13 and thai_id_valid(digits) and not glued
+                        and lengths in ([13], [1, 4, 5, 2, 1])):
                     cands.append((groups[i][0], groups[j][1], "national_id", digits,
                                   "id_checksum"))
-                if digits[0] == "0" and len(digits) in (9, 10):
+                if digits[0] == "0" and len(digits) in (9, 10) and not glued \
+                        and lengths.count(1) <= 1:
                     kind = ("phone_mobile" if len(digits) == 10 and digits[1] in "689"
                             else "phone_landline" if len(digits) == 9 and digits[1] in "234567"
                             else None)
@@ -256,30 +340,16 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
                 if bounds is None or (i in bounds[0] and j in bounds[1]):
                     cands.append((i, j, "name", key, rule))
                 i = scan.find(piece, i + 1)
-    # names after titles
-    for m in _title_regex(titles).finditer(scan):
-        title, first = m.group("title"), m.group("first")
-        before = scan[max(0, m.start() - 4):m.start()]
-        if any(before.endswith(b) for b in _NOT_BEFORE.get(title, ())):
-            continue
-        guard = _NOT_AFTER.get(title)
-        if guard is not None and guard.match(first):
-            continue
-        first = _cut_at_stopper(first)
-        if len(first) < 2:
-            continue
-        end = m.start("first") + len(first)
-        if len(first) == len(m.group("first")):  # the name ran to a space: maybe a surname
-            nxt = _NEXT_WORD.match(scan, end)
-            if nxt:
-                word = _cut_at_stopper(nxt.group("w"))
-                w0 = _words(nxt.group("w"))[:1]
-                if (len(word) >= 2 and w0 and w0[0] not in _SURNAME_FIRST_STOP
-                        and w0[0] not in domain_words()):
-                    end = nxt.start("w") + len(word)
+    # names after titles and kinship terms, and untitled names from the dictionaries
+    firsts = frozenset(first_names)
+    lasts = frozenset(k.partition(" ")[2] for k in first_names.values() if " " in k)
+    extra = tuple(t for t in titles if t not in FORMAL_TITLES)
+    for start, end, first, rule in find_names(scan, first_names=firsts, surnames=lasts,
+                                              extra_titles=extra):
         key = first_names.get(first) or next(
             (v for k, v in first_names.items() if first.endswith(k)), first)
-        cands.append((m.start(), end, "name", key, "title"))
+        cands.append((start, end, "name", key, rule))
+    cands.extend(_handles(scan))
     for m in _LATIN_NAME.finditer(text):
         key = first_names.get(m.group("first"), m.group("first"))
         cands.append((m.start(), m.end(), "name", key, "title"))

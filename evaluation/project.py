@@ -18,30 +18,16 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import checks, schema
 from .errors import DataValidationError, EvaluationError, problems_frame
+from .reading import IGNORED_DIRS, IGNORED_SHEETS, Chunk as _Chunk, problem as _problem
+from .reading import rel as _rel
 from .schema import TABLES, WAVES, Table
 
-#: Sheets of a workbook that are documentation, not data (ignored by design).
-IGNORED_SHEETS = {"คำอธิบาย", "วิธีกรอก", "instructions", "readme", "lists", "รายการ"}
-#: Folders never scanned for data.
-IGNORED_DIRS = {"reports", ".git", ".ipynb_checkpoints", "__pycache__", ".venv"}
 #: Money columns whose post/pre ratio beyond this factor is flagged as suspicious.
 JUMP_FACTOR = 10.0
 
 WAVE_DTYPE = pd.CategoricalDtype(list(WAVES), ordered=True)
-
-
-@dataclass
-class _Chunk:
-    """One table's rows from one file or sheet, with where they came from."""
-
-    table: Table
-    frame: pd.DataFrame  # raw values, canonical column names where recognised
-    file: str
-    sheet: str | None
-    rows: np.ndarray  # row number in the file as the user sees it
-    headers: dict[str, str]  # canonical name -> header as written in the file
 
 
 @dataclass
@@ -57,11 +43,17 @@ class Project:
         Outcome ladder per ``project_id`` (:class:`evaluation.ladder.Ladder`).
     instruments : dict
         User-defined instruments found in the data folder (``instruments/*.yaml``).
+    value_maps : dict
+        SROI value map per ``project_id`` (``value_map*.yaml``,
+        :class:`evaluation.value_map.ValueMap`).
     problems : pandas.DataFrame
         Warnings found while loading (suspicious but possible values), in the
         problems-table shape plus ``village_id`` where known.
     source_files : pandas.DataFrame
-        ``path, sha256, bytes`` of every input file read (for reproducibility).
+        ``path, sha256, bytes`` of every input file read (for reproducibility;
+        paths relative to the data folder), with ``village_ids`` and
+        ``project_ids``: whose rows each file holds (see
+        :func:`evaluation.source_use.files_for`).
     root : pathlib.Path
         The folder or workbook loaded.
     """
@@ -76,6 +68,7 @@ class Project:
     lessons: pd.DataFrame
     ladders: dict = field(default_factory=dict)
     instruments: dict = field(default_factory=dict)
+    value_maps: dict = field(default_factory=dict)
     problems: pd.DataFrame = field(default_factory=problems_frame)
     source_files: pd.DataFrame = field(default_factory=pd.DataFrame)
     root: Path | None = None
@@ -85,8 +78,21 @@ class Project:
     # -- views ---------------------------------------------------------------
     @property
     def village_ids(self) -> list[str]:
-        """Village ids in file order."""
-        return self.villages["village_id"].tolist()
+        """Program village ids in file order (comparison villages: :attr:`comparison_ids`).
+
+        Reports, batches and ladders go over these; a comparison village
+        (``villages.arm`` = ``comparison``) has no report of its own.
+        """
+        from .arms import comparison_mask
+
+        return self.villages.loc[~comparison_mask(self.villages), "village_id"].tolist()
+
+    @property
+    def comparison_ids(self) -> list[str]:
+        """Comparison village ids (กลุ่มเปรียบเทียบ) in file order; empty for most programs."""
+        from .arms import comparison_mask
+
+        return self.villages.loc[comparison_mask(self.villages), "village_id"].tolist()
 
     def village(self, village_id: str) -> "Project":
         """The same structure restricted to one village (all tables consistent).
@@ -105,7 +111,7 @@ class Project:
         village_id = str(village_id)
         villages = self.villages[self.villages["village_id"] == village_id]
         if villages.empty:
-            known = ", ".join(self.village_ids)
+            known = ", ".join(self.villages["village_id"].tolist())
             raise EvaluationError(f"unknown village_id {village_id!r}; known villages: {known}")
         project_ids = set(villages["project_id"])
         people = self.participants[self.participants["village_id"] == village_id]
@@ -126,6 +132,7 @@ class Project:
             savings=self.savings[self.savings["member_id"].isin(persons)],
             lessons=self.lessons[self.lessons["village_id"] == village_id],
             ladders={k: v for k, v in self.ladders.items() if k in project_ids},
+            value_maps={k: v for k, v in self.value_maps.items() if k in project_ids},
             problems=problems,
         )
 
@@ -152,6 +159,7 @@ class Project:
             savings=self.savings[self.savings["member_id"].isin(persons)],
             lessons=self.lessons[self.lessons["village_id"].isin(vids)],
             ladders={k: v for k, v in self.ladders.items() if k == project_id},
+            value_maps={k: v for k, v in self.value_maps.items() if k == project_id},
             problems=problems,
         )
 
@@ -169,220 +177,6 @@ class Project:
 # ---------------------------------------------------------------------------
 # reading
 # ---------------------------------------------------------------------------
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root if root.is_dir() else root.parent))
-    except ValueError:
-        return str(path)
-
-
-def _clean_header(value) -> str:
-    from .thai import clean_text
-
-    text = clean_text(value) if value is not None else None
-    return text or ""
-
-
-def _chunk_from_frame(table: Table, frame: pd.DataFrame, rows: np.ndarray, file: str,
-                      sheet: str | None, problems: list[dict]) -> _Chunk | None:
-    """Map headers to canonical names; check required columns are present."""
-    hmap = schema.header_map(table)
-    rename: dict[str, str] = {}
-    headers: dict[str, str] = {}
-    for original in frame.columns:
-        header = _clean_header(original)
-        canonical = hmap.get(schema._norm_header(header)) if header else None
-        if canonical is None:
-            rename[original] = header or str(original)
-            continue
-        if canonical in headers:
-            problems.append(dict(file=file, sheet=sheet, row=1, column=header, value=header,
-                                 problem=f"two columns mean '{canonical}' "
-                                         f"('{headers[canonical]}' and '{header}'); keep one"))
-            rename[original] = header
-            continue
-        headers[canonical] = header
-        rename[original] = canonical
-    frame = frame.rename(columns=rename)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
-    missing = [c for c in table.required if c not in headers]
-    if missing:
-        wanted = ", ".join(f"{c} ({table.column(c).th})" for c in missing)
-        present = ", ".join(str(h) for h in rename.values()) or "(none)"
-        problems.append(dict(file=file, sheet=sheet, row=1, column=", ".join(missing),
-                             value=None,
-                             problem=f"missing required column(s) {wanted} in table "
-                                     f"'{table.name}'; columns present: {present}"))
-        return None
-    return _Chunk(table=table, frame=frame.reset_index(drop=True), file=file, sheet=sheet,
-                  rows=np.asarray(rows), headers=headers)
-
-
-def _read_csv(path: Path, root: Path, table: Table, problems: list[dict]) -> _Chunk | None:
-    file = _rel(path, root)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                            skip_blank_lines=False)
-    except UnicodeDecodeError as exc:
-        problems.append(dict(file=file, sheet=None, row=None, column=None, value=None,
-                             problem=f"file is not UTF-8 text ({exc.reason}); save it as "
-                                     "'CSV UTF-8' from Excel"))
-        return None
-    except pd.errors.EmptyDataError:
-        problems.append(dict(file=file, sheet=None, row=None, column=None, value=None,
-                             problem="file is empty: expected a header row"))
-        return None
-    except pd.errors.ParserError as exc:
-        problems.append(dict(file=file, sheet=None, row=None, column=None, value=None,
-                             problem=f"cannot read as CSV: {exc}"))
-        return None
-    # Rows that are blank in every column (often left at the end by editors) carry no data.
-    blank = (frame.apply(lambda s: s.str.strip()) == "").all(axis=1) if len(frame.columns) else None
-    rows = np.arange(len(frame)) + 2  # header is row 1
-    if blank is not None and blank.any():
-        keep = ~blank.to_numpy()
-        frame, rows = frame[keep], rows[keep]
-    return _chunk_from_frame(table, frame, rows, file, None, problems)
-
-
-def _read_parquet(path: Path, root: Path, table: Table, problems: list[dict]) -> _Chunk | None:
-    file = _rel(path, root)
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises many types for corrupt files
-        problems.append(dict(file=file, sheet=None, row=None, column=None, value=None,
-                             problem=f"cannot read as Parquet: {exc}"))
-        return None
-    return _chunk_from_frame(table, frame, np.arange(len(frame)) + 2, file, None, problems)
-
-
-def _read_workbook(path: Path, root: Path, problems: list[dict]) -> list[_Chunk]:
-    import openpyxl
-
-    file = _rel(path, root)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile/openpyxl errors for corrupt or non-xlsx files
-        problems.append(dict(file=file, sheet=None, row=None, column=None, value=None,
-                             problem=f"cannot open as an Excel workbook (.xlsx): {exc}"))
-        return []
-    chunks = []
-    try:
-        for ws in wb.worksheets:
-            name = ws.title.strip()
-            table = schema.table_for_name(name)
-            if table is None:
-                if schema._norm_header(name) not in {schema._norm_header(s)
-                                                     for s in IGNORED_SHEETS}:
-                    problems.append(dict(file=file, sheet=name, row=None, column=None,
-                                         value=name, severity="warning",
-                                         problem="sheet name is not a known table; sheet "
-                                                 f"ignored (tables: {', '.join(TABLES)})"))
-                continue
-            values = list(ws.iter_rows(values_only=True))
-            if not values:
-                continue
-            header, body = values[0], values[1:]
-            width = len(header)
-            while width and (header[width - 1] is None or str(header[width - 1]).strip() == ""):
-                width -= 1
-            header = [h if h is not None else f"column {i + 1}" for i, h in
-                      enumerate(header[:width])]
-            data, rows = [], []
-            for i, row in enumerate(body):
-                cells = list(row[:width]) + [None] * max(0, width - len(row))
-                if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-                    continue
-                data.append(cells)
-                rows.append(i + 2)
-            frame = pd.DataFrame(data, columns=header, dtype=object)
-            chunk = _chunk_from_frame(table, frame, np.asarray(rows, dtype=int), file, name,
-                                      problems)
-            if chunk is not None:
-                chunks.append(chunk)
-    finally:
-        wb.close()
-    return chunks
-
-
-def _read_lessons_dir(folder: Path, root: Path) -> list[_Chunk]:
-    """``lessons/<village_id>/<section>.txt`` and ``lessons/<village_id>.txt``."""
-    from .thai import clean_id, clean_text
-
-    records, files = [], []
-    for path in sorted(folder.rglob("*.txt")):
-        rel = path.relative_to(folder)
-        if len(rel.parts) == 1:
-            village, section = path.stem, "ทั่วไป"
-        else:
-            village, section = rel.parts[0], path.stem
-        text = path.read_text(encoding="utf-8-sig")
-        records.append({"village_id": clean_id(village), "section": clean_text(section),
-                        "text": clean_text(text, keep_newlines=True)})
-        files.append(_rel(path, root))
-    chunks = []
-    for record, file in zip(records, files):
-        chunks.append(_Chunk(table=TABLES["lessons"], frame=pd.DataFrame([record], dtype=object),
-                             file=file, sheet=None, rows=np.array([1]),
-                             headers={"village_id": "village_id", "section": "section",
-                                      "text": "text"}))
-    return chunks
-
-
-def _scan(root: Path, problems: list[dict]):
-    """Find every input under root: table chunks, ladder files, instrument dirs."""
-    chunks: list[_Chunk] = []
-    ladders: list[Path] = []
-    instrument_dirs: list[Path] = []
-    files: list[Path] = []
-    if root.is_file():
-        if root.suffix.lower() not in (".xlsx", ".xlsm"):
-            raise EvaluationError(f"{root}: expected a data folder or an Excel workbook (.xlsx)")
-        files.append(root)
-        chunks.extend(_read_workbook(root, root, problems))
-        return chunks, ladders, instrument_dirs, files
-    if not root.is_dir():
-        raise EvaluationError(f"{root}: no such folder or workbook")
-    for path in sorted(root.rglob("*")):
-        rel_parts = path.relative_to(root).parts
-        if any(p in IGNORED_DIRS or p.startswith(".") for p in rel_parts):
-            continue
-        if path.is_dir():
-            if path.name == "lessons":
-                chunks.extend(_read_lessons_dir(path, root))
-                files.extend(sorted(path.rglob("*.txt")))
-            elif path.name == "instruments":
-                instrument_dirs.append(path)
-                files.extend(sorted(path.glob("*.y*ml")))
-            continue
-        if "lessons" in rel_parts[:-1] or "instruments" in rel_parts[:-1]:
-            continue
-        suffix = path.suffix.lower()
-        name = path.name
-        if suffix in (".yaml", ".yml") and name.lower().startswith("ladder"):
-            ladders.append(path)
-            files.append(path)
-        elif suffix in (".xlsx", ".xlsm"):
-            if name.startswith("~$"):  # Excel lock file
-                continue
-            files.append(path)
-            chunks.extend(_read_workbook(path, root, problems))
-        elif suffix in (".csv", ".parquet"):
-            table = schema.table_for_name(path.stem)
-            if table is None:
-                problems.append(dict(file=_rel(path, root), sheet=None, row=None, column=None,
-                                     value=path.name, severity="warning",
-                                     problem="file name is not a known table; file ignored "
-                                             f"(tables: {', '.join(TABLES)})"))
-                continue
-            files.append(path)
-            reader = _read_csv if suffix == ".csv" else _read_parquet
-            chunk = reader(path, root, table, problems)
-            if chunk is not None:
-                chunks.append(chunk)
-    return chunks, ladders, instrument_dirs, files
-
 
 # ---------------------------------------------------------------------------
 # normalising and validating
@@ -416,6 +210,12 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
             problems.append(dict(file=chunk.file, sheet=chunk.sheet, row=int(chunk.rows[i]),
                                  column=chunk.headers[col.name], value=raw.iloc[i],
                                  problem=str(errors.iloc[i])))
+        if col.kind == "wave":
+            checks.wave_labels(chunk, col.name, raw, problems)
+        elif col.kind == "date" and not pd.api.types.is_datetime64_any_dtype(raw.dtype):
+            alt = checks.date_order(chunk, col.name, raw, problems)
+            if alt is not None:
+                chunk.alt_dates[col.name] = alt
         out[col.name] = values.reset_index(drop=True)
     # Unknown columns are kept (cleaned text), never dropped.
     known = {c.name for c in chunk.table.columns}
@@ -428,7 +228,7 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
 def _empty_table(table: Table) -> pd.DataFrame:
     dtypes = {"id": "str", "text": "str", "number": "float64", "money": "float64",
               "int": "Int64", "date": "datetime64[ns]", "wave": WAVE_DTYPE, "sex": "str",
-              "role": "str", "kind": "str"}
+              "role": "str", "kind": "str", "arm": "str"}
     return pd.DataFrame({c.name: pd.Series(dtype=dtypes[c.kind]) for c in table.columns})
 
 
@@ -448,7 +248,7 @@ def _combine(table: Table, parsed: list[tuple[_Chunk, pd.DataFrame]]):
     if "wave" in frame.columns:
         frame["wave"] = frame["wave"].astype(WAVE_DTYPE)
     for col in table.columns:  # one string dtype whatever the source (CSV, Excel, Parquet)
-        if col.kind in ("id", "text", "sex", "role", "kind"):
+        if col.kind in ("id", "text", "sex", "role", "kind", "arm"):
             frame[col.name] = frame[col.name].astype("str")
     ordered = [c.name for c in table.columns] + [c for c in frame.columns
                                                   if c not in {x.name for x in table.columns}]
@@ -527,6 +327,14 @@ def _check_happiness(tables, provs, instruments, problems):
                                  value=items[j],
                                  problem=f"unknown item for instrument {inst_id}; items: "
                                          f"{', '.join(ranges)}"))
+        for j in checks.half_points(values, items, lo, hi, inst_id):
+            i = idx[j]
+            problems.append(dict(file=prov["file"].iloc[i], sheet=prov["sheet"].iloc[i],
+                                 row=int(prov["row"].iloc[i]),
+                                 column=_header_of(prov, i, "value"), value=values[j],
+                                 problem_code="not_on_scale",
+                                 problem=f"not an answer of {inst_id} item {items[j]}: answers "
+                                         f"are whole numbers {lo[j]:g} to {hi[j]:g}"))
         out = ~unknown_item & ~np.isnan(values) & ((values < lo) | (values > hi))
         for j in np.flatnonzero(out):
             i = idx[j]
@@ -553,7 +361,7 @@ def _village_of(tables: dict, name: str) -> pd.Series:
     return pd.Series(np.nan, index=frame.index, dtype=object)
 
 
-def _warnings(tables, provs) -> list[dict]:
+def _warnings(tables, provs, parsed=None) -> list[dict]:
     """Suspicious but possible values."""
     out: list[dict] = []
     # Monthly income jumping tenfold (or falling to a tenth) between consecutive waves.
@@ -582,6 +390,14 @@ def _warnings(tables, provs) -> list[dict]:
         start = project.map(periods["start_date"]) - pd.Timedelta(days=31)
         end = project.map(periods["end_date"]) + pd.Timedelta(days=31)
         dates = frame["date"]
+        offset = 0
+        for chunk, part in (parsed or {}).get(name, []):
+            if "date" in chunk.alt_dates:
+                sl = slice(offset, offset + len(part))
+                checks.ambiguous_dates(chunk, "date", dates.iloc[sl],
+                                       chunk.alt_dates["date"], start.iloc[sl] + pd.Timedelta(
+                                           days=31), end.iloc[sl] - pd.Timedelta(days=31), out)
+            offset += len(part)
         flag = ((dates < start) | (dates > end)).fillna(False).to_numpy()
         for i in np.flatnonzero(flag):
             out.append(dict(file=prov["file"].iloc[i], sheet=prov["sheet"].iloc[i],
@@ -631,15 +447,21 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
     --------
     >>> import evaluation as ev
     >>> proj = ev.load_project("data/sample")
-    >>> sorted(proj.villages["village_id"])
-    ['V01', 'V02', 'V03', 'V04', 'V05']
+    >>> sorted(proj.village_ids), proj.comparison_ids
+    (['V01', 'V02', 'V03', 'V04', 'V05'], ['C01', 'C02'])
     """
     from .instruments import registry
     from .errors import EvaluationError as _EvaluationError
 
     root = Path(path)
     problems: list[dict] = []
-    chunks, ladder_files, instrument_dirs, files = _scan(root, problems)
+    from .reading import scan
+
+    found = scan(root, problems)
+    chunks, ladder_files, instrument_dirs, files = (found.chunks, found.ladders,
+                                                    found.instrument_dirs, found.files)
+    value_map_files = [f for f in ladder_files if f.name.casefold().startswith("value_map")]
+    ladder_files = [f for f in ladder_files if f not in value_map_files]
 
     parsed: dict[str, list] = {name: [] for name in TABLES}
     for chunk in chunks:
@@ -663,14 +485,25 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
 
     for name in TABLES:
         _check_duplicates(name, tables[name], provs[name], problems)
+        checks.identical_rows(name, tables[name], provs[name], problems)
     _check_references(tables, provs, problems)
+    checks.household_sizes(tables, provs, _header_of, problems)
+    checks.project_periods(tables, provs, _header_of, problems)
+    for name in TABLES:
+        for chunk, frame in parsed[name]:
+            checks.unknown_numbers(chunk, frame, problems)
 
     try:
         instruments = registry(extra_dirs=instrument_dirs)
     except _EvaluationError as exc:
         extra = getattr(exc, "problems", None)
         if extra is not None:
-            problems.extend(extra.to_dict("records"))
+            for record in extra.to_dict("records"):
+                if isinstance(record.get("file"), str):
+                    record["file"] = _rel(Path(record["file"]), root)
+                if record.get("column") == "":
+                    record["column"] = None
+                problems.append(record)
         else:
             problems.append(dict(file=None, sheet=None, row=None, column=None, value=None,
                                  problem=str(exc)))
@@ -709,8 +542,13 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
                 extra["severity"] = "warning"
                 problems.extend(extra.to_dict("records"))
 
-    warn = _warnings(tables, provs) if not any(
+    value_maps = _load_value_maps(value_map_files, root, tables, ladders, user_instruments,
+                                  problems)
+    warn = _warnings(tables, provs, parsed) if not any(
         p.get("severity", "error") != "warning" for p in problems) else []
+    from .lost_zeros import lost_zero_warnings  # ids a spreadsheet turned into numbers
+
+    warn += lost_zero_warnings(tables, provs)
     problems.extend(warn)
     frame = problems_frame(problems)
     errors = frame["severity"] != "warning"
@@ -721,8 +559,44 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
                                                     na_position="first", kind="stable"))
 
     frame = _attach_village(frame, tables, provs)
+    from .source_use import file_use
+
     return Project(**tables, ladders=ladders, instruments=user_instruments, problems=frame,
-                   source_files=_file_checksums(files, root), root=root)
+                   source_files=file_use(_file_checksums(files, root), tables, provs, ladders,
+                                         root),  # which villages/projects each file serves
+                   root=root, value_maps=value_maps)
+
+
+def _load_value_maps(paths, root, tables, ladders, instruments, problems) -> dict:
+    """Read and check every ``value_map*.yaml``; problems go to ``problems``."""
+    from types import SimpleNamespace
+
+    from .value_map import ValueMapError, check_value_map, read_value_map
+
+    out: dict = {}
+    context = SimpleNamespace(projects=tables["projects"], ladders=ladders,
+                              instruments=instruments)
+    for path in paths:
+        try:
+            vm = read_value_map(path)
+        except ValueMapError as exc:
+            bad = exc.problems.assign(file=_rel(path, root))
+            problems.extend(bad.to_dict("records"))
+            continue
+        found = check_value_map(vm, context)
+        for frame in (found, vm.warnings):
+            if len(frame):
+                problems.extend(frame.assign(file=_rel(path, root)).to_dict("records"))
+        if len(found):
+            continue
+        if vm.project_id in out:
+            problems.append(dict(file=_rel(path, root), sheet=None, row=None,
+                                 column="project_id", value=vm.project_id,
+                                 problem="a second value map for the same project",
+                                 problem_code="duplicate_value_map"))
+            continue
+        out[vm.project_id] = vm
+    return out
 
 
 def _attach_village(problems: pd.DataFrame, tables, provs) -> pd.DataFrame:
@@ -754,7 +628,7 @@ def village_summary(project: Project) -> pd.DataFrame:
     pandas.DataFrame
         ``project_id, village_id, village_name, n_team, n_target, n_households,
         waves_happiness, waves_finance, n_ledger_entries, n_savings_entries,
-        n_lesson_sections, n_warnings``.
+        n_lesson_sections, n_warnings, arm`` (``program`` or ``comparison``).
     """
     people = project.participants
     rows = []
@@ -775,6 +649,7 @@ def village_summary(project: Project) -> pd.DataFrame:
             "n_savings_entries": len(sub.savings),
             "n_lesson_sections": len(sub.lessons),
             "n_warnings": int((sub.problems["severity"] == "warning").sum()),
+            "arm": "comparison" if v.get("arm") == "comparison" else "program",
         })
     del people
     return pd.DataFrame(rows)

@@ -27,9 +27,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .errors import column_list
+from .errors import ArgumentError, column_list
+from .signrank import (hodges_lehmann, psignrank_lower, psignrank_upper,
+                       signrank_exact_ties_p)
 
-__all__ = ["PAIRED_FIELDS", "bootstrap_change", "mcnemar_test", "paired_frame", "paired_test"]
+__all__ = ["HL_FIELDS", "PAIRED_FIELDS", "bootstrap_change", "mcnemar_test", "paired_frame", "paired_test"]
 
 #: Fields of :func:`paired_test` (and the statistic columns of :func:`paired_frame`), in order.
 PAIRED_FIELDS: tuple[str, ...] = (
@@ -37,6 +39,9 @@ PAIRED_FIELDS: tuple[str, ...] = (
     "se_diff", "ci_low", "ci_high", "t", "df", "p_t", "w", "p_wilcoxon", "wilcoxon_method",
     "n_nonzero", "cohen_dz", "rank_biserial", "n_improved", "n_same", "n_worse", "reason",
 )
+#: Fields added by ``paired_test(..., conf_int=True)``.
+HL_FIELDS: tuple[str, ...] = ("hl_estimate", "hl_ci_low", "hl_ci_high", "hl_conf_level",
+                              "hl_method")
 _INT_FIELDS = ("n_pairs", "n_dropped", "n_nonzero", "n_improved", "n_same", "n_worse")
 _BOOT_FIELDS = ("mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high",
                 "n_resamples", "seed")
@@ -44,6 +49,8 @@ _BOOT_FIELDS = ("mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high"
 _ALTERNATIVES = ("two-sided", "greater", "less")
 METHOD_EXACT = "exact"
 METHOD_NORMAL = "normal approximation (tie and continuity corrected)"
+METHOD_NORMAL_UNCORRECTED = "normal approximation (tie corrected)"
+METHOD_EXACT_TIES = "exact (conditional on ties)"
 #: R's ``wilcox.test``: exact distribution only below this many non-zero differences.
 EXACT_MAX_N = 50
 
@@ -142,8 +149,13 @@ def _group_ranks(codes: np.ndarray, absd: np.ndarray, n_groups: int):
 
 
 def _paired_core(before: np.ndarray, after: np.ndarray, codes: np.ndarray, n_groups: int, *,
-                 alternative: str, conf_level: float, higher_is_better: bool) -> pd.DataFrame:
-    """All :data:`PAIRED_FIELDS` for every group code 0..n_groups-1 (vectorised)."""
+                 alternative: str, conf_level: float, higher_is_better: bool,
+                 exact: bool | None = None, correct: bool = True,
+                 exact_ties: bool = False) -> pd.DataFrame:
+    """All :data:`PAIRED_FIELDS` for every group code 0..n_groups-1 (vectorised).
+
+    ``exact``, ``correct`` and ``exact_ties`` as in :func:`paired_test`.
+    """
     before = np.asarray(before, dtype=float)
     after = np.asarray(after, dtype=float)
     codes = np.asarray(codes, dtype=np.int64)
@@ -209,25 +221,44 @@ def _paired_core(before: np.ndarray, after: np.ndarray, codes: np.ndarray, n_gro
     w_minus = total_rank - w_plus
     has_zero = n_zero > 0
     w_ok = m >= 1
-    exact = w_ok & (m < EXACT_MAX_N) & ~has_ties & ~has_zero
+    want_exact = (m < EXACT_MAX_N) if exact is None else np.full(G, bool(exact))
+    exact_ok = w_ok & want_exact
+    exact = exact_ok & ~has_ties & ~has_zero
+    # R >= 4.6: exact conditional distribution also with ties (zeros dropped first)
+    tied_exact = exact_ok & ~exact if exact_ties else np.zeros(G, dtype=bool)
+    big_exact = exact & (m >= EXACT_MAX_N)
+    exact = exact & ~big_exact
     p_w = np.full(G, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         # normal approximation (R: correct = TRUE), tie-corrected variance
         z0 = w_plus - m * (m + 1) / 4
         sigma = np.sqrt(m * (m + 1) * (2 * m + 1) / 24 - tie_term / 48)
+        half = 0.5 if correct else 0.0
         if alternative == "two-sided":
-            corr = np.sign(z0) * 0.5
+            corr = np.sign(z0) * half
             z = (z0 - corr) / sigma
             p_norm = 2 * np.minimum(_st.norm.cdf(z), _st.norm.sf(z))
         elif alternative == "greater":
-            z = (z0 - 0.5) / sigma
+            z = (z0 - half) / sigma
             p_norm = _st.norm.sf(z)
         else:
-            z = (z0 + 0.5) / sigma
+            z = (z0 + half) / sigma
             p_norm = _st.norm.cdf(z)
         rb = np.where(w_ok, (w_plus - w_minus) / total_rank, np.nan)
-    approx = w_ok & ~exact
+    # R computes V = 0 and the normal approximation also when every difference is zero
+    # (two-sided p NaN = 0/0; one-sided with correction p = 1)
+    approx = (n >= 1) & ~exact & ~big_exact & ~tied_exact
     p_w[approx] = p_norm[approx]
+    if big_exact.any() or tied_exact.any():
+        order = np.argsort(cz, kind="stable")
+        bounds = np.searchsorted(cz[order], np.arange(G + 1))
+        for g in np.flatnonzero(big_exact):
+            mm, vv = int(m[g]), float(np.rint(w_plus[g]))
+            lo, hi = psignrank_lower(vv, mm), psignrank_upper(vv - 1, mm)
+            p_w[g] = {"two-sided": min(1.0, 2 * (hi if vv > mm * (mm + 1) / 4 else lo)),
+                      "greater": hi, "less": lo}[alternative]
+        for g in np.flatnonzero(tied_exact):
+            p_w[g] = signrank_exact_ties_p(dz_nz[order[bounds[g]:bounds[g + 1]]], alternative)
     if exact.any():
         lower, upper = _signrank_tables()
         gi = np.flatnonzero(exact)
@@ -243,8 +274,10 @@ def _paired_core(before: np.ndarray, after: np.ndarray, codes: np.ndarray, n_gro
         else:
             p = p_lo
         p_w[gi] = p
-    method = np.where(exact, METHOD_EXACT, np.where(approx, METHOD_NORMAL, ""))
-    w = np.where(w_ok, w_plus, np.nan)
+    normal = METHOD_NORMAL if correct else METHOD_NORMAL_UNCORRECTED
+    method = np.where(exact | big_exact, METHOD_EXACT,
+                      np.where(tied_exact, METHOD_EXACT_TIES, np.where(approx, normal, "")))
+    w = np.where(n >= 1, w_plus, np.nan)
 
     n_int = n.astype(np.int64)
     reasons = np.full(G, "", dtype=object)
@@ -370,7 +403,9 @@ def _as_list(value, name: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- public: paired_test
-def paired_test(before, after, *, alternative: str = "two-sided", conf_level: float = 0.95,
+def paired_test(before, after, *, conf_int: bool = False, exact: bool | None = None,
+                correct: bool = True, exact_ties: bool = False,
+                alternative: str = "two-sided", conf_level: float = 0.95,
                 higher_is_better: bool = True, bootstrap: int | None = None,
                 seed=None) -> pd.Series:
     """Paired t-test and Wilcoxon signed-rank test of ``after - before``, as R does them.
@@ -381,11 +416,35 @@ def paired_test(before, after, *, alternative: str = "two-sided", conf_level: fl
         Aligned measurements (position ``i`` of both is one unit). Missing
         values (``None``/``NaN``/``pd.NA``) are allowed: a pair with a missing
         side is dropped and counted in ``n_dropped``.
+    conf_int : bool
+        Add the Hodges–Lehmann estimate of the location of ``after - before``
+        and its interval (R ``wilcox.test(after, before, paired = TRUE,
+        conf.int = TRUE)``): fields ``hl_estimate``, ``hl_ci_low``,
+        ``hl_ci_high``, ``hl_conf_level`` (the level achieved; R lowers it
+        when the requested one cannot be reached) and ``hl_method``.
+    exact : bool, optional
+        R's ``exact``: ``None`` (default) uses the exact signed-rank
+        distribution when there are fewer than 50 non-zero differences,
+        ``True`` always, ``False`` never. Ties or zero differences rule the
+        exact distribution out (R < 4.6) unless ``exact_ties=True``.
+    correct : bool
+        R's ``correct``: continuity correction of the normal approximation
+        (p-value and interval bounds).
+    exact_ties : bool
+        ``False`` (default) follows R 4.2–4.5: with ties or zero differences
+        the p-value comes from the normal approximation. ``True`` follows
+        R ≥ 4.6.0, which computes an exact p-value also with ties (the
+        conditional distribution of ``V`` given the mid-ranks, zeros dropped;
+        the same as ``coin::wilcoxsign_test(..., zero.method = "Wilcoxon",
+        distribution = "exact")``); ``wilcoxon_method`` then says
+        ``"exact (conditional on ties)"``. The Hodges–Lehmann interval stays
+        the normal-approximation one in that case.
     alternative : {"two-sided", "greater", "less"}
         Alternative hypothesis about the mean (t) or location (Wilcoxon) of
         ``after - before``; "greater" means the scores rose.
     conf_level : float
-        Confidence level of the t interval (and of the bootstrap intervals).
+        Confidence level of the t interval (and of the bootstrap and
+        Hodges–Lehmann intervals).
     higher_is_better : bool
         Direction for ``n_improved`` / ``n_worse``: with ``True`` (scores,
         income) a rise is an improvement; use ``False`` for debt.
@@ -410,7 +469,8 @@ def paired_test(before, after, *, alternative: str = "two-sided", conf_level: fl
         (W+ - W-) / (W+ + W-)``; ``n_improved``, ``n_same``, ``n_worse``;
         ``reason`` (empty string, or why some fields are ``NaN``). With
         ``bootstrap``: ``mean_ci_low, mean_ci_high, median_ci_low,
-        median_ci_high, n_resamples, seed``.
+        median_ci_high, n_resamples, seed``. With ``conf_int``:
+        ``hl_estimate, hl_ci_low, hl_ci_high, hl_conf_level, hl_method``.
 
     Notes
     -----
@@ -428,8 +488,18 @@ def paired_test(before, after, *, alternative: str = "two-sided", conf_level: fl
     exact distribution of ``V`` (R's ``psignrank``); otherwise
     ``z = (V - m(m+1)/4 - c) / √(m(m+1)(2m+1)/24 - Σ(t³ - t)/48)`` with the
     continuity correction ``c = 0.5 · sign(V - m(m+1)/4)`` (two-sided) and
-    ``t`` the sizes of tie groups. All zero differences: ``w`` and
-    ``p_wilcoxon`` are ``NaN``.
+    ``t`` the sizes of tie groups. All differences zero: ``w = 0`` and
+    ``p_wilcoxon`` as R computes it (``NaN`` two-sided, 1 one-sided).
+
+    Hodges–Lehmann (``conf_int=True``): on the exact path the estimate is the
+    median of the Walsh averages ``(d_i + d_j)/2, i <= j`` of the non-zero
+    differences and the interval runs from the ``q``-th smallest to the
+    ``q``-th largest Walsh average, ``q = qsignrank(α/2, m)``; otherwise the
+    estimate is the ``μ`` where the standardised statistic of ``d - μ``
+    (without continuity correction) crosses 0 and the bounds where it
+    crosses ``±z(1-α/2)`` (with the correction when ``correct``), found with
+    a port of R's ``uniroot`` (tolerance ``1e-4``, R's ``tol.root``) so the
+    values equal R's to machine precision.
 
     Examples
     --------
@@ -440,6 +510,9 @@ def paired_test(before, after, *, alternative: str = "two-sided", conf_level: fl
     >>> res = paired_test(y, x)          # after = x, before = y
     >>> float(res["w"]), round(float(res["p_wilcoxon"]), 5), res["wilcoxon_method"]
     (40.0, 0.03906, 'exact')
+    >>> hl = paired_test(y, x, conf_int=True)   # R: (pseudo)median 0.46, CI 0.010 to 0.786
+    >>> round(hl["hl_estimate"], 3), round(hl["hl_ci_low"], 3), round(hl["hl_ci_high"], 3)
+    (0.46, 0.01, 0.786)
     >>> paired_test([1, 2], [None, 3])[["n_pairs", "n_dropped", "reason"]].tolist()
     [1, 1, 'only one pair: t-test needs at least two']
     """
@@ -450,8 +523,14 @@ def paired_test(before, after, *, alternative: str = "two-sided", conf_level: fl
     if len(b) != len(a):
         raise ValueError(f"before and after must have the same length (they are paired); "
                          f"got {len(b)} and {len(a)}")
+    _check_flag(conf_int, "conf_int")
+    _check_flag(correct, "correct")
+    _check_flag(exact_ties, "exact_ties")
+    if exact is not None:
+        _check_flag(exact, "exact")
     res = _paired_core(b, a, np.zeros(len(b), dtype=np.int64), 1, alternative=alternative,
-                       conf_level=conf_level, higher_is_better=higher_is_better)
+                       conf_level=conf_level, higher_is_better=higher_is_better,
+                       exact=exact, correct=correct, exact_ties=exact_ties)
     out = res.iloc[0].astype(object)
     for f in _INT_FIELDS:
         out[f] = int(out[f])
@@ -460,8 +539,19 @@ def paired_test(before, after, *, alternative: str = "two-sided", conf_level: fl
     if bootstrap is not None:
         boot = bootstrap_change(b, a, n_resamples=bootstrap, seed=seed, conf_level=conf_level)
         out = pd.concat([out, boot.astype(object)])
+    if conf_int:
+        hl = hodges_lehmann(a - b, alternative=alternative, conf_level=conf_level,
+                            exact=exact, correct=correct)
+        out = pd.concat([out, pd.Series({k: hl[k] for k in HL_FIELDS}, dtype=object)])
+        if hl["hl_reason"]:
+            out["reason"] = "; ".join(r for r in (out["reason"], hl["hl_reason"]) if r)
     out.name = None
     return out
+
+
+def _check_flag(value, name: str) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentError(f"{name} must be True or False, got {value!r}")
 
 
 # --------------------------------------------------------------------------- McNemar
@@ -493,21 +583,32 @@ def _objects_to_flags(values: np.ndarray, name: str) -> np.ndarray:
     return out
 
 
+METHOD_MCNEMAR = "McNemar chi-squared"
+METHOD_MCNEMAR_CC = "McNemar chi-squared with continuity correction"
+METHOD_MCNEMAR_EXACT = "exact binomial"
+
+
 def _mcnemar_arrays(b: np.ndarray, c: np.ndarray, *, exact: bool, correction: bool):
-    """Vectorised McNemar statistic, p-value and method for discordant counts b, c."""
+    """Vectorised McNemar statistic, p-value and method (one per pair) for discordant counts.
+
+    As R's ``mcnemar.test``: the continuity correction applies only when
+    ``b != c`` (with ``b == c > 0``: ``X² = 0``, ``p = 1``, method without
+    correction); ``b + c = 0`` gives ``NaN`` (R: ``0/0``). Exact: R's
+    ``binom.test(b, b + c)`` (statistic ``b``, the number of "yes before, no
+    after" pairs).
+    """
     b = np.asarray(b, dtype=float)
     c = np.asarray(c, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         if exact:
-            stat = np.minimum(b, c)
-            p = np.minimum(1.0, 2 * _st.binom.cdf(stat, b + c, 0.5))
-            method = "exact binomial"
+            stat = b.copy()
+            p = np.minimum(1.0, 2 * _st.binom.cdf(np.minimum(b, c), b + c, 0.5))
+            method = np.full(len(b), METHOD_MCNEMAR_EXACT, dtype=object)
         else:
-            corr = 1.0 if correction else 0.0
-            stat = (np.abs(b - c) - corr) ** 2 / (b + c)
+            corrected = correction & (b != c)
+            stat = (np.abs(b - c) - np.where(corrected, 1.0, 0.0)) ** 2 / (b + c)
             p = _st.chi2.sf(stat, 1)
-            method = ("McNemar chi-squared with continuity correction" if correction
-                      else "McNemar chi-squared")
+            method = np.where(corrected, METHOD_MCNEMAR_CC, METHOD_MCNEMAR).astype(object)
     none = (b + c) == 0
     stat = np.where(none, np.nan, stat)
     p = np.where(none, np.nan, p)
@@ -528,22 +629,29 @@ def mcnemar_test(before_flag, after_flag, *, exact: bool = False,
         ``True``: exact two-sided binomial test of ``b`` in ``b + c`` trials
         with probability 1/2 (better when ``b + c`` is small, say < 25).
     correction : bool
-        Continuity correction of the chi-squared version (R ``correct = TRUE``).
+        Continuity correction of the chi-squared version (R ``correct = TRUE``);
+        as in R it is applied only when ``b != c``.
 
     Returns
     -------
     pandas.Series
         ``n_pairs``; ``n_yes_before``, ``n_yes_after``; ``b`` (yes before, no
         after), ``c`` (no before, yes after); ``statistic`` (chi-squared, or
-        ``min(b, c)`` for the exact test); ``p_value``; ``method``; ``reason``
-        (empty, or why the statistic is ``NaN``: no discordant pairs).
+        for the exact test ``b``, the number of successes as R's
+        ``binom.test(b, b + c)`` reports it); ``p_value``; ``method``
+        (``"McNemar chi-squared with continuity correction"``, ``"McNemar
+        chi-squared"`` when uncorrected or when ``b == c``, or ``"exact
+        binomial"``); ``reason`` (empty, or why the statistic is ``NaN``: no
+        discordant pairs).
 
     Notes
     -----
     ``X² = (|b - c| - 1)² / (b + c)`` with correction, ``(b - c)² / (b + c)``
-    without, referred to chi-squared(1), exactly as R's ``mcnemar.test`` and
-    ``statsmodels.stats.contingency_tables.mcnemar(exact=False)``. Exact:
-    ``p = min(1, 2 · P(Binomial(b + c, 1/2) ≤ min(b, c)))``.
+    without, referred to chi-squared(1), exactly as R's ``mcnemar.test``:
+    R applies the correction only when ``b != c``, so ``b == c`` gives
+    ``X² = 0`` and ``p = 1`` (``statsmodels``' ``mcnemar`` subtracts 1 even
+    then and differs). Exact: ``p = min(1, 2 · P(Binomial(b + c, 1/2) ≤
+    min(b, c)))``, R's ``binom.test(b, b + c)``; the statistic is ``b``.
 
     Examples
     --------
@@ -565,7 +673,7 @@ def mcnemar_test(before_flag, after_flag, *, exact: bool = False,
     return pd.Series({
         "n_pairs": int(ok.sum()), "n_yes_before": int((x == 1).sum()),
         "n_yes_after": int((y == 1).sum()), "b": b, "c": c, "statistic": float(stat[0]),
-        "p_value": float(p[0]), "method": method,
+        "p_value": float(p[0]), "method": str(method[0]),
         "reason": "" if b + c else "no discordant pairs: test undefined",
     }, dtype=object)
 

@@ -245,9 +245,9 @@ def test_n1():
 def test_all_differences_zero():
     res = paired_test([3, 4, 5], [3, 4, 5])
     assert res["n_pairs"] == 3 and res["n_same"] == 3 and res["n_nonzero"] == 0
-    assert np.isnan(res["t"]) and np.isnan(res["w"]) and np.isnan(res["p_wilcoxon"])
+    # R: wilcox.test(c(3, 4, 5), c(3, 4, 5), paired = TRUE) -> V = 0, p-value = NA
+    assert np.isnan(res["t"]) and res["w"] == 0 and np.isnan(res["p_wilcoxon"])
     assert np.isnan(res["rank_biserial"]) and np.isnan(res["cohen_dz"])
-    assert res["wilcoxon_method"] == ""
     assert "all differences are zero" in res["reason"]
 
 
@@ -358,9 +358,17 @@ def test_mcnemar_matches_statsmodels(b, c, same_yes, same_no, exact):
     after = [0] * b + [1] * c + [1] * same_yes + [0] * same_no
     res = mcnemar_test(before, after, exact=exact)
     # statsmodels: mcnemar([[yes-yes, b], [c, no-no]], exact=..., correction=True)
+    # (statsmodels subtracts the continuity correction also when b == c; R does not:
+    #  X² = 0, p = 1 there -- see tests/r/mcnemar.R and test_r_reference.py)
     ref = sm_mcnemar(np.array([[same_yes, b], [c, same_no]]), exact=exact, correction=True)
-    assert res["statistic"] == pytest.approx(ref.statistic, abs=1e-12)
-    assert res["p_value"] == pytest.approx(ref.pvalue, abs=1e-12)
+    if exact:
+        assert res["statistic"] == b   # R binom.test(b, b + c): statistic = number of successes
+    elif b == c:
+        assert res["statistic"] == 0 and res["p_value"] == 1   # R mcnemar.test: no correction
+    else:
+        assert res["statistic"] == pytest.approx(ref.statistic, abs=1e-12)
+    if exact or b != c:
+        assert res["p_value"] == pytest.approx(ref.pvalue, abs=1e-12)
     assert (res["b"], res["c"]) == (b, c)
     assert res["n_pairs"] == b + c + same_yes + same_no
     assert res["n_yes_before"] == b + same_yes and res["n_yes_after"] == c + same_yes

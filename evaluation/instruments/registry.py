@@ -289,8 +289,13 @@ def _join(path: str, key: Any) -> str:
 
 
 def _parse_yaml(text: str, file: str, problems: list[dict]) -> _Doc | None:
+    from ..textio import YamlBoundsError, compose_yaml
+
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose_yaml(text)  # SafeLoader; size, depth and alias expansion bounded
+    except YamlBoundsError as exc:
+        problems.append(_problem(file, exc.line, "", None, str(exc)))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(_problem(file, mark.line + 1 if mark else None, "", None,
@@ -745,13 +750,17 @@ def load_instrument(path: str | Path) -> Instrument:
     """
     path = Path(path)
     problems: list[dict] = []
+    from ..textio import TextDecodeError, decode_text
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text, _warning = decode_text(path.read_bytes())  # UTF-16/cp874 decoded too
     except FileNotFoundError:
         raise InstrumentError(f"instrument file not found: {path}") from None
-    except UnicodeDecodeError as exc:
-        problems.append(_problem(str(path), None, "", None,
-                                 f"the file is not UTF-8 text ({exc.reason})"))
+    except IsADirectoryError:
+        raise InstrumentError(f"instrument path is a folder, not a file: {path}") from None
+    except TextDecodeError as exc:
+        problems.append({**_problem(str(path), None, None, None, exc.problem),
+                         "problem_code": exc.problem_code})
         text = None
     inst = None
     if text is not None:

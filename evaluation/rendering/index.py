@@ -97,6 +97,8 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
              if c in project.villages.columns]
     for rec in project.villages[vcols].astype(object).to_dict("records"):
         vid = str(rec["village_id"])
+        if vid not in names:  # not reported on (a comparison-arm village)
+            continue
         name = names[vid]
         entry = reports.get(name)
         status = _status(entry)
@@ -168,7 +170,8 @@ def render_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "
 def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "th") -> Path:
     """Write ``out_dir/index.html`` from the manifest (atomically) and return its path.
 
-    Every village of `project` gets a row: id, name, project, location, one
+    Every village of `project` with a folder name in `names` (the villages
+    reported on; comparison-arm villages have none) gets a row: id, name, project, location, one
     column per headline figure the notebooks recorded (``headline.json``:
     participants, happiness change, income change, ladder achievement ...),
     status (ok / failed with the error / skipped because unchanged / not

@@ -133,7 +133,7 @@ def section_data_quality(project, ctx, *, lang: str | None = None,
         names = people["name"].dropna().astype(str).tolist() if "name" in people.columns else None
         shown = pd.DataFrame({
             t("ไฟล์", "File"): mine["file"].astype(object).fillna("").astype(str).to_numpy(),
-            t("แถว", "Row"): mine["row"].to_numpy(),
+            t("แถว", "Row"): ["" if pd.isna(r) else f"{int(r):d}" for r in mine["row"]],
             t("คอลัมน์", "Column"): mine["column"].astype(object).fillna("").astype(str).to_numpy(),
             t("ค่า", "Value"): [
                 "[…]" if str(c).casefold() in pii else redact_pii(
