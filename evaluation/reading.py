@@ -597,7 +597,8 @@ def scan(root: Path, problems: list[dict]) -> Scan:
             problems.append(problem(file, None, None, None, name,
                                     "an Excel lock file (the workbook is open in Excel); not "
                                     "read", "file_not_read", "warning"))
-        elif suffix in (".yaml", ".yml") and name.casefold().startswith("ladder"):
+        elif suffix in (".yaml", ".yml") and name.casefold().startswith(("ladder",
+                                                                          "value_map")):
             out.ladders.append(path)
             out.files.append(path)
         elif suffix in (".xlsx", ".xlsm"):
@@ -622,8 +623,8 @@ def scan(root: Path, problems: list[dict]) -> Scan:
             reason = UNSUPPORTED.get(suffix, "not a data file type (.csv, .xlsx, .parquet, "
                                              "ladder*.yaml); not read")
             if suffix in (".yaml", ".yml"):
-                reason = ("a YAML file is read only as ladder*.yaml or instruments/*.yaml; "
-                          "not read")
+                reason = ("a YAML file is read only as ladder*.yaml, value_map*.yaml or "
+                          "instruments/*.yaml; not read")
             problems.append(problem(file, None, None, None, name, reason, "file_not_read",
                                     "warning"))
     _same_table_in_several_files(out.chunks, problems)
