@@ -46,6 +46,11 @@ from .instruments import (  # noqa: E402
 # [block:stats]
 from .stats import bootstrap_change, mcnemar_test, paired_test  # noqa: E402
 from .happiness import attrition, band_transitions, happiness_change  # noqa: E402
+# --- repeated measures, multiplicity, difference-in-differences (issue 13) ---
+from .repeated import (  # noqa: E402
+    cochran_q, friedman_test, p_adjust, pairwise_paired, rm_anova, symmetry_test,
+)
+from .did import FewClustersWarning, did  # noqa: E402
 # --- finance, ledger, savings (issue 4) ---
 # [block:finance]
 from .finance import (  # noqa: E402
@@ -62,6 +67,14 @@ from .ladder import (  # noqa: E402
     read_ladder,
 )
 from .households import rank_households, select_model_households  # noqa: E402
+# --- indicator tracking & SROI (issue 14) ---
+# [block:sroi]
+from .ladder import age_groups, pct_progress  # noqa: E402
+from .ladder_export import tracking_table, write_ladder_excel  # noqa: E402
+from .value_map import (  # noqa: E402
+    ValueMap, ValueMapError, check_value_map, parse_value_map, read_value_map,
+)
+from .sroi import present_value, sroi, sroi_sensitivity  # noqa: E402
 # --- lessons & privacy (issue 5) ---
 # [block:lessons]
 from .lessons import (  # noqa: E402
@@ -134,6 +147,14 @@ __all__ = [
     "attrition",
     "band_transitions",
     "happiness_change",
+    "cochran_q",
+    "friedman_test",
+    "p_adjust",
+    "pairwise_paired",
+    "rm_anova",
+    "symmetry_test",
+    "FewClustersWarning",
+    "did",
     "FinanceArgumentError",
     "cpi_table",
     "deflate",
@@ -158,6 +179,18 @@ __all__ = [
     "ladder_table",
     "parse_ladder",
     "read_ladder",
+    "age_groups",
+    "pct_progress",
+    "tracking_table",
+    "write_ladder_excel",
+    "ValueMap",
+    "ValueMapError",
+    "check_value_map",
+    "parse_value_map",
+    "read_value_map",
+    "present_value",
+    "sroi",
+    "sroi_sensitivity",
     "rank_households",
     "select_model_households",
     "PreparedLessons",

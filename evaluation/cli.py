@@ -17,13 +17,82 @@ os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+#: Placeholders shown in ``--help`` for typer's type labels (never ``<bool>`` or
+#: ``<list[str]>``): the label's element type -> the word shown.
+_METAVARS = {"int": "N", "int range": "N", "float": "NUMBER", "float range": "NUMBER",
+             "str": "TEXT", "path": "PATH", "file": "FILE", "datetime": "DATE"}
+
+
+def _readable_metavars(command, ctx) -> None:
+    """Plain placeholders in a command's help: flags show none, an option its
+    kind in capitals (PATH, N, TEXT), an argument its name (DATA_DIR).
+
+    Recent typer versions label every option with its Python type (``<bool>``,
+    ``<list[str]>``); older ones already show click's words and are left alone.
+    """
+    help_option = command.get_help_option(ctx)
+    for param in [*command.params, *([help_option] if help_option is not None else [])]:
+        if param.metavar is not None or not hasattr(param, "type_descriptor"):
+            continue
+        if param.param_type_name == "argument":
+            param.metavar = param.name.upper()
+            param.display_type_rich = lambda ctx: None  # the name says it all
+        elif getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+        else:
+            label = param.display_type(None).strip("<>")
+            if label.startswith("list[") and label.endswith("]"):
+                label = label[5:-1]  # a repeatable option: the element type
+            param.metavar = _METAVARS.get(label, label.upper())
+
+
+class _Group(typer.core.TyperGroup):
+    """The command group with readable option placeholders in every ``--help``."""
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _readable_metavars(command, ctx)
+        return command
+
+    def get_params(self, ctx):
+        _readable_metavars(self, ctx)
+        return super().get_params(ctx)
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="Program-evaluation workbench for Thai community livelihood programs.",
 )
 
 EXIT_INVALID_DATA = 2
+#: Appended to each command's help (each command lists the codes it can return).
+EXIT_INVALID_TEXT = "2 invalid data, or a wrong option or argument (the problem is printed)."
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("evaluation")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            number = "unknown"
+        typer.echo(f"evaluation {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version_callback,
+                                 is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Program-evaluation workbench for Thai community livelihood programs.
+
+    Run `evaluation COMMAND --help` for a command's options and exit codes.
+    """
 
 
 def _print_problems(problems, *, title: str) -> None:
@@ -92,8 +161,10 @@ def check(
 ) -> None:
     """Validate a data folder or workbook and list every problem and warning.
 
-    Ends with a one-line verdict: ``OK``, ``OK with N warnings`` or ``N errors``;
-    the exit code is 2 when there are errors (or warnings with ``--strict``).
+    Ends with a one-line verdict: ``OK``, ``OK with N warnings`` or ``N errors``.
+
+    Exit codes: 0 valid (warnings are listed but allowed); 2 errors (or warnings with
+    --strict), or a wrong option or argument (the problems are printed).
     """
     from . import load_project
     from .errors import DataValidationError, EvaluationError
@@ -125,6 +196,7 @@ def check(
     if project is not None:
         out(f"{data_dir}: {len(project.villages)} villages, "
             f"{len(project.participants)} participants.")
+        _say_comparison(project, out)
     if n_err:
         out(_plural(n_err, "error"))
     elif n_warn:
@@ -138,7 +210,11 @@ def check(
 
 @app.command()
 def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
-    """Print a per-village summary: participants, households, waves present, problems."""
+    """Print a per-village summary: participants, households, waves present, problems.
+
+    Exit codes: 0 printed; 2 invalid data, or a wrong option or argument (the problem is
+    printed).
+    """
     from . import load_project
     from .errors import EvaluationError
     from .project import village_summary
@@ -152,15 +228,38 @@ def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel work
     table = village_summary(project)
     with pd.option_context("display.max_rows", 1000, "display.width", 200):
         typer.echo(table.to_string(index=False))
+    _say_comparison(project, typer.echo)
     typer.echo(f"\n{len(project.problems)} warning(s); 0 errors.")
+
+
+def _say_comparison(project, out) -> None:
+    """How many comparison villages (กลุ่มเปรียบเทียบ) the data hold, per project."""
+    from .arms import comparison_mask
+
+    mask = comparison_mask(project.villages)
+    if not mask.any():
+        return
+    per = project.villages.loc[mask, "project_id"].value_counts().sort_index()
+    detail = ", ".join(f"{p}: {n}" for p, n in per.items())
+    out(f"หมู่บ้านกลุ่มเปรียบเทียบ / comparison villages: {int(mask.sum())} ({detail}); "
+        f"no ladder, ledger or savings needed, never in ladder results.")
 
 
 @app.command()
 def template(out: Path = typer.Argument(..., help="Path of the .xlsx workbook to write.")) -> None:
-    """Write an empty data-entry workbook (Thai headers, drop-down lists)."""
+    """Write an empty data-entry workbook (Thai headers, drop-down lists, text columns
+    for ids, phone numbers and dates).
+
+    Exit codes: 0 written; 2 a wrong option or argument, e.g. OUT not ending in .xlsx
+    (the problem is printed).
+    """
+    from .errors import EvaluationError
     from .template import write_template
 
-    write_template(out)
+    try:
+        write_template(out)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
     typer.echo(f"wrote {out}")
 
 
@@ -177,7 +276,10 @@ def synth(
     messy: bool = typer.Option(True, help="Include the mess of real data (Thai digits, BE "
                                "dates, blanks)."),
 ) -> None:
-    """Generate a synthetic program (the sample, or a large one for benchmarks)."""
+    """Generate a synthetic program (the sample, or a large one for benchmarks).
+
+    Exit codes: 0 written; 2 a wrong option or argument (the problem is printed).
+    """
     from .errors import EvaluationError
     from .synth import write_program
 
@@ -189,6 +291,87 @@ def synth(
                              fmt=fmt, messy=messy)
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
+    typer.echo(f"wrote {path}")
+
+
+# [commands:ladder] — indicator tracking and SROI (issue 14).
+
+@app.command()
+def ladder(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    out: Path = typer.Option(Path("ladder.xlsx"), "--out", help="Excel workbook to write."),
+    project: Optional[str] = typer.Option(None, "--project",
+                                          help="Only this project's ladder (default: all)."),
+    by: Optional[list[str]] = typer.Option(
+        None, "--by", help="Split rows further: sex, age_group, occupation_group or role "
+                           "(repeatable); villages and the whole project are always shown."),
+    lang: str = typer.Option("th", "--lang", help="Headers: th or en."),
+    status_basis: str = typer.Option("ratio", "--status-basis",
+                                     help="ratio (actual / target) or progress (from the "
+                                          "baseline)."),
+) -> None:
+    """Write the indicator tracking table (ตารางติดตามตัวชี้วัด) of each ladder to Excel."""
+    from . import load_project
+    from .errors import EvaluationError
+    from .ladder_export import write_ladder_excel
+
+    if lang not in ("th", "en"):
+        raise typer.BadParameter(f"must be 'th' or 'en', got {lang!r}", param_hint="--lang")
+    try:
+        proj = load_project(data_dir)
+        ladders = None
+        if project is not None:
+            if project not in proj.ladders:
+                known = ", ".join(proj.ladders) or "(none)"
+                raise EvaluationError(f"--project {project!r} has no ladder; projects with a "
+                                      f"ladder: {known}")
+            ladders = proj.ladders[project]
+        path = write_ladder_excel(proj, out, ladders, by=["village_id", *(by or [])],
+                                  lang=lang, status_basis=status_basis)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def sroi(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    project: str = typer.Option(..., "--project", help="Project id with a value_map.yaml."),
+    out: Optional[Path] = typer.Option(None, "--out",
+                                       help="Excel workbook (default: sroi-<project>.xlsx)."),
+    monte_carlo: int = typer.Option(2000, "--monte-carlo", min=0,
+                                    help="Monte Carlo draws for the ratio's interval (0: none)."),
+    seed: int = typer.Option(2566, "--seed", help="Seed of the Monte Carlo draws."),
+    discount_rate: Optional[float] = typer.Option(
+        None, "--discount-rate", help="Percent per year (default: the value map's, else 3.5)."),
+    lang: str = typer.Option("th", "--lang", help="Labels: th or en."),
+) -> None:
+    """Social return on investment of a project: print the totals, write the tables to Excel."""
+    from . import load_project
+    from .errors import EvaluationError
+    from .sroi import sroi as run_sroi, sroi_sensitivity
+    from .sroi_export import SROI_CAUTIONS, sroi_tables, write_sroi_excel
+
+    if lang not in ("th", "en"):
+        raise typer.BadParameter(f"must be 'th' or 'en', got {lang!r}", param_hint="--lang")
+    out = out or Path(f"sroi-{project}.xlsx")
+    try:
+        proj = load_project(data_dir)
+        if project not in proj.value_maps:
+            known = ", ".join(proj.value_maps) or "(none)"
+            raise EvaluationError(f"--project {project!r} has no value_map.yaml; projects "
+                                  f"with a value map: {known}")
+        result = run_sroi(proj, project, discount_rate=discount_rate)
+        sens = sroi_sensitivity(proj, project, monte_carlo=monte_carlo, seed=seed,
+                                discount_rate=discount_rate)
+        path = write_sroi_excel(result, out, sens, lang=lang)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    summary = list(sroi_tables(result, sens, lang=lang).values())[3]   # the totals sheet
+    for label, value in summary.itertuples(index=False, name=None):
+        typer.echo(f"{label}: {value:,.2f}")
+    for line in SROI_CAUTIONS[lang]:
+        typer.echo(f"* {line}")
     typer.echo(f"wrote {path}")
 
 
@@ -311,6 +494,23 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
     return default_notebook("card")
 
 
+def _validate_village(data_dir: Path, village: str) -> None:
+    """Load and validate the data, and check the village exists, before any kernel
+    starts: exit 2 with the problems table otherwise."""
+    from . import load_project
+    from .errors import EvaluationError
+
+    try:
+        project = load_project(data_dir)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    known = [str(v) for v in project.village_ids]
+    if village not in known:
+        typer.echo(f"error: unknown village id {village!r} (--village); known villages: "
+                   f"{', '.join(known)}", err=True)
+        raise typer.Exit(EXIT_INVALID_DATA)
+
+
 @app.command()
 def report(
     data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
@@ -330,11 +530,20 @@ def report(
                                       help="Chart files to write, e.g. png,svg,pdf or png.",
                                       callback=_check_formats_option),
 ) -> None:
-    """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx)."""
+    """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx).
+
+    The data are validated first: invalid data or an unknown village id print the
+    problems and exit without starting a kernel.
+
+    Exit codes: 0 written; 1 the report failed while rendering (the error is printed and
+    the executed notebook kept as report.failed.ipynb); 2 invalid data, an unknown
+    village id, or a wrong option or argument (the problems are printed).
+    """
     from .errors import EvaluationError
     from .report import ReportError, render_village_report
 
     notebook = _village_notebook(report_kind, notebook)
+    _validate_village(data_dir, village)
     try:
         path = render_village_report(data_dir, village, out, lang=lang,
                                      show_raw_text=show_raw_text, notebook=notebook,
@@ -386,9 +595,9 @@ def batch(
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 
-    Exit code 0 when every report rendered, 1 when any failed (the others are
-    still rendered; errors are listed at the end and in the index), 2 for
-    invalid data.
+    Exit codes: 0 every report rendered; 1 some failed (the others are still rendered;
+    errors are listed at the end and in the index); 2 invalid data, an unknown village
+    id, or a wrong option or argument (the problems are printed; nothing is rendered).
     """
     from .batch import ENGINES, run_batch
     from .errors import EvaluationError
@@ -410,6 +619,38 @@ def batch(
     typer.echo(result.summary())
     if not result.ok:
         raise typer.Exit(EXIT_REPORT_FAILED)
+
+
+EXIT_PII_FOUND = 1
+
+
+@app.command("privacy-scan")
+def privacy_scan(
+    out_dir: Path = typer.Argument(..., help="Output folder (reports) to audit."),
+    data: Optional[Path] = typer.Option(None, "--data",
+                                        help="Data folder: also look for its participants' "
+                                             "names, national IDs and phones."),
+) -> None:
+    """List anything in the output files that looks like a personal identifier.
+
+    Exit code 0: nothing found; 1: findings (listed); 2: unreadable data.
+    """
+    from .errors import EvaluationError
+    from .privacy_scan import scan_outputs
+
+    try:
+        findings = scan_outputs(out_dir, data_dir=data)
+    except (EvaluationError, FileNotFoundError) as exc:
+        _fail_on_evaluation_error(exc)
+    n_files = findings.attrs.get("n_files", 0)
+    if findings.empty:
+        typer.echo(f"ไม่พบข้อมูลส่วนบุคคล / no personal identifiers found "
+                   f"({n_files} files read)")
+        return
+    _print_problems(findings.drop(columns="value"),
+                    title=f"พบข้อมูลที่อาจเป็นข้อมูลส่วนบุคคล / possible personal identifiers: "
+                          f"{len(findings)} in {findings['file'].nunique()} of {n_files} files")
+    raise typer.Exit(EXIT_PII_FOUND)
 
 
 def main() -> None:  # console-script entry point

@@ -29,7 +29,8 @@ import pandas as pd
 
 from .errors import ArgumentError, DataValidationError, column_list, problems_frame
 from .schema import WAVES
-from .stats import PAIRED_FIELDS, mcnemar_test, paired_frame
+from .repeated import _check_padjust, omnibus_frame, p_adjust
+from .stats import PAIRED_FIELDS, _paired_core, mcnemar_test, paired_frame
 
 __all__ = [
     "MEASURES",
@@ -343,7 +344,8 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
                    participants: pd.DataFrame | None = None,
                    villages: pd.DataFrame | None = None, measures=None,
                    household: str = "household_id", wave: str = "wave",
-                   conf_level: float = 0.95) -> pd.DataFrame:
+                   conf_level: float = 0.95, omnibus: bool = False,
+                   padjust: str | None = None) -> pd.DataFrame:
     """Per group and measure: household finance before vs after, with paired tests.
 
     Parameters
@@ -367,6 +369,17 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
         Column names in ``finance``.
     conf_level : float
         Confidence level of the interval of the mean change.
+    omnibus : bool
+        Add the omnibus tests over every wave in ``finance`` (Friedman and
+        repeated-measures ANOVA with the Greenhouse–Geisser correction, on the
+        households with every wave): the columns
+        :data:`evaluation.repeated.OMNIBUS_FIELDS`, the same on every row of a
+        group × measure. Needs the long finance table (not a household table).
+    padjust : {"holm", "bonferroni", "BH", "none"}, optional
+        Add ``p_t_adj`` and ``p_wilcoxon_adj``: the ``before→after`` p-values
+        adjusted for all pairs of the waves in ``finance`` (with three waves,
+        three comparisons: pre→during, pre→post, during→post), as R's
+        ``p.adjust``; with two waves they equal the unadjusted ones.
 
     Returns
     -------
@@ -485,8 +498,50 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
         out[name] = share[out["_g"].to_numpy()]
+    if omnibus or padjust is not None:
+        out = _finance_waves_tests(out, finance, hf, codes, G, chosen, before=before,
+                                   after=after, household=household, wave=wave,
+                                   omnibus=omnibus, padjust=padjust)
     out["measure"] = out["measure"].astype("string")
     return out.drop(columns=["_g", "_k"]).reset_index(drop=True)
+
+
+def _finance_waves_tests(out, finance, hf, codes, G, chosen, *, before, after, household, wave,
+                         omnibus, padjust):
+    """Omnibus columns and multiplicity-adjusted p-values over all waves (see finance_change)."""
+    if padjust is not None:
+        _check_padjust(padjust)
+    if _is_household_table(finance, household):
+        raise FinanceArgumentError("omnibus= and padjust= need the long finance table (one row "
+                                   "per household × wave), got a per-household table")
+    present = [w for w in WAVES if (finance[wave] == w).any()]
+    sub = finance[finance[wave].isin(present).to_numpy(dtype=bool, na_value=False)]
+    row = pd.Index(hf[household]).get_indexer(sub[household])
+    col = pd.Index(present).get_indexer(sub[wave])
+    keep = row >= 0
+    arrays = _measure_arrays(sub)
+    extra = []
+    for m in chosen:
+        y = np.full((len(hf), len(present)), np.nan)
+        v = arrays[m].astype(float)
+        v = np.where(np.isfinite(v), v, np.nan)
+        y[row[keep], col[keep]] = v[keep]
+        block = pd.DataFrame({"_g": np.arange(G), "_k": MEASURES.index(m)})
+        if omnibus:
+            block = pd.concat([block, omnibus_frame(y, codes, G, present)], axis=1)
+        if padjust is not None and before in present and after in present:
+            pairs = [(i, j) for i in range(len(present)) for j in range(i + 1, len(present))]
+            target = pairs.index((present.index(before), present.index(after)))
+            pt = np.empty((G, len(pairs)))
+            pw = np.empty((G, len(pairs)))
+            for c, (i, j) in enumerate(pairs):
+                res = _paired_core(y[:, i], y[:, j], codes, G, alternative="two-sided",
+                                   conf_level=0.95, higher_is_better=m not in LOWER_IS_BETTER)
+                pt[:, c], pw[:, c] = res["p_t"].to_numpy(), res["p_wilcoxon"].to_numpy()
+            block["p_t_adj"] = [p_adjust(pt[g], padjust)[target] for g in range(G)]
+            block["p_wilcoxon_adj"] = [p_adjust(pw[g], padjust)[target] for g in range(G)]
+        extra.append(block)
+    return out.merge(pd.concat(extra, ignore_index=True), on=["_g", "_k"], how="left")
 
 
 def _group_sd(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:

@@ -30,10 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError, column_list, problems_frame
+from .errors import ArgumentError, DataValidationError, column_list, problems_frame
 from .schema import WAVES
 from .stats import _BOOT_FIELDS, _bootstrap_arrays, _check_alternative, \
     _check_conf_level, _mcnemar_arrays, _paired_core
+from .repeated import _check_padjust, omnibus_frame, p_adjust
 
 __all__ = ["Attrition", "BandTransitions", "CONTRASTS", "attrition", "band_transitions",
            "happiness_change"]
@@ -202,7 +203,8 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
                      wave: str = "wave", instrument: str = "instrument",
                      contrasts=CONTRASTS, alternative: str = "two-sided",
                      conf_level: float = 0.95, higher_is_better: bool = True,
-                     bootstrap: int | None = None, seed=None) -> pd.DataFrame:
+                     bootstrap: int | None = None, seed=None, omnibus: bool = False,
+                     padjust: str | None = None) -> pd.DataFrame:
     """Paired change of a score between waves, one row per group × contrast.
 
     Parameters
@@ -236,6 +238,17 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
     seed : int, optional
         Bootstrap seed; every group uses a generator from the same seed, so a
         group's interval does not depend on the other groups.
+    omnibus : bool
+        Add, on every row of a group × measure, the omnibus tests over all
+        waves present (Friedman and repeated-measures ANOVA with the
+        Greenhouse–Geisser correction, persons with every wave): the columns
+        :data:`evaluation.repeated.OMNIBUS_FIELDS`. With three waves, read the
+        omnibus test first and the contrasts after it.
+    padjust : {"holm", "bonferroni", "BH", "none"}, optional
+        Add ``p_t_adj`` and ``p_wilcoxon_adj``: the p-values adjusted for the
+        number of contrasts of the group × measure (R ``p.adjust``). Holm
+        controls the chance of any false "significant" change and is never
+        less powerful than Bonferroni; use it unless you have a reason not to.
 
     Returns
     -------
@@ -250,7 +263,12 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
         n_nonzero, cohen_dz, rank_biserial, n_improved, n_same, n_worse,
         reason``), ``share_improved = n_improved / n_pairs`` (``NaN`` when no
         pairs), and with ``bootstrap`` the fields ``mean_ci_low,
-        mean_ci_high, median_ci_low, median_ci_high, n_resamples, seed``.
+        mean_ci_high, median_ci_low, median_ci_high, n_resamples, seed``;
+        with ``padjust``: ``p_t_adj``, ``p_wilcoxon_adj``; with ``omnibus``:
+        ``omnibus_waves, omnibus_n, omnibus_n_dropped, friedman_chi2,
+        friedman_df, friedman_p, kendall_w, rm_f, rm_df1, rm_df2, rm_p,
+        rm_eps_gg, rm_p_gg, rm_ges, omnibus_reason`` (see
+        :func:`evaluation.friedman_test` and :func:`evaluation.rm_anova`).
 
     Raises
     ------
@@ -315,6 +333,10 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
                                   or bootstrap < 1):
         raise ValueError(f"bootstrap must be a positive number of resamples or None, got {bootstrap!r}")
 
+    if padjust is not None:
+        _check_padjust(padjust)
+    if not isinstance(omnibus, (bool, np.bool_)):
+        raise ArgumentError(f"omnibus must be True or False, got {omnibus!r}")
     prep = _prepare(scores, by_cols=by_cols, person=person, wave=wave, instrument=instrument,
                     labels=labels)
     data, wcodes, unit_codes, n_units = prep.data, prep.wcodes, prep.unit_codes, prep.n_units
@@ -347,7 +369,26 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
             block["_g"], block["_m"], block["_c"] = np.arange(n_groups), m_i, c_i
             blocks.append(block)
     out = pd.concat(blocks, ignore_index=True)
-    out = out.sort_values(["_g", "_m", "_c"], kind="stable").drop(columns=["_g", "_m", "_c"])
+    out = out.sort_values(["_g", "_m", "_c"], kind="stable")
+    if padjust is not None:
+        _check_padjust(padjust)
+        for col in ("p_t", "p_wilcoxon"):
+            adj = out.groupby(["_g", "_m"], sort=False)[col].transform(
+                lambda p: pd.Series(p_adjust(p.to_numpy(dtype=float), padjust), index=p.index))
+            out[f"{col}_adj"] = adj.astype(float)
+    if omnibus:
+        present = [i for i, _ in enumerate(labels) if (wcodes == i).any()]
+        parts = []
+        for m_i, v in enumerate(values):
+            vals = data[v].to_numpy(dtype=float, na_value=np.nan)
+            wide_all = _wide(vals, wcodes, unit_codes, n_units, present)
+            y = np.column_stack([wide_all[i] for i in present]) if present else \
+                np.zeros((n_units, 0))
+            om = omnibus_frame(y, unit_group, n_groups, [labels[i] for i in present])
+            om["_g"], om["_m"] = np.arange(n_groups), m_i
+            parts.append(om)
+        out = out.merge(pd.concat(parts, ignore_index=True), on=["_g", "_m"], how="left")
+    out = out.drop(columns=["_g", "_m", "_c"])
     for col in ("measure", "contrast", "wave_before", "wave_after"):
         out[col] = out[col].astype("string")
     return out.reset_index(drop=True)

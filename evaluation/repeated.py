@@ -34,7 +34,7 @@ from .schema import WAVES
 from .signrank import hodges_lehmann
 from .stats import _paired_core
 
-__all__ = ["PADJUST_METHODS", "cochran_q", "friedman_test", "p_adjust", "pairwise_paired",
+__all__ = ["OMNIBUS_FIELDS", "PADJUST_METHODS", "omnibus_frame", "cochran_q", "friedman_test", "p_adjust", "pairwise_paired",
            "rm_anova", "symmetry_test"]
 
 #: Accepted ``padjust`` methods (R ``p.adjust`` names).
@@ -118,8 +118,9 @@ def _levels(series: pd.Series) -> list:
     present = pd.unique(series.dropna())
     if isinstance(series.dtype, pd.CategoricalDtype):
         return [c for c in series.cat.categories if c in set(present)]
-    if all(isinstance(v, str) and v in WAVES for v in present):
-        return [w for w in WAVES if w in set(present)]
+    if all(isinstance(v, str) for v in present):
+        known = [w for w in WAVES if w in set(present)]
+        return known + sorted(v for v in present if v not in WAVES)
     try:
         return sorted(present)
     except TypeError:
@@ -283,6 +284,54 @@ def _base_reasons(res: pd.DataFrame, k: int, need: int = 2):
             (n < need, f"fewer than {need} complete subjects")]
 
 
+#: Columns that ``omnibus=True`` adds to :func:`evaluation.happiness_change` and
+#: :func:`evaluation.finance_change` (the same on every row of a group × measure).
+OMNIBUS_FIELDS: tuple[str, ...] = (
+    "omnibus_waves", "omnibus_n", "omnibus_n_dropped", "friedman_chi2", "friedman_df",
+    "friedman_p", "kendall_w", "rm_f", "rm_df1", "rm_df2", "rm_p", "rm_eps_gg", "rm_p_gg",
+    "rm_ges", "omnibus_reason")
+
+
+def omnibus_frame(y: np.ndarray, codes: np.ndarray, n_groups: int, waves: list) -> pd.DataFrame:
+    """Friedman and RM-ANOVA per group for a units × waves matrix (the :data:`OMNIBUS_FIELDS`).
+
+    ``y`` has one column per wave in ``waves`` (NaN where missing); only units
+    complete at every wave enter (``omnibus_n``; ``omnibus_n_dropped`` units
+    with a value at some but not all waves). With fewer than three waves the
+    statistics are ``NaN`` and ``omnibus_reason`` says so.
+    """
+    G = n_groups
+    seen = ~np.isnan(y).all(axis=1) if y.size else np.zeros(len(y), dtype=bool)
+    ok = ~np.isnan(y).any(axis=1) if y.shape[1] else np.zeros(len(y), dtype=bool)
+    n_seen = np.bincount(codes[seen], minlength=G)
+    fr = _friedman_core(y[ok], codes[ok], G)
+    rm = _rm_core(y[ok], codes[ok], G)
+    n = fr["n"].to_numpy()
+    why = np.full(G, "", dtype=object)
+    k = y.shape[1]
+    if k < 3:
+        why[:] = f"omnibus test needs three waves; the data have {k}"
+    else:
+        why[n < 2] = "fewer than 2 persons/households with every wave"
+        why[(n >= 2) & rm["f"].isna().to_numpy()] = "no change within persons: F undefined"
+    out = pd.DataFrame({
+        "omnibus_waves": "→".join(str(w) for w in waves),
+        "omnibus_n": n.astype(np.int64),
+        "omnibus_n_dropped": (n_seen - n).astype(np.int64),
+        "friedman_chi2": fr["chi2"], "friedman_df": fr["df"], "friedman_p": fr["p"],
+        "kendall_w": fr["kendall_w"], "rm_f": rm["f"], "rm_df1": rm["df1"], "rm_df2": rm["df2"],
+        "rm_p": rm["p"], "rm_eps_gg": rm["eps_gg"], "rm_p_gg": rm["p_gg"], "rm_ges": rm["ges"],
+        "omnibus_reason": pd.array(why.astype(str), dtype="string")})
+    bad = (n < 2) | (k < 3)
+    stats_cols = [c for c in OMNIBUS_FIELDS if c not in ("omnibus_waves", "omnibus_n",
+                                                        "omnibus_n_dropped", "omnibus_reason")]
+    out.loc[bad, stats_cols] = np.nan
+    for c in stats_cols:
+        out[c] = out[c].astype(float)
+    out["omnibus_waves"] = out["omnibus_waves"].astype("string")
+    return out
+
+
 # --------------------------------------------------------------------------- public tests
 def friedman_test(data: pd.DataFrame, *, dv: str, within: str, subject: str,
                   by=None) -> pd.DataFrame:
@@ -294,7 +343,8 @@ def friedman_test(data: pd.DataFrame, *, dv: str, within: str, subject: str,
         Long form: one row per subject × wave.
     dv, within, subject : str
         Columns: the outcome, the wave (``pre``/``during``/``post`` in wave
-        order, an ordered categorical's order, else sorted) and the subject id.
+        order, then any other labels sorted; an ordered categorical's order)
+        and the subject id.
     by : str or list of str, optional
         Group columns: one row per group (vectorised, no loop over groups).
 
@@ -304,7 +354,9 @@ def friedman_test(data: pd.DataFrame, *, dv: str, within: str, subject: str,
         One row (per group): the ``by`` columns, ``n`` (complete subjects),
         ``n_dropped`` (subjects missing a wave, left out), ``k`` (waves),
         ``chi2``, ``df = k - 1``, ``p``, ``kendall_w = chi2 / (n (k - 1))``,
-        ``reason`` (empty or why values are ``NaN``).
+        ``reason`` (empty or why values are ``NaN``: fewer than two complete
+        subjects, where R's ``friedman.test`` stops with an error, or every
+        subject tied across all waves).
 
     Notes
     -----
@@ -327,8 +379,10 @@ def friedman_test(data: pd.DataFrame, *, dv: str, within: str, subject: str,
     w = _to_wide(data, dv=dv, within=within, subject=subject, by=by)
     y, codes, G, n_all = _complete(w)
     res = _friedman_core(y, codes, G)
-    reasons = _base_reasons(res, len(w.levels), 1)
-    reasons.append((res["chi2"].isna().to_numpy() & (res["n"].to_numpy() >= 1),
+    small = res["n"].to_numpy() < 2
+    res.loc[small, ["chi2", "p", "kendall_w"]] = np.nan
+    reasons = _base_reasons(res, len(w.levels), 2)
+    reasons.append((res["chi2"].isna().to_numpy() & (res["n"].to_numpy() >= 2),
                     "every subject has the same value at every wave"))
     out = _finish(w, res, n_all, reasons)
     out["df"] = out["df"].astype(float)
@@ -422,8 +476,10 @@ def cochran_q(data: pd.DataFrame, *, dv: str, within: str, subject: str,
     w = _to_wide(data, dv=dv, within=within, subject=subject, by=by, binary=True)
     y, codes, G, n_all = _complete(w)
     res = _cochran_core(y, codes, G)
-    reasons = _base_reasons(res, len(w.levels), 1)
-    reasons.append((res["q"].isna().to_numpy() & (res["n"].to_numpy() >= 1),
+    small = res["n"].to_numpy() < 2
+    res.loc[small, ["q", "p"]] = np.nan
+    reasons = _base_reasons(res, len(w.levels), 2)
+    reasons.append((res["q"].isna().to_numpy() & (res["n"].to_numpy() >= 2),
                     "every subject answers the same at every wave"))
     return _finish(w, res, n_all, reasons)
 

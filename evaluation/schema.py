@@ -16,6 +16,7 @@ Value kinds
 ``sex``     ``F`` or ``M``.
 ``role``    ``team``, ``target`` or ``mentor``.
 ``kind``    ``income`` or ``expense`` (account-book entries).
+``arm``     ``program`` or ``comparison`` (villages; blank means program).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ VILLAGES = Table(
         _c("subdistrict", "text", "ตำบล", "Subdistrict", "ตำบล", "ต.", "tambon"),
         _c("district", "text", "อำเภอ", "District", "อำเภอ", "อ.", "amphoe"),
         _c("province", "text", "จังหวัด", "Province", "จังหวัด", "จ.", "changwat"),
+        _c("arm", "arm", "กลุ่ม", "Arm (program / comparison; blank = program)", "กลุ่ม",
+           "ประเภทหมู่บ้าน", "ประเภทพื้นที่", "กลุ่มการศึกษา", "group", "arm_type"),
     ),
     key=("village_id",),
     sheet_aliases=("หมู่บ้าน", "พื้นที่", "village"),
@@ -286,7 +289,8 @@ def data_model_markdown() -> str:
     """The column reference of ``docs/data-model.md``, generated from this module."""
     kinds = {"id": "text code", "text": "text", "number": "number", "int": "whole number",
              "money": "baht ≥ 0", "date": "date", "wave": "pre/during/post",
-             "sex": "F/M", "role": "team/target/mentor", "kind": "income/expense"}
+             "sex": "F/M", "role": "team/target/mentor", "kind": "income/expense",
+             "arm": "program/comparison"}
     out = []
     for table in TABLES.values():
         sheet = ", ".join(dict.fromkeys((table.name, table.th, *table.sheet_aliases)))

@@ -33,58 +33,75 @@ _EPS = np.finfo(float).eps
 
 # --------------------------------------------------------------------------- exact law of V
 @lru_cache(maxsize=64)
-def _signrank_probs(n: int) -> np.ndarray:
-    """P(V = k), k = 0..n(n+1)/2, for the untied signed-rank statistic (R ``dsignrank``)."""
+def _signrank_counts(n: int) -> tuple[float, ...]:
+    """Number of subsets of {1..n} with sum k, k = 0..n(n+1)/2 (R's ``csignrank``), as floats."""
     top = n * (n + 1) // 2
-    p = np.zeros(top + 1)
-    p[0] = 1.0
+    c = np.zeros(top + 1)
+    c[0] = 1.0
     for i in range(1, n + 1):
-        shifted = np.zeros_like(p)
-        shifted[i:] = p[:-i]
-        p = 0.5 * (p + shifted)
-    return p
+        c[i:] = c[i:] + c[:-i].copy()
+    return tuple(c.tolist())
+
+
+def _psignrank(x: float, n: int, lower_tail: bool = True) -> float:
+    """R's ``psignrank(x, n, lower.tail)``, with R's order of floating-point operations."""
+    x = float(np.rint(x + 1e-7))
+    top = n * (n + 1) / 2
+    if x < 0:
+        return 0.0 if lower_tail else 1.0
+    if x >= top:
+        return 1.0 if lower_tail else 0.0
+    c = _signrank_counts(int(n))
+    f = float(np.exp(-n * np.log(2.0)))
+    p = 0.0
+    if x <= top / 2:
+        for i in range(int(x) + 1):
+            p += c[i] * f
+    else:
+        x = top - x
+        for i in range(int(x)):
+            p += c[i] * f
+        lower_tail = not lower_tail
+    return p if lower_tail else (0.5 - p + 0.5)
 
 
 def psignrank_lower(q: float, n: int) -> float:
     """P(V <= q) (R ``psignrank(q, n)``)."""
-    p = _signrank_probs(int(n))
-    k = int(np.floor(q + 1e-7))
-    if k < 0:
-        return 0.0
-    if k >= len(p) - 1:
-        return 1.0
-    return float(min(1.0, p[: k + 1].sum()))
+    return _psignrank(q, n, True)
 
 
 def psignrank_upper(q: float, n: int) -> float:
     """P(V > q) (R ``psignrank(q, n, lower.tail = FALSE)``)."""
-    p = _signrank_probs(int(n))
-    k = int(np.floor(q + 1e-7))
-    if k < 0:
-        return 1.0
-    if k >= len(p) - 1:
-        return 0.0
-    return float(min(1.0, p[k + 1:].sum()))
+    return _psignrank(q, n, False)
 
 
 def qsignrank(x: float, n: int) -> int:
     """R's ``qsignrank(x, n)``: the smallest q with P(V <= q) >= x (R's fuzz included)."""
-    p = _signrank_probs(int(n))
+    c = _signrank_counts(int(n))
+    f = float(np.exp(-n * np.log(2.0)))
     total = 0.0
     q = 0
     if x <= 0.5:
         x = x - 10 * _EPS
         while True:
-            total += p[q]
+            total += c[q] * f
             if total >= x:
                 return q
             q += 1
     x = 1 - x + 10 * _EPS
     while True:
-        total += p[q]
+        total += c[q] * f
         if total > x:
             return int(n * (n + 1) // 2 - q)
         q += 1
+
+
+def _signif2(x: float) -> float:
+    """R's ``signif(x, 2)`` for the achieved level (the exact binary value, ties to even)."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+    dec = Decimal(x)
+    exp = dec.adjusted() - 1
+    return float(dec.quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_EVEN))
 
 
 # --------------------------------------------------------------------------- R 4.6: exact with ties
@@ -119,6 +136,60 @@ def signrank_exact_ties_p(d: np.ndarray, alternative: str) -> float:
     if alternative == "less":
         return min(1.0, lower)
     return min(1.0, 2 * min(lower, upper))
+
+
+# --------------------------------------------------------------------------- R's qnorm
+def qnorm(p: float, lower_tail: bool = True) -> float:
+    """R's ``qnorm(p, lower.tail = lower_tail)`` (Wichura's AS 241, as R's ``qnorm5``).
+
+    The interval bounds are roots of ``W(d) - qnorm(...)``; a last-bit difference
+    in the quantile changes Brent's first secant step, so R's own algorithm is
+    used rather than :func:`scipy.special.ndtri`.
+    """
+    if np.isnan(p) or p < 0 or p > 1:
+        return float("nan")
+    if p == 0:
+        return -np.inf if lower_tail else np.inf
+    if p == 1:
+        return np.inf if lower_tail else -np.inf
+    p_ = p if lower_tail else (0.5 - p + 0.5)
+    q = p_ - 0.5
+    if abs(q) <= 0.425:
+        r = .180625 - q * q
+        return q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r
+                         + 67265.770927008700853) * r + 45921.953931549871457) * r
+                       + 13731.693765509461125) * r + 1971.5909503065514427) * r
+                     + 133.14166789178437745) * r + 3.387132872796366608) \
+            / (((((((r * 5226.495278852545925 + 28729.085735721942674) * r
+                    + 39307.89580009271061) * r + 21213.794301586595867) * r
+                  + 5394.1960214247511077) * r + 687.1870074920579083) * r
+                + 42.313330701600911252) * r + 1.)
+    if q > 0:
+        r = (0.5 - p + 0.5) if lower_tail else p
+    else:
+        r = p_
+    r = np.sqrt(-np.log(r))
+    if r <= 5.:
+        r += -1.6
+        val = (((((((r * 7.7454501427834140764e-4 + .0227238449892691845833) * r
+                    + .24178072517745061177) * r + 1.27045825245236838258) * r
+                  + 3.64784832476320460504) * r + 5.7694972214606914055) * r
+                + 4.6303378461565452959) * r + 1.42343711074968357734) \
+            / (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r
+                    + .0151986665636164571966) * r + .14810397642748007459) * r
+                  + .68976733498510000455) * r + 1.6763848301838038494) * r
+                + 2.05319162663775882187) * r + 1.)
+    else:
+        r += -5.
+        val = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r
+                    + .0012426609473880784386) * r + .026532189526576123093) * r
+                  + .29656057182850489123) * r + 1.7848265399172913358) * r
+                + 5.4637849111641143699) * r + 6.6579046435011037772) \
+            / (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r
+                    + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r
+                  + .0148753612908506148525) * r + .13692988092273580531) * r
+                + .59983220655588793769) * r + 1.)
+    return float(-val if q < 0 else val)
 
 
 # --------------------------------------------------------------------------- R's zeroin
@@ -225,19 +296,24 @@ def hodges_lehmann(d, *, alternative: str = "two-sided", conf_level: float = 0.9
     """
     x = np.asarray(d, dtype=float)
     x = x[~np.isnan(x)]
+    zeroes = bool((x == 0).any())
     x = x[x != 0]
     n = len(x)
     out = {"hl_estimate": np.nan, "hl_ci_low": np.nan, "hl_ci_high": np.nan,
            "hl_conf_level": np.nan, "hl_method": "", "hl_reason": ""}
     if n == 0:
-        out["hl_reason"] = "no non-zero differences"
+        # R: estimate NaN, interval (NaN or -Inf, NaN or +Inf), conf.level 0
+        out.update(hl_conf_level=0.0, hl_method="normal approximation",
+                   hl_ci_low=-np.inf if alternative == "less" else np.nan,
+                   hl_ci_high=np.inf if alternative == "greater" else np.nan,
+                   hl_reason="no non-zero differences: no Hodges–Lehmann estimate")
         return out
     if exact is None:
         exact = n < 50
     r = _st.rankdata(np.abs(x))
     ties = len(np.unique(r)) != len(r)
     alpha = 1 - conf_level
-    if exact and not ties:
+    if exact and not ties and not zeroes:
         walsh = np.add.outer(x, x)[np.triu_indices(n)]
         walsh = np.sort(walsh) / 2
         top = n * (n + 1) // 2
@@ -257,7 +333,7 @@ def hodges_lehmann(d, *, alternative: str = "two-sided", conf_level: float = 0.9
             low, high = -np.inf, walsh[ql]
         level = conf_level
         if achieved - alpha > alpha / 2:
-            level = 1 - float(f"{achieved:.2g}")
+            level = 1 - _signif2(achieved)
         out.update(hl_estimate=float(np.median(walsh)), hl_ci_low=float(low),
                    hl_ci_high=float(high), hl_conf_level=level, hl_method="exact")
         return out
@@ -284,30 +360,30 @@ def hodges_lehmann(d, *, alternative: str = "two-sided", conf_level: float = 0.9
     level = conf_level
     if alternative == "two-sided":
         while True:
-            if w_min - _st.norm.isf(alpha / 2) < 0 or w_max - _st.norm.ppf(alpha / 2) > 0:
+            if w_min - qnorm(alpha / 2, False) < 0 or w_max - qnorm(alpha / 2) > 0:
                 alpha *= 2
             else:
                 break
         if alpha >= 1 or 1 - conf_level < alpha * 0.75:
             level = 1 - min(1.0, alpha)
         if alpha < 1:
-            low, high = root(_st.norm.isf(alpha / 2)), root(_st.norm.ppf(alpha / 2))
+            low, high = root(qnorm(alpha / 2, False)), root(qnorm(alpha / 2))
         else:
             low = high = float(np.median(x))
     elif alternative == "greater":
-        while w_min - _st.norm.isf(alpha) < 0:
+        while w_min - qnorm(alpha, False) < 0:
             alpha *= 2
         if alpha >= 1 or 1 - conf_level < alpha * 0.75:
             level = 1 - min(1.0, alpha)
-        low = root(_st.norm.isf(alpha)) if alpha < 1 else float(np.median(x))
+        low = root(qnorm(alpha, False)) if alpha < 1 else float(np.median(x))
         high = np.inf
     else:
-        while w_max - _st.norm.ppf(alpha / 2) > 0:   # R uses alpha/2 here
+        while w_max - qnorm(alpha / 2) > 0:   # R uses alpha/2 here
             alpha *= 2
         if alpha >= 1 or 1 - conf_level < alpha * 0.75:
             level = 1 - min(1.0, alpha)
         low = -np.inf
-        high = root(_st.norm.ppf(alpha)) if alpha < 1 else float(np.median(x))
+        high = root(qnorm(alpha)) if alpha < 1 else float(np.median(x))
     # the estimate: root of W without continuity correction (R sets correct <- FALSE)
     est = _zeroin(lambda dd: w(dd, False), mumin, mumax, w(mumin, False), w(mumax, False),
                   tol_root)

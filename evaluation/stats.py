@@ -245,7 +245,9 @@ def _paired_core(before: np.ndarray, after: np.ndarray, codes: np.ndarray, n_gro
             z = (z0 + half) / sigma
             p_norm = _st.norm.cdf(z)
         rb = np.where(w_ok, (w_plus - w_minus) / total_rank, np.nan)
-    approx = w_ok & ~exact & ~big_exact & ~tied_exact
+    # R computes V = 0 and the normal approximation also when every difference is zero
+    # (two-sided p NaN = 0/0; one-sided with correction p = 1)
+    approx = (n >= 1) & ~exact & ~big_exact & ~tied_exact
     p_w[approx] = p_norm[approx]
     if big_exact.any() or tied_exact.any():
         order = np.argsort(cz, kind="stable")
@@ -275,7 +277,7 @@ def _paired_core(before: np.ndarray, after: np.ndarray, codes: np.ndarray, n_gro
     normal = METHOD_NORMAL if correct else METHOD_NORMAL_UNCORRECTED
     method = np.where(exact | big_exact, METHOD_EXACT,
                       np.where(tied_exact, METHOD_EXACT_TIES, np.where(approx, normal, "")))
-    w = np.where(w_ok, w_plus, np.nan)
+    w = np.where(n >= 1, w_plus, np.nan)
 
     n_int = n.astype(np.int64)
     reasons = np.full(G, "", dtype=object)
@@ -486,8 +488,8 @@ def paired_test(before, after, *, conf_int: bool = False, exact: bool | None = N
     exact distribution of ``V`` (R's ``psignrank``); otherwise
     ``z = (V - m(m+1)/4 - c) / √(m(m+1)(2m+1)/24 - Σ(t³ - t)/48)`` with the
     continuity correction ``c = 0.5 · sign(V - m(m+1)/4)`` (two-sided) and
-    ``t`` the sizes of tie groups. All zero differences: ``w`` and
-    ``p_wilcoxon`` are ``NaN``.
+    ``t`` the sizes of tie groups. All differences zero: ``w = 0`` and
+    ``p_wilcoxon`` as R computes it (``NaN`` two-sided, 1 one-sided).
 
     Hodges–Lehmann (``conf_int=True``): on the exact path the estimate is the
     median of the Walsh averages ``(d_i + d_j)/2, i <= j`` of the non-zero

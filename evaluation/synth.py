@@ -550,6 +550,64 @@ _BLANK_ITEMS = (("V01", 7, "post", "tmhi15", "q9"), ("V04", 3, "during", "tmhi15
                 ("V04", 15, "pre", "happy10", "q1"))
 
 
+#: Comparison villages (กลุ่มเปรียบเทียบ) of P01: surveyed like program villages (happiness
+#: and finance at all three waves) but without the program: no team, ledger, savings, lessons
+#: or ladder. A small secular rise (incomes recovering after COVID-19 everywhere) and no
+#: program effect, so the difference-in-differences shows the program's part of V01's gain.
+_SAMPLE_COMPARISON = [
+    dict(village_id="C01", project_id="P01", name="บ้านหนองบัวทอง ม.5", subdistrict="ท่าสบคำ",
+         district="เมืองลำน้ำใส", province="ลำน้ำใส", occupation_group="แรงงานนอกระบบ (ไม่เข้าร่วม)",
+         n_target=18, share_female=0.8, pre_date="2021-07-04", during_date="2021-11-07",
+         post_date="2022-03-06", happy_base=2.88, happy_effect=0.05, income_level=6800,
+         income_effect=0.04, formal_repay=0.05, informal_p=0.4, informal_payoff=0.1,
+         informal_growth=0.05, savings_extra=100, during_finance=True,
+         **{**_P01_DATES, "savings_months": 0}),
+    dict(village_id="C02", project_id="P01", name="บ้านท่าช้าง ม.6", subdistrict="แม่ปิงน้อย",
+         district="เมืองลำน้ำใส", province="ลำน้ำใส", occupation_group="แรงงานนอกระบบ (ไม่เข้าร่วม)",
+         n_target=16, share_female=0.7, pre_date="2021-07-18", during_date="2021-11-21",
+         post_date="2022-03-20", happy_base=2.92, happy_effect=0.0, income_level=7200,
+         income_effect=0.02, formal_repay=0.04, informal_p=0.35, informal_payoff=0.08,
+         informal_growth=0.05, savings_extra=80, during_finance=True,
+         **{**_P01_DATES, "savings_months": 0}),
+]
+
+
+def _sample_comparison(seed: int) -> dict[str, pd.DataFrame]:
+    """Villages, participants, happiness and finance of the sample's comparison villages.
+
+    A separate generator (``[seed, 13]``) so the program villages' data stay
+    exactly as before.
+    """
+    rng = np.random.default_rng([seed, 13])
+    spec = _spec_frame(_SAMPLE_COMPARISON)
+    frames = []
+    for v, row in spec.iterrows():
+        vid, n = row["village_id"], int(row["n_target"])
+        num = np.arange(1, n + 1)
+        frames.append(pd.DataFrame({
+            "person_id": [f"{vid}-{i:03d}" for i in num],
+            "household_id": [f"{vid}-H{i:03d}" for i in num],
+            "village_id": vid, "role": "target",
+            "sex": np.where(rng.random(n) < row["share_female"], "F", "M"),
+            "age": rng.integers(24, 71, n), "household_size": rng.integers(2, 7, n),
+            "occupation_group": row["occupation_group"],
+            "joined_date": pd.NaT, "_v": v, "_num": num}))
+    people = pd.concat(frames, ignore_index=True)
+    people["joined_date"] = people["joined_date"].astype("datetime64[ns]")
+    people["name"] = _names(rng, people["sex"].to_numpy(), people["age"].to_numpy())
+    people["national_id"] = _national_ids(rng, len(people))
+    people["phone"] = _phones(rng, len(people))
+    people["left_date"] = pd.NaT
+    happiness = _decat(_happiness(rng, people, spec))
+    finance = _decat(_finance(rng, people, spec))
+    villages = spec[["village_id", "project_id", "name", "subdistrict", "district",
+                     "province"]].copy()
+    villages["arm"] = "comparison"
+    participants = people[[c.name for c in TABLES["participants"].columns]].copy()
+    return {"villages": villages, "participants": participants, "happiness": happiness,
+            "finance": finance}
+
+
 def _sample_people(rng, spec: pd.DataFrame) -> pd.DataFrame:
     """Target members, working teams and mentors of the sample villages."""
     frames = []
@@ -633,7 +691,9 @@ def sample_program(seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
     --------
     >>> tables = sample_program()
     >>> tables["villages"]["village_id"].tolist()
-    ['V01', 'V02', 'V03', 'V04', 'V05']
+    ['V01', 'V02', 'V03', 'V04', 'V05', 'C01', 'C02']
+    >>> tables["villages"]["arm"].tolist()[-3:]
+    ['program', 'comparison', 'comparison']
     """
     rng = np.random.default_rng(seed)
     spec = _spec_frame(_SAMPLE_VILLAGES)
@@ -700,6 +760,14 @@ def sample_program(seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
     villages = spec[["village_id", "project_id", "name", "subdistrict", "district",
                      "province"]].copy()
     participants = people[[c.name for c in TABLES["participants"].columns]].copy()
+    # comparison villages last (own generator: the program villages' data are unchanged)
+    villages["arm"] = "program"
+    comp = _sample_comparison(seed)
+    villages = pd.concat([villages, comp["villages"]], ignore_index=True)
+    participants = pd.concat([participants, comp["participants"]], ignore_index=True)
+    happiness = pd.concat([happiness.reset_index(drop=True), comp["happiness"]],
+                          ignore_index=True)
+    finance = pd.concat([finance, comp["finance"]], ignore_index=True)
     return {
         "projects": projects, "villages": villages, "participants": participants,
         "happiness": happiness.reset_index(drop=True), "finance": finance,
@@ -1120,7 +1188,8 @@ def _format_english(rng, t: dict[str, pd.DataFrame], *, messy: bool) -> dict[str
 _TH = {"sex": {"F": "หญิง", "M": "ชาย"},
        "role": {"team": "คณะทำงาน", "target": "กลุ่มเป้าหมาย", "mentor": "ครูพี่เลี้ยง"},
        "wave": {"pre": "ก่อน", "during": "ระหว่าง", "post": "หลัง"},
-       "kind": {"income": "รายรับ", "expense": "รายจ่าย"}}
+       "kind": {"income": "รายรับ", "expense": "รายจ่าย"},
+       "arm": {"program": "โครงการ", "comparison": "กลุ่มเปรียบเทียบ"}}
 
 
 def _format_thai(rng, t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -1440,20 +1509,54 @@ def _split_by_project(t: dict[str, pd.DataFrame], project_id: str) -> dict[str, 
     return {name: t[name][mask].reset_index(drop=True) for name, mask in sel.items()}
 
 
+def _split_villages(t: dict[str, pd.DataFrame], village_ids: set, *,
+                    keep: bool) -> dict[str, pd.DataFrame]:
+    """The tables limited to (``keep``) or without (not ``keep``) the rows of ``village_ids``."""
+    people = t["participants"]
+    inside = people["village_id"].isin(village_ids)
+    persons = set(people.loc[inside, "person_id"])
+    hhs = set(people.loc[inside, "household_id"])
+    sel = {
+        "projects": pd.Series(True, index=t["projects"].index),
+        "villages": t["villages"]["village_id"].isin(village_ids),
+        "participants": inside,
+        "happiness": t["happiness"]["person_id"].isin(persons),
+        "finance": t["finance"]["household_id"].isin(hhs),
+        "ledger": t["ledger"]["household_id"].isin(hhs),
+        "savings": t["savings"]["member_id"].isin(persons),
+        "lessons": t["lessons"]["village_id"].isin(village_ids),
+    }
+    return {name: t[name][(mask if keep else ~mask) if name != "projects" else mask]
+            .reset_index(drop=True) for name, mask in sel.items()}
+
+
 def _write_sample(out_dir: Path, *, seed: int, fmt: str, messy: bool) -> list[Path]:
     tables = sample_program(seed)
     fmt_rng = np.random.default_rng([seed, 1])
     ladders = _sample_ladders()
     written = []
+    comparison = set(tables["villages"].loc[tables["villages"]["arm"] == "comparison",
+                                            "village_id"])
+    program_tables = _split_villages(tables, comparison, keep=False)
+    comparison_tables = _split_villages(tables, comparison, keep=True)
     for project_id, folder_name in _SAMPLE_FOLDERS.items():
         folder = out_dir / folder_name
-        part = _split_by_project(tables, project_id)
+        part = _split_by_project(program_tables, project_id)
+        comp = _split_by_project(comparison_tables, project_id)
         lessons = part.pop("lessons")
+        comp.pop("lessons")
+        comp["projects"] = comp["projects"].iloc[:0]
         thai = messy and project_id == "P02"
         if thai:
             formatted = _format_thai(fmt_rng, part)
         else:
             formatted = _format_english(fmt_rng, part, messy=messy and project_id == "P01")
+        if len(comp["villages"]):   # comparison villages: own formatting generator, appended
+            comp_fmt = (_format_thai(np.random.default_rng([seed, 14]), comp) if thai else
+                        _format_english(np.random.default_rng([seed, 14]), comp, messy=False))
+            formatted = {name: pd.concat([f, comp_fmt[name]], ignore_index=True)
+                         if len(comp_fmt[name]) else f for name, f in formatted.items()}
+
         if thai:
             formatted = {name: f.rename(columns={c.name: c.th for c in TABLES[name].columns})
                          for name, f in formatted.items()}
@@ -1464,6 +1567,10 @@ def _write_sample(out_dir: Path, *, seed: int, fmt: str, messy: bool) -> list[Pa
         header = (f"# Outcome ladder of sample project {project_id} "
                   f"(written by `evaluation synth`, seed {seed}); format: docs/ladder.md\n")
         written.append(_write_yaml(ladders[project_id], folder / "ladder.yaml", header))
+        if project_id == "P01":  # the SROI value map (docs/sroi.md), written as packaged
+            value_map = Path(__file__).parent / "data" / "sample_value_map.yaml"
+            written.append(folder / "value_map.yaml")
+            written[-1].write_bytes(value_map.read_bytes())
     written.append(_write_readme(out_dir, tables, seed=seed, fmt=fmt, messy=messy))
     return written
 
@@ -1538,10 +1645,16 @@ checksums) and phone numbers are invented. This file is generated too.
 |---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
+C01 and C02 are comparison villages of P01 (`arm` = `comparison`, กลุ่มเปรียบเทียบ):
+surveyed at the same three waves (happiness and finance) without the program, so no
+team, account books, savings group, lessons or ladder. Incomes there rise a little
+(recovery everywhere), which `evaluation.did` separates from the program's effect.
+
 Rows: {table_counts}.
 
 Each project folder holds one file per table, `ladder.yaml` (4-step outcome
-ladder) and `lessons/<village_id>/<section>.txt` (Thai lessons learned:
+ladder), for P01 `value_map.yaml` (the SROI value map, docs/sroi.md) and
+`lessons/<village_id>/<section>.txt` (Thai lessons learned:
 การสร้างทีม, การทำงาน, ภาคีเครือข่าย, ความยั่งยืน, ปัญหาอุปสรรค, แนวทางแก้ไข).
 
 ## Effects built in · ผลที่ออกแบบไว้

@@ -85,6 +85,7 @@ __all__ = [
     "parse_money",
     "parse_number",
     "parse_role",
+    "parse_arm",
     "parse_series",
     "parse_sex",
     "parse_wave",
@@ -681,6 +682,18 @@ _KIND_KEYS = {
 }
 KIND_EXPECTED = "unknown entry kind; expected รายรับ/รายได้/รับ (income) or รายจ่าย/จ่าย (expense)"
 
+_ARM_KEYS = {
+    **dict.fromkeys(("โครงการ", "กลุ่มโครงการ", "พื้นที่โครงการ", "หมู่บ้านโครงการ",
+                     "กลุ่มทดลอง", "ทดลอง", "ได้รับโครงการ", "เข้าร่วม", "program", "programme",
+                     "treatment", "treated", "intervention"), "program"),
+    **dict.fromkeys(("กลุ่มเปรียบเทียบ", "เปรียบเทียบ", "พื้นที่เปรียบเทียบ",
+                     "หมู่บ้านเปรียบเทียบ", "กลุ่มควบคุม", "ควบคุม", "ไม่ได้รับโครงการ",
+                     "ไม่เข้าร่วม", "comparison", "control", "comparisongroup",
+                     "controlgroup"), "comparison"),
+}
+ARM_EXPECTED = ("unknown arm; expected โครงการ/กลุ่มทดลอง/program (program) or "
+                "กลุ่มเปรียบเทียบ/กลุ่มควบคุม/comparison (comparison)")
+
 
 def parse_wave(value) -> str | None:
     """Canonical wave: ``"pre"``, ``"during"`` or ``"post"``.
@@ -775,11 +788,32 @@ def parse_kind(value) -> str | None:
         raise ValueError(KIND_EXPECTED) from None
 
 
+def parse_arm(value) -> str | None:
+    """``"program"`` or ``"comparison"`` for a village's arm (blank: ``None``, a program village).
+
+    โครงการ, กลุ่มทดลอง, program, treatment → program; กลุ่มเปรียบเทียบ,
+    กลุ่มควบคุม, comparison, control → comparison.
+
+    Examples
+    --------
+    >>> parse_arm("กลุ่มเปรียบเทียบ"), parse_arm("โครงการ"), parse_arm("Control")
+    ('comparison', 'program', 'comparison')
+    """
+    key = _label_key(value)
+    if key is None:
+        return None
+    try:
+        return _ARM_KEYS[key]
+    except KeyError:
+        raise ValueError(ARM_EXPECTED) from None
+
+
 # ---------------------------------------------------------------------------
 # Whole columns
 # ---------------------------------------------------------------------------
 
-SERIES_KINDS = ("id", "text", "number", "int", "money", "date", "wave", "sex", "role", "kind")
+SERIES_KINDS = ("id", "text", "number", "int", "money", "date", "wave", "sex", "role", "kind",
+                "arm")
 _RE_PLAIN_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _RE_PLAIN_ID = r"[A-Za-z0-9_\-./#]+(?: [A-Za-z0-9_\-./#]+)*"
 
@@ -967,7 +1001,7 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
         results, errors = _map_unique(
             series, lambda v: clean_text(v, keep_newlines=keep_newlines), None)
     else:
-        func = {"sex": parse_sex, "role": parse_role, "kind": parse_kind}[kind]
+        func = {"sex": parse_sex, "role": parse_role, "kind": parse_kind, "arm": parse_arm}[kind]
         results, errors = _map_unique(series, func, None)
     return pd.Series(results, index=index, dtype=object), _errors_series(errors, index)
 

@@ -465,3 +465,34 @@ def test_finance_change_empty_table():
     assert res.loc[0, "n_households"] == 0 and res.loc[0, "n_pairs"] == 0
     assert res.loc[0, "reason"] == "no complete pairs"
     assert household_finance(f).empty
+
+
+# --------------------------------------------------------------------------- omnibus / padjust
+def test_finance_omnibus_and_padjust(sample_project):
+    from evaluation.repeated import friedman_test, p_adjust, rm_anova
+    from evaluation.stats import paired_test
+
+    fin = sample_project.finance
+    out = finance_change(fin, by="village_id", participants=sample_project.participants,
+                         measures=["income"], omnibus=True, padjust="holm")
+    v01 = out[out.village_id == "V01"].iloc[0]
+    hh = sample_project.participants.drop_duplicates("household_id")
+    ids = set(hh.loc[hh.village_id == "V01", "household_id"])
+    one = fin[fin.household_id.isin(ids)]
+    # friedman_test / rm_anova are checked against R in test_repeated.py
+    fr = friedman_test(one, dv="income", within="wave", subject="household_id").iloc[0]
+    rm = rm_anova(one, dv="income", within="wave", subject="household_id").iloc[0]
+    assert v01["omnibus_n"] == fr["n"] and v01["friedman_p"] == pytest.approx(fr["p"], rel=1e-12)
+    assert v01["rm_p_gg"] == pytest.approx(rm["p_gg"], rel=1e-12)
+    wide = one.pivot_table(index="household_id", columns="wave", values="income", observed=True)
+    ps = [paired_test(wide[a], wide[b])["p_t"] for a, b in
+          (("pre", "during"), ("pre", "post"), ("during", "post"))]
+    assert v01["p_t_adj"] == pytest.approx(p_adjust(ps, "holm")[1], rel=1e-12)
+
+
+def test_finance_omnibus_needs_long_table(sample_project):
+    hf = household_finance(sample_project.finance)
+    from evaluation.finance import FinanceArgumentError
+
+    with pytest.raises(FinanceArgumentError, match="long finance table"):
+        finance_change(hf, omnibus=True)

@@ -365,3 +365,41 @@ def test_band_labels_of_unobserved_bands_come_from_the_instrument():
     assert row["band_after_label"] == "ดีกว่าคนทั่วไป"
     assert row["band_after_label_en"] == "better than average"
     assert row["n"] == 0
+
+
+# --------------------------------------------------------------------------- omnibus / padjust
+def test_omnibus_and_padjust_equal_the_r_checked_functions(sample_project):
+    # friedman_test / rm_anova / p_adjust are checked against R in test_repeated.py; here the
+    # grouped columns must equal those functions run on each village alone.
+    from evaluation import score_instrument
+    from evaluation.repeated import friedman_test, p_adjust, rm_anova
+
+    scores = score_instrument(sample_project.happiness, "tmhi15").merge(
+        sample_project.participants[["person_id", "village_id"]])
+    out = happiness_change(scores, by="village_id", omnibus=True, padjust="holm")
+    for v, rows in out.groupby("village_id"):
+        one = scores[scores.village_id == v]
+        fr = friedman_test(one, dv="total", within="wave", subject="person_id").iloc[0]
+        rm = rm_anova(one, dv="total", within="wave", subject="person_id").iloc[0]
+        row = rows.iloc[0]
+        assert row["omnibus_n"] == fr["n"] == rm["n"]
+        assert row["friedman_chi2"] == pytest.approx(fr["chi2"], rel=1e-12)
+        assert row["rm_p_gg"] == pytest.approx(rm["p_gg"], rel=1e-12)
+        assert row["rm_ges"] == pytest.approx(rm["ges"], rel=1e-12)
+        np.testing.assert_allclose(rows["p_t_adj"], p_adjust(rows["p_t"].to_numpy(), "holm"))
+        np.testing.assert_allclose(rows["p_wilcoxon_adj"],
+                                   p_adjust(rows["p_wilcoxon"].to_numpy(), "holm"))
+    plain = happiness_change(scores, by="village_id")
+    assert "p_t_adj" not in plain.columns and "friedman_p" not in plain.columns
+
+
+def test_omnibus_with_two_waves_says_why(scores):
+    two = scores[scores.wave.astype(str) != "during"]
+    out = happiness_change(two, contrasts=[("pre", "post")], omnibus=True)
+    assert out["friedman_p"].isna().all() and out["omnibus_reason"].str.contains("three").all()
+
+
+@pytest.mark.parametrize("kw", [{"padjust": "fdr"}, {"omnibus": "yes"}])
+def test_omnibus_padjust_errors(scores, kw):
+    with pytest.raises(ValueError):
+        happiness_change(scores, **kw)

@@ -346,7 +346,7 @@ def test_excel_row_numbers_and_sheet_names(tmp_path):
     wb.save(book)
     problems = problems_of(book)
     got = sorted(zip(problems["sheet"], problems["row"].astype(int), problems["column"]))
-    assert got == [("การเงินครัวเรือน", 4, "รายได้ต่อเดือน"), ("ความสุข", 3, "คะแนน *")]  # headers as written in the file
+    assert got == [("การเงินครัวเรือน", 4, "รายได้ต่อเดือน"), ("ความสุข", 3, "คะแนน")]  # headers as written in the file
 
 
 def test_unreadable_files(tmp_path):
@@ -422,7 +422,10 @@ def test_sample_excel_form_loads_the_same(sample_project, tmp_path):
 
 def test_village_summary(sample_project):
     table = ev.village_summary(sample_project)
-    assert list(table["village_id"]) == sample_project.village_ids
+    assert list(table["village_id"]) == list(sample_project.villages["village_id"])
+    # every village, comparison villages (arm) included
+    assert table.loc[table["arm"] == "comparison", "village_id"].tolist() == \
+        sample_project.comparison_ids == ["C01", "C02"]
     people = sample_project.participants
     expected_target = people[people["role"] == "target"].groupby("village_id").size()
     assert table.set_index("village_id")["n_target"].to_dict() == expected_target.to_dict()

@@ -207,14 +207,18 @@ def test_sample_lessons_contain_pii_and_inline_ladder():
 def test_sample_loads_without_errors(sample_project):
     problems = sample_project.problems
     assert (problems["severity"] == "error").sum() == 0
-    assert sorted(sample_project.villages["village_id"]) == ["V01", "V02", "V03", "V04", "V05"]
+    assert sample_project.village_ids == ["V04", "V05", "V01", "V02", "V03"]
+    # P01 has two comparison villages (arm = comparison), never in ladder results
+    assert sample_project.comparison_ids == ["C01", "C02"]
     assert sorted(sample_project.ladders) == ["P01", "P02"]
 
 
 def test_sample_participants(sample_project):
     part = sample_project.participants
     targets = part[part["role"] == "target"].groupby("village_id").size()
-    assert targets.to_dict() == {"V01": 30, "V02": 20, "V03": 17, "V04": 20, "V05": 20}
+    assert targets.to_dict() == {"V01": 30, "V02": 20, "V03": 17, "V04": 20, "V05": 20,
+                                 "C01": 18, "C02": 16}
+    part = part[~part["village_id"].isin(sample_project.comparison_ids)]
     team = part[part["role"] == "team"].groupby("village_id").size()
     assert team.between(3, 5).all() and len(team) == 5
     assert (part[part["role"] == "mentor"].groupby("village_id").size() == 1).all()
@@ -303,6 +307,7 @@ def test_sample_finance(sample_project):
 def test_sample_ledger_coverage(sample_project):
     led = sample_project.ledger
     part = sample_project.participants
+    part = part[~part["village_id"].isin(sample_project.comparison_ids)]   # no account books
     targets = part.loc[part["role"] == "target", "household_id"]
     months = led.groupby("household_id")["date"].apply(lambda d: d.dt.to_period("M").nunique())
     months = months.reindex(targets).fillna(0)

@@ -27,6 +27,7 @@ from .portfolio import (
     run_portfolio_sections,
     section_finance_by_village,
     section_happiness_forest,
+    section_ladder_disaggregation,
     section_ladder_heatmap,
     section_model_households,
     section_portfolio_cover,
@@ -34,6 +35,7 @@ from .portfolio import (
     section_themes_across,
     section_village_table,
 )
+from .sroi import section_sroi
 from .village import (
     VILLAGE_SECTIONS,
     run_village_sections,
@@ -64,7 +66,9 @@ __all__ = [
     "section_happiness_forest",
     "section_key_results",
     "section_ladder",
+    "section_ladder_disaggregation",
     "section_ladder_heatmap",
+    "section_sroi",
     "section_lessons",
     "section_methods",
     "section_model_households",
