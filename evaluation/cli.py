@@ -404,7 +404,11 @@ def form(
                                           "the questions its indicators need."),
     title: Optional[str] = typer.Option(None, "--title", help="Form title."),
 ) -> None:
-    """Write an XLSForm (KoboToolbox / ODK) for one survey round."""
+    """Write an XLSForm (KoboToolbox / ODK) for one survey round (docs/import.md).
+
+    Exit codes: 0 written; 2 a wrong option or argument, e.g. an unknown instrument or
+    OUT not ending in .xlsx (the problem is printed).
+    """
     from .errors import EvaluationError
     from .xlsform import form_definition, write_xlsform
 
@@ -434,7 +438,11 @@ def import_(
     suggest: bool = typer.Option(False, "--suggest", help="Print a proposed import.yaml "
                                  "instead of importing."),
 ) -> None:
-    """Convert field-tool exports into a data folder (prints what was read and written)."""
+    """Convert field-tool exports into a data folder (prints what was read and written).
+
+    Exit codes: 0 imported (warnings are listed but allowed); 2 problems in the exports
+    or the mapping (nothing is written; every problem is printed), or a wrong option.
+    """
     from .errors import EvaluationError
     from .importers import ImportDataError, import_exports, suggest_mapping
 
