@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError, EvaluationError
+from .errors import ArgumentError, EvaluationError, require_columns
 
 __all__ = ["HEADLINE_KEYS", "PREFERRED_INSTRUMENTS", "SectionArgumentError",
            "evaluate_ladder_once", "headline_figures", "instrument_name", "instrument_short",
@@ -253,10 +253,7 @@ def participants_by_role(participants, *, role: str = "role", sex: str = "sex"):
     >>> participants_by_role(people)["total"].tolist()
     [1, 2, 0]
     """
-    for col, arg in ((role, "role"), (sex, "sex")):
-        if col not in participants.columns:
-            raise ValueError(f"{arg}={col!r} is not a column of participants; columns: "
-                             f"{list(participants.columns)}")
+    require_columns(participants, {"role": role, "sex": sex}, what="participants")
     roles = pd.Categorical(participants[role], categories=ROLES)
     frame = pd.DataFrame({"role": roles, "F": participants[sex].eq("F").to_numpy(),
                           "M": participants[sex].eq("M").to_numpy()})

@@ -145,3 +145,56 @@ def test_compare_reports_ignores_stamps_and_finds_differences(tmp_path):
     assert len(problems) == 2
     assert problems[0].startswith("V01/headline.json: only in")
     assert problems[1].startswith("V01/tables/t.csv differs") and "first: -1,2" in problems[1]
+
+
+#: Modules where every error a user can cause is already an EvaluationError subclass
+#: (the rest of the package follows module by module).
+ONE_FAMILY = ("results.py", "i18n.py", "errors.py", "reporting", "rendering",
+              "charts/participants.py", "charts/sections.py", "charts/lessons.py")
+
+
+def test_no_bare_builtin_errors_in_user_facing_paths():
+    """``raise ValueError(...)`` (or TypeError/KeyError) is not allowed: raise an
+    EvaluationError subclass that also is that built-in (ArgumentError, ColumnError …)."""
+    bad = []
+    for path, parts in _modules():
+        rel = "/".join(parts) + ".py"
+        if not any(rel == m or rel.startswith(m + "/") for m in ONE_FAMILY):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                if isinstance(exc, ast.Name) and exc.id in ("ValueError", "TypeError",
+                                                            "KeyError"):
+                    # a mapping's __getitem__ must raise a plain KeyError
+                    if not (exc.id == "KeyError" and "__getitem__" in rel + ast.unparse(node)):
+                        bad.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:80]}")
+    allowed = {"rendering/notebook.py"}  # ReportFailure.__getitem__ (mapping protocol)
+    bad = [b for b in bad if b.split(":")[0] not in allowed or "KeyError(key)" not in b]
+    assert not bad, "\n".join(bad)
+
+
+def test_require_columns_is_the_one_column_check():
+    import pandas as pd
+
+    from evaluation.errors import ArgumentError, ColumnError, EvaluationError, require_columns
+
+    with pytest.raises(ColumnError, match=r"scores lacks column\(s\) \['b'\]") as err:
+        require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], what="scores")
+    for base in (EvaluationError, KeyError, ValueError, TypeError):
+        assert isinstance(err.value, base)
+    with pytest.raises(ArgumentError, match="scores must be a pandas DataFrame, got list"):
+        require_columns([1], ["a"], what="scores")
+    private = [p for p in PKG.rglob("*.py")
+               if any(f"def {n}(" in p.read_text(encoding="utf-8")
+                      for n in ("_need", "_require")) and "require_columns(" not in
+               p.read_text(encoding="utf-8")]
+    assert not [p.name for p in private if p.parent.name == "charts"], private
+
+
+def test_public_function_named_like_its_module_stays_the_function():
+    code = ("import evaluation as ev, evaluation.sroi, evaluation.did; "
+            "print(callable(ev.sroi), callable(ev.did), type(ev.sroi).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout.split()
+    assert out == ["True", "True", "function"]

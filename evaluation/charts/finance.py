@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from scipy import stats as _st
 
+from ..errors import ArgumentError, require_columns
 from ..finance import MEASURES, FinanceArgumentError
 from .base import PALETTE, WAVE_COLOURS, new_figure, pick
 
@@ -41,13 +42,10 @@ def _check_lang(lang: str) -> None:
 
 
 def _need(table, columns, what: str) -> None:
-    if not isinstance(table, pd.DataFrame):
-        raise FinanceArgumentError(f"{what} must be a pandas DataFrame, got "
-                                   f"{type(table).__name__}")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise FinanceArgumentError(f"{what} lacks column(s) {missing}; columns present: "
-                                   f"{list(table.columns)}")
+    try:
+        require_columns(table, columns, what=what)
+    except ArgumentError as exc:  # finance charts raise the finance family's error
+        raise FinanceArgumentError(str(exc)) from None
     if not len(table):
         raise FinanceArgumentError(f"{what} is empty: nothing to plot")
 

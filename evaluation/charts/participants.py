@@ -6,6 +6,7 @@ The tables come from :func:`evaluation.results.participants_by_role` and
 
 from __future__ import annotations
 
+from ..errors import ArgumentError
 from ..export import format_number
 from ..i18n import ROLES, check_lang, label
 from .base import PALETTE, new_figure, pick
@@ -41,7 +42,7 @@ def participants_chart(table, *, lang: str = "th", by: str = "role"):
     """
     check_lang(lang)
     if by not in ("role", "village"):
-        raise ValueError(f"by must be 'role' or 'village', got {by!r}")
+        raise ArgumentError(f"by must be 'role' or 'village', got {by!r}")
     if by == "role":
         fig, ax = new_figure(7, 3.2)
         names = [label("role", r, lang) for r in table["role"]]

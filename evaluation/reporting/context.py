@@ -133,7 +133,7 @@ class ReportContext:
     def heading(self, text: str, level: int = 2) -> None:
         """A heading whose text comes from the data (escaped)."""
         if level not in (1, 2, 3, 4):
-            raise ValueError(f"level must be 1-4, got {level!r}")
+            raise SectionArgumentError(f"level must be 1, 2, 3 or 4, got {level!r}")
         self._display_html(f"<h{level} class=\"ev-heading\">{html_escape(text)}</h{level}>")
 
     def paragraph(self, text: str, *, css: str = "ev-text") -> None:

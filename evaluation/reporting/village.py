@@ -64,7 +64,7 @@ def section_cover(project, ctx, *, lang: str | None = None, village_id: str | No
     people = v.participants
     name = F.text_or_dash(row.get("name"))
     if kind not in ("report", "card"):
-        raise ValueError(f"kind must be 'report' or 'card', got {kind!r}")
+        raise R.SectionArgumentError(f"kind must be 'report' or 'card', got {kind!r}")
     title = (tr(lang, "รายงานผลการประเมินโครงการ", "Evaluation report") if kind == "report"
              else tr(lang, "บัตรสรุปผลการประเมิน", "Evaluation summary card"))
     ctx.set_title(f"{title}: {name} ({row.get('village_id')})")
