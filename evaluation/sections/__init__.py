@@ -21,6 +21,7 @@ short explanation instead of failing. Text from the data is escaped by the
 context; lessons texts are redacted unless ``show_raw_text=True``.
 """
 
+from .comparison import section_comparison, three_waves_block
 from .charts import accounts_by_month, forest_plot, keyword_bars, theme_bars, theme_heatmap
 from .portfolio import (
     PORTFOLIO_SECTIONS,
@@ -57,6 +58,7 @@ __all__ = [
     "run_portfolio_sections",
     "run_village_sections",
     "section_accounts",
+    "section_comparison",
     "section_cover",
     "section_data_quality",
     "section_finance_by_village",
@@ -75,4 +77,5 @@ __all__ = [
     "section_village_table",
     "theme_bars",
     "theme_heatmap",
+    "three_waves_block",
 ]
