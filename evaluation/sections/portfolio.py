@@ -28,10 +28,19 @@ __all__ = [
 
 
 def scope(project, project_id: str | None = None):
-    """`project` restricted to one project (``None``: everything)."""
-    if project_id is None or (isinstance(project_id, float) and pd.isna(project_id)):
-        return project
-    return project.project(str(project_id))
+    """`project` restricted to one project (``None``: everything), program villages only.
+
+    Comparison villages (``villages.arm = comparison``) are left out of every
+    portfolio section except :func:`evaluation.sections.section_comparison`.
+    """
+    from ..arms import comparison_mask
+    from ..ladder import restrict_project
+
+    if not (project_id is None or (isinstance(project_id, float) and pd.isna(project_id))):
+        project = project.project(str(project_id))
+    if comparison_mask(project.villages).any():
+        project = restrict_project(project, project.village_ids)
+    return project
 
 
 def name_list(names: list[str], lang: str, *, limit: int = 10) -> str:
