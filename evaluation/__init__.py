@@ -67,6 +67,14 @@ from .ladder import (  # noqa: E402
     read_ladder,
 )
 from .households import rank_households, select_model_households  # noqa: E402
+# --- indicator tracking & SROI (issue 14) ---
+# [block:sroi]
+from .ladder import age_groups, pct_progress  # noqa: E402
+from .ladder_export import tracking_table, write_ladder_excel  # noqa: E402
+from .value_map import (  # noqa: E402
+    ValueMap, ValueMapError, check_value_map, parse_value_map, read_value_map,
+)
+from .sroi import present_value, sroi, sroi_sensitivity  # noqa: E402
 # --- lessons & privacy (issue 5) ---
 # [block:lessons]
 from .lessons import (  # noqa: E402
@@ -171,6 +179,18 @@ __all__ = [
     "ladder_table",
     "parse_ladder",
     "read_ladder",
+    "age_groups",
+    "pct_progress",
+    "tracking_table",
+    "write_ladder_excel",
+    "ValueMap",
+    "ValueMapError",
+    "check_value_map",
+    "parse_value_map",
+    "read_value_map",
+    "present_value",
+    "sroi",
+    "sroi_sensitivity",
     "rank_households",
     "select_model_households",
     "PreparedLessons",

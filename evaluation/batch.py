@@ -397,6 +397,10 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         The data folder is invalid (nothing is rendered).
     EvaluationError
         An unknown village id in `only`, or a bad argument.
+    MainGuardError
+        Called at the top level of a script without
+        ``if __name__ == "__main__":`` while worker processes are needed
+        (they import the script again); the message shows the guard to add.
     """
     from . import load_project
 
@@ -411,6 +415,10 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     if gather and engine != "dask":
         raise ValueError("gather=True needs engine='dask' (or a scheduler)")
     formats = _formats_text(chart_formats)  # ValueError before anything is loaded
+    if workers != 1 and not scheduler:  # worker processes re-import the user's script
+        from .mainguard import check_main_guard
+
+        check_main_guard("run_batch")
     out = Path(out_dir).resolve()
     data = Path(data_dir).resolve()
     project = load_project(data)          # DataValidationError -> nothing rendered

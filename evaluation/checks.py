@@ -49,12 +49,15 @@ def identical_rows(name: str, frame: pd.DataFrame, prov: pd.DataFrame,
     if name not in UNKEYED or len(frame) < 2:
         return
     cols = [c.name for c in TABLES[name].columns if c.name in frame.columns]
-    hashed = pd.util.hash_pandas_object(frame[cols].astype(object), index=False).to_numpy()
-    order = np.arange(len(frame))
-    first = pd.Series(order).groupby(hashed).transform("first").to_numpy()
-    dup = np.flatnonzero(first != order)
-    if not len(dup):
+    involved = np.flatnonzero(frame.duplicated(subset=cols, keep=False).to_numpy())
+    if not len(involved):
         return
+    sub = frame.iloc[involved][cols]
+    hashed = pd.util.hash_pandas_object(sub.astype(object), index=False).to_numpy()
+    first = involved[pd.Series(np.arange(len(sub))).groupby(hashed).transform("first")
+                     .to_numpy()]
+    dup = involved[first != involved]
+    first = dict(zip(involved, first))
     source = (prov["file"].astype(str) + "\x00" + prov["sheet"].astype(object).fillna("")
               .astype(str)).to_numpy()
     for i in dup:
@@ -150,35 +153,56 @@ def wave_labels(chunk, column: str, raw: pd.Series, problems: list[dict]) -> Non
 
 def date_order(chunk, column: str, raw: pd.Series, problems: list[dict]):
     """Month-first dates: one error per column; returns the month-first reading of
-    ambiguous dates (NaT elsewhere) for the project-period comparison."""
-    text = raw.astype("string")
-    parts = text.str.extract(_RE_NUMERIC_DATE)
-    if parts.isna().all().all():
+    ambiguous dates (NaT elsewhere) for the project-period comparison.
+
+    Works on the distinct values of the column (dates repeat), so it costs little.
+    """
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    texts = [u for u in uniques if isinstance(u, str)]
+    if not texts:
         return None
-    a = pd.to_numeric(parts[0], errors="coerce")
-    b = pd.to_numeric(parts[1], errors="coerce")
+    parts = pd.Series(uniques.astype(object) if hasattr(uniques, "astype") else uniques,
+                      dtype=object).where(lambda x: x.map(lambda v: isinstance(v, str)))
+    parts = parts.astype("string").str.extract(_RE_NUMERIC_DATE)
+    if parts[0].isna().all():
+        return None
+    a = pd.to_numeric(parts[0], errors="coerce").to_numpy()
+    b = pd.to_numeric(parts[1], errors="coerce").to_numpy()
+    with np.errstate(invalid="ignore"):
+        us_u = (a <= 12) & (b > 12) & (b <= 31)
+        dm_u = (a > 12) & (b <= 12)
+        amb_u = (a <= 12) & (b <= 12) & (a != b)
+    valid = codes >= 0
     header = chunk.headers.get(column, column)
-    us = ((a <= 12) & (b > 12) & (b <= 31)).fillna(False).to_numpy(dtype=bool)
-    if us.any() and not ((a > 12) & (b <= 12)).fillna(False).any():
+    if us_u.any() and not dm_u.any():
+        us = np.zeros(len(raw), dtype=bool)
+        us[valid] = us_u[codes[valid]]
         example = str(raw.iloc[int(np.flatnonzero(us)[0])])
         problems.append(problem(chunk.file, chunk.sheet, None, header, example,
                                 f"{int(us.sum())} date(s) in this column have a month above 12 "
                                 f"when read day first (e.g. '{example}'): they look month first "
                                 "(US style). Dates are read day first: write DD/MM/YYYY or "
                                 "YYYY-MM-DD", "dates_month_first"))
-    ambiguous = ((a <= 12) & (b <= 12) & (a != b)).fillna(False).to_numpy(dtype=bool)
+    if not amb_u.any():
+        return None
+    ambiguous = np.zeros(len(raw), dtype=bool)
+    ambiguous[valid] = amb_u[codes[valid]]
     if ambiguous.sum() < 3:
         return None
-    from .thai import parse_date
-
-    alt = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[ns]")
-    for i in np.flatnonzero(ambiguous):
-        swapped = f"{int(b.iloc[i])}/{int(a.iloc[i])}/{parts[2].iloc[i]}"
-        try:
-            alt[i] = parse_date(swapped).asm8
-        except ValueError:
-            pass
-    return alt
+    # Month-first reading of the ambiguous values, with the era rule of thai.parse_date
+    # (4-digit years >= 2400 and 2-digit years are Buddhist era).
+    year_text = parts[2].fillna("")
+    year = pd.to_numeric(year_text, errors="coerce").to_numpy()
+    year = np.where(year_text.str.len().to_numpy() == 2, year + 2500 - 543,
+                    np.where(year >= 2400, year - 543, year))
+    keep = amb_u & np.isfinite(year)
+    alt_u = pd.to_datetime(pd.DataFrame({"year": np.where(keep, year, 2000),
+                                         "month": np.where(keep, a, 1),
+                                         "day": np.where(keep, b, 1)}).astype(int),
+                           errors="coerce").to_numpy(dtype="datetime64[ns]")
+    alt_u[~keep] = np.datetime64("NaT")
+    alt_u = np.append(alt_u, np.datetime64("NaT", "ns"))
+    return alt_u[codes]  # code -1 (blank) picks the NaT slot
 
 
 def ambiguous_dates(chunk, column: str, dates: pd.Series, alt: np.ndarray,
@@ -215,7 +239,7 @@ def unknown_numbers(chunk, parsed: pd.DataFrame, problems: list[dict]) -> None:
     if not empty:
         return
     flagged = {p["column"] for p in problems if p.get("file") == chunk.file
-               and p.get("problem_code") == "column_looks_like"}
+               and p.get("sheet") == chunk.sheet}  # reported already (looks like, duplicate)
     for name in chunk.frame.columns:
         if name in known or str(name).startswith("_") or name in flagged:
             continue

@@ -17,13 +17,82 @@ os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+#: Placeholders shown in ``--help`` for typer's type labels (never ``<bool>`` or
+#: ``<list[str]>``): the label's element type -> the word shown.
+_METAVARS = {"int": "N", "int range": "N", "float": "NUMBER", "float range": "NUMBER",
+             "str": "TEXT", "path": "PATH", "file": "FILE", "datetime": "DATE"}
+
+
+def _readable_metavars(command, ctx) -> None:
+    """Plain placeholders in a command's help: flags show none, an option its
+    kind in capitals (PATH, N, TEXT), an argument its name (DATA_DIR).
+
+    Recent typer versions label every option with its Python type (``<bool>``,
+    ``<list[str]>``); older ones already show click's words and are left alone.
+    """
+    help_option = command.get_help_option(ctx)
+    for param in [*command.params, *([help_option] if help_option is not None else [])]:
+        if param.metavar is not None or not hasattr(param, "type_descriptor"):
+            continue
+        if param.param_type_name == "argument":
+            param.metavar = param.name.upper()
+            param.display_type_rich = lambda ctx: None  # the name says it all
+        elif getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+        else:
+            label = param.display_type(None).strip("<>")
+            if label.startswith("list[") and label.endswith("]"):
+                label = label[5:-1]  # a repeatable option: the element type
+            param.metavar = _METAVARS.get(label, label.upper())
+
+
+class _Group(typer.core.TyperGroup):
+    """The command group with readable option placeholders in every ``--help``."""
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _readable_metavars(command, ctx)
+        return command
+
+    def get_params(self, ctx):
+        _readable_metavars(self, ctx)
+        return super().get_params(ctx)
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="Program-evaluation workbench for Thai community livelihood programs.",
 )
 
 EXIT_INVALID_DATA = 2
+#: Appended to each command's help (each command lists the codes it can return).
+EXIT_INVALID_TEXT = "2 invalid data, or a wrong option or argument (the problem is printed)."
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("evaluation")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            number = "unknown"
+        typer.echo(f"evaluation {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version_callback,
+                                 is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Program-evaluation workbench for Thai community livelihood programs.
+
+    Run `evaluation COMMAND --help` for a command's options and exit codes.
+    """
 
 
 def _print_problems(problems, *, title: str) -> None:
@@ -92,8 +161,10 @@ def check(
 ) -> None:
     """Validate a data folder or workbook and list every problem and warning.
 
-    Ends with a one-line verdict: ``OK``, ``OK with N warnings`` or ``N errors``;
-    the exit code is 2 when there are errors (or warnings with ``--strict``).
+    Ends with a one-line verdict: ``OK``, ``OK with N warnings`` or ``N errors``.
+
+    Exit codes: 0 valid (warnings are listed but allowed); 2 errors (or warnings with
+    --strict), or a wrong option or argument (the problems are printed).
     """
     from . import load_project
     from .errors import DataValidationError, EvaluationError
@@ -139,7 +210,11 @@ def check(
 
 @app.command()
 def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
-    """Print a per-village summary: participants, households, waves present, problems."""
+    """Print a per-village summary: participants, households, waves present, problems.
+
+    Exit codes: 0 printed; 2 invalid data, or a wrong option or argument (the problem is
+    printed).
+    """
     from . import load_project
     from .errors import EvaluationError
     from .project import village_summary
@@ -172,10 +247,19 @@ def _say_comparison(project, out) -> None:
 
 @app.command()
 def template(out: Path = typer.Argument(..., help="Path of the .xlsx workbook to write.")) -> None:
-    """Write an empty data-entry workbook (Thai headers, drop-down lists)."""
+    """Write an empty data-entry workbook (Thai headers, drop-down lists, text columns
+    for ids, phone numbers and dates).
+
+    Exit codes: 0 written; 2 a wrong option or argument, e.g. OUT not ending in .xlsx
+    (the problem is printed).
+    """
+    from .errors import EvaluationError
     from .template import write_template
 
-    write_template(out)
+    try:
+        write_template(out)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
     typer.echo(f"wrote {out}")
 
 
@@ -186,20 +270,193 @@ def synth(
                                            "standard sample program)."),
     households: int = typer.Option(30, help="Households per village (with --villages)."),
     seed: int = typer.Option(2566, help="Random seed (same seed, same data)."),
-    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or parquet."),
+    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or parquet; or kobo, odk, "
+                            "gforms: the sample as that field tool exports it (with the "
+                            "XLSForm and the registry folder), for the import round trip."),
     messy: bool = typer.Option(True, help="Include the mess of real data (Thai digits, BE "
                                "dates, blanks)."),
 ) -> None:
-    """Generate a synthetic program (the sample, or a large one for benchmarks)."""
+    """Generate a synthetic program (the sample, or a large one for benchmarks).
+
+    Exit codes: 0 written; 2 a wrong option or argument (the problem is printed).
+    """
     from .errors import EvaluationError
     from .synth import write_program
 
+    if fmt in ("kobo", "odk", "gforms"):
+        _synth_exports(out_dir, fmt, seed)
+        return
     try:
         path = write_program(out_dir, villages=villages, households=households, seed=seed,
                              fmt=fmt, messy=messy)
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
     typer.echo(f"wrote {path}")
+
+
+# [commands:ladder] — indicator tracking and SROI (issue 14).
+
+@app.command()
+def ladder(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    out: Path = typer.Option(Path("ladder.xlsx"), "--out", help="Excel workbook to write."),
+    project: Optional[str] = typer.Option(None, "--project",
+                                          help="Only this project's ladder (default: all)."),
+    by: Optional[list[str]] = typer.Option(
+        None, "--by", help="Split rows further: sex, age_group, occupation_group or role "
+                           "(repeatable); villages and the whole project are always shown."),
+    lang: str = typer.Option("th", "--lang", help="Headers: th or en."),
+    status_basis: str = typer.Option("ratio", "--status-basis",
+                                     help="ratio (actual / target) or progress (from the "
+                                          "baseline)."),
+) -> None:
+    """Write the indicator tracking table (ตารางติดตามตัวชี้วัด) of each ladder to Excel."""
+    from . import load_project
+    from .errors import EvaluationError
+    from .ladder_export import write_ladder_excel
+
+    if lang not in ("th", "en"):
+        raise typer.BadParameter(f"must be 'th' or 'en', got {lang!r}", param_hint="--lang")
+    try:
+        proj = load_project(data_dir)
+        ladders = None
+        if project is not None:
+            if project not in proj.ladders:
+                known = ", ".join(proj.ladders) or "(none)"
+                raise EvaluationError(f"--project {project!r} has no ladder; projects with a "
+                                      f"ladder: {known}")
+            ladders = proj.ladders[project]
+        path = write_ladder_excel(proj, out, ladders, by=["village_id", *(by or [])],
+                                  lang=lang, status_basis=status_basis)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def sroi(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    project: str = typer.Option(..., "--project", help="Project id with a value_map.yaml."),
+    out: Optional[Path] = typer.Option(None, "--out",
+                                       help="Excel workbook (default: sroi-<project>.xlsx)."),
+    monte_carlo: int = typer.Option(2000, "--monte-carlo", min=0,
+                                    help="Monte Carlo draws for the ratio's interval (0: none)."),
+    seed: int = typer.Option(2566, "--seed", help="Seed of the Monte Carlo draws."),
+    discount_rate: Optional[float] = typer.Option(
+        None, "--discount-rate", help="Percent per year (default: the value map's, else 3.5)."),
+    lang: str = typer.Option("th", "--lang", help="Labels: th or en."),
+) -> None:
+    """Social return on investment of a project: print the totals, write the tables to Excel."""
+    from . import load_project
+    from .errors import EvaluationError
+    from .sroi import sroi as run_sroi, sroi_sensitivity
+    from .sroi_export import SROI_CAUTIONS, sroi_tables, write_sroi_excel
+
+    if lang not in ("th", "en"):
+        raise typer.BadParameter(f"must be 'th' or 'en', got {lang!r}", param_hint="--lang")
+    out = out or Path(f"sroi-{project}.xlsx")
+    try:
+        proj = load_project(data_dir)
+        if project not in proj.value_maps:
+            known = ", ".join(proj.value_maps) or "(none)"
+            raise EvaluationError(f"--project {project!r} has no value_map.yaml; projects "
+                                  f"with a value map: {known}")
+        result = run_sroi(proj, project, discount_rate=discount_rate)
+        sens = sroi_sensitivity(proj, project, monte_carlo=monte_carlo, seed=seed,
+                                discount_rate=discount_rate)
+        path = write_sroi_excel(result, out, sens, lang=lang)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    summary = list(sroi_tables(result, sens, lang=lang).values())[3]   # the totals sheet
+    for label, value in summary.itertuples(index=False, name=None):
+        typer.echo(f"{label}: {value:,.2f}")
+    for line in SROI_CAUTIONS[lang]:
+        typer.echo(f"* {line}")
+    typer.echo(f"wrote {path}")
+
+
+# [commands:field] — `form` and `import` (field-collection round trip, docs/import.md).
+
+def _synth_exports(out_dir: Path, layout: str, seed: int) -> None:
+    from .errors import EvaluationError
+    from .synth_exports import write_round_trip_kit
+
+    try:
+        paths = write_round_trip_kit(out_dir, layout=layout, seed=seed)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    for path in paths:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"import it: evaluation import {out_dir / 'export'}/* --out DATA "
+               f"--registry {out_dir / 'registry'}")
+
+
+@app.command()
+def form(
+    out: Path = typer.Argument(..., help="The XLSForm (.xlsx) to write."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data folder: villages, "
+                                        "households and people become choice lists."),
+    instruments: str = typer.Option("tmhi15,happy10", "--instruments",
+                                     help="Instrument ids, comma-separated ('' for none)."),
+    finance: bool = typer.Option(True, "--finance/--no-finance",
+                                 help="Ask the household finance questions."),
+    ladder: Optional[Path] = typer.Option(None, "--ladder", help="Outcome ladder YAML: add "
+                                          "the questions its indicators need."),
+    title: Optional[str] = typer.Option(None, "--title", help="Form title."),
+) -> None:
+    """Write an XLSForm (KoboToolbox / ODK) for one survey round."""
+    from .errors import EvaluationError
+    from .xlsform import form_definition, write_xlsform
+
+    try:
+        path = write_xlsform(out, instruments=instruments, finance=finance, data=data,
+                             ladder=ladder, title=title)
+        sheets = form_definition(instruments=instruments, finance=finance, data=data,
+                                 ladder=ladder, title=title)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    survey = sheets["survey"]
+    n_q = int((~survey["type"].str.match(r"^(begin|end)_|^(start|end)$")).sum())
+    typer.echo(f"wrote {path}: {n_q} questions, {len(sheets['choices'])} choices "
+               "(field names: docs/import.md)")
+
+
+@app.command("import")
+def import_(
+    exports: list[Path] = typer.Argument(..., help="Export files: Kobo XLSX/CSV, ODK Central "
+                                         "CSV/ZIP, Google Forms CSV/XLSX, wide tables."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Data folder to write."),
+    map_file: Optional[Path] = typer.Option(None, "--map", help="import.yaml mapping."),
+    keep: Optional[str] = typer.Option(None, "--keep", help="latest: keep the newest of "
+                                       "re-submissions (otherwise they are errors)."),
+    registry: Optional[Path] = typer.Option(None, "--registry", help="Data folder with the "
+                                            "program's projects, villages and participants."),
+    suggest: bool = typer.Option(False, "--suggest", help="Print a proposed import.yaml "
+                                 "instead of importing."),
+) -> None:
+    """Convert field-tool exports into a data folder (prints what was read and written)."""
+    from .errors import EvaluationError
+    from .importers import ImportDataError, import_exports, suggest_mapping
+
+    if keep not in (None, "latest"):
+        raise typer.BadParameter(f"must be 'latest', got {keep!r}", param_hint="--keep")
+    try:
+        if suggest:
+            typer.echo(suggest_mapping(exports, mapping=map_file), nl=False)
+            return
+        if out is None:
+            raise typer.BadParameter("give the folder to write", param_hint="--out")
+        result = import_exports(exports, out, mapping=map_file, keep=keep, registry=registry)
+    except ImportDataError as exc:
+        typer.echo(exc.result.summary())
+        _fail_on_evaluation_error(exc)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    typer.echo(result.summary())
+    if len(result.problems):
+        _print_problems(result.problems, title=f"{len(result.problems)} problem(s)")
+    if not result.ok:
+        raise typer.Exit(EXIT_INVALID_DATA)
 
 
 # [commands:report] — `report` and `batch` commands live below this line.
@@ -237,6 +494,23 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
     return default_notebook("card")
 
 
+def _validate_village(data_dir: Path, village: str) -> None:
+    """Load and validate the data, and check the village exists, before any kernel
+    starts: exit 2 with the problems table otherwise."""
+    from . import load_project
+    from .errors import EvaluationError
+
+    try:
+        project = load_project(data_dir)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    known = [str(v) for v in project.village_ids]
+    if village not in known:
+        typer.echo(f"error: unknown village id {village!r} (--village); known villages: "
+                   f"{', '.join(known)}", err=True)
+        raise typer.Exit(EXIT_INVALID_DATA)
+
+
 @app.command()
 def report(
     data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
@@ -256,11 +530,20 @@ def report(
                                       help="Chart files to write, e.g. png,svg,pdf or png.",
                                       callback=_check_formats_option),
 ) -> None:
-    """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx)."""
+    """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx).
+
+    The data are validated first: invalid data or an unknown village id print the
+    problems and exit without starting a kernel.
+
+    Exit codes: 0 written; 1 the report failed while rendering (the error is printed and
+    the executed notebook kept as report.failed.ipynb); 2 invalid data, an unknown
+    village id, or a wrong option or argument (the problems are printed).
+    """
     from .errors import EvaluationError
     from .report import ReportError, render_village_report
 
     notebook = _village_notebook(report_kind, notebook)
+    _validate_village(data_dir, village)
     try:
         path = render_village_report(data_dir, village, out, lang=lang,
                                      show_raw_text=show_raw_text, notebook=notebook,
@@ -312,9 +595,9 @@ def batch(
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 
-    Exit code 0 when every report rendered, 1 when any failed (the others are
-    still rendered; errors are listed at the end and in the index), 2 for
-    invalid data.
+    Exit codes: 0 every report rendered; 1 some failed (the others are still rendered;
+    errors are listed at the end and in the index); 2 invalid data, an unknown village
+    id, or a wrong option or argument (the problems are printed; nothing is rendered).
     """
     from .batch import ENGINES, run_batch
     from .errors import EvaluationError
@@ -336,6 +619,38 @@ def batch(
     typer.echo(result.summary())
     if not result.ok:
         raise typer.Exit(EXIT_REPORT_FAILED)
+
+
+EXIT_PII_FOUND = 1
+
+
+@app.command("privacy-scan")
+def privacy_scan(
+    out_dir: Path = typer.Argument(..., help="Output folder (reports) to audit."),
+    data: Optional[Path] = typer.Option(None, "--data",
+                                        help="Data folder: also look for its participants' "
+                                             "names, national IDs and phones."),
+) -> None:
+    """List anything in the output files that looks like a personal identifier.
+
+    Exit code 0: nothing found; 1: findings (listed); 2: unreadable data.
+    """
+    from .errors import EvaluationError
+    from .privacy_scan import scan_outputs
+
+    try:
+        findings = scan_outputs(out_dir, data_dir=data)
+    except (EvaluationError, FileNotFoundError) as exc:
+        _fail_on_evaluation_error(exc)
+    n_files = findings.attrs.get("n_files", 0)
+    if findings.empty:
+        typer.echo(f"ไม่พบข้อมูลส่วนบุคคล / no personal identifiers found "
+                   f"({n_files} files read)")
+        return
+    _print_problems(findings.drop(columns="value"),
+                    title=f"พบข้อมูลที่อาจเป็นข้อมูลส่วนบุคคล / possible personal identifiers: "
+                          f"{len(findings)} in {findings['file'].nunique()} of {n_files} files")
+    raise typer.Exit(EXIT_PII_FOUND)
 
 
 def main() -> None:  # console-script entry point

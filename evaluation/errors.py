@@ -28,7 +28,12 @@ _CODE_PATTERNS = (
     ("has no rows", "empty_table"),
     ("changed ", "suspicious_change"),
     ("outside the project period", "date_outside_project"),
+    ("the YAML expands", "yaml_bounds"),
+    ("the YAML is nested", "yaml_bounds"),
+    ("the YAML refers to itself", "yaml_bounds"),
+    ("the YAML file is larger", "yaml_bounds"),
     ("YAML", "yaml_invalid"),
+    ("not UTF-8 text", "not_utf8"),
     ("expected a date", "invalid_date"),
     ("does not exist", "invalid_date"),
     ("the year", "invalid_date"),
@@ -65,8 +70,11 @@ class DataValidationError(EvaluationError):
 
     def __str__(self) -> str:  # readable in a notebook or terminal
         head = super().__str__()
-        with pd.option_context("display.max_colwidth", 80, "display.width", 200):
-            return f"{head}\n{self.problems.to_string(index=False)}"
+        shown = summarise_problems(self.problems) if len(self.problems) > 10 else self.problems
+        shown = shown[[c for c in PROBLEM_COLUMNS if c in shown.columns and c != "problem_code"]]
+        with pd.option_context("display.max_colwidth", 80, "display.width", 200,
+                               "display.max_rows", 1000):
+            return f"{head}\n{shown.to_string(index=False)}"
 
 
 def problems_frame(rows: list[dict] | None = None) -> pd.DataFrame:

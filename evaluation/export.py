@@ -191,15 +191,79 @@ def unique_names(values: Iterable[object], *, reserved: Iterable[str] = (),
     return result
 
 
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+#: Characters Excel forbids in sheet names and the readable stand-ins used instead.
+_SHEET_REPLACE = {":": " -", "/": "-", "\\": "-", "[": "(", "]": ")", "*": "", "?": ""}
+#: Longest sheet name Excel accepts.
+SHEET_NAME_MAX = 31
+
+
+def _balanced(text: str, *, cut: bool = False) -> str:
+    """`text` without a closing bracket that was never opened, nor an opening one
+    that is never closed (with `cut`, what follows that one goes too: an aside
+    cut short)."""
+    out, depth, last_open = [], 0, []
+    for ch in text:
+        if ch == "(":
+            last_open.append(len(out))
+            depth += 1
+        elif ch == ")":
+            if not depth:
+                continue
+            depth -= 1
+            last_open.pop()
+        out.append(ch)
+    if last_open and cut and "".join(out[: last_open[0]]).strip():
+        out = out[: last_open[0]]
+    elif last_open:
+        for i in reversed(last_open):
+            del out[i]
+    return "".join(out).strip(" -_,;")
+
+
+def _words(text: str) -> list[str]:
+    """Words and the spaces between them (Thai cut with PyThaiNLP's dictionary)."""
+    pieces = re.split(r"(\s+)", text)
+    if not any("\u0e00" <= ch <= "\u0e7f" for ch in text):
+        return pieces
+    from pythainlp.tokenize import word_tokenize
+
+    out = []
+    for piece in pieces:
+        out.extend(word_tokenize(piece, engine="newmm", keep_whitespace=True)
+                   if piece and not piece.isspace() else [piece])
+    return out
+
+
+def _short_title(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut between words, brackets balanced."""
+    if len(text) <= limit:
+        return _balanced(text) if text.count("(") != text.count(")") else text
+    # Drop bracketed asides first: "การเปลี่ยนแปลงคะแนนความสุข (TMHI-15, คะแนน)" -> the words.
+    plain = re.sub(r"\s*\([^()]*\)", "", text).strip()
+    if plain and len(plain) <= limit:
+        return plain
+    words, out = _words(plain or text), ""
+    for word in words:
+        if len(out) + len(word) > limit - 1:
+            break
+        out += word
+    out = _balanced(out.rstrip(), cut=True)
+    return (out + "…") if out else _balanced(text[: limit - 1], cut=True) + "…"
 
 
 def safe_sheet_name(name: object, taken: Iterable[str] = ()) -> str:
-    """A valid, unused Excel sheet name (at most 31 characters).
+    """A valid, readable, unused Excel sheet name (at most 31 characters).
 
     Excel forbids ``[ ] : * ? / \\``, a leading or trailing apostrophe, the
     name ``History`` and names longer than 31 characters; names are compared
-    case-insensitively. Clashes get `` (2)``, `` (3)`` ... at the end.
+    case-insensitively. Forbidden characters get readable stand-ins (``:``
+    becomes `` -``, ``/`` becomes ``-``, square brackets round ones). A long
+    name loses its bracketed asides first, then is cut between words (Thai
+    words found with PyThaiNLP) and ends in ``…``; brackets stay balanced.
+    Clashes get `` (2)``, `` (3)`` ... at the end. :func:`write_tables` keeps
+    the full titles on a contents sheet.
 
     Parameters
     ----------
@@ -216,22 +280,25 @@ def safe_sheet_name(name: object, taken: Iterable[str] = ()) -> str:
     Examples
     --------
     >>> safe_sheet_name("รายได้/รายจ่าย")
-    'รายได้_รายจ่าย'
+    'รายได้-รายจ่าย'
     >>> safe_sheet_name("Sheet", taken=["sheet"])
     'Sheet (2)'
+    >>> safe_sheet_name("Happiness: change before and after (TMHI-15)")
+    'Happiness - change before and…'
     """
     text = unicodedata.normalize("NFC", str(name))
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    text = _SHEET_BAD.sub("_", text).strip().strip("'").strip()
+    text = "".join(_SHEET_REPLACE.get(ch, ch) for ch in text)
+    text = re.sub(r"\s+", " ", text).strip().strip("'").strip()
     if not text or text.casefold() == "history":
         text = (text + "_") if text else "table"
-    text = text[:31].rstrip()
+    text = _short_title(text, SHEET_NAME_MAX) or "table"
     used = {t.casefold() for t in taken}
     candidate, i = text, 1
     while candidate.casefold() in used:
         i += 1
         suffix = f" ({i})"
-        candidate = text[: 31 - len(suffix)].rstrip() + suffix
+        candidate = _short_title(text, SHEET_NAME_MAX - len(suffix)) + suffix
     return candidate
 
 
@@ -657,16 +724,32 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = Fal
     return atomic_write_bytes(path, text.encode("utf-8-sig"))
 
 
-def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> Path:
+#: Number formats :func:`write_tables` gives numeric columns unless the frame says
+#: otherwise (``frame.attrs["number_formats"]``). Values are never rounded.
+INTEGER_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.0%"
+#: A sheet wider than this (sum of column widths, in characters) prints landscape.
+LANDSCAPE_WIDTH = 90
+_CONTENTS = {"th": ("สารบัญ", "แผ่นงาน", "ชื่อตารางเต็ม", "จำนวนแถว"),
+             "en": ("Contents", "Sheet", "Full title", "Rows")}
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
+                 lang: str = "th") -> Path:
     """Write several tables to one Excel workbook, one sheet per table, atomically.
 
     Parameters
     ----------
     tables : mapping of str to DataFrame
-        ``{sheet title: table}`` in sheet order. Titles are made valid with
-        :func:`safe_sheet_name` (at most 31 characters, unique).
+        ``{title: table}`` in sheet order. Each sheet gets a short readable
+        name made from its title (:func:`safe_sheet_name`); with more than
+        one table a first sheet, the contents (สารบัญ), lists every sheet
+        with its full title and a link to it.
     path : str or path-like
         The ``.xlsx`` file to write; folders are created.
+    lang : {"th", "en"}, default "th"
+        Language of the contents sheet.
 
     Returns
     -------
@@ -675,11 +758,16 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) ->
 
     Notes
     -----
-    Every sheet has a bold header row (the column names, e.g. Thai
-    headers), frozen below it, and column widths fitted to the first 200
-    rows. Values are written unrounded; missing values are empty cells.
-    The workbook is streamed (openpyxl's write-only mode), which is several
-    times faster than building it in memory.
+    Numbers stay numbers (formulas and charts work on them) with a number
+    format: whole numbers ``#,##0``, decimals ``#,##0.00``, and per column
+    what ``frame.attrs["number_formats"]`` says, e.g. ``{"ร้อยละ": "0.0%"}``
+    for shares stored as fractions (0.25 shows as 25.0%). Values are written
+    unrounded; missing values are empty cells.
+
+    Every sheet has a bold header row frozen below it and repeated on every
+    printed page, column widths fitted to the first 200 rows, and prints one
+    page wide (landscape when the table is wide). The workbook is streamed
+    (openpyxl's write-only mode).
 
     Examples
     --------
@@ -692,37 +780,118 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) ->
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     if not tables:
         raise ValueError("tables must contain at least one table, got an empty mapping")
+    if lang not in _CONTENTS:
+        raise ValueError(f"lang must be 'th' or 'en', got {lang!r}")
     thin = Side(style="thin")
     head_font, head_border = Font(bold=True), Border(left=thin, right=thin, top=thin,
                                                      bottom=thin)
-    head_align = Alignment(horizontal="center", vertical="top")
+    head_align = Alignment(horizontal="center", vertical="top", wrap_text=True)
+    contents_title, *contents_headers = _CONTENTS[lang]
+    with_contents = len(tables) > 1
+    taken: list[str] = [contents_title] if with_contents else []
+    sheets = []
+    for title, frame in tables.items():
+        sheet = safe_sheet_name(title, taken)
+        taken.append(sheet)
+        sheets.append((sheet, str(title), frame))
     with atomic_path(path, suffix=".xlsx") as tmp:
         book = Workbook(write_only=True)
-        taken: list[str] = []
-        for title, frame in tables.items():
-            sheet = safe_sheet_name(title, taken)
-            taken.append(sheet)
+
+        def header_row(ws, names):
+            cells = []
+            for name in names:
+                cell = _text_cell(ws, str(name), WriteOnlyCell)
+                cell.font, cell.border, cell.alignment = head_font, head_border, head_align
+                cells.append(cell)
+            ws.append(cells)
+
+        if with_contents:
+            ws = book.create_sheet(contents_title)
+            for letter, width in zip("ABC", (34, 70, 10)):
+                ws.column_dimensions[letter].width = width
+            _print_setup(ws, landscape=False)
+            header_row(ws, contents_headers)
+            for sheet, title, frame in sheets:
+                link = WriteOnlyCell(ws, value=sheet)
+                link.hyperlink = Hyperlink(ref="A1", location="'{}'!A1".format(
+                    sheet.replace("'", "''")))  # a link inside the workbook
+                link.font = Font(color="0563C1", underline="single")
+                count = WriteOnlyCell(ws, value=int(len(frame)))
+                count.number_format = INTEGER_FORMAT
+                ws.append([link, _text_cell(ws, title, WriteOnlyCell), count])
+        for sheet, _, frame in sheets:
             data = _excel_ready(frame)
+            formats = _number_formats(frame, data)
             ws = book.create_sheet(sheet)
+            total = 0
             for i, col in enumerate(data.columns, start=1):
                 width = max([len(str(col))] + [len(str(v)) for v in data.iloc[:200, i - 1]])
-                ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
+                width = min(60, max(8, width + 2))
+                total += width
+                ws.column_dimensions[get_column_letter(i)].width = width
             ws.freeze_panes = "A2"
-            header = []
-            for col in data.columns:
-                cell = _text_cell(ws, str(col), WriteOnlyCell)
-                cell.font, cell.border, cell.alignment = head_font, head_border, head_align
-                header.append(cell)
-            ws.append(header)
+            _print_setup(ws, landscape=total > LANDSCAPE_WIDTH)
+            header_row(ws, data.columns)
             for row in data.itertuples(index=False, name=None):
-                values = [_excel_value(v) for v in row]
-                ws.append([_text_cell(ws, v, WriteOnlyCell) if isinstance(v, str)
-                           and v.startswith(FORMULA_STARTS) else v for v in values])
+                ws.append(_excel_row(ws, row, formats, WriteOnlyCell))
         book.save(tmp)
     return Path(path)
+
+
+def _print_setup(ws, *, landscape: bool) -> None:
+    """A4, one page wide (as many pages long as needed), header row on every page."""
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    ws.print_title_rows = "1:1"
+
+
+def _number_formats(frame: pd.DataFrame, data: pd.DataFrame) -> list[str | None]:
+    """Per column: the number format of its numeric cells (None: not numeric)."""
+    wanted = dict(frame.attrs.get("number_formats", {}) or {})
+    out = []
+    for col, original in zip(data.columns, frame.columns):
+        if original in wanted or col in wanted:
+            out.append(wanted.get(original, wanted.get(col)))
+            continue
+        dtype = data[col].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            out.append(None)
+        elif pd.api.types.is_integer_dtype(dtype):
+            out.append(INTEGER_FORMAT)
+        elif pd.api.types.is_float_dtype(dtype):
+            whole = data[col].dropna()
+            out.append(INTEGER_FORMAT if len(whole) and (whole == whole.round()).all()
+                       else DECIMAL_FORMAT)
+        elif dtype == object:  # mixed columns: numbers among them still get a format
+            out.append(DECIMAL_FORMAT)
+        else:
+            out.append(None)
+    return out
+
+
+def _excel_row(ws, row, formats, cell_class) -> list:
+    """One row of cells: numbers with their column's number format, text that
+    looks like a formula kept as text."""
+    cells = []
+    for value, fmt in zip(row, formats):
+        value = _excel_value(value)
+        if fmt and isinstance(value, (int, float)) and not isinstance(value, bool):
+            cell = cell_class(ws, value=value)
+            cell.number_format = fmt
+            cells.append(cell)
+        elif isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cells.append(_text_cell(ws, value, cell_class))
+        else:
+            cells.append(value)
+    return cells
 
 
 def _text_cell(ws, text: str, cell_class):

@@ -1,30 +1,30 @@
-"""Outcome ladders (บันไดผลลัพธ์): YAML definitions and their evaluation.
+"""Outcome ladders (บันไดผลลัพธ์): evaluating indicators against their targets.
 
-A ladder is user data, one YAML file per project: ordered steps from early to
-late outcomes, each with indicators that name a metric from the registry
-(:mod:`evaluation.metrics`), a target and a comparator. :func:`read_ladder`
-parses and validates a file, reporting every problem with its YAML line;
-:func:`evaluate_ladder` computes each indicator per village (and for the whole
-project) and compares it with its target. See ``docs/ladder.md``.
+:func:`evaluate_ladder` computes each indicator of a ladder (parsed by
+:mod:`evaluation.ladder_spec`) per village, per project, per wave of its
+periodic targets and per group of people (sex, age group, occupation group,
+role), and compares it with its target: the raw ratio ``pct_of_target``, the
+direction-aware progress from the baseline ``pct_progress``, and a status.
+:func:`ladder_table` formats the result for reports. See ``docs/ladder.md``.
 """
 
 from __future__ import annotations
 
 import copy
-import inspect
 import math
-import re
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .arms import comparison_mask, program_village_ids
-from .errors import DataValidationError, EvaluationError, problems_frame
-from .metrics import _REGISTRY, MetricResult, compute_metric, shared_intermediates
+from .errors import ArgumentError, EvaluationError, column_list
+from .ladder_spec import (  # noqa: F401  (re-exported: the public ladder API)
+    COMPARATOR_SYMBOLS, COMPARATORS, STATUS_LABELS, STATUSES, TARGET_WAVES, UNIT_LABELS,
+    UNIT_NAMES, UNITS, Indicator, Ladder, LadderError, Step, parse_ladder, read_ladder,
+)
+from .metrics import MetricResult, compute_metric, get_metric, shared_intermediates
 
 __all__ = [
     "Indicator",
@@ -35,627 +35,111 @@ __all__ = [
     "parse_ladder",
     "evaluate_ladder",
     "indicator_status",
+    "pct_progress",
     "ladder_table",
+    "age_groups",
     "COMPARATORS",
     "UNITS",
     "STATUS_LABELS",
     "LADDER_COLUMNS",
+    "SPLITS",
+    "PROGRESS_NOTES",
+    "split_label",
 ]
 
-#: Accepted comparator spellings -> canonical form.
-COMPARATORS = {"≥": ">=", ">=": ">=", "=>": ">=", "≤": "<=", "<=": "<=", "=<": "<=",
-               "=": "==", "==": "=="}
-#: Canonical comparator -> symbol shown in reports.
-COMPARATOR_SYMBOLS = {">=": "≥", "<=": "≤", "==": "="}
-
-#: Accepted unit spellings (case-insensitive) -> canonical unit.
-UNITS = {
-    "people": "people", "person": "people", "persons": "people", "คน": "people",
-    "households": "households", "household": "households", "ครัวเรือน": "households",
-    "%": "%", "percent": "%", "ร้อยละ": "%", "เปอร์เซ็นต์": "%",
-    "baht": "baht", "บาท": "baht",
-    "points": "points", "point": "points", "คะแนน": "points",
-    "groups": "groups", "group": "groups", "กลุ่ม": "groups",
-    "times": "times", "time": "times", "ครั้ง": "times",
-}
-#: Canonical units in documentation order.
-UNIT_NAMES = ("people", "households", "%", "baht", "points", "groups", "times")
-#: Unit words in reports.
-UNIT_LABELS = {
-    "th": {"people": "คน", "households": "ครัวเรือน", "%": "%", "baht": "บาท",
-           "points": "คะแนน", "groups": "กลุ่ม", "times": "ครั้ง"},
-    "en": {"people": "people", "households": "households", "%": "%", "baht": "baht",
-           "points": "points", "groups": "groups", "times": "times"},
-}
-
-#: Status codes in order from best to worst, then no data.
-STATUSES = ("achieved", "partial", "not_achieved", "no_data")
-STATUS_LABELS = {
-    "th": {"achieved": "บรรลุ", "partial": "บรรลุบางส่วน", "not_achieved": "ไม่บรรลุ",
-           "no_data": "ไม่มีข้อมูล"},
-    "en": {"achieved": "Achieved", "partial": "Partly achieved", "not_achieved": "Not achieved",
-           "no_data": "No data"},
-}
-
-#: Columns of :func:`evaluate_ladder`, in order.
+#: Columns of :func:`evaluate_ladder`, in order (split columns such as
+#: ``sex`` come after ``village_id`` when ``by`` asks for them).
 LADDER_COLUMNS = ["project_id", "village_id", "level", "step", "outcome", "indicator_id",
-                  "label", "baseline", "target", "comparator", "actual", "unit",
-                  "pct_of_target", "status", "status_th", "n"]
+                  "label", "wave", "baseline", "baseline_source", "target", "comparator",
+                  "actual", "unit", "pct_of_target", "pct_progress", "progress_note",
+                  "status", "status_th", "n"]
+
+#: Participant attributes an evaluation can be split by (besides ``village_id``).
+SPLITS = ("sex", "age_group", "occupation_group", "role")
+
+#: Default age-group edges (years): <25, 25–39, 40–59, 60+ (60 is the Thai
+#: legal age of older persons, Older Persons Act B.E. 2546).
+AGE_BINS = (25, 40, 60)
+
+#: Why ``pct_progress`` is empty: code -> Thai / English text.
+PROGRESS_NOTES = {
+    "th": {"no_data": "ไม่มีข้อมูลผล", "no_baseline": "ไม่มีค่าฐาน",
+           "baseline_no_data": "วัดค่าฐานไม่ได้ (ไม่มีข้อมูลก่อนโครงการ)",
+           "target_equals_baseline": "เป้าหมายเท่ากับค่าฐาน",
+           "target_behind_baseline": "เป้าหมายอยู่คนละทิศกับเงื่อนไข"},
+    "en": {"no_data": "no actual value", "no_baseline": "no baseline",
+           "baseline_no_data": "baseline not measured (no pre-wave data)",
+           "target_equals_baseline": "target equals the baseline",
+           "target_behind_baseline": "target lies against the comparator's direction"},
+}
 
 #: Relative tolerance of target comparisons (floating-point rounding only).
 _RTOL = 1e-9
 
-# Field names: canonical -> accepted spellings (English and Thai).
-_ROOT_KEYS = {
-    "project_id": ("project_id", "project", "รหัสโครงการ"),
-    "title": ("title", "name", "ชื่อ", "ชื่อบันได", "ชื่อโครงการ"),
-    "title_en": ("title_en",),
-    "steps": ("steps", "ขั้น", "บันได", "ขั้นบันได"),
-}
-_STEP_KEYS = {
-    "step": ("step", "number", "ขั้นที่"),
-    "outcome": ("outcome", "ผลลัพธ์"),
-    "outcome_en": ("outcome_en",),
-    "indicators": ("indicators", "ตัวชี้วัด"),
-}
-_IND_KEYS = {
-    "id": ("id", "indicator_id", "รหัส", "รหัสตัวชี้วัด"),
-    "label": ("label", "ชื่อตัวชี้วัด", "ตัวชี้วัด"),
-    "label_en": ("label_en",),
-    "metric": ("metric", "ตัววัด"),
-    "params": ("params", "parameters", "พารามิเตอร์"),
-    "baseline": ("baseline", "ค่าฐาน", "ข้อมูลพื้นฐาน"),
-    "target": ("target", "เป้าหมาย", "ค่าเป้าหมาย"),
-    "comparator": ("comparator", "เงื่อนไข", "เทียบ"),
-    "unit": ("unit", "หน่วย"),
-}
-# Fields accepted and ignored anywhere (free text for humans).
-_FREE_KEYS = ("note", "notes", "description", "source", "หมายเหตุ", "คำอธิบาย")
+
+# -------------------------------------------------------------- progress --
+
+def _progress(actual, baseline, target, comparator) -> tuple[float, str]:
+    """``(pct_progress, note)``; note is "" when the value is defined."""
+    if actual is None or pd.isna(actual):
+        return math.nan, "no_data"
+    if baseline is None or pd.isna(baseline):
+        return math.nan, "no_baseline"
+    actual, baseline, target = float(actual), float(baseline), float(target)
+    cmp = COMPARATORS.get(comparator, comparator)
+    if abs(target - baseline) <= _RTOL * max(1.0, abs(target)):
+        return math.nan, "target_equals_baseline"
+    if cmp == "==":
+        cmp = ">=" if target > baseline else "<="
+    if cmp == ">=":
+        if target < baseline:
+            return math.nan, "target_behind_baseline"
+        return 100.0 * (actual - baseline) / (target - baseline), ""
+    if target > baseline:
+        return math.nan, "target_behind_baseline"
+    return 100.0 * (baseline - actual) / (baseline - target), ""
 
 
-class LadderError(DataValidationError):
-    """A ladder YAML file is invalid.
-
-    ``.problems`` lists every problem at once, in the standard problems-table
-    shape: ``file`` (the path), ``sheet`` (None), ``row`` (the YAML line,
-    1-based), ``column`` (the field path, e.g.
-    ``steps[2].indicators[0].comparator``; list positions count from 0),
-    ``value``, ``problem``, ``severity``.
-    """
-
-
-@dataclass
-class Indicator:
-    """One indicator of a ladder step (see ``docs/ladder.md``)."""
-
-    id: str
-    label: str
-    metric: str
-    target: float
-    comparator: str = ">="
-    unit: str = ""
-    params: dict = field(default_factory=dict)
-    baseline: float | None = None
-    label_en: str | None = None
-    line: int | None = None
-
-
-@dataclass
-class Step:
-    """One step of the ladder: an outcome statement and its indicators."""
-
-    number: int
-    outcome: str
-    outcome_en: str | None = None
-    indicators: list[Indicator] = field(default_factory=list)
-    line: int | None = None
-
-
-@dataclass
-class Ladder:
-    """An outcome ladder of one project.
-
-    Attributes
-    ----------
-    project_id : str
-    title : str or None
-    steps : list of Step
-        In order, numbered 1..n.
-    source : str or None
-        Path of the YAML file (``"<string>"`` for text).
-    title_en : str or None
-    warnings : pandas.DataFrame
-        Non-fatal problems found while parsing (problems-table shape,
-        ``severity == "warning"``), e.g. unknown fields or a unit that differs
-        from the metric's natural unit. The loader adds them to
-        ``Project.problems``.
-    """
-
-    project_id: str
-    title: str | None
-    steps: list[Step]
-    source: str | None = None
-    title_en: str | None = None
-    warnings: pd.DataFrame = field(default_factory=problems_frame, repr=False)
-
-    @property
-    def indicators(self) -> list[Indicator]:
-        """All indicators, step by step."""
-        return [ind for step in self.steps for ind in step.indicators]
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per indicator: ``project_id, step, outcome, outcome_en, indicator_id,
-        label, metric, params, baseline, target, comparator, unit, line``."""
-        rows = [{"project_id": self.project_id, "step": s.number, "outcome": s.outcome,
-                 "outcome_en": s.outcome_en, "indicator_id": i.id, "label": i.label,
-                 "metric": i.metric, "params": dict(i.params),
-                 "baseline": np.nan if i.baseline is None else i.baseline,
-                 "target": i.target, "comparator": i.comparator, "unit": i.unit,
-                 "line": i.line}
-                for s in self.steps for i in s.indicators]
-        cols = ["project_id", "step", "outcome", "outcome_en", "indicator_id", "label",
-                "metric", "params", "baseline", "target", "comparator", "unit", "line"]
-        return pd.DataFrame(rows, columns=cols)
-
-
-# ------------------------------------------------------------ YAML loading --
-
-class _LineDict(dict):
-    """A YAML mapping that remembers its own line and each key's line."""
-
-    line: int = 0
-
-    def __init__(self, *a, **k):
-        super().__init__(*a, **k)
-        self.key_lines: dict = {}
-        self.duplicates: list = []
-
-
-class _LineList(list):
-    line: int = 0
-
-    def __init__(self, *a, **k):
-        super().__init__(*a, **k)
-        self.item_lines: list[int] = []
-
-
-# libyaml's parser when present (about 10× faster on large programs); same marks and errors.
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """SafeLoader keeping 1-based line numbers of mappings, keys and list items."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    loader.flatten_mapping(node)
-    out = _LineDict()
-    out.line = node.start_mark.line + 1
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            key = str(key)
-        if key in out:
-            out.duplicates.append((key, key_node.start_mark.line + 1))
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.key_lines[key] = key_node.start_mark.line + 1
-    return out
-
-
-def _construct_sequence(loader, node, deep=False):
-    out = _LineList(loader.construct_object(child, deep=True) for child in node.value)
-    out.line = node.start_mark.line + 1
-    out.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return out
-
-
-def _construct_value(loader, node):
-    # A bare "=" is YAML's "value" tag; for us it is the comparator "=".
-    return loader.construct_scalar(node)
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
-                            _construct_sequence)
-_LineLoader.add_constructor("tag:yaml.org,2002:value", _construct_value)
-
-
-class _Problems:
-    def __init__(self, source: str):
-        self.source = source
-        self.rows: list[dict] = []
-
-    def add(self, line, column, value, problem, severity="error"):
-        if value is not None and not isinstance(value, (str, int, float, bool)):
-            value = str(value)
-        self.rows.append({"file": self.source, "sheet": None, "row": line, "column": column,
-                          "value": value, "problem": problem, "severity": severity})
-
-    def frame(self, severity=None) -> pd.DataFrame:
-        rows = [r for r in self.rows if severity is None or r["severity"] == severity]
-        frame = problems_frame(rows)
-        frame["value"] = frame["value"].astype(object)
-        return frame
-
-    @property
-    def n_errors(self) -> int:
-        return sum(r["severity"] == "error" for r in self.rows)
-
-
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-
-
-def _number(value) -> float | None:
-    """A finite float from a YAML value (Thai digits, thousands commas, trailing %)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        out = float(value)
-    elif isinstance(value, str):
-        text = value.translate(_THAI_DIGITS).replace(",", "").replace(" ", "").strip()
-        text = text.removesuffix("%").removesuffix("บาท")
-        try:
-            out = float(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    return out if math.isfinite(out) else None
-
-
-def _integer(value) -> int | None:
-    num = _number(value)
-    if num is None or num != int(num):
-        return None
-    return int(num)
-
-
-def _text(value) -> str | None:
-    if value is None or isinstance(value, (bool, dict, list)):
-        return None
-    text = " ".join(str(value).split())
-    return text or None
-
-
-def _canonical_keys(mapping: _LineDict, spec: dict, path: str, probs: _Problems,
-                    ) -> tuple[dict, dict]:
-    """Map accepted spellings to canonical names; report unknown and doubled fields."""
-    lookup = {}
-    for canon, spellings in spec.items():
-        for s in spellings:
-            lookup[s.casefold()] = canon
-    values, lines = {}, {}
-    for key, line in mapping.duplicates:
-        probs.add(line, _join(path, str(key)), key, "field given twice (the last one wins)")
-    for key, value in mapping.items():
-        line = mapping.key_lines.get(key, mapping.line)
-        canon = lookup.get(str(key).strip().casefold())
-        if canon is None:
-            if str(key).strip().casefold() not in _FREE_KEYS:
-                probs.add(line, _join(path, str(key)), str(key),
-                          f"unknown field {key!r} ignored; expected one of "
-                          f"{', '.join(spec)}", severity="warning")
-            continue
-        if canon in values:
-            probs.add(line, _join(path, canon), str(key),
-                      f"field {canon!r} given twice (as {key!r})")
-        values[canon] = value
-        lines[canon] = line
-    return values, lines
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-def parse_ladder(text: str, *, source: str = "<string>") -> Ladder:
-    """Parse and validate ladder YAML text.
+def pct_progress(actual: float, baseline: float, target: float, comparator: str = ">=",
+                 ) -> float:
+    """Progress from the baseline toward the target, in percent (direction-aware).
 
     Parameters
     ----------
-    text : str
-        The YAML document (format in ``docs/ladder.md``).
-    source : str, default "<string>"
-        Name used in the ``file`` column of problems.
+    actual, baseline, target : float
+    comparator : {">=", "<=", "=="} (or ≥, ≤, =), default ">="
+        ``>=`` is an *increase* indicator, ``<=`` a *decrease* indicator;
+        ``==`` takes its direction from the target relative to the baseline.
 
     Returns
     -------
-    Ladder
-
-    Raises
-    ------
-    LadderError
-        With every problem of the document (YAML line in ``row``, field path
-        in ``column``).
-
-    Examples
-    --------
-    >>> import evaluation as ev
-    >>> lad = ev.parse_ladder('''
-    ... project_id: P01
-    ... steps:
-    ...   - step: 1
-    ...     outcome: มีคณะทำงานที่เข้มแข็ง
-    ...     indicators:
-    ...       - id: team
-    ...         label: จำนวนคณะทำงาน
-    ...         metric: participants_count
-    ...         params: {role: team}
-    ...         target: 10
-    ...         comparator: ≥
-    ...         unit: คน
-    ... ''')
-    >>> lad.steps[0].indicators[0].comparator, lad.steps[0].indicators[0].unit
-    ('>=', 'people')
-    """
-    from .textio import YamlBoundsError, load_yaml
-
-    probs = _Problems(str(source))
-    try:
-        doc = load_yaml(text, _LineLoader)  # a SafeLoader subclass, size and aliases bounded
-    except YamlBoundsError as exc:
-        probs.add(exc.line, None, None, str(exc))
-        raise LadderError(probs.frame(), f"{source}: the ladder file was not read: {exc}")
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        msg = " ".join(str(getattr(exc, "problem", None) or exc).split())
-        near = text.splitlines()[max(0, (line or 1) - 2):(line or 1)] if line else []
-        if ("chomping" in msg or "indentation indicator" in msg
-                or any(re.search(r":\s*[<>]", ln) for ln in near)):
-            msg += ('; a value starting with ">" or "<" must be quoted: comparator: ">=" '
-                    "(or write ≥ / ≤)")
-        probs.add(line, None, None, f"YAML syntax error: {msg}")
-        raise LadderError(probs.frame(), f"{source}: the ladder file is not valid YAML "
-                                         f"(line {line})")
-    if not isinstance(doc, dict):
-        probs.add(1, None, None if doc is None else str(doc)[:80],
-                  "a ladder file must be a mapping with project_id and steps "
-                  f"(found {'an empty file' if doc is None else type(doc).__name__})")
-        raise LadderError(probs.frame(), f"{source}: invalid ladder file")
-
-    root, root_lines = _canonical_keys(doc, _ROOT_KEYS, "", probs)
-    project_id = _text(root.get("project_id"))
-    if project_id is None:
-        probs.add(root_lines.get("project_id", doc.line), "project_id",
-                  root.get("project_id"), "project_id is required (the project's code)")
-
-    steps: list[Step] = []
-    indicator_ids: dict[str, int] = {}
-    raw_steps = root.get("steps")
-    if not isinstance(raw_steps, list) or not raw_steps:
-        probs.add(root_lines.get("steps", doc.line), "steps",
-                  None if raw_steps is None else str(raw_steps)[:80],
-                  "steps is required: a list of steps numbered 1, 2, 3, …")
-        raw_steps = []
-    for i, raw in enumerate(raw_steps):
-        steps_line = raw_steps.item_lines[i] if isinstance(raw_steps, _LineList) else None
-        step = _parse_step(raw, i, steps_line, probs, indicator_ids)
-        if step is not None:
-            steps.append(step)
-
-    if probs.n_errors:
-        raise LadderError(probs.frame(),
-                          f"{source}: {probs.n_errors} problem(s) in the ladder file")
-    return Ladder(project_id=project_id, title=_text(root.get("title")), steps=steps,
-                  source=str(source), title_en=_text(root.get("title_en")),
-                  warnings=probs.frame("warning"))
-
-
-def _parse_step(raw, i, line, probs, indicator_ids) -> Step | None:
-    path = f"steps[{i}]"
-    if not isinstance(raw, dict):
-        probs.add(line, path, None if raw is None else str(raw)[:80],
-                  "each step must be a mapping with step, outcome and indicators")
-        return None
-    vals, lines = _canonical_keys(raw, _STEP_KEYS, path, probs)
-    number = i + 1
-    if "step" in vals:
-        given = _integer(vals["step"])
-        if given is None:
-            probs.add(lines["step"], f"{path}.step", vals["step"],
-                      "step must be a whole number")
-        elif given != i + 1:
-            probs.add(lines["step"], f"{path}.step", vals["step"],
-                      f"steps must be numbered 1, 2, 3, … in order: step {i + 1} expected "
-                      f"here, found {given}")
-    outcome = _text(vals.get("outcome"))
-    if outcome is None:
-        probs.add(lines.get("outcome", raw.line), f"{path}.outcome", vals.get("outcome"),
-                  "outcome is required (the outcome statement in Thai)")
-    indicators = []
-    raw_inds = vals.get("indicators")
-    if not isinstance(raw_inds, list) or not raw_inds:
-        probs.add(lines.get("indicators", raw.line), f"{path}.indicators",
-                  None if raw_inds is None else str(raw_inds)[:80],
-                  "indicators is required: a list of at least one indicator")
-        raw_inds = []
-    for j, ind in enumerate(raw_inds):
-        ind_line = raw_inds.item_lines[j] if isinstance(raw_inds, _LineList) else raw.line
-        parsed = _parse_indicator(ind, f"{path}.indicators[{j}]", ind_line, probs,
-                                  indicator_ids)
-        if parsed is not None:
-            indicators.append(parsed)
-    return Step(number=number, outcome=outcome or "", outcome_en=_text(vals.get("outcome_en")),
-                indicators=indicators, line=raw.line)
-
-
-def _parse_indicator(raw, path, line, probs, indicator_ids) -> Indicator | None:
-    if not isinstance(raw, dict):
-        probs.add(line, path, None if raw is None else str(raw)[:80],
-                  "each indicator must be a mapping with id, label, metric, target, "
-                  "comparator and unit")
-        return None
-    vals, lines = _canonical_keys(raw, _IND_KEYS, path, probs)
-
-    def at(name):
-        return lines.get(name, raw.line)
-
-    ind_id = _text(vals.get("id"))
-    if ind_id is None:
-        probs.add(at("id"), f"{path}.id", vals.get("id"), "id is required (unique in the ladder)")
-    elif ind_id in indicator_ids:
-        probs.add(at("id"), f"{path}.id", ind_id,
-                  f"indicator id {ind_id!r} is used twice (first on line "
-                  f"{indicator_ids[ind_id]}); ids must be unique in the ladder")
-    else:
-        indicator_ids[ind_id] = at("id")
-
-    label = _text(vals.get("label"))
-    if label is None:
-        probs.add(at("label"), f"{path}.label", vals.get("label"), "label is required")
-
-    metric_name = _text(vals.get("metric"))
-    info = None
-    if metric_name is None:
-        probs.add(at("metric"), f"{path}.metric", vals.get("metric"),
-                  f"metric is required; known metrics: {', '.join(sorted(_REGISTRY))}")
-    elif metric_name not in _REGISTRY:
-        probs.add(at("metric"), f"{path}.metric", metric_name,
-                  f"unknown metric {metric_name!r}; known metrics: "
-                  f"{', '.join(sorted(_REGISTRY))}")
-    else:
-        info = _REGISTRY[metric_name]
-
-    params = vals.get("params")
-    if params is None:
-        params = {}
-    elif not isinstance(params, dict):
-        probs.add(at("params"), f"{path}.params", str(params)[:80],
-                  "params must be a mapping of parameter names to values")
-        params = {}
-    else:
-        params = _plain(params)
-        if info is not None:
-            known = info.params
-            if not info.accepts_any_params:
-                for key in params:
-                    if key not in known:
-                        probs.add(_params_line(raw, vals, key, at("params")),
-                                  f"{path}.params.{key}", key,
-                                  f"metric {metric_name!r} has no parameter {key!r}; its "
-                                  f"parameters: {', '.join(known) or '(none)'}")
-            for key, default in known.items():
-                if default is _EMPTY and key not in params:
-                    probs.add(at("params"), f"{path}.params", None,
-                              f"metric {metric_name!r} needs the parameter {key!r}")
-
-    baseline = None
-    if vals.get("baseline") is not None:
-        baseline = _number(vals["baseline"])
-        if baseline is None:
-            probs.add(at("baseline"), f"{path}.baseline", vals["baseline"],
-                      "baseline must be a number (or left out)")
-
-    target = _number(vals.get("target"))
-    if "target" not in vals or vals.get("target") is None:
-        probs.add(at("target"), f"{path}.target", None, "target is required (a number)")
-    elif target is None:
-        probs.add(at("target"), f"{path}.target", vals["target"], "target must be a number")
-
-    comparator = ">="
-    if "comparator" in vals:
-        raw_cmp = _text(vals["comparator"])
-        comparator = COMPARATORS.get(raw_cmp or "")
-        if comparator is None:
-            probs.add(at("comparator"), f"{path}.comparator", vals["comparator"],
-                      "comparator must be one of ≥, >=, ≤, <=, =, ==")
-
-    unit = None
-    if vals.get("unit") is None:
-        if info is not None and info.unit:
-            unit = info.unit
-        else:
-            probs.add(at("unit"), f"{path}.unit", None,
-                      f"unit is required: one of {', '.join(UNIT_NAMES)}")
-    else:
-        raw_unit = _text(vals["unit"])
-        unit = UNITS.get((raw_unit or "").casefold())
-        if unit is None:
-            probs.add(at("unit"), f"{path}.unit", vals["unit"],
-                      f"unit must be one of {', '.join(UNIT_NAMES)} (or คน, ครัวเรือน, "
-                      "บาท, คะแนน, กลุ่ม, ครั้ง, ร้อยละ)")
-        elif info is not None and info.unit and unit != info.unit:
-            probs.add(at("unit"), f"{path}.unit", vals["unit"],
-                      f"metric {metric_name!r} gives {info.unit}, but the unit is {unit}",
-                      severity="warning")
-
-    if None in (ind_id, label, metric_name, target, comparator, unit) or info is None:
-        return None
-    return Indicator(id=ind_id, label=label, metric=metric_name, target=target,
-                     comparator=comparator, unit=unit, params=params, baseline=baseline,
-                     label_en=_text(vals.get("label_en")), line=raw.line)
-
-
-_EMPTY = inspect.Parameter.empty
-
-
-def _params_line(raw, vals, key, default):
-    params = vals.get("params")
-    if isinstance(params, _LineDict):
-        return params.key_lines.get(key, default)
-    return default
-
-
-def _plain(value):
-    """Line-tracking containers -> plain dict / list."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def read_ladder(path: str | Path) -> Ladder:
-    """Read and validate a ladder YAML file.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        The ``ladder*.yaml`` file (UTF-8).
-
-    Returns
-    -------
-    Ladder
-
-    Raises
-    ------
-    LadderError
-        Every problem of the file at once (see :class:`LadderError`).
+    float
+        Increase: ``100 × (actual − baseline) / (target − baseline)``;
+        decrease: ``100 × (baseline − actual) / (baseline − target)``.
+        0 means no change from the baseline, 100 the target reached, above 100
+        beyond it, below 0 a move away from it. NaN when ``actual`` or
+        ``baseline`` is missing, when the target equals the baseline, or when
+        the target lies against the comparator (an increase indicator whose
+        target is below its baseline); :func:`evaluate_ladder` gives the reason
+        in ``progress_note``.
 
     Examples
     --------
-    >>> import evaluation as ev, tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "ladder.yaml"
-    >>> _ = p.write_text("project_id: P01\\nsteps: []\\n", encoding="utf-8")
-    >>> try:
-    ...     ev.read_ladder(p)
-    ... except ev.LadderError as err:
-    ...     print(err.problems.loc[0, "row"], err.problems.loc[0, "column"])
-    2 steps
+    >>> from evaluation.ladder import pct_progress
+    >>> pct_progress(40, 10, 70, ">=")        # 100 × (40 − 10) / (70 − 10)
+    50.0
+    >>> pct_progress(30, 50, 10, "<=")        # 100 × (50 − 30) / (50 − 10)
+    50.0
+    >>> pct_progress(30, 30, 30, ">=")
+    nan
     """
-    from .textio import TextDecodeError, decode_text
-
-    path = Path(path)
-    try:
-        text, warning = decode_text(path.read_bytes())
-    except TextDecodeError as exc:
-        raise LadderError(problems_frame([{
-            "file": str(path), "sheet": None, "row": None, "column": None, "value": None,
-            "problem": exc.problem, "problem_code": exc.problem_code}])) from None
-    except OSError as exc:
-        raise EvaluationError(f"cannot read the ladder file {path}: {exc.strerror}") from None
-    ladder = parse_ladder(text, source=str(path))
-    if warning:
-        extra = problems_frame([{"file": str(path), "sheet": None, "row": None,
-                                 "column": None, "value": None, "problem": warning,
-                                 "problem_code": "encoding_not_utf8",
-                                 "severity": "warning"}])
-        ladder.warnings = pd.concat([ladder.warnings, extra], ignore_index=True) \
-            if len(ladder.warnings) else extra
-    return ladder
+    if COMPARATORS.get(comparator) is None:
+        raise ArgumentError(f"comparator must be one of {', '.join(COMPARATORS)}; "
+                            f"got {comparator!r}")
+    return _progress(actual, baseline, target, comparator)[0]
 
 
-# -------------------------------------------------------------- evaluation --
+# ---------------------------------------------------------------- status --
 
 def indicator_status(actual: float, target: float, comparator: str, *, n: int | None = None,
                      partial_threshold: float = 0.5) -> str:
@@ -809,8 +293,107 @@ def _project_scope(project, project_id):
     return restrict_project(project, mine)
 
 
-def evaluate_ladder(project, ladder=None, *, by: str | None = "village_id",
-                    include_project: bool = False, partial_threshold: float = 0.5,
+
+# ------------------------------------------------------------- splitting --
+
+def age_groups(age: pd.Series, bins=AGE_BINS) -> pd.Series:
+    """Age in years -> age-group label (``"<25"``, ``"25-39"``, ``"40-59"``, ``"60+"``).
+
+    ``bins`` are the lower edges of the groups after the first (whole years,
+    increasing). Missing ages give <NA>.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaluation.ladder import age_groups
+    >>> age_groups(pd.Series([18, 25, 59, 60, None])).tolist()
+    ['<25', '25-39', '40-59', '60+', <NA>]
+    """
+    edges = [int(b) for b in bins]
+    if not edges or edges != sorted(set(edges)) or edges[0] <= 0:
+        raise ArgumentError(f"age_bins must be increasing whole years above 0, got {bins!r}")
+    labels = [f"<{edges[0]}"] + [f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])] + \
+        [f"{edges[-1]}+"]
+    cut = pd.cut(pd.to_numeric(age, errors="coerce"), [-np.inf] + edges + [np.inf],
+                 right=False, labels=labels)
+    return cut.astype(object).where(cut.notna(), pd.NA)
+
+
+def _split_columns(participants: pd.DataFrame, splits: list[str], age_bins) -> pd.DataFrame:
+    people = participants.copy()
+    if "age_group" in splits:
+        people["age_group"] = age_groups(people.get("age", pd.Series(index=people.index,
+                                                                     dtype=float)), age_bins)
+    for col in splits:
+        if col not in people.columns:
+            people[col] = pd.NA
+    return people
+
+
+def _household_heads(people: pd.DataFrame) -> pd.DataFrame:
+    """One participant per household: its first listed target participant, else its
+    first listed participant (the rule of :func:`evaluation.household_finance`)."""
+    order = people.assign(_t=(people.get("role") != "target").astype(int),
+                          _i=np.arange(len(people)))
+    order = order.sort_values(["_t", "_i"], kind="stable")
+    return order.drop_duplicates("household_id").drop(columns=["_t", "_i"])
+
+
+def _subset(scope, persons: set, households: set):
+    out = copy.copy(scope)
+    part = _table(scope, "participants")
+    out.participants = part[part["person_id"].isin(persons)] if len(part) else part
+
+    def keep(name, column, values):
+        frame = _table(scope, name)
+        if len(frame) and column in frame.columns:
+            frame = frame[frame[column].isin(values)]
+        setattr(out, name, frame)
+
+    keep("happiness", "person_id", persons)
+    keep("savings", "member_id", persons)
+    keep("finance", "household_id", households)
+    keep("ledger", "household_id", households)
+    return out
+
+
+def _groups(scope, splits, age_bins):
+    """``[(values dict, people scope, household scope)]`` for each observed group."""
+    part = _table(scope, "participants")
+    if not len(part):
+        return []
+    people = _split_columns(part, splits, age_bins)
+    heads = _household_heads(people)
+    keys = people[splits].astype(object).where(people[splits].notna(), None)
+    out = []
+    for values in sorted({tuple(r) for r in keys.itertuples(index=False)},
+                         key=lambda t: tuple((v is None, str(v)) for v in t)):
+        def member(frame):
+            mask = pd.Series(True, index=frame.index)
+            for col, val in zip(splits, values):
+                col_vals = frame[col].astype(object)
+                mask &= col_vals.isna() if val is None else (col_vals == val)
+            return frame[mask]
+
+        mine = member(people)
+        persons = set(mine["person_id"])
+        hh_people = set(mine["household_id"])
+        hh = set(member(heads)["household_id"])
+        members_of_hh = set(people.loc[people["household_id"].isin(hh), "person_id"])
+        by_people = _subset(scope, persons, hh_people)
+        by_households = _subset(scope, members_of_hh, hh)
+        by_households.participants = by_households.participants[
+            by_households.participants["household_id"].isin(hh)]
+        out.append((dict(zip(splits, [pd.NA if v is None else v for v in values])),
+                    by_people, by_households))
+    return out
+
+
+# ------------------------------------------------------------ evaluation --
+
+def evaluate_ladder(project, ladder=None, *, by="village_id", include_project: bool = False,
+                    waves: bool = False, status_basis: str = "ratio",
+                    partial_threshold: float = 0.5, age_bins=AGE_BINS,
                     on_error: str = "raise") -> pd.DataFrame:
     """Compute every ladder indicator and compare it with its target.
 
@@ -821,15 +404,27 @@ def evaluate_ladder(project, ladder=None, *, by: str | None = "village_id",
     ladder : Ladder, path, list of Ladder, or None
         None evaluates every ladder in ``project.ladders`` whose project has
         villages in ``project``, in the order the projects' villages appear.
-    by : {"village_id", None}, default "village_id"
+    by : str, list of str or None, default "village_id"
         ``"village_id"``: one row per village × indicator (metrics computed on
-        ``project.village(v)``). ``None``: one row per indicator for the whole
-        project (metrics computed on the project's data across its villages,
-        not averaged over villages).
+        ``project.village(v)``). ``None`` (or a list without ``village_id``):
+        the whole project (metrics computed on the project's pooled data, not
+        averaged over villages). Add participant attributes to split further:
+        ``by=["village_id", "sex"]``; allowed are ``sex``, ``age_group``
+        (from ``age``, see ``age_bins``), ``occupation_group`` and ``role``.
+        Only metrics computed over people or households are split (see
+        ``metrics_registry()["over"]``); others are left out of split tables.
     include_project : bool, default False
-        With ``by="village_id"``, also add the project-level rows.
+        With ``village_id`` in ``by``, also add the project-level rows.
+    waves : bool, default False
+        False: one row per indicator for its final target (``post`` for
+        periodic targets). True: one row per wave that has a target (the
+        indicator tracking table: each wave's actual against its target).
+    status_basis : {"ratio", "progress"}, default "ratio"
+        Which figure the status rule uses (see Notes).
     partial_threshold : float, default 0.5
-        θ of :func:`indicator_status`.
+        θ of the status rules.
+    age_bins : sequence of int, default (25, 40, 60)
+        Lower edges of the age groups after the first (see :func:`age_groups`).
     on_error : {"raise", "warn"}, default "raise"
         What to do when a metric raises: re-raise as :class:`EvaluationError`
         naming the indicator, or warn and report the indicator as ``no_data``.
@@ -837,50 +432,78 @@ def evaluate_ladder(project, ladder=None, *, by: str | None = "village_id",
     Returns
     -------
     pandas.DataFrame
-        One row per (scope, indicator), in ladder order, columns:
+        One row per (scope, group, indicator, wave), in ladder order, columns:
 
-        ``project_id``; ``village_id`` (<NA> on project rows); ``level``
-        (``"village"`` or ``"project"``); ``step`` (1..n); ``outcome`` (Thai);
-        ``indicator_id``; ``label``; ``baseline`` (NaN if none); ``target``;
-        ``comparator`` (``>=``, ``<=``, ``==``); ``actual`` (the metric value);
-        ``unit``; ``pct_of_target`` (100 × actual / target, NaN when target is
-        0 or actual missing); ``status`` (achieved, partial, not_achieved,
-        no_data); ``status_th`` (บรรลุ, บรรลุบางส่วน, ไม่บรรลุ, ไม่มีข้อมูล);
-        ``n`` (records behind ``actual``).
+        ``project_id``; ``village_id`` (<NA> on project rows); the split
+        columns asked for in ``by`` (<NA> for participants without a value);
+        ``level`` (``"village"`` or ``"project"``); ``step`` (1..n);
+        ``outcome`` (Thai); ``indicator_id``; ``label``; ``wave`` (the wave
+        the actual is measured at: ``during``/``post``; <NA> for metrics
+        without waves); ``baseline`` (typed, or measured at ``pre`` in this
+        scope; NaN if none); ``baseline_source`` (``typed``, ``measured`` or
+        <NA>); ``target`` (of that wave); ``comparator`` (``>=``, ``<=``,
+        ``==``); ``actual``; ``unit``; ``pct_of_target`` (the raw ratio
+        100 × actual / target, NaN when target is 0 or there is no data);
+        ``pct_progress`` (progress from the baseline, see
+        :func:`pct_progress`); ``progress_note`` (why ``pct_progress`` is
+        empty: ``no_data``, ``no_baseline``, ``baseline_no_data``,
+        ``target_equals_baseline``, ``target_behind_baseline``; "" otherwise;
+        labels in ``PROGRESS_NOTES``); ``status`` (achieved, partial,
+        not_achieved, no_data); ``status_th``; ``n`` (records behind
+        ``actual``).
 
     Notes
     -----
-    Status rules are those of :func:`indicator_status`. For ``<=``
-    indicators a ``pct_of_target`` of at most 100 meets the target.
+    ``status_basis="ratio"`` (the default) applies :func:`indicator_status` to
+    actual and target: partial means ``actual ≥ θ·target`` (for ``≥``), i.e. a
+    ``pct_of_target`` of at least 100θ. ``status_basis="progress"``: achieved
+    when the actual meets the target (as before); partial when
+    ``pct_progress ≥ 100θ`` (for ``==``: between 100θ and 100/θ); otherwise
+    not achieved, also when progress is undefined (no baseline).
 
     Examples
     --------
     >>> import evaluation as ev
     >>> from evaluation.ladder import _example_project
     >>> proj, lad = _example_project()
-    >>> ev.evaluate_ladder(proj, lad)[["village_id", "actual", "status"]]
-      village_id  actual    status
-    0        V01     2.0  achieved
-    1        V02     1.0   partial
+    >>> ev.evaluate_ladder(proj, lad)[["village_id", "actual", "pct_progress", "status"]]
+      village_id  actual  pct_progress    status
+    0        V01     2.0         100.0  achieved
+    1        V02     1.0          50.0   partial
     """
     _check_threshold(partial_threshold)
-    if by not in ("village_id", None):
-        raise ValueError(f"by must be 'village_id' or None, got {by!r}")
+    splits = column_list(by, "by")
+    allowed = ("village_id",) + SPLITS
+    bad = [c for c in splits if c not in allowed]
+    if bad or len(set(splits)) != len(splits):
+        raise ArgumentError(f"by must be None or names from {', '.join(allowed)} (each once); "
+                            f"got {by!r}")
     if on_error not in ("raise", "warn"):
-        raise ValueError(f"on_error must be 'raise' or 'warn', got {on_error!r}")
+        raise ArgumentError(f"on_error must be 'raise' or 'warn', got {on_error!r}")
+    if status_basis not in ("ratio", "progress"):
+        raise ArgumentError(f"status_basis must be 'ratio' or 'progress', got {status_basis!r}")
+    if not isinstance(waves, bool):
+        raise ArgumentError(f"waves must be True or False, got {waves!r}")
+    groups = [c for c in splits if c != "village_id"]
+    if groups:
+        age_groups(pd.Series([], dtype=float), age_bins)  # checks age_bins
+    opts = {"village": "village_id" in splits, "include_project": include_project,
+            "groups": groups, "waves": waves, "basis": status_basis,
+            "theta": partial_threshold, "on_error": on_error, "age_bins": age_bins}
     with shared_intermediates():
-        rows = _evaluate(project, ladder, by, include_project, partial_threshold, on_error)
-    frame = pd.DataFrame(rows, columns=LADDER_COLUMNS)
-    for col in ("baseline", "target", "actual", "pct_of_target"):
+        rows = _evaluate(project, ladder, opts)
+    columns = LADDER_COLUMNS[:2] + groups + LADDER_COLUMNS[2:]
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in ("baseline", "target", "actual", "pct_of_target", "pct_progress"):
         frame[col] = frame[col].astype(float)
     frame["step"] = frame["step"].astype(int)
     frame["n"] = frame["n"].astype(int)
-    frame["village_id"] = frame["village_id"].astype(object).where(
-        frame["village_id"].notna(), pd.NA)
+    for col in ["village_id", "wave", "baseline_source"] + groups:
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), pd.NA)
     return frame
 
 
-def _evaluate(project, ladder, by, include_project, partial_threshold, on_error) -> list:
+def _evaluate(project, ladder, opts) -> list:
     rows: list[dict] = []
     villages = _table(project, "villages")
     for lad in _ladders(project, ladder):
@@ -891,47 +514,105 @@ def _evaluate(project, ladder, by, include_project, partial_threshold, on_error)
                 f"the ladder of project {lad.project_id!r} has no villages in this project "
                 f"data; projects present: {', '.join(map(str, known)) or '(none)'}")
         scopes = []
-        if by == "village_id":
+        if opts["village"]:
             one = len(villages) == 1
             scopes += [("village", v, project if one else project.village(v)) for v in vids]
-        if by is None or include_project:
+        if not opts["village"] or opts["include_project"]:
             scopes.append(("project", pd.NA, _project_scope(project, lad.project_id)))
         for level, vid, scope in scopes:
-            for step in lad.steps:
-                for ind in step.indicators:
-                    res = _run(ind, scope, lad, vid, on_error)
-                    rows.append(_row(lad, step, ind, level, vid, res, partial_threshold))
+            if opts["groups"]:
+                for values, by_people, by_households in _groups(scope, opts["groups"],
+                                                                opts["age_bins"]):
+                    ctx = {"level": level, "village_id": vid, **values}
+                    rows += _indicator_rows(lad, ctx, {"people": by_people,
+                                                       "households": by_households}, opts)
+            else:
+                ctx = {"level": level, "village_id": vid}
+                rows += _indicator_rows(lad, ctx, {None: scope}, opts)
     return rows
 
 
-def _run(ind: Indicator, scope, lad: Ladder, vid, on_error) -> MetricResult:
+def _indicator_rows(lad, ctx, scopes, opts) -> list[dict]:
+    rows = []
+    for step in lad.steps:
+        for ind in step.indicators:
+            info = get_metric(ind.metric)
+            if None in scopes:
+                scope = scopes[None]
+            elif info.over in scopes:
+                scope = scopes[info.over]
+            else:
+                continue  # not computed over people or households: not split
+            where = _where(ctx, lad)
+            baseline, source = ind.baseline, "typed" if ind.baseline is not None else pd.NA
+            base_note = ""
+            if ind.baseline_measured:
+                params = {**ind.params, info.wave_param: "pre"}
+                res = _run(ind, params, scope, where, opts["on_error"])
+                source = "measured"
+                baseline = res.value if res.n and not pd.isna(res.value) else math.nan
+                base_note = "" if not pd.isna(baseline) else "baseline_no_data"
+            waves = list(ind.targets.items())
+            if not opts["waves"]:
+                waves = waves[-1:]
+            for wave, target in waves:
+                params = ind.params if wave is None or info.wave_param is None else \
+                    {**ind.params, info.wave_param: wave}
+                res = _run(ind, params, scope, where, opts["on_error"])
+                rows.append(_row(lad, step, ind, ctx, wave, baseline, source, base_note,
+                                 target, res, opts))
+    return rows
+
+
+def _where(ctx, lad) -> str:
+    where = f"village {ctx['village_id']}" if not pd.isna(ctx["village_id"]) \
+        else f"project {lad.project_id}"
+    extra = [f"{k}={v}" for k, v in ctx.items() if k not in ("level", "village_id")]
+    return where + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _run(ind: Indicator, params, scope, where, on_error) -> MetricResult:
     try:
-        return compute_metric(ind.metric, scope, ind.params)
+        return compute_metric(ind.metric, scope, params)
     except Exception as exc:
-        where = f"village {vid}" if not pd.isna(vid) else f"project {lad.project_id}"
-        msg = (f"indicator {ind.id!r} (metric {ind.metric!r}, params {ind.params}) failed "
+        msg = (f"indicator {ind.id!r} (metric {ind.metric!r}, params {params}) failed "
                f"for {where}: {exc}")
         if on_error == "raise":
             raise EvaluationError(msg) from exc
-        warnings.warn(msg, stacklevel=3)
+        warnings.warn(msg, stacklevel=4)
         return MetricResult(math.nan, 0)
 
 
-def _row(lad, step, ind, level, vid, res, theta) -> dict:
-    actual = res.value
-    status = indicator_status(actual, ind.target, ind.comparator, n=res.n,
+def _row(lad, step, ind, ctx, wave, baseline, source, base_note, target, res, opts) -> dict:
+    theta = opts["theta"]
+    status = indicator_status(res.value, target, ind.comparator, n=res.n,
                               partial_threshold=theta)
-    if status == "no_data" or ind.target == 0:
-        pct = math.nan
-    else:
-        pct = 100.0 * actual / ind.target
-    return {"project_id": lad.project_id, "village_id": vid, "level": level,
-            "step": step.number, "outcome": step.outcome, "indicator_id": ind.id,
-            "label": ind.label, "baseline": math.nan if ind.baseline is None else ind.baseline,
-            "target": ind.target, "comparator": ind.comparator,
-            "actual": math.nan if status == "no_data" else actual,
-            "unit": ind.unit, "pct_of_target": pct, "status": status,
-            "status_th": STATUS_LABELS["th"][status], "n": res.n}
+    actual = math.nan if status == "no_data" else res.value
+    pct = math.nan if status == "no_data" or target == 0 else 100.0 * actual / target
+    progress, note = _progress(actual, baseline, target, ind.comparator)
+    if note == "no_baseline" and base_note:
+        note = base_note
+    if opts["basis"] == "progress" and status in ("partial", "not_achieved"):
+        status = _progress_status(progress, ind.comparator, theta)
+    row = {"project_id": lad.project_id, **ctx, "step": step.number, "outcome": step.outcome,
+           "indicator_id": ind.id, "label": ind.label, "wave": pd.NA if wave is None else wave,
+           "baseline": math.nan if baseline is None else baseline,
+           "baseline_source": source, "target": target, "comparator": ind.comparator,
+           "actual": actual, "unit": ind.unit, "pct_of_target": pct, "pct_progress": progress,
+           "progress_note": note, "status": status,
+           "status_th": STATUS_LABELS["th"][status], "n": res.n}
+    return row
+
+
+def _progress_status(progress, comparator, theta) -> str:
+    """Status of an indicator that does not meet its target, from its progress."""
+    if pd.isna(progress):
+        return "not_achieved"
+    tol = _RTOL * 100
+    if progress >= 100 * theta - tol and (COMPARATORS.get(comparator) != "=="
+                                          or progress <= 100 / theta + tol):
+        return "partial"
+    return "not_achieved"
 
 
 # ------------------------------------------------------------- formatting --
@@ -961,19 +642,47 @@ def format_value(value, unit: str, lang: str = "th") -> str:
 
 def _lang(lang):
     if lang not in ("th", "en"):
-        raise ValueError(f"lang must be 'th' or 'en', got {lang!r}")
+        raise ArgumentError(f"lang must be 'th' or 'en', got {lang!r}")
     return lang
 
 
 _TABLE_HEADERS = {
     "th": {"village": "หมู่บ้าน", "step": "ขั้นที่", "outcome": "ผลลัพธ์",
-           "label": "ตัวชี้วัด", "baseline": "ค่าฐาน", "target": "เป้าหมาย",
-           "actual": "ผลที่ได้", "pct": "ร้อยละของเป้าหมาย", "status": "สถานะ",
+           "label": "ตัวชี้วัด", "wave": "ช่วงเวลา", "baseline": "ค่าฐาน",
+           "target": "เป้าหมาย", "actual": "ผลที่ได้", "pct": "ร้อยละของเป้าหมาย",
+           "progress": "ความก้าวหน้าจากค่าฐาน (%)", "status": "สถานะ",
            "n": "จำนวนข้อมูล (n)", "whole": "ทั้งโครงการ"},
     "en": {"village": "Village", "step": "Step", "outcome": "Outcome", "label": "Indicator",
-           "baseline": "Baseline", "target": "Target", "actual": "Actual",
-           "pct": "% of target", "status": "Status", "n": "n", "whole": "Whole project"},
+           "wave": "Wave", "baseline": "Baseline", "target": "Target", "actual": "Actual",
+           "pct": "% of target", "progress": "% progress from baseline", "status": "Status",
+           "n": "n", "whole": "Whole project"},
 }
+#: Labels of split columns and their values in reports.
+SPLIT_LABELS = {
+    "th": {"sex": "เพศ", "age_group": "กลุ่มอายุ", "occupation_group": "กลุ่มอาชีพ",
+           "role": "บทบาท", "F": "หญิง", "M": "ชาย", "team": "คณะทำงาน",
+           "target": "กลุ่มเป้าหมาย", "mentor": "พี่เลี้ยง", "missing": "ไม่ระบุ"},
+    "en": {"sex": "Sex", "age_group": "Age group", "occupation_group": "Occupation group",
+           "role": "Role", "F": "Women", "M": "Men", "team": "Team", "target": "Target",
+           "mentor": "Mentor", "missing": "Not recorded"},
+}
+#: Wave names in reports.
+WAVE_LABELS = {"th": {"pre": "ก่อน", "during": "ระหว่าง", "post": "หลัง"},
+               "en": {"pre": "Pre", "during": "During", "post": "Post"}}
+_REQUIRED = ["project_id", "village_id", "step", "outcome", "indicator_id", "label",
+             "baseline", "target", "comparator", "actual", "unit", "pct_of_target", "status",
+             "n"]
+
+
+def split_label(column: str, value, lang: str = "th") -> str:
+    """A split value as shown in reports (``F`` -> หญิง; missing -> ไม่ระบุ)."""
+    labels = SPLIT_LABELS[_lang(lang)]
+    if value is None or pd.isna(value):
+        return labels["missing"]
+    if column == "age_group":
+        text = str(value)
+        return text + (" ปี" if lang == "th" else " years")
+    return labels.get(str(value), str(value))
 
 
 def ladder_table(evaluation_frame: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
@@ -990,44 +699,57 @@ def ladder_table(evaluation_frame: pd.DataFrame, lang: str = "th") -> pd.DataFra
     pandas.DataFrame
         Columns (Thai / English headers): village (หมู่บ้าน, only when the
         frame has more than one village or level; project rows read
-        ทั้งโครงการ), step (ขั้นที่), outcome (ผลลัพธ์), indicator (ตัวชี้วัด),
-        baseline (ค่าฐาน), target (เป้าหมาย, e.g. ``≥ 30 คน``), actual (ผลที่ได้),
-        % of target (ร้อยละของเป้าหมาย), status (สถานะ), n. Missing values
-        show as ``–``.
+        ทั้งโครงการ), the split columns (เพศ, กลุ่มอายุ, … when present), step
+        (ขั้นที่), outcome (ผลลัพธ์), indicator (ตัวชี้วัด), wave (ช่วงเวลา,
+        only when the frame holds more than one wave of an indicator),
+        baseline (ค่าฐาน), target (เป้าหมาย, e.g. ``≥ 30 คน``), actual
+        (ผลที่ได้), % of target (ร้อยละของเป้าหมาย, the raw ratio), %
+        progress from the baseline (ความก้าวหน้าจากค่าฐาน, only when some row
+        has a baseline), status (สถานะ), n. Missing values show as ``–``.
 
     Examples
     --------
     >>> import evaluation as ev
     >>> from evaluation.ladder import _example_project
     >>> proj, lad = _example_project()
-    >>> ev.ladder_table(ev.evaluate_ladder(proj, lad)).iloc[1, 5:9].tolist()
-    ['≥ 2 คน', '1 คน', '50%', 'บรรลุบางส่วน']
+    >>> ev.ladder_table(ev.evaluate_ladder(proj, lad)).iloc[1, 5:10].tolist()
+    ['≥ 2 คน', '1 คน', '50%', '50%', 'บรรลุบางส่วน']
     """
     lang = _lang(lang)
     h = _TABLE_HEADERS[lang]
     f = evaluation_frame
-    missing = [c for c in LADDER_COLUMNS if c not in f.columns and c not in ("level",
-                                                                               "status_th")]
+    missing = [c for c in _REQUIRED if c not in f.columns]
     if missing:
-        raise ValueError("evaluation_frame must be the output of evaluate_ladder; missing "
-                         f"columns: {', '.join(missing)}")
+        raise ArgumentError("evaluation_frame must be the output of evaluate_ladder; missing "
+                            f"columns: {', '.join(missing)}")
     out = {}
     levels = f["level"] if "level" in f.columns else pd.Series("village", index=f.index)
     scopes = pd.Series(list(zip(f["village_id"].astype(object).fillna(""), levels)))
     if scopes.nunique() > 1:
         out[h["village"]] = [h["whole"] if lvl == "project" else str(v)
                              for v, lvl in zip(f["village_id"], levels)]
+    for col in SPLITS:
+        if col in f.columns:
+            out[SPLIT_LABELS[lang][col]] = [split_label(col, v, lang) for v in f[col]]
     out[h["step"]] = f["step"].astype(int).astype(str).tolist()
     if lang == "en" and "outcome_en" in f.columns:
         out[h["outcome"]] = f["outcome_en"].fillna(f["outcome"]).tolist()
     else:
         out[h["outcome"]] = f["outcome"].tolist()
     out[h["label"]] = f["label"].tolist()
+    if "wave" in f.columns:
+        keys = [c for c in ["village_id", "level", *SPLITS, "indicator_id"] if c in f.columns]
+        key_frame = f[keys].astype(object)
+        if len(f) and key_frame.where(key_frame.notna(), "").duplicated().any():
+            out[h["wave"]] = ["–" if pd.isna(w) else WAVE_LABELS[lang].get(w, w)
+                              for w in f["wave"]]
     out[h["baseline"]] = [format_value(b, u, lang) for b, u in zip(f["baseline"], f["unit"])]
     out[h["target"]] = [f"{COMPARATOR_SYMBOLS.get(c, c)} {format_value(t, u, lang)}"
                         for c, t, u in zip(f["comparator"], f["target"], f["unit"])]
     out[h["actual"]] = [format_value(a, u, lang) for a, u in zip(f["actual"], f["unit"])]
     out[h["pct"]] = [format_value(p, "%", lang) for p in f["pct_of_target"]]
+    if "pct_progress" in f.columns and f["baseline"].notna().any():
+        out[h["progress"]] = [format_value(p, "%", lang) for p in f["pct_progress"]]
     out[h["status"]] = [STATUS_LABELS[lang][s] for s in f["status"]]
     out[h["n"]] = [f"{int(n):,d}" for n in f["n"]]
     return pd.DataFrame(out, index=f.index)
@@ -1054,6 +776,6 @@ def _example_project():
                            village=village)
     lad = parse_ladder("project_id: P01\nsteps:\n  - step: 1\n    outcome: มีคณะทำงาน\n"
                        "    indicators:\n      - {id: team, label: คณะทำงาน, metric: "
-                       "participants_count, params: {role: team}, target: 2, "
+                       "participants_count, params: {role: team}, baseline: 0, target: 2, "
                        "comparator: ≥, unit: คน}\n")
     return proj, lad

@@ -83,6 +83,27 @@ class MetricInfo:
     func: Callable[..., Any]
     unit: str | None
     description: str
+    wave_param: str | None = None
+    over: str | None = None
+    tables: tuple[str, ...] = ()
+
+    @property
+    def wave_kind(self) -> str | None:
+        """``"level"`` (a value at one wave: ``wave=``), ``"change"`` (from ``before``
+        to ``after``: the wave parameter is ``after``) or None (no wave)."""
+        if self.wave_param is None:
+            return None
+        return "level" if self.wave_param == "wave" else "change"
+
+    def default_wave(self, params: dict | None = None) -> str | None:
+        """The wave this metric reads with ``params`` (None for metrics without waves)."""
+        if self.wave_param is None:
+            return None
+        params = params or {}
+        if self.wave_param in params:
+            return params[self.wave_param]
+        default = self.params.get(self.wave_param, inspect.Parameter.empty)
+        return None if default is inspect.Parameter.empty else default
 
     @property
     def params(self) -> dict[str, Any]:
@@ -103,7 +124,13 @@ class MetricInfo:
 _REGISTRY: dict[str, MetricInfo] = {}
 
 
-def metric(name: str, *, unit: str | None = None, replace: bool = False):
+#: Values of ``over`` (what a metric is computed over; None = not split).
+OVER = ("people", "households")
+
+
+def metric(name: str, *, unit: str | None = None, replace: bool = False,
+           wave_param: str | None = None, over: str | None = None,
+           tables: tuple[str, ...] | list[str] = ()):
     """Register a metric function under ``name`` (decorator).
 
     Parameters
@@ -116,6 +143,17 @@ def metric(name: str, *, unit: str | None = None, replace: bool = False):
         unit gets a warning.
     replace : bool, default False
         Allow replacing an already registered metric of the same name.
+    wave_param : str, optional
+        The keyword parameter that selects the survey wave: ``"wave"`` for a
+        value at one wave (a *level* metric: its baseline can be measured at
+        ``pre``), ``"after"`` for a change from ``before`` to ``after`` (a
+        *change* metric). Periodic targets (``during``/``post``) need one.
+    over : {"people", "households"}, optional
+        What the metric is computed over. Only such metrics can be
+        disaggregated (by sex, age group, occupation group, role).
+    tables : sequence of str
+        The tables the metric reads (``participants``, ``finance``, ...):
+        the "source of data" of the tracking table.
 
     Returns
     -------
@@ -149,9 +187,14 @@ def metric(name: str, *, unit: str | None = None, replace: bool = False):
             raise EvaluationError(
                 f"a metric named {name!r} is already registered; pass replace=True to "
                 "replace it")
+        if over is not None and over not in OVER:
+            raise ValueError(f"over must be one of {', '.join(OVER)} or None, got {over!r}")
+        if wave_param is not None and wave_param not in inspect.signature(func).parameters:
+            raise ValueError(f"wave_param {wave_param!r} is not a parameter of {name!r}")
         doc = inspect.getdoc(func) or ""
         _REGISTRY[name] = MetricInfo(name=name, func=func, unit=unit,
-                                     description=doc.strip().splitlines()[0] if doc else "")
+                                     description=doc.strip().splitlines()[0] if doc else "",
+                                     wave_param=wave_param, over=over, tables=tuple(tables))
         return func
 
     return decorator
@@ -180,7 +223,9 @@ def metrics_registry() -> pd.DataFrame:
     pandas.DataFrame
         One row per metric, sorted by name: ``name``, ``unit`` (natural unit or
         empty), ``params`` (``name=default`` list, ``required`` when there is no
-        default), ``description`` (first docstring line).
+        default), ``waves`` (``level``, ``change`` or empty), ``over``
+        (``people``, ``households`` or empty: not disaggregated), ``tables``
+        (comma-separated), ``description`` (first docstring line).
 
     Examples
     --------
@@ -196,8 +241,10 @@ def metrics_registry() -> pd.DataFrame:
             f"{k}=required" if v is inspect.Parameter.empty else f"{k}={v!r}"
             for k, v in info.params.items())
         rows.append({"name": name, "unit": info.unit or "", "params": params,
-                     "description": info.description})
-    return pd.DataFrame(rows, columns=["name", "unit", "params", "description"])
+                     "waves": info.wave_kind or "", "over": info.over or "",
+                     "tables": ", ".join(info.tables), "description": info.description})
+    return pd.DataFrame(rows, columns=["name", "unit", "params", "waves", "over", "tables",
+                                       "description"])
 
 
 def _as_result(out: Any, name: str) -> MetricResult:
@@ -305,7 +352,7 @@ def _households(project, role=None) -> pd.Index:
 
 # -------------------------------------------------------------- built-ins --
 
-@metric("participants_count", unit="people")
+@metric("participants_count", unit="people", over="people", tables=("participants",))
 def participants_count(project, *, role=None):
     """Number of participants (people), optionally of one role (team, target, mentor).
 
@@ -317,7 +364,7 @@ def participants_count(project, *, role=None):
                         {"role": role, "participants": len(everyone)})
 
 
-@metric("households_count", unit="households")
+@metric("households_count", unit="households", over="households", tables=("participants",))
 def households_count(project, *, role=None):
     """Number of distinct households among participants (optionally of one role).
 
@@ -350,7 +397,8 @@ def _keeping(project, min_entries, min_months, role="target", count="entries"):
     return flags
 
 
-@metric("households_keeping_accounts", unit="households")
+@metric("households_keeping_accounts",
+        unit="households", over="households", tables=("participants", "ledger"))
 def households_keeping_accounts(project, *, min_entries=None, min_months=None, role="target",
                                 count="entries"):
     """Households (of ``role``, default target) that keep accounts regularly.
@@ -369,7 +417,8 @@ def households_keeping_accounts(project, *, min_entries=None, min_months=None, r
     return MetricResult(float(k), len(flags), {"numerator": k, "denominator": len(flags)})
 
 
-@metric("share_keeping_accounts", unit="%")
+@metric("share_keeping_accounts",
+        unit="%", over="households", tables=("participants", "ledger"))
 def share_keeping_accounts(project, *, min_entries=None, min_months=None, role="target",
                            count="entries"):
     """Percentage of households (of ``role``, default target) keeping accounts regularly."""
@@ -382,7 +431,7 @@ def _savings_scope(project) -> pd.DataFrame:
     return sav
 
 
-@metric("savings_members", unit="people")
+@metric("savings_members", unit="people", over="people", tables=("savings",))
 def savings_members(project):
     """Distinct savings-group members with at least one entry in the savings ledger.
 
@@ -393,7 +442,7 @@ def savings_members(project):
     return MetricResult(float(k) if k else math.nan, k, {})
 
 
-@metric("regular_savers", unit="people")
+@metric("regular_savers", unit="people", over="people", tables=("savings",))
 def regular_savers(project, *, period=None):
     """Members who deposited in every month of their group's period.
 
@@ -413,7 +462,7 @@ def regular_savers(project, *, period=None):
     return MetricResult(float(k), members, {"members": members})
 
 
-@metric("total_savings", unit="baht")
+@metric("total_savings", unit="baht", over="people", tables=("savings",))
 def total_savings(project):
     """Deposits minus withdrawals over the savings ledger, in baht (blank = 0).
 
@@ -446,7 +495,8 @@ def _flag_share(project, flag, before, after):
     return _share(hf[flag])
 
 
-@metric("share_income_up", unit="%")
+@metric("share_income_up",
+        unit="%", wave_param="after", over="households", tables=("finance",))
 def share_income_up(project, *, before="pre", after="post"):
     """Percentage of households whose monthly income rose from ``before`` to ``after``.
 
@@ -455,7 +505,8 @@ def share_income_up(project, *, before="pre", after="post"):
     return _flag_share(project, "income_up", before, after)
 
 
-@metric("share_debt_down", unit="%")
+@metric("share_debt_down",
+        unit="%", wave_param="after", over="households", tables=("finance",))
 def share_debt_down(project, *, before="pre", after="post"):
     """Percentage of households whose total debt (formal + informal) fell.
 
@@ -464,7 +515,8 @@ def share_debt_down(project, *, before="pre", after="post"):
     return _flag_share(project, "debt_down", before, after)
 
 
-@metric("share_savings_up", unit="%")
+@metric("share_savings_up",
+        unit="%", wave_param="after", over="households", tables=("finance",))
 def share_savings_up(project, *, before="pre", after="post"):
     """Percentage of households whose savings balance rose.
 
@@ -473,7 +525,8 @@ def share_savings_up(project, *, before="pre", after="post"):
     return _flag_share(project, "savings_up", before, after)
 
 
-@metric("mean_income_change", unit="baht")
+@metric("mean_income_change",
+        unit="baht", wave_param="after", over="households", tables=("finance",))
 def mean_income_change(project, *, before="pre", after="post"):
     """Mean change in monthly household income (``after`` − ``before``), baht.
 
@@ -490,7 +543,46 @@ def mean_income_change(project, *, before="pre", after="post"):
                         {"median": float(change.median())})
 
 
-@metric("share_below_poverty_line", unit="%")
+def _at_wave(project, wave) -> pd.DataFrame:
+    """Finance rows at ``wave`` (one per household: the first listed)."""
+    _check_waves(wave=wave)
+    fin = _table(project, "finance")
+    if not len(fin):
+        return pd.DataFrame()
+    at = fin[fin["wave"].astype(object) == wave]
+    return at.drop_duplicates("household_id")
+
+
+@metric("mean_income", unit="baht", wave_param="wave", over="households", tables=("finance",))
+def mean_income(project, *, wave="post"):
+    """Mean monthly household income at ``wave`` (default post), baht.
+
+    Over households with an income at that wave. A *level* metric: its
+    baseline can be measured at ``pre``.
+    """
+    at = _at_wave(project, wave)
+    income = pd.to_numeric(at.get("income", pd.Series(dtype=float))).dropna()
+    if not len(income):
+        return MetricResult(math.nan, 0)
+    return MetricResult(float(income.mean()), int(len(income)),
+                        {"median": float(income.median())})
+
+
+@metric("share_with_informal_debt",
+        unit="%", wave_param="wave", over="households", tables=("finance",))
+def share_with_informal_debt(project, *, wave="post"):
+    """Percentage of households owing informal debt (above 0 baht) at ``wave``.
+
+    Over households with an informal-debt value at that wave. A *level*
+    metric (a "reduce" indicator: write ``comparator: ≤``).
+    """
+    at = _at_wave(project, wave)
+    debt = pd.to_numeric(at.get("debt_informal", pd.Series(dtype=float))).dropna()
+    return _share(debt > 0)
+
+
+@metric("share_below_poverty_line",
+        unit="%", wave_param="wave", over="households", tables=("finance", "participants"))
 def share_below_poverty_line(project, *, wave="post", line=None, year=None,
                              size="household_size"):
     """Percentage of households whose income per person is below the poverty line.
@@ -541,7 +633,8 @@ def _paired_totals(project, instrument, before, after, role):
     return out.dropna()
 
 
-@metric("mean_happiness_change", unit="points")
+@metric("mean_happiness_change",
+        unit="points", wave_param="after", over="people", tables=("happiness",))
 def mean_happiness_change(project, *, instrument="tmhi15", before="pre", after="post",
                           role=None):
     """Mean change in an instrument's total score (``after`` − ``before``), points.
@@ -560,7 +653,8 @@ def mean_happiness_change(project, *, instrument="tmhi15", before="pre", after="
                         {k: res[k] for k in ("ci_low", "ci_high") if k in res.index})
 
 
-@metric("share_happiness_improved", unit="%")
+@metric("share_happiness_improved",
+        unit="%", wave_param="after", over="people", tables=("happiness",))
 def share_happiness_improved(project, *, instrument="tmhi15", before="pre", after="post",
                              role=None):
     """Percentage of people whose total score rose from ``before`` to ``after``.
@@ -574,7 +668,26 @@ def share_happiness_improved(project, *, instrument="tmhi15", before="pre", afte
     return _share(pairs["after"] > pairs["before"])
 
 
-@metric("share_top_band", unit="%")
+@metric("mean_happiness", unit="points", wave_param="wave", over="people", tables=("happiness",))
+def mean_happiness(project, *, instrument="tmhi15", wave="post", role=None):
+    """Mean total score of an instrument at ``wave`` (default post), points.
+
+    Over people with a total at that wave (not only complete pairs); ``role``
+    limits it to participants of that role. A *level* metric.
+    """
+    _check_waves(wave=wave)
+    _check_choice("role", role, ROLES, allow_none=True)
+    scores = _memo(project, ("scores", instrument, role),
+                   lambda: _scores(project, instrument, role))
+    if not len(scores):
+        return MetricResult(math.nan, 0)
+    total = pd.to_numeric(scores.loc[scores["wave"] == wave, "total"]).dropna()
+    if not len(total):
+        return MetricResult(math.nan, 0)
+    return MetricResult(float(total.mean()), int(len(total)))
+
+
+@metric("share_top_band", unit="%", wave_param="wave", over="people", tables=("happiness",))
 def share_top_band(project, *, instrument="tmhi15", wave="post", bands=None, role=None):
     """Percentage of people scored at ``wave`` whose band is in ``bands``.
 
@@ -615,7 +728,7 @@ def _band_attr(band, name, default):
     return getattr(band, name, default)
 
 
-@metric("occupation_groups_count", unit="groups")
+@metric("occupation_groups_count", unit="groups", over="people", tables=("participants",))
 def occupation_groups_count(project, *, role=None):
     """Distinct non-blank ``occupation_group`` values among participants.
 

@@ -65,7 +65,9 @@ STOPPERS = frozenset("""
 เสนอ แจ้ง อธิบาย สรุป เขียน อ่าน จด ทำหน้าที่ เป็นผู้ มา อยู่ กลับ แล้ว ด้วย อีก ทุก
 นี้ นั้น โน้น คน ท่าน เขา เธอ เรา ผม ฉัน หนู มัก ชอบ เห็น รู้ คิด รับ ส่ง เอา มี
 ยืนยัน เชื่อ หา เก็บ จ่าย ใช้ ถือ เริ่ม ตั้ง ชวน พา ฝาก เลิก หยุด ลอง เล่น ฟัง ดู ตก ขึ้น ลง
-ขอ ยก ก่อน หลัง ตอน ครั้ง วันนี้ เมื่อวาน พรุ่งนี้ ทั้ง ก็ได้ เอง ด้วยกัน ทั้งหมด
+ขอ ยก ก่อน หลัง ตอน ครั้ง
+มอบ รับผิดชอบ ขับ สาน ตื่น จัด ทำงาน ถอน ย้าย นั่ง เดิน ผลิต แปรรูป บรรจุ ตรวจ นับ ควบคุม
+ประชุม อบรม เรียน ลาออก ทาง ซึ่งเป็น ต่าง ยินดี วันนี้ เมื่อวาน พรุ่งนี้ ทั้ง ก็ได้ เอง ด้วยกัน ทั้งหมด
 บ้าน ร้าน กลุ่ม ชุมชน หมู่บ้าน วัด โรงเรียน ตลาด
 """.split())
 
@@ -77,13 +79,19 @@ NOT_NAME_AFTER_TITLE = frozenset("""
 เหลือ ชาย หญิง
 """.split()) - {"ชาย", "หญิง"}
 #: Dictionary names that are ordinary words in these texts (never untitled names).
-NOT_UNTITLED = frozenset({"ใบเตย", "ชาย", "หญิง"})
+NOT_UNTITLED = frozenset({"ใบเตย", "ชาย", "หญิง", "สัจจะ"})
 #: A name-list word counts as a name after a title when the Thai National
 #: Corpus has it fewer times than this (the lists hold ที่, หนึ่ง, อาจ, ...);
 #: alone, when fewer than RARE (anywhere) or COMMON (standing between spaces).
 AFTER_TITLE_MAX_FREQ = 1000
 RARE = 100
-COMMON = 1000
+COMMON = 150
+#: A name-list word inside a place name is not a person (จ.ทุ่งศรีทอง, บ้านหนองบัวทอง).
+PLACE_PREFIXES = frozenset("""
+บ้าน ทุ่ง หนอง ดอน ห้วย นา โคก ท่า บ่อ วัง บึง ลำ คลอง เขา ดอย ป่า วัด โรงเรียน ร้าน ตลาด
+ซอย ถนน สะพาน เกาะ แหลม ปาก บาง โนน กุด หาด ศาลา ศูนย์ กลุ่ม เมือง นคร ท่าน้ำ ปากน้ำ
+""".split())
+_PLACE_BEFORE = re.compile(r"(?:(?:จ|อ|ต|ม)\.|ตำบล|อำเภอ|จังหวัด|หมู่บ้าน|บ้าน)[ \t]?$")
 
 _WORD_RUN = re.compile(r"[\u0e01-\u0e3a\u0e40-\u0e4e]+")
 _THAI_LETTERS = re.compile(r"[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e45\u0e47-\u0e4e]+")
@@ -227,6 +235,8 @@ def _surname(t: _Text, end: int, *, formal: bool, family: frozenset, extra: froz
             return m.end() + n
     if not starts_plain:
         return end
+    if len(kept) < len(run) and len(kept) >= 2 and cut not in t.words and len(cut) >= 4:
+        return kept[-1][1]  # "ศรีวงศ์มอบเงิน": an unknown word that ends before a verb
     if any(t.unknown(tok) for _, _, tok in kept) and len(cut) >= 3:
         return kept[-1][1]
     return end
@@ -274,10 +284,14 @@ def find_names(
     formal_set = set(FORMAL_TITLES) | set(extra_titles)
     kinship_set = set(KINSHIP_TITLES)
 
-    def after_title(p: str) -> bool:
+    def after_title(p: str, title: str, nxt: str) -> bool:
         if p in NOT_NAME_AFTER_TITLE or p in STOPPERS:
             return False
-        return p in trusted or (p in given and freq.get(p, 0) < AFTER_TITLE_MAX_FREQ)
+        if p in trusted or (p in given and freq.get(p, 0) < AFTER_TITLE_MAX_FREQ):
+            return True
+        # a common word that is also a name, after a role title (ผู้ใหญ่บ้านอำนาจ): a name
+        # unless the tagger reads it as a verb (กำนันเชิญ ..., ครูเสริม ...)
+        return p in given and title not in kinship_set and not _is_verb(title, p, nxt)
 
     for m in _title_regex(tuple(extra_titles)).finditer(scan):
         title, start, name_start = m.group("title"), m.start(), m.end()
@@ -298,7 +312,9 @@ def find_names(
             continue
         word = word.group(0)
         key = next((word[:n] for n in range(min(len(word), 24), 1, -1)
-                    if name_start + n in t.ends and after_title(word[:n])), None)
+                    if name_start + n in t.ends
+                    and after_title(word[:n], title, (t.tok(name_start + n) or (0, 0, ""))[2])),
+                   None)
         if key is None and title not in kinship_set:
             run = t.run(name_start)
             if run and t.unknown(run[0][2]) and len(run[0][2]) >= 2 \
@@ -317,7 +333,7 @@ def find_names(
         taken.update(range(start, end))
 
     # untitled names from the dictionaries
-    prev_name_end = -10
+    name_ends = {e for _, e, _, _ in out}
     for i, (s, e, tok) in enumerate(t.toks):
         if s in taken or not _THAI_LETTERS.fullmatch(tok) or len(tok) < 3:
             continue
@@ -326,9 +342,16 @@ def find_names(
         is_given = tok in given or tok in lists["trusted"] or tok in first_names
         if not is_given and tok not in nick and not t.unknown(tok):
             continue
+        if tok in domain_words() or _in_place_name(t, i):
+            continue
         before = [x for x in t.toks[max(0, i - 3):i] if x[2].strip()]
         cue = bool(before) and before[-1][2] in _NAME_CUES
-        after_name = bool(before) and before[-1][2] in _AND and before[-1][0] - prev_name_end <= 3
+        after_name = bool(before) and before[-1][2] in _AND and any(
+            0 <= before[-1][0] - e <= 3 for e in name_ends)
+        # a list of people: "อ.หญิง แป้น และแหม่ม"
+        after = [x for x in t.toks[i + 1:i + 3] if x[2].strip()]
+        in_list = (i > 0 and not t.toks[i - 1][2].strip() and t.toks[i - 1][0] in name_ends
+                   and bool(after) and after[0][2] in _AND)
         alone = (i == 0 or not _THAI_LETTERS.match(t.toks[i - 1][2])) and (
             i + 1 == len(t.toks) or not _THAI_LETTERS.match(t.toks[i + 1][2]))
         end = _surname(t, e, formal=False, family=family, extra=surnames)
@@ -338,9 +361,9 @@ def find_names(
             rule = "name_dictionary"
         elif is_given and f < COMMON and (alone or surname_follows):
             rule = "name_dictionary"
-        elif (is_given or tok in nick) and (cue or after_name):
+        elif (is_given or tok in nick) and (cue or after_name or in_list):
             rule = "name_cue"
-        elif cue and t.unknown(tok):
+        elif cue and t.unknown(tok) and before[-1][1] < s:  # "ชื่อ สมนึก", not "ชื่อตัวชี้วัด"
             rule = "name_cue"
         else:
             continue
@@ -348,8 +371,29 @@ def find_names(
             end = e
         out.append((s, end, tok, rule))
         taken.update(range(s, end))
-        prev_name_end = end
+        name_ends.add(end)
     return out
+
+
+def _in_place_name(t: _Text, i: int) -> bool:
+    """Whether token ``i`` is inside a place name: its word starts with a place
+    word (ทุ่ง, หนอง, บ้าน ...) or follows จ./อ./ต./ตำบล ..."""
+    j = i
+    while j > 0 and _THAI_LETTERS.fullmatch(t.toks[j - 1][2]):
+        j -= 1
+    if j < i and t.toks[j][2] in PLACE_PREFIXES:
+        return True
+    return bool(_PLACE_BEFORE.search(t.scan[max(0, t.toks[j][0] - 12):t.toks[j][0]]))
+
+
+def _is_verb(title: str, word: str, nxt: str) -> bool:
+    """Whether pythainlp's part-of-speech tagger (ORCHID, offline) reads
+    ``word`` after ``title`` as a verb, auxiliary, adverb or negation."""
+    from pythainlp.tag import pos_tag
+
+    toks = [title.rstrip("."), word] + ([nxt] if nxt.strip() else [])
+    tag = pos_tag(toks, corpus="orchid")[1][1]
+    return tag.startswith(("V", "X", "ADV", "NEG", "J", "RPRE", "JSBR"))
 
 
 _NOT_WORD_START = re.compile(r"[\u0e30-\u0e3a\u0e45\u0e47-\u0e4e]")

@@ -160,9 +160,9 @@ _LINE_LABEL = (r"(?:(?:ID|Id|id|ไอดี)[ \t]*(?:LINE|Line|line|ไลน�
                r"(?:[ \t]*(?:ID|Id|id|ไอดี))?)")
 # "line id: somchai123", "ไลน์ @kanya_shop", "ID Line somchai", "แอดไลน์มาที่ @x"
 _LINE = re.compile(
-    rf"(?<![A-Za-z]){_LINE_LABEL}[ \t]*[:：=]?[ \t]*"
+    rf"(?<![A-Za-z0-9-]){_LINE_LABEL}(?![A-Za-z])[ \t]*[:：=]?[ \t]*"
     rf"(?P<v>@(?:{_LATIN_HANDLE})|(?=[A-Za-z0-9._-]*[A-Za-z])(?:{_LATIN_HANDLE}))"
-    rf"|(?<![A-Za-z])(?:LINE|Line|line|ไลน์)[{_THAI_CHAR} \t]{{1,15}}?(?P<v2>@(?:{_LATIN_HANDLE}))")
+    rf"|(?<![A-Za-z0-9-])(?:LINE|Line|line|ไลน์)[{_THAI_CHAR} \t]{{1,15}}?(?P<v2>@(?:{_LATIN_HANDLE}))")
 _LINE_URL = re.compile(r"(?:https?://)?line\.me/[^\s<>\"')\]]+")
 _SOCIAL_URL = re.compile(r"(?:https?://)?(?:www\.|m\.|web\.)?(?:facebook\.com|fb\.com|fb\.me"
                          r"|instagram\.com|instagr\.am|tiktok\.com|twitter\.com|x\.com)"
@@ -174,9 +174,9 @@ _NOT_HANDLE = frozenset({"live", "page", "fanpage", "marketplace", "group", "gro
                          "messenger", "story", "reels", "post", "and", "or", "line", "และ"})
 # a Latin name after the label, or a Thai name after ชื่อ / ":"
 _SOCIAL = re.compile(
-    rf"(?<![A-Za-z]){_SOCIAL_LABEL}[ \t]*(?:(?:ชื่อ(?:ว่า)?|:|：)[ \t]*)?"
+    rf"(?<![A-Za-z0-9]){_SOCIAL_LABEL}(?![A-Za-z])[ \t]*(?:(?:ชื่อ(?:ว่า)?|:|：)[ \t]*)?"
     rf"(?P<v>\"[^\"\n]{{2,40}}\"|“[^”\n]{{2,40}}”|[A-Za-z][A-Za-z0-9._]*(?:[ \t][A-Z][A-Za-z0-9._]*){{0,2}})"
-    rf"|(?<![A-Za-z]){_SOCIAL_LABEL}[ \t]*(?:ชื่อ(?:ว่า)?|:|：)[ \t]*(?P<t>[{_THAI_CHAR}]+(?:[ \t][{_THAI_CHAR}]+)?)")
+    rf"|(?<![A-Za-z0-9]){_SOCIAL_LABEL}(?![A-Za-z])[ \t]*(?:ชื่อ(?:ว่า)?|:|：)[ \t]*(?P<t>[{_THAI_CHAR}]+(?:[ \t][{_THAI_CHAR}]+)?)")
 _HOUSE_UNIT = r"\d+(?:/\d+)?(?:[ \t]*(?:หมู่(?:ที่)?|ม\.)[ \t]*\d+)?"
 # "บ้านเลขที่ 45/2 หมู่ 3", "ที่อยู่ 12 ม.4", "เลขที่ 7 หมู่ 2", "อยู่ 99/1 ม.5"
 _HOUSE = re.compile(
@@ -266,6 +266,18 @@ def _cut_thai(value: str) -> str:
     return " ".join(kept)
 
 
+def _glued(scan: str, pos: int, *, before: bool) -> bool:
+    """Whether a digit group at ``pos`` is part of something else: a decimal
+    ("2733.333"), a fraction or a date ("1/2"), a hexadecimal hash or a word."""
+    if before:
+        prev = scan[pos - 1] if pos > 0 else ""
+        prev2 = scan[pos - 2] if pos > 1 else ""
+        return bool(re.match(r"[A-Za-z_]", prev)) or (prev in ".,/:" and prev2.isdigit())
+    nxt = scan[pos] if pos < len(scan) else ""
+    nxt2 = scan[pos + 1] if pos + 1 < len(scan) else ""
+    return bool(re.match(r"[A-Za-z_]", nxt)) or (nxt in ".,/:" and nxt2.isdigit())
+
+
 def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, ...]):
     """(start, end, kind, key, rule) candidates, overlapping allowed."""
     scan = text.translate(THAI_DIGITS)
@@ -290,13 +302,19 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
                         groups = groups[k + 1:]
                     break
         for i in range(len(groups)):
-            digits = ""
+            if _glued(scan, groups[i][0], before=True):
+                continue
+            digits, lengths = "", []
             for j in range(i, len(groups)):
                 digits += groups[j][2]
-                if len(digits) == 13 and thai_id_valid(digits):
+                lengths.append(len(groups[j][2]))
+                glued = _glued(scan, groups[j][1], before=False)
+                if (len(digits) == 13 and thai_id_valid(digits) and not glued
+                        and lengths in ([13], [1, 4, 5, 2, 1])):
                     cands.append((groups[i][0], groups[j][1], "national_id", digits,
                                   "id_checksum"))
-                if digits[0] == "0" and len(digits) in (9, 10):
+                if digits[0] == "0" and len(digits) in (9, 10) and not glued \
+                        and lengths.count(1) <= 1:
                     kind = ("phone_mobile" if len(digits) == 10 and digits[1] in "689"
                             else "phone_landline" if len(digits) == 9 and digits[1] in "234567"
                             else None)

@@ -43,11 +43,17 @@ class Project:
         Outcome ladder per ``project_id`` (:class:`evaluation.ladder.Ladder`).
     instruments : dict
         User-defined instruments found in the data folder (``instruments/*.yaml``).
+    value_maps : dict
+        SROI value map per ``project_id`` (``value_map*.yaml``,
+        :class:`evaluation.value_map.ValueMap`).
     problems : pandas.DataFrame
         Warnings found while loading (suspicious but possible values), in the
         problems-table shape plus ``village_id`` where known.
     source_files : pandas.DataFrame
-        ``path, sha256, bytes`` of every input file read (for reproducibility).
+        ``path, sha256, bytes`` of every input file read (for reproducibility;
+        paths relative to the data folder), with ``village_ids`` and
+        ``project_ids``: whose rows each file holds (see
+        :func:`evaluation.source_use.files_for`).
     root : pathlib.Path
         The folder or workbook loaded.
     """
@@ -62,6 +68,7 @@ class Project:
     lessons: pd.DataFrame
     ladders: dict = field(default_factory=dict)
     instruments: dict = field(default_factory=dict)
+    value_maps: dict = field(default_factory=dict)
     problems: pd.DataFrame = field(default_factory=problems_frame)
     source_files: pd.DataFrame = field(default_factory=pd.DataFrame)
     root: Path | None = None
@@ -125,6 +132,7 @@ class Project:
             savings=self.savings[self.savings["member_id"].isin(persons)],
             lessons=self.lessons[self.lessons["village_id"] == village_id],
             ladders={k: v for k, v in self.ladders.items() if k in project_ids},
+            value_maps={k: v for k, v in self.value_maps.items() if k in project_ids},
             problems=problems,
         )
 
@@ -151,6 +159,7 @@ class Project:
             savings=self.savings[self.savings["member_id"].isin(persons)],
             lessons=self.lessons[self.lessons["village_id"].isin(vids)],
             ladders={k: v for k, v in self.ladders.items() if k == project_id},
+            value_maps={k: v for k, v in self.value_maps.items() if k == project_id},
             problems=problems,
         )
 
@@ -451,6 +460,8 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
     found = scan(root, problems)
     chunks, ladder_files, instrument_dirs, files = (found.chunks, found.ladders,
                                                     found.instrument_dirs, found.files)
+    value_map_files = [f for f in ladder_files if f.name.casefold().startswith("value_map")]
+    ladder_files = [f for f in ladder_files if f not in value_map_files]
 
     parsed: dict[str, list] = {name: [] for name in TABLES}
     for chunk in chunks:
@@ -487,7 +498,12 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
     except _EvaluationError as exc:
         extra = getattr(exc, "problems", None)
         if extra is not None:
-            problems.extend(extra.to_dict("records"))
+            for record in extra.to_dict("records"):
+                if isinstance(record.get("file"), str):
+                    record["file"] = _rel(Path(record["file"]), root)
+                if record.get("column") == "":
+                    record["column"] = None
+                problems.append(record)
         else:
             problems.append(dict(file=None, sheet=None, row=None, column=None, value=None,
                                  problem=str(exc)))
@@ -526,8 +542,13 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
                 extra["severity"] = "warning"
                 problems.extend(extra.to_dict("records"))
 
+    value_maps = _load_value_maps(value_map_files, root, tables, ladders, user_instruments,
+                                  problems)
     warn = _warnings(tables, provs, parsed) if not any(
         p.get("severity", "error") != "warning" for p in problems) else []
+    from .lost_zeros import lost_zero_warnings  # ids a spreadsheet turned into numbers
+
+    warn += lost_zero_warnings(tables, provs)
     problems.extend(warn)
     frame = problems_frame(problems)
     errors = frame["severity"] != "warning"
@@ -538,8 +559,44 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
                                                     na_position="first", kind="stable"))
 
     frame = _attach_village(frame, tables, provs)
+    from .source_use import file_use
+
     return Project(**tables, ladders=ladders, instruments=user_instruments, problems=frame,
-                   source_files=_file_checksums(files, root), root=root)
+                   source_files=file_use(_file_checksums(files, root), tables, provs, ladders,
+                                         root),  # which villages/projects each file serves
+                   root=root, value_maps=value_maps)
+
+
+def _load_value_maps(paths, root, tables, ladders, instruments, problems) -> dict:
+    """Read and check every ``value_map*.yaml``; problems go to ``problems``."""
+    from types import SimpleNamespace
+
+    from .value_map import ValueMapError, check_value_map, read_value_map
+
+    out: dict = {}
+    context = SimpleNamespace(projects=tables["projects"], ladders=ladders,
+                              instruments=instruments)
+    for path in paths:
+        try:
+            vm = read_value_map(path)
+        except ValueMapError as exc:
+            bad = exc.problems.assign(file=_rel(path, root))
+            problems.extend(bad.to_dict("records"))
+            continue
+        found = check_value_map(vm, context)
+        for frame in (found, vm.warnings):
+            if len(frame):
+                problems.extend(frame.assign(file=_rel(path, root)).to_dict("records"))
+        if len(found):
+            continue
+        if vm.project_id in out:
+            problems.append(dict(file=_rel(path, root), sheet=None, row=None,
+                                 column="project_id", value=vm.project_id,
+                                 problem="a second value map for the same project",
+                                 problem_code="duplicate_value_map"))
+            continue
+        out[vm.project_id] = vm
+    return out
 
 
 def _attach_village(problems: pd.DataFrame, tables, provs) -> pd.DataFrame:

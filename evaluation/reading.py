@@ -56,6 +56,8 @@ UNSUPPORTED = {
 #: First cells of a totals row (case-insensitive, trailing ':' ignored): the row is not data.
 TOTAL_WORDS = {"รวม", "รวมทั้งหมด", "รวมทั้งสิ้น", "ยอดรวม", "รวมทั้งหมด:", "total", "totals",
                "grand total", "sum", "subtotal", "ทั้งหมด"}
+_TOTAL_FORMS = {f(w) + end for w in TOTAL_WORDS for f in (str, str.upper, str.title)
+                for end in ("", ":", " :")}
 #: Rows searched for the header (the header may sit below a title row).
 HEADER_SEARCH_ROWS = 5
 
@@ -218,23 +220,41 @@ def chunk_from_frame(table: Table, frame: pd.DataFrame, rows: np.ndarray, file: 
                  rows=np.asarray(rows), headers=headers, folder=folder)
 
 
+def _total_key(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()).casefold().rstrip(":").strip()
+
+
 def _drop_totals(frame: pd.DataFrame, rows: np.ndarray, file, sheet, problems):
-    """Rows whose first non-blank cell is a totals word are not data (reported)."""
+    """Rows whose first non-blank cell (of the first three) is a totals word are not data."""
     if frame.empty or not len(frame.columns):
         return frame, rows
-    first = None
-    for col in frame.columns[:3]:
-        text = frame[col].astype("string").str.strip()
-        first = text if first is None else first.where(first.fillna("") != "", text)
-    key = first.fillna("").str.casefold().str.rstrip(":").str.strip()
-    totals = key.isin(TOTAL_WORDS).to_numpy()
+    columns = list(frame.columns[:3])
+    # Fast exit: no cell of the first columns is a totals word.
+    for c in columns:
+        s = frame[c]
+        if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+            if s.isin(_TOTAL_FORMS).any():
+                break
+        elif any(_total_key(u) in TOTAL_WORDS for u in pd.unique(s.astype(object))):
+            break
+    else:
+        return frame, rows
+    first = np.full(len(frame), None, dtype=object)
+    for c in columns:
+        values = frame[c].to_numpy(dtype=object)
+        empty = np.array([v is None for v in first])
+        for i in np.flatnonzero(empty):
+            v = values[i]
+            if v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v).strip():
+                first[i] = v
+    totals = np.array([_total_key(v) in TOTAL_WORDS for v in first], dtype=bool)
     for i in np.flatnonzero(totals):
-        problems.append(problem(file, sheet, int(rows[i]), None, first.iloc[i],
-                                f"row {int(rows[i])} looks like a totals row ('{first.iloc[i]}');"
+        problems.append(problem(file, sheet, int(rows[i]), None, first[i],
+                                f"row {int(rows[i])} looks like a totals row ('{first[i]}');"
                                 " it was not read as data", "totals_row", "warning"))
-    if totals.any():
-        frame, rows = frame[~totals], rows[~totals]
-    return frame, rows
+    return frame[~totals], rows[~totals]
 
 
 # --------------------------------------------------------------------------- CSV
@@ -577,7 +597,8 @@ def scan(root: Path, problems: list[dict]) -> Scan:
             problems.append(problem(file, None, None, None, name,
                                     "an Excel lock file (the workbook is open in Excel); not "
                                     "read", "file_not_read", "warning"))
-        elif suffix in (".yaml", ".yml") and name.casefold().startswith("ladder"):
+        elif suffix in (".yaml", ".yml") and name.casefold().startswith(("ladder",
+                                                                          "value_map")):
             out.ladders.append(path)
             out.files.append(path)
         elif suffix in (".xlsx", ".xlsm"):
@@ -602,8 +623,8 @@ def scan(root: Path, problems: list[dict]) -> Scan:
             reason = UNSUPPORTED.get(suffix, "not a data file type (.csv, .xlsx, .parquet, "
                                              "ladder*.yaml); not read")
             if suffix in (".yaml", ".yml"):
-                reason = ("a YAML file is read only as ladder*.yaml or instruments/*.yaml; "
-                          "not read")
+                reason = ("a YAML file is read only as ladder*.yaml, value_map*.yaml or "
+                          "instruments/*.yaml; not read")
             problems.append(problem(file, None, None, None, name, reason, "file_not_read",
                                     "warning"))
     _same_table_in_several_files(out.chunks, problems)

@@ -1567,6 +1567,10 @@ def _write_sample(out_dir: Path, *, seed: int, fmt: str, messy: bool) -> list[Pa
         header = (f"# Outcome ladder of sample project {project_id} "
                   f"(written by `evaluation synth`, seed {seed}); format: docs/ladder.md\n")
         written.append(_write_yaml(ladders[project_id], folder / "ladder.yaml", header))
+        if project_id == "P01":  # the SROI value map (docs/sroi.md), written as packaged
+            value_map = Path(__file__).parent / "data" / "sample_value_map.yaml"
+            written.append(folder / "value_map.yaml")
+            written[-1].write_bytes(value_map.read_bytes())
     written.append(_write_readme(out_dir, tables, seed=seed, fmt=fmt, messy=messy))
     return written
 
@@ -1649,7 +1653,8 @@ team, account books, savings group, lessons or ladder. Incomes there rise a litt
 Rows: {table_counts}.
 
 Each project folder holds one file per table, `ladder.yaml` (4-step outcome
-ladder) and `lessons/<village_id>/<section>.txt` (Thai lessons learned:
+ladder), for P01 `value_map.yaml` (the SROI value map, docs/sroi.md) and
+`lessons/<village_id>/<section>.txt` (Thai lessons learned:
 การสร้างทีม, การทำงาน, ภาคีเครือข่าย, ความยั่งยืน, ปัญหาอุปสรรค, แนวทางแก้ไข).
 
 ## Effects built in · ผลที่ออกแบบไว้

@@ -240,7 +240,7 @@ def write_exports(out_dir, *, layout: str = "kobo", data=None, headers: str = "n
     Examples
     --------
     >>> import tempfile
-    >>> [p.name for p in write_exports(tempfile.mkdtemp(), layout="odk")]
+    >>> [p.name for p in write_exports(tempfile.mkdtemp(), layout="odk", data="data/sample")]
     ['evaluation_round.zip']
     """
     from .instruments import registry as _registry

@@ -3,15 +3,25 @@ same layout written from loaded data (``write_workbook``).
 
 Each table is one sheet named in Thai (``Table.th``) with Thai headers in row
 1; every header carries a comment with the English column name, meaning,
-unit and whether it is required. Columns with a fixed vocabulary (wave, sex,
-role, entry kind) get drop-down lists. ``load_project`` reads the workbook
-back unchanged.
+unit and whether it must be filled. ``*`` marks a column whose every row must
+be filled (a blank cell is an error when the workbook is loaded); columns that
+may be left blank (a happiness score not answered) carry no ``*``.
+
+So that a spreadsheet program keeps what field staff type:
+
+* identifier, phone, national-ID and date columns are formatted as text
+  (``@``): ``007`` stays ``007``, ``0812345678`` keeps its ``0`` and
+  ``07/07/66`` is not turned into a 1966 date;
+* columns with a fixed vocabulary (wave, sex, role, entry kind) get a
+  drop-down list over every row of the sheet (rows 2 to 1,048,576), written
+  so that LibreOffice keeps it when it saves the file;
+* the header row stays frozen while scrolling.
+
+``load_project`` reads the workbook back unchanged.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -61,20 +71,37 @@ INSTRUCTIONS = [
 ]
 
 
+#: Last row of an .xlsx sheet: drop-down lists and text formats cover every row.
+LAST_ROW = 1_048_576
+#: LibreOffice writes a sheet's drop-down lists only down to 1,000 rows below its
+#: last non-empty cell. On sheets with drop-down lists a hidden row holding one space
+#: at this row keeps them over at least 100,000 rows when the workbook is saved in
+#: LibreOffice (Excel keeps the whole column anyway). The loader treats the row as
+#: blank.
+KEEP_ROW = 100_001
+#: Column kinds typed as text (``@``) so a spreadsheet keeps leading zeros and
+#: does not turn a date into a number or another date.
+TEXT_KINDS = ("id", "date")
+
+
+def must_fill(col) -> bool:
+    """True when every row must have a value in `col` (the header gets ``*``).
+
+    A column that must be present but may hold blanks (``required`` but
+    ``nullable``, e.g. a happiness item not answered) is not marked.
+    """
+    return col.required and not col.nullable
+
+
 def _header(col) -> str:
-    return f"{col.th} *" if col.required else col.th
+    return f"{col.th} *" if must_fill(col) else col.th
 
 
 def _atomic_save(wb, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=out.parent)
-    os.close(fd)
-    try:
+    from .export import atomic_path
+
+    with atomic_path(out) as tmp:  # the usual file mode (umask), not mkstemp's 0600
         wb.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _sheet(wb, table: Table, frame: pd.DataFrame | None):
@@ -92,20 +119,27 @@ def _sheet(wb, table: Table, frame: pd.DataFrame | None):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         note = (f"{col.name}: {col.en}\n{_KIND_HELP[col.kind]}"
                 + (f"\nหน่วย/unit: {col.unit}" if col.unit else "")
-                + ("\nต้องกรอก / required" if col.required else "")
+                + ("\nต้องกรอกทุกแถว / required in every row" if must_fill(col) else "")
+                + ("\nเว้นว่างได้ถ้าไม่ได้ตอบ / may be blank (not answered)"
+                   if col.required and not must_fill(col) else "")
                 + ("\nข้อมูลส่วนบุคคล ไม่แสดงในรายงาน / personal data, never in reports"
                    if col.pii else ""))
         cell.comment = Comment(note, "evaluation")
-        ws.column_dimensions[get_column_letter(j)].width = max(12, len(col.th) + 4)
+        letter = get_column_letter(j)
+        dim = ws.column_dimensions[letter]
+        dim.width = max(12, len(col.th) + 4)
+        if col.kind in TEXT_KINDS:
+            dim.number_format = "@"  # the column's style: every row typed as text
         if col.kind in CHOICES:
             dv = DataValidation(type="list", formula1='"' + ",".join(CHOICES[col.kind]) + '"',
-                                allow_blank=not col.required, showErrorMessage=True,
+                                allow_blank=not must_fill(col), showErrorMessage=True,
                                 errorTitle="ค่าที่ไม่รู้จัก",
                                 error="เลือกจากรายการ: " + ", ".join(CHOICES[col.kind]))
             ws.add_data_validation(dv)
-            letter = get_column_letter(j)
-            dv.add(f"{letter}2:{letter}5000")
+            dv.add(f"{letter}2:{letter}{LAST_ROW}")
     ws.freeze_panes = "A2"
+    if any(col.kind in CHOICES for col in table.columns):
+        _keep_lists(ws, max(KEEP_ROW, (0 if frame is None else len(frame)) + 2))
     if frame is not None and not frame.empty:
         for i, record in enumerate(frame.itertuples(index=False), start=2):
             values = record._asdict()
@@ -115,15 +149,23 @@ def _sheet(wb, table: Table, frame: pd.DataFrame | None):
                     continue
                 if col.kind in _TH_VALUE:
                     value = _TH_VALUE[col.kind].get(value, value)
-                elif col.kind == "date":
-                    value = pd.Timestamp(value).to_pydatetime().date()
+                elif col.kind == "date":  # ISO text in a text column: no locale guessing
+                    value = pd.Timestamp(value).strftime("%Y-%m-%d")
                 elif col.kind == "int":
                     value = int(value)
                 cell = ws.cell(row=i, column=j, value=value)
+                if col.kind in TEXT_KINDS:
+                    cell.number_format = "@"
                 if isinstance(value, str) and value.startswith("="):
                     cell.data_type = "s"  # text from the data, never a formula
                     cell.quotePrefix = True
     return ws
+
+
+def _keep_lists(ws, row: int) -> None:
+    """A hidden blank row far down, so LibreOffice keeps the drop-down lists."""
+    ws.cell(row=row, column=1, value=" ")
+    ws.row_dimensions[row].hidden = True
 
 
 def write_template(out) -> Path:
@@ -156,7 +198,9 @@ def write_workbook(project, out) -> Path:
 
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
-        raise ValueError(f"out must end in .xlsx, got {out.name!r}")
+        from .errors import ArgumentError
+
+        raise ArgumentError(f"out must end in .xlsx, got {out.name!r}")
     wb = Workbook()
     info = wb.active
     info.title = "คำอธิบาย"

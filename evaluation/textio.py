@@ -120,7 +120,7 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
             break
     else:
         encoding = None
-    candidates = [encoding] if encoding else ["utf-8", _utf16_without_bom(data), "cp874"]
+    candidates = [encoding] if encoding else [_utf16_without_bom(data), "utf-8", "cp874"]
     for enc in candidates:
         if enc is None:
             continue
@@ -131,9 +131,9 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         if text.startswith("\ufeff"):
             text = text[1:]
         if _looks_binary(text):
-            break
+            continue
         if enc == "cp874" and not _RE_THAI.search(text):
-            break  # not UTF-8, and not Thai either: guessing would invent characters
+            continue  # not UTF-8, and not Thai either: guessing would invent characters
         if enc in ("utf-8", "utf-8-sig"):
             return text, None
         label = ("the Thai Windows encoding (cp874/TIS-620)" if enc == "cp874"
@@ -184,8 +184,7 @@ def check_yaml_node(node) -> None:
                 if total > MAX_YAML_NODES:
                     raise YamlBoundsError(
                         f"the YAML expands to more than {MAX_YAML_NODES:,d} values (aliases "
-                        "'*' repeat content: a 'billion laughs' file?); it was not read",
-                        n.start_mark.line + 1)
+                        "'*' repeat content: a 'billion laughs' file?); it was not read")
             on_path.discard(key)
         sizes[key] = total
         return total

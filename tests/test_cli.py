@@ -23,9 +23,39 @@ def test_check_invalid_folder_prints_table_not_traceback(tmp_path):
     result = runner.invoke(app, ["check", str(write_program(tmp_path, files))])
     assert result.exit_code == EXIT_INVALID_DATA
     assert "Traceback" not in result.output
-    assert "2 problem(s)" in result.output
+    assert result.output.strip().splitlines()[-1] == "2 errors"
     assert "finance.csv" in result.output and "negative amount" in result.output
     assert "ledger.csv" in result.output and "31/02/2023" in result.output
+
+
+def test_check_verdicts_strict_and_formats(tmp_path):
+    import io
+    import json
+
+    import pandas as pd
+
+    ok = write_program(tmp_path / "ok")
+    result = runner.invoke(app, ["check", str(ok)])
+    assert result.output.strip().splitlines()[-1] == "OK"
+    warned = write_program(tmp_path / "warned", {**MINIMAL, "notes.csv": "a,b\n1,2\n",
+                                                 "finance.xls": "x"})
+    result = runner.invoke(app, ["check", str(warned)])
+    assert result.exit_code == 0
+    assert result.output.strip().splitlines()[-1] == "OK with 2 warnings"
+    result = runner.invoke(app, ["check", str(warned), "--strict"])
+    assert result.exit_code == EXIT_INVALID_DATA
+    assert result.output.strip().splitlines()[-1] == "2 warnings (--strict)"
+    result = runner.invoke(app, ["check", str(warned), "--format", "json"])
+    records = json.loads(result.stdout)
+    assert sorted((r["file"], r["problem_code"]) for r in records) == [
+        ("finance.xls", "file_not_read"), ("notes.csv", "unknown_file")]
+    result = runner.invoke(app, ["check", str(warned), "--format", "csv"])
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert list(table.columns[:8]) == ["file", "sheet", "row", "column", "value", "problem",
+                                       "problem_code", "severity"]
+    assert len(table) == 2
+    result = runner.invoke(app, ["check", str(warned), "--format", "xml"])
+    assert result.exit_code == EXIT_INVALID_DATA and "table, csv or json" in result.output
 
 
 def test_summary_lists_villages(tmp_path):

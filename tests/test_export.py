@@ -4,6 +4,9 @@ escaping helpers."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -75,15 +78,23 @@ def test_unique_names_resolve_collisions_and_reserved_names():
 
 
 @pytest.mark.parametrize(("name", "taken", "expected"), [
-    ("รายได้/รายจ่าย", (), "รายได้_รายจ่าย"),
+    ("รายได้/รายจ่าย", (), "รายได้-รายจ่าย"),
     ("History", (), "History_"),
     ("'quoted'", (), "quoted"),
     ("", (), "table"),
-    ("a" * 40, (), "a" * 31),
+    ("a" * 40, (), "a" * 30 + "…"),
     ("Sheet", ("sheet",), "Sheet (2)"),
     ("Sheet", ("sheet", "Sheet (2)"), "Sheet (3)"),
-    ("x" * 31, ("x" * 31,), "x" * 27 + " (2)"),
-    ("a[b]:c*?", (), "a_b__c__"),
+    ("x" * 31, ("x" * 31,), "x" * 26 + "… (2)"),
+    ("a[b]:c*?", (), "a(b) -c"),
+    # Long titles: asides dropped first, then cut between words; never mid-bracket.
+    ("Happiness: change before and after (TMHI-15)", (), "Happiness - change before and…"),
+    ("ผู้เข้าร่วมแยกตามบทบาทและเพศ (ตารางยาวมากเกินสามสิบเอ็ดตัวอักษร)", (),
+     "ผู้เข้าร่วมแยกตามบทบาทและเพศ"),
+    ("การเปลี่ยนแปลงคะแนนความสุข ดัชนีชี้วัดสุขภาพจิตคนไทยฉบับสั้น 15 ข้อ (TMHI-15)", (),
+     "การเปลี่ยนแปลงคะแนนความสุข…"),
+    ("abcdefghij (klmnopqrst uvwxyz abcdefgh ijk", (), "abcdefghij…"),
+    ("(unclosed bracket", (), "unclosed bracket"),
 ])
 def test_safe_sheet_name(name, taken, expected):
     result = safe_sheet_name(name, taken)
@@ -149,13 +160,75 @@ def test_write_tables_one_sheet_per_table_with_thai_headers(tmp_path):
     }
     path = write_tables(tables, tmp_path / "tables.xlsx")
     book = openpyxl.load_workbook(path)
-    assert len(book.sheetnames) == 2
-    assert all(len(s) <= 31 for s in book.sheetnames)
-    assert book.sheetnames[1] == "รายได้_รายจ่าย"
-    first = book[book.sheetnames[0]]
+    assert book.sheetnames == ["สารบัญ", "ผู้เข้าร่วมแยกตามบทบาทและเพศ", "รายได้-รายจ่าย"]
+    first = book[book.sheetnames[1]]
     assert [c.value for c in first[1]] == ["บทบาท", "จำนวน (คน)"]
     assert [c.value for c in first[3]] == ["กลุ่มเป้าหมาย", 30]
-    assert book[book.sheetnames[1]]["A2"].value == 1500.5
+    assert book[book.sheetnames[2]]["A2"].value == 1500.5
+
+
+def test_write_tables_contents_sheet_keeps_full_titles_and_links(tmp_path):
+    long = "ตัวชี้วัดบันไดผลลัพธ์: ขั้น เป้าหมาย และผลที่ได้ (ทุกตัวชี้วัด)"
+    path = write_tables({"ผลลัพธ์สำคัญ": pd.DataFrame({"n": [1, 2]}),
+                         long: pd.DataFrame({"n": [3]})}, tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)
+    contents = book["สารบัญ"]
+    rows = [[c.value for c in r] for r in contents.iter_rows()]
+    assert rows[0] == ["แผ่นงาน", "ชื่อตารางเต็ม", "จำนวนแถว"]
+    assert rows[1] == ["ผลลัพธ์สำคัญ", "ผลลัพธ์สำคัญ", 2]
+    short = rows[2][0]
+    assert rows[2][1:] == [long, 1] and short in book.sheetnames and len(short) <= 31
+    assert short.count("(") == short.count(")") and "_" not in short
+    assert contents["A3"].hyperlink.location == f"'{short}'!A1"
+    english = openpyxl.load_workbook(write_tables({"a": pd.DataFrame(), "b": pd.DataFrame()},
+                                                  tmp_path / "en.xlsx", lang="en"))
+    assert english.sheetnames == ["Contents", "a", "b"]
+
+
+def test_write_tables_numbers_are_numbers_with_formats(tmp_path):
+    frame = pd.DataFrame({"ตัวชี้วัด": ["ก", "ข"], "ร้อยละของเป้าหมาย": [1.6667, 0.25],
+                          "n": [36, 30], "บาท": [1500.5, None], "ครัวเรือน": [3.0, 4.0]})
+    frame.attrs["number_formats"] = {"ร้อยละของเป้าหมาย": "0.0%"}
+    ws = openpyxl.load_workbook(write_tables({"t": frame}, tmp_path / "t.xlsx"))["t"]
+    cells = {c.column_letter: c for c in ws[2]}
+    assert (cells["B"].value, cells["B"].number_format) == (1.6667, "0.0%")  # not '166.7%'
+    assert (cells["C"].value, cells["C"].number_format) == (36, "#,##0")
+    assert (cells["D"].value, cells["D"].number_format) == (1500.5, "#,##0.00")
+    assert (cells["E"].value, cells["E"].number_format) == (3, "#,##0")
+    assert cells["A"].data_type == "s" and all(cells[k].data_type == "n" for k in "BCDE")
+
+
+def test_write_tables_print_setup(tmp_path):
+    narrow = pd.DataFrame({"a": [1], "b": [2]})
+    wide = pd.DataFrame({f"คอลัมน์ที่ {i}": range(3) for i in range(16)})
+    book = openpyxl.load_workbook(write_tables({"narrow": narrow, "wide": wide},
+                                               tmp_path / "t.xlsx"))
+    for name, orientation in (("narrow", "portrait"), ("wide", "landscape")):
+        ws = book[name]
+        setup = ws.page_setup
+        assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == (orientation, 1, 0)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1"  # the header row on every printed page
+        assert setup.paperSize in (9, "9")  # A4
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+                    reason="LibreOffice or poppler-utils not installed (Debian: "
+                           "libreoffice-calc poppler-utils): printed page count not checked")
+def test_printed_workbook_is_one_page_wide(tmp_path):
+    wide = pd.DataFrame({f"คอลัมน์ที่ {i}": [f"ค่า {j}" for j in range(60)] for i in range(16)})
+    path = write_tables({"wide": wide}, tmp_path / "t.xlsx")
+    subprocess.run(["soffice", "--headless", "--norestore",
+                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "t.pdf")], check=True,
+                          capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+    # 16 columns of ~11 characters, 61 rows: one landscape page here; without the print
+    # setup LibreOffice prints 8 portrait pages.
+    assert pages <= 3 and width > height
 
 
 def test_write_tables_rejects_empty(tmp_path):

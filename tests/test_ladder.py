@@ -376,7 +376,13 @@ def test_partial_threshold_parameter(project):
 
 
 @pytest.mark.parametrize("kwargs, exc, match", [
-    ({"by": "district"}, ValueError, "by must be 'village_id' or None, got 'district'"),
+    ({"by": "district"}, ValueError, "by must be None or names from village_id, sex, "
+                                     "age_group, occupation_group, role .each once.; got "
+                                     "'district'"),
+    ({"by": ["sex", "sex"]}, ValueError, "each once"),
+    ({"status_basis": "pct"}, ValueError, "status_basis must be 'ratio' or 'progress'"),
+    ({"waves": "yes"}, ValueError, "waves must be True or False"),
+    ({"by": "age_group", "age_bins": (60, 25)}, ValueError, "age_bins must be increasing"),
     ({"partial_threshold": 2}, ValueError, "partial_threshold must be"),
     ({"on_error": "ignore"}, ValueError, "on_error must be 'raise' or 'warn'"),
     ({"ladder": 42}, TypeError, "ladder must be None"),
@@ -416,11 +422,13 @@ def test_metric_failure_raise_or_warn(project):
 def test_ladder_table_thai(project):
     table = ev.ladder_table(ev.evaluate_ladder(project))
     assert list(table.columns) == ["หมู่บ้าน", "ขั้นที่", "ผลลัพธ์", "ตัวชี้วัด", "ค่าฐาน",
-                                   "เป้าหมาย", "ผลที่ได้", "ร้อยละของเป้าหมาย", "สถานะ",
-                                   "จำนวนข้อมูล (n)"]
+                                   "เป้าหมาย", "ผลที่ได้", "ร้อยละของเป้าหมาย",
+                                   "ความก้าวหน้าจากค่าฐาน (%)", "สถานะ", "จำนวนข้อมูล (n)"]
     first = table.iloc[0].tolist()
+    # progress from baseline 0 to target 2 at actual 2: 100 × (2 − 0) / (2 − 0) = 100
     assert first == ["V01", "1", "คณะทำงานเข้มแข็ง", "จำนวนคณะทำงาน", "0 คน", "≥ 2 คน",
-                     "2 คน", "100%", "บรรลุ", "4"]
+                     "2 คน", "100%", "100%", "บรรลุ", "4"]
+    assert table.iloc[1]["ความก้าวหน้าจากค่าฐาน (%)"] == "–"    # income_up has no baseline
     v02_income = table.iloc[4]
     assert v02_income["เป้าหมาย"] == "≥ 60%"
     assert v02_income["ผลที่ได้"] == "33.3%"   # 100 / 3: percentages show one decimal

@@ -31,10 +31,14 @@ import pytest
 from evaluation.privacy import KINDS, pii_report, redact_pii
 
 CORPUS = Path(__file__).parent / "data" / "pii_corpus.jsonl"
+#: 48 sentences written after the rules were tuned on CORPUS and scored once
+#: before any further change (the first-pass figures are in docs/lessons.md);
+#: its misses are the residual risks named there and stay misses on purpose.
+HELDOUT = Path(__file__).parent / "data" / "pii_heldout.jsonl"
 
 
-def load_corpus() -> list[dict]:
-    with CORPUS.open(encoding="utf-8") as f:
+def load_corpus(path: Path = CORPUS) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
@@ -107,6 +111,17 @@ def test_negative_sentences_unchanged(corpus):
     assert changed == []
 
 
+def test_heldout_sentences():
+    # 21 names, 18 found after the fixes (the misses: ตาเหลา, ลุงเสาร์ — a kinship
+    # term before a nickname that is an ordinary word — and the surname พรหมมา
+    # cut at มา); every other kind found; no false alarm
+    s = score(load_corpus(HELDOUT)).set_index("kind")
+    assert len(load_corpus(HELDOUT)) == 48
+    assert s.loc["name", "n_gold"] == 21 and s.loc["name", "n_found"] >= 18
+    assert (s.drop(index=["name", "all"])["recall"] == 1).all()
+    assert s.loc["all", "precision"] == 1.0
+
+
 def test_scoring_counts_misses_and_false_alarms():
     # the scorer itself: a sentence whose name is not detected (recall 0) and a
     # negative sentence with a detection (precision 0), hand-counted
@@ -118,7 +133,9 @@ def test_scoring_counts_misses_and_false_alarms():
     assert s.loc["phone", "n_detected"] == 1 and s.loc["phone", "n_correct"] == 0
 
 
-if __name__ == "__main__":  # the table for docs/lessons.md
-    table = score(load_corpus())
-    print(f"{len(load_corpus())} sentences")
-    print(table.to_markdown(index=False, floatfmt=".3f"))
+if __name__ == "__main__":  # the tables for docs/lessons.md
+    for path in (CORPUS, HELDOUT):
+        corpus = load_corpus(path)
+        print(f"{path.name}: {len(corpus)} sentences, "
+              f"{sum(not r['spans'] for r in corpus)} without personal data")
+        print(score(corpus).to_string(index=False, float_format="{:.3f}".format))

@@ -194,8 +194,8 @@ def test_card_ladder_without_chart_says_the_caption(project, v01, tmp_path):
     cover = S.section_cover(project.village("V01"), ctx, kind="card")
     res = S.section_ladder(project.village("V01"), ctx, chart=False)
     assert ctx.figures == [] and "ladder_indicators" in ctx.tables
-    full = v01[1]["ladder"]
-    assert {k: res[k] for k in full} == full
+    full = {k: v for k, v in v01[1]["ladder"].items() if k != "by_sex"}  # full report only
+    assert {k: res[k] for k in full} == full and res["by_sex"] == {}
     assert f"บรรลุเป้าหมาย {res['achieved']} จาก {res['total']} ตัวชี้วัด" in ctx.text
     assert ctx.title.startswith("บัตรสรุปผลการประเมิน") and cover["village_id"] == "V01"
     with pytest.raises(ValueError, match="kind"):
@@ -339,6 +339,28 @@ def test_problems_values_are_masked(project, tmp_path):
     text = _outputs(ctx)
     assert person["phone"] not in text and person["name"] not in text
     assert "[โทร-1]" in text
+
+
+def test_data_quality_shows_the_loaders_problems_of_the_village(project, tmp_path):
+    from evaluation.errors import problems_frame
+
+    v = project.village("V01")
+    mine = v.problems[v.problems["village_id"] == "V01"]
+    assert mine["problem_code"].tolist() == ["duplicate_row"]  # the sample's repeated entry
+    whole_file = problems_frame([dict(file="informal-workers/ledger.csv", row=None,
+                                      column="date", value=None, problem="dates look odd",
+                                      problem_code="dates_ambiguous", severity="warning")])
+    probs = pd.concat([mine, whole_file.assign(village_id="V01")], ignore_index=True)
+    ctx = RecordingContext(tmp_path, lang="en")
+    res = S.section_data_quality(replace(v, problems=probs), ctx)
+    ctx.finalize()
+    assert res["n_warnings"] == 2
+    table = pd.read_csv(Path(ctx.out_dir) / "tables" / "quality_warnings.csv", dtype=str,
+                        keep_default_na=False)
+    assert table.iloc[:, 1].tolist() == [str(int(mine["row"].iloc[0])), ""]  # no <NA> row
+    assert table.iloc[:, 0].tolist() == ["informal-workers/ledger.csv"] * 2
+    text = _outputs(ctx)
+    assert "<NA>" not in text and "&lt;NA&gt;" not in text
 
 
 # --------------------------------------------------------------------------- files recorded
@@ -628,3 +650,53 @@ def test_comparison_section_absent_without_comparison_villages(project, tmp_path
     assert ctx.html == []
     one = S.section_comparison(project, ctx, village_id="V01")
     assert one["shown"] and one["program_villages"] == ["V01"]
+
+
+# --------------------------------------------------------------------------- issue 14
+def test_village_ladder_shows_progress_and_the_sex_split(project, v01):
+    ctx, res = v01
+    assert "ความก้าวหน้าจากค่าฐาน" in ctx.text
+    split = ev.evaluate_ladder(project.village("V01"), by=["village_id", "sex"])
+    got = res["ladder"]["by_sex"]
+    for row in split.itertuples():
+        value = got[row.indicator_id][row.sex]
+        assert (value is None and math.isnan(row.actual)) or value == pytest.approx(row.actual)
+    assert "ladder_by_sex" in ctx.tables
+    # V01 has one man: every men's cell is a small cell (n < 5), never a value
+    table = pd.read_csv(Path(ctx.out_dir) / "tables" / "ladder_by_sex.csv", encoding="utf-8-sig")
+    assert set(table["ชาย"]) <= {"n < 5", "–"}
+    assert table["หญิง"].str.contains(r"\(n = \d+\)").any()
+
+
+def test_portfolio_disaggregation_matches_library(project, portfolio):
+    ctx, res = portfolio
+    got = res["ladder_disaggregation"]
+    for pid in ("P01", "P02"):
+        lib = ev.evaluate_ladder(project.project(pid), by="sex")
+        for row in lib.itertuples():
+            assert got[pid]["sex"][row.indicator_id][row.sex] == pytest.approx(row.actual)
+        assert "age_group" in got[pid]
+    assert {"ladder_by_sex_P01", "ladder_by_age_group_P02"} <= set(ctx.tables)
+
+
+def test_portfolio_sroi_section(project, portfolio):
+    ctx, res = portfolio
+    lib = ev.sroi(project, "P01")
+    sens = ev.sroi_sensitivity(project, "P01", monte_carlo=2000, seed=2566)
+    got = res["sroi"]["P01"]
+    assert list(res["sroi"]) == ["P01"]            # P02 has no value map: no section for it
+    assert got["sroi_ratio"] == pytest.approx(lib.ratio)
+    assert (got["ratio_min"], got["ratio_max"]) == pytest.approx(
+        (sens.range["ratio_min"].iloc[0], sens.range["ratio_max"].iloc[0]))
+    assert got["ratio_low"] == pytest.approx(sens.monte_carlo["ratio_low"].iloc[0])
+    assert "ผลตอบแทนทางสังคมจากการลงทุน" in ctx.text
+    assert "ไม่ใช่ผลตอบแทนทางการเงิน" in ctx.text and "สมมติฐาน" in ctx.text
+    assert "sroi_tornado" in {x["name"] for x in ctx.figures}
+    assert {"sroi_value_map", "sroi_totals"} <= set(ctx.tables)
+
+
+def test_sroi_section_absent_without_value_map(project, tmp_path):
+    ctx = RecordingContext(tmp_path, lang="en")
+    assert S.section_sroi(project, ctx, project_id="P02") == {"empty": True,
+                                                              "reason": "no value map"}
+    assert ctx.html == []

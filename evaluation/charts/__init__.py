@@ -3,7 +3,7 @@
 ``evaluation.charts.base`` sets up the font and shared styling; the family
 modules build figures: ``happiness`` (waves, slope, change distribution, band
 transitions), ``finance`` (before/after, change, savings balance, account
-books, poverty share), ``ladder`` (staircase, heat map) and ``lessons``
+books, poverty share), ``ladder`` (staircase, heat map), ``sroi`` (tornado) and ``lessons``
 (keywords, themes heat map, word cloud). Every chart function returns a
 :class:`matplotlib.figure.Figure` and takes ``lang="th"`` (default) or
 ``lang="en"``. Submodules are imported on first use, so ``import
@@ -14,7 +14,7 @@ from importlib import import_module
 
 from .base import FONT_FAMILY, new_figure, use_thai_font  # noqa: F401
 
-_FAMILIES = ("happiness", "finance", "ladder", "lessons", "did")
+_FAMILIES = ("happiness", "finance", "ladder", "lessons", "sroi", "did")
 
 
 def __getattr__(name):

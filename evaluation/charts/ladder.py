@@ -227,8 +227,10 @@ def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
     villages : pandas.DataFrame, optional
         The villages table, to label rows ``V01 บ้าน…`` instead of ids.
     annotate : bool, optional
-        Write ``pct_of_target`` in each cell; default when there are at most
-        40 rows and 30 indicators.
+        Write a percentage in each cell: ``pct_progress`` (progress from the
+        baseline) where the indicator has a baseline, else ``pct_of_target``
+        (in brackets when the chart shows both kinds); default when there are
+        at most 40 rows and 30 indicators.
     title : str, optional
 
     Returns
@@ -271,10 +273,16 @@ def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
     text = np.full(grid.shape, "", dtype=object)
     ri = {r: i for i, r in enumerate(row_order)}
     ci = {c: j for j, c in enumerate(col_order)}
-    for r, c, s, p in zip(f["_row"], f["_col"], f["status"],
-                          f.get("pct_of_target", pd.Series(np.nan, index=f.index))):
+    nan = pd.Series(np.nan, index=f.index)
+    progress = f.get("pct_progress", nan).where(f.get("baseline", nan).notna())
+    any_progress = bool(progress.notna().any())
+    for r, c, s, p, g in zip(f["_row"], f["_col"], f["status"],
+                             f.get("pct_of_target", nan), progress):
         grid[ri[r], ci[c]] = code[s]
-        text[ri[r], ci[c]] = "" if pd.isna(p) else f"{p:,.0f}%"
+        if not pd.isna(g):
+            text[ri[r], ci[c]] = f"{g:,.0f}%"
+        elif not pd.isna(p):
+            text[ri[r], ci[c]] = f"({p:,.0f}%)" if any_progress else f"{p:,.0f}%"
     labels_by_col = dict(zip(f["_col"], f["label"]))
     n_rows, n_cols = grid.shape
     fig, ax = new_figure(min(16.0, 3.0 + 0.75 * n_cols), min(30.0, 2.6 + 0.38 * n_rows))
@@ -302,7 +310,13 @@ def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
     ax.tick_params(which="minor", length=0)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
-    if annotate:
+    if annotate and any_progress:
+        ax.set_xlabel(pick(lang,
+                           "ตัวชี้วัด (ขั้นที่. ชื่อตัวชี้วัด; ตัวเลขในช่อง = ความก้าวหน้าจากค่าฐาน "
+                           "(%); ในวงเล็บ = ร้อยละของเป้าหมาย เมื่อไม่มีค่าฐาน)",
+                           "Indicator (step. label; cell value = % progress from the "
+                           "baseline; in brackets = % of target where there is no baseline)"))
+    elif annotate:
         ax.set_xlabel(pick(lang,
                            "ตัวชี้วัด (ขั้นที่. ชื่อตัวชี้วัด; ตัวเลขในช่อง = ร้อยละของเป้าหมาย)",
                            "Indicator (step. label; cell value = % of target)"))

@@ -212,6 +212,9 @@ def resolve_columns(sheet: Sheet, known: Known, mapping: Mapping) -> list[Col]:
         for sep in ("/", "."):
             prefix, _, option = col.header.rpartition(sep)
             parent = resolved.get(norm(prefix)) if prefix else None
+            if parent is None and prefix and norm(prefix) in rules:
+                r = rules[norm(prefix)]
+                parent = Col(prefix, "field", target=r.target, wave=r.wave)
             if parent is not None and parent.kind == "field" and (
                     parent.target in MULTI or parent.target.startswith(("extra.", "var."))) \
                     and _is_binary(sheet.frame[col.header]):

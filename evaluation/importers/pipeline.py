@@ -62,6 +62,8 @@ class ImportResult:
     notes : list of str
     problems : DataFrame
         Problems table (errors and warnings).
+    project : Project or None
+        The written folder loaded by ``load_project`` (None if it did not load).
     """
 
     out: Path
@@ -72,6 +74,7 @@ class ImportResult:
     notes: list = field(default_factory=list)
     problems: pd.DataFrame = field(default_factory=problems_frame)
     registry: Path | None = None
+    project: object = None
 
     @property
     def n_errors(self) -> int:
@@ -96,7 +99,7 @@ class ImportResult:
                 "finance_not_surveyed": "finance not surveyed in that round (finance_done = no)",
                 "finance_blank": "rows without any finance answer",
                 "members_without_answers": "member entries without any instrument answer",
-                "duplicates_dropped": "older re-submissions dropped (--keep latest)"}
+                "duplicates_dropped": "rows of older re-submissions dropped (--keep latest)"}
         shown = [(k, v) for k, v in left.items() if c.get(k)]
         if shown:
             lines.append("ไม่นำเข้า / left out (counted):")
@@ -166,11 +169,8 @@ def _prepare_out(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def _copy_registry(registry, out: Path) -> dict:
+def _copy_registry(registry, proj, out: Path) -> dict:
     """Write the registry's tables (not happiness/finance), lessons, ladders, instruments."""
-    from ..project import load_project
-
-    proj = load_project(registry)
     written = {}
     for name in ("projects", "villages", "participants", "ledger", "savings"):
         frame = getattr(proj, name)
@@ -191,7 +191,7 @@ def _copy_registry(registry, out: Path) -> dict:
     for path in sorted(root.rglob("instruments/*.y*ml")):
         (out / "instruments").mkdir(exist_ok=True)
         shutil.copyfile(path, out / "instruments" / path.name)
-    return written, proj
+    return written
 
 
 # ---------------------------------------------------------------------------- tables
@@ -262,6 +262,34 @@ def _check_known(frame, column, known: set, table: str, problems, what: str):
                              problem=f"{table}: {what} not in the registry's participants"))
 
 
+def _check_mapping_headers(sheets, mapping: Mapping, problems: list[dict]) -> None:
+    """Every header named in import.yaml must exist (ignore entries: a warning)."""
+    from .columns import norm
+
+    present = set()
+    for s in sheets:
+        for h in s.frame.columns:
+            present.add(norm(h))
+            for sep in ("/", "."):
+                if sep in h:
+                    present.add(norm(h.rpartition(sep)[0]))
+    file = str(mapping.path) if mapping.path else "import.yaml"
+    named = [(f"columns.{r.target}" + (f"@{r.wave}" if r.wave else ""), r.header)
+             for r in mapping.columns if r.header]
+    named += [(f"items.{i}.{it}", h) for h, (i, it, _w) in mapping.items.items()]
+    named += [("wave.column", mapping.wave_column), ("date.column", mapping.date_column)]
+    for where, header in named:
+        if header and sheets and norm(header) not in present:
+            problems.append(dict(file=file, sheet=None, row=None, column=where, value=header,
+                                 severity="error",
+                                 problem="column named in import.yaml is not in any export"))
+    for header in mapping.ignore:
+        if sheets and norm(header) not in present:
+            problems.append(dict(file=file, sheet=None, row=None, column="ignore", value=header,
+                                 severity="warning",
+                                 problem="column listed under ignore is not in any export"))
+
+
 def import_exports(exports, out, *, mapping=None, keep: str | None = None,
                    registry=None) -> ImportResult:
     """Convert field-tool exports into a data folder that ``load_project`` reads.
@@ -298,7 +326,7 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
     >>> import tempfile, pathlib
     >>> from evaluation.synth_exports import write_exports
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> files = write_exports(tmp / "kobo", layout="kobo")
+    >>> files = write_exports(tmp / "kobo", layout="kobo", data="data/sample")
     >>> result = import_exports(files, tmp / "data", registry="data/sample")
     >>> result.written["happiness"], result.written["finance"]
     (5088, 262)
@@ -328,6 +356,7 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
         problems.append(dict(file=None, sheet=None, row=None, column=None, value=None,
                              problem=str(exc), severity="error"))
         sheets = []
+    _check_mapping_headers(sheets, mapping, problems)
     built = build(sheets, known, mapping, problems)
     notes = list(built.notes)
     counts = dict(built.counts)
@@ -387,7 +416,7 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
     _prepare_out(out)
     written = {}
     if registry_proj is not None:
-        written, _proj = _copy_registry(registry, out)
+        written = _copy_registry(registry, registry_proj, out)
     else:
         for name, frame in (("projects", projects), ("villages", villages),
                             ("participants", parts)):
@@ -404,6 +433,7 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
     result.written = written
     try:
         proj = load_project(out)
+        result.project = proj
         if len(proj.problems):
             warn = proj.problems.drop(columns=[c for c in proj.problems.columns
                                                if c not in problems_frame().columns])

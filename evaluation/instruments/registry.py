@@ -759,7 +759,8 @@ def load_instrument(path: str | Path) -> Instrument:
     except IsADirectoryError:
         raise InstrumentError(f"instrument path is a folder, not a file: {path}") from None
     except TextDecodeError as exc:
-        problems.append(_problem(str(path), None, "", None, exc.problem))
+        problems.append({**_problem(str(path), None, None, None, exc.problem),
+                         "problem_code": exc.problem_code})
         text = None
     inst = None
     if text is not None:

@@ -28,6 +28,7 @@ from .portfolio import (
     run_portfolio_sections,
     section_finance_by_village,
     section_happiness_forest,
+    section_ladder_disaggregation,
     section_ladder_heatmap,
     section_model_households,
     section_portfolio_cover,
@@ -35,6 +36,7 @@ from .portfolio import (
     section_themes_across,
     section_village_table,
 )
+from .sroi import section_sroi
 from .village import (
     VILLAGE_SECTIONS,
     run_village_sections,
@@ -66,7 +68,9 @@ __all__ = [
     "section_happiness_forest",
     "section_key_results",
     "section_ladder",
+    "section_ladder_disaggregation",
     "section_ladder_heatmap",
+    "section_sroi",
     "section_lessons",
     "section_methods",
     "section_model_households",

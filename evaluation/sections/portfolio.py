@@ -249,6 +249,61 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
     return out
 
 
+# =========================================================================== disaggregation
+def section_ladder_disaggregation(project, ctx, *, lang: str | None = None,
+                                  project_id: str | None = None, heading: bool = True,
+                                  splits: tuple = ("sex", "age_group")) -> dict:
+    """Ladder indicators of the whole project split by sex and age group (tables).
+
+    Only indicators computed over people or households are split; groups
+    with fewer than 5 records show ``n < 5``.
+
+    Returns
+    -------
+    dict
+        ``{project_id: {split: {indicator_id: {group: actual}}}}``.
+    """
+    import warnings
+
+    from ..ladder import SPLIT_LABELS, evaluate_ladder
+    from ..ladder_export import MIN_CELL, split_table
+
+    lang = C.resolve_lang(ctx, lang)
+    p = scope(project, project_id)
+    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    if not p.ladders:
+        return {"empty": True, "reason": "no ladder"}
+    if heading:
+        C.heading(ctx, lang, "ตัวชี้วัดแยกตามกลุ่มผู้เข้าร่วม", "Indicators by group of participants")
+    C.explain(ctx, lang,
+              "ตัวชี้วัดของทั้งโครงการแยกตามเพศและกลุ่มอายุ เฉพาะตัวชี้วัดที่คำนวณจากคนหรือครัวเรือน "
+              "(ครัวเรือนจัดกลุ่มตามสมาชิกกลุ่มเป้าหมายคนแรก) กลุ่มที่มีข้อมูลน้อยกว่า "
+              f"{MIN_CELL} รายการไม่แสดงค่า",
+              "Indicators of the whole project split by sex and age group, for indicators "
+              "computed over people or households (a household is grouped by its first "
+              f"listed target participant). Groups with fewer than {MIN_CELL} records show "
+              "no value.")
+    out: dict = {}
+    several = len(p.ladders) > 1
+    for pid, lad in p.ladders.items():
+        out[pid] = {}
+        for split in splits:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame = evaluate_ladder(p, lad, by=split, on_error="warn")
+            if frame.empty or frame[split].nunique(dropna=False) < 2:
+                continue
+            label = SPLIT_LABELS[lang][split]
+            C.table(ctx, split_table(frame, split, lang=lang),
+                    f"ladder_by_{split}" + (f"_{pid}" if several else ""),
+                    t(f"ตัวชี้วัดแยกตาม{label}", f"Indicators by {label.lower()}")
+                    + (f" ({pid})" if several else ""))
+            out[pid][split] = C.jsonable({
+                ind: dict(zip(sub[split].astype(str), sub["actual"]))
+                for ind, sub in frame.groupby("indicator_id", sort=False)})
+    return out
+
+
 # =========================================================================== ladder heat map
 def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
                            project_id: str | None = None, heading: bool = True) -> dict:
@@ -275,9 +330,18 @@ def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
     out = {str(v): {**{k: int(r[k]) for k in counts.columns}, "total": int(r.sum())}
            for v, r in counts.iterrows()}
     labels = village_labels(p)
-    legend = t("สีเขียว = บรรลุ, สีส้ม = บรรลุบางส่วน, สีแดง = ไม่บรรลุ, สีเทา = ไม่มีข้อมูล; ตัวเลขคือร้อยละของเป้าหมาย",
-               "Green = achieved, orange = partly, red = not achieved, grey = no data; "
-               "numbers are percent of target.")
+    if frame["baseline"].notna().any():
+        legend = t("สีเขียว = บรรลุ, สีส้ม = บรรลุบางส่วน, สีแดง = ไม่บรรลุ, สีเทา = ไม่มีข้อมูล; "
+                   "ตัวเลขคือความก้าวหน้าจากค่าฐานสู่เป้าหมาย (%) ตัวเลขในวงเล็บคือร้อยละของเป้าหมาย "
+                   "(ตัวชี้วัดที่ไม่มีค่าฐาน)",
+                   "Green = achieved, orange = partly, red = not achieved, grey = no data; "
+                   "numbers are the progress from the baseline toward the target (%); in "
+                   "brackets, percent of target (indicators without a baseline).")
+    else:
+        legend = t("สีเขียว = บรรลุ, สีส้ม = บรรลุบางส่วน, สีแดง = ไม่บรรลุ, สีเทา = ไม่มีข้อมูล; "
+                   "ตัวเลขคือร้อยละของเป้าหมาย",
+                   "Green = achieved, orange = partly, red = not achieved, grey = no data; "
+                   "numbers are percent of target.")
     # every project has its own ladder: one heat map per project
     projects = [str(x) for x in p.projects["project_id"] if str(x) in p.ladders]
     vid_project = dict(zip(p.villages["village_id"].astype(str),
@@ -565,18 +629,22 @@ def section_portfolio_data_quality(project, ctx, *, lang: str | None = None,
 
 #: Section functions of the portfolio report, in report order (methods from village).
 PORTFOLIO_SECTIONS = ("portfolio_cover", "village_table", "happiness_forest", "ladder_heatmap",
-                      "finance_by_village", "comparison", "model_households", "themes_across",
-                      "portfolio_data_quality", "methods")
+                      "ladder_disaggregation", "finance_by_village", "comparison",
+                      "model_households", "sroi", "themes_across", "portfolio_data_quality",
+                      "methods")
 
 
 def run_portfolio_sections(project, ctx, *, project_id: str | None = None,
                            lang: str | None = None, parameters: dict | None = None) -> dict:
     """Run every portfolio section in order (what the portfolio notebook does cell by cell)."""
+    from .sroi import section_sroi
     from .village import section_methods
 
     out = {}
     for name in PORTFOLIO_SECTIONS:
-        if name == "methods":
+        if name == "sroi":
+            out[name] = section_sroi(project, ctx, lang=lang, project_id=project_id)
+        elif name == "methods":
             out[name] = section_methods(scope(project, project_id), ctx, lang=lang,
                                         parameters=parameters)
         elif name == "comparison":

@@ -305,8 +305,47 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
               note=C.tr(lang, "n คือจำนวนข้อมูล (คน ครัวเรือน หรือรายการ) ที่ใช้คำนวณผลของตัวชี้วัด",
                         "n is the number of records (people, households or entries) behind "
                         "each result."))
+    if frame["baseline"].notna().any():
+        C.explain(ctx, lang,
+                  "ความก้าวหน้าจากค่าฐาน = (ผลที่ได้ − ค่าฐาน) ÷ (เป้าหมาย − ค่าฐาน) × 100 "
+                  "สำหรับตัวชี้วัดที่ต้องการให้ลดลงคิดกลับทิศ: 0% คือยังเท่าค่าฐาน 100% คือถึงเป้า "
+                  "ส่วนร้อยละของเป้าหมายคือผลที่ได้ ÷ เป้าหมาย × 100",
+                  "Progress from the baseline = (actual − baseline) ÷ (target − baseline) × "
+                  "100, the other way round for indicators meant to fall: 0% means no change "
+                  "from the baseline, 100% the target reached. Percent of target is actual ÷ "
+                  "target × 100.")
+    out["by_sex"] = _ladder_by_sex(v, ctx, lang, partial_threshold) if chart else {}
     out["highest_step_achieved"] = top
     return out
+
+
+def _ladder_by_sex(v, ctx, lang, partial_threshold) -> dict:
+    """The village's indicators split by sex (people and household indicators), when the
+    village has women and men; small groups (n < 5) show no value."""
+    import warnings
+
+    from ..ladder import evaluate_ladder
+    from ..ladder_export import MIN_CELL, split_table
+
+    sexes = v.participants.get("sex", pd.Series(dtype=object)).dropna()
+    if sexes.nunique() < 2:
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = evaluate_ladder(v, by=["village_id", "sex"], on_error="warn",
+                                partial_threshold=partial_threshold)
+    frame = frame[frame["level"] == "village"]
+    if frame.empty:
+        return {}
+    C.table(ctx, split_table(frame, "sex", lang=lang), "ladder_by_sex",
+            C.tr(lang, "ตัวชี้วัดแยกตามเพศ", "Indicators by sex"),
+            note=C.tr(lang, "เฉพาะตัวชี้วัดที่คำนวณจากคนหรือครัวเรือน (ครัวเรือนจัดตามเพศของสมาชิก"
+                            f"กลุ่มเป้าหมายคนแรก) กลุ่มที่มีข้อมูลน้อยกว่า {MIN_CELL} รายการไม่แสดงค่า",
+                      "Indicators computed over people or households only (a household "
+                      "counts under the sex of its first listed target participant); groups "
+                      f"with fewer than {MIN_CELL} records show no value."))
+    return C.jsonable({ind: dict(zip(sub["sex"].astype(str), sub["actual"]))
+                       for ind, sub in frame.groupby("indicator_id", sort=False)})
 
 
 def _highest_step(frame: pd.DataFrame) -> int | None:
@@ -1059,7 +1098,7 @@ def section_data_quality(project, ctx, *, lang: str | None = None,
         names = people["name"].dropna().astype(str).tolist() if "name" in people.columns else None
         shown = pd.DataFrame({
             t("ไฟล์", "File"): mine["file"].astype(object).fillna("").astype(str).to_numpy(),
-            t("แถว", "Row"): mine["row"].to_numpy(),
+            t("แถว", "Row"): ["" if pd.isna(r) else f"{int(r):d}" for r in mine["row"]],
             t("คอลัมน์", "Column"): mine["column"].astype(object).fillna("").astype(str).to_numpy(),
             t("ค่า", "Value"): [
                 "[…]" if str(c).casefold() in pii else redact_pii(

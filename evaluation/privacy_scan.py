@@ -1,0 +1,329 @@
+"""Audit of rendered outputs: is anything in them a person's identifier?
+
+:func:`scan_outputs` reads every file of an output folder as text — HTML
+(visible text and attributes, embedded pictures and fonts left out),
+notebooks (cell sources and text outputs), Excel workbooks (every cell),
+CSV, SVG (text elements and comments), PDF (text layer, with ``pypdf``),
+JSON, Markdown and plain text — and runs the redaction detectors of
+:mod:`evaluation.privacy` on it, plus an exact search for the participants'
+names, national IDs and phone numbers when the data folder is given. Every
+hit is a finding; ``evaluation privacy-scan OUT_DIR [--data DIR]`` prints
+them and exits non-zero when there is one. ``evaluation batch`` runs the
+scan after rendering and shows the result in the index.
+
+Redaction tokens (``[ชื่อ-1]``) are what the reports are meant to contain
+and are not findings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from .privacy import names_from_participants, pii_report
+from .text import THAI_DIGITS
+
+__all__ = ["scan_outputs", "scan_text", "participant_identifiers", "FINDING_COLUMNS",
+           "SCANNED_SUFFIXES", "write_scan_summary", "read_scan_summary"]
+
+FINDING_COLUMNS = ["file", "location", "kind", "rule", "value", "context"]
+#: File types read; pictures (PNG, JPEG) hold no text and are counted as skipped.
+SCANNED_SUFFIXES = (".html", ".htm", ".ipynb", ".xlsx", ".csv", ".svg", ".pdf", ".json",
+                    ".md", ".txt")
+SUMMARY_FILE = "privacy-scan.json"
+
+_DATA_URL = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
+_DROP_BLOCKS = re.compile(r"<(style|script)\b.*?</\1\s*>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+_ATTR = re.compile(r"\b(?:alt|title|aria-label|placeholder|value|href)\s*=\s*\"([^\"]*)\"", re.I)
+_SVG_PATH_DATA = re.compile(r"\s(?:d|points|transform|style|clip-path)=\"[^\"]*\"")
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+# hashes and hexadecimal ids (input-file checksums): never personal, full of digit runs
+_HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{16,}(?![0-9A-Za-z])")
+# a number with decimals in its own table cell ("2733.3333333333335") is a statistic
+_DECIMAL_CELL = re.compile(r"-?\d[\d,]*\.\d+")
+
+
+def participant_identifiers(participants: pd.DataFrame | None) -> dict[str, list[str]]:
+    """Names, national IDs and phones of a participants table (what to look for).
+
+    Parameters
+    ----------
+    participants : pandas.DataFrame or None
+        With any of the columns ``name``, ``national_id``, ``phone``.
+
+    Returns
+    -------
+    dict
+        ``names``, ``national_ids`` and ``phones``: lists of str (IDs and
+        phones as digits only).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"name": ["นางมะลิ หอมดี"], "phone": ["081-234-5678"]})
+    >>> participant_identifiers(p)["phones"]
+    ['0812345678']
+    """
+    out = {"names": [], "national_ids": [], "phones": []}
+    if participants is None:
+        return out
+    out["names"] = names_from_participants(participants)
+    for col, key in (("national_id", "national_ids"), ("phone", "phones")):
+        if col in participants.columns:
+            digits = (re.sub(r"\D", "", str(v).translate(THAI_DIGITS))
+                      for v in participants[col].dropna())
+            out[key] = list(dict.fromkeys(d for d in digits if len(d) >= 6))
+    return out
+
+
+def _digit_pattern(values: Iterable[str]) -> re.Pattern | None:
+    values = list(values)
+    if not values:
+        return None
+    alts = "|".join(r"[\s.-]?".join(v) for v in sorted(values, key=len, reverse=True))
+    return re.compile(rf"(?<!\d)(?:{alts})(?!\d)")
+
+
+def scan_text(text: str, *, names: list[str] | None = None,
+              id_pattern: re.Pattern | None = None,
+              phone_pattern: re.Pattern | None = None) -> list[dict]:
+    """Findings in one text: kind, rule, value, context (and start)."""
+    found = []
+    rep = pii_report(text, names or None)
+    for r in rep.itertuples(index=False):
+        found.append({"kind": r.kind, "rule": r.rule, "value": r.value, "start": r.start,
+                      "end": r.end})
+    scan = text.translate(THAI_DIGITS)
+    for pattern, kind in ((id_pattern, "national_id"), (phone_pattern, "phone")):
+        if pattern is None:
+            continue
+        for m in pattern.finditer(scan):
+            if not any(f["start"] <= m.start() < f["end"] for f in found):
+                found.append({"kind": kind, "rule": f"participant_{kind}",
+                              "value": text[m.start():m.end()], "start": m.start(),
+                              "end": m.end()})
+    for f in found:
+        f["context"] = text[max(0, f["start"] - 20):f["end"] + 20].replace("\n", " ")
+    return found
+
+
+# ----------------------------------------------------------------- readers
+def _html_text(page: str) -> str:
+    page = _DATA_URL.sub(" ", page)
+    page = _DROP_BLOCKS.sub(" ", page)
+    attrs = " ".join(_ATTR.findall(page))
+    return html.unescape(_TAG.sub("\n", page)) + "\n" + html.unescape(attrs)
+
+
+def _svg_text(svg: str) -> str:
+    svg = _DROP_BLOCKS.sub(" ", _DATA_URL.sub(" ", svg))
+    comments = " ".join(_COMMENT.findall(svg))
+    svg = _SVG_PATH_DATA.sub(" ", _COMMENT.sub(" ", svg))
+    return html.unescape(_TAG.sub("\n", svg)) + "\n" + comments
+
+
+def _ipynb_parts(path: Path) -> Iterable[tuple[str, str]]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        src = cell.get("source", "")
+        yield f"cell {i} source", "".join(src) if isinstance(src, list) else str(src)
+        for out in cell.get("outputs", []) or []:
+            if "text" in out:
+                t = out["text"]
+                yield f"cell {i} output", "".join(t) if isinstance(t, list) else str(t)
+            for mime, value in (out.get("data") or {}).items():
+                value = "".join(value) if isinstance(value, list) else str(value)
+                if mime in ("text/html", "image/svg+xml"):
+                    yield f"cell {i} {mime}", _html_text(value)
+                elif mime.startswith("text/") or mime.endswith("json"):
+                    yield f"cell {i} {mime}", value
+
+
+def _xlsx_parts(path: Path) -> Iterable[tuple[str, str]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.value is not None and not isinstance(cell.value, (int, float)):
+                        yield f"{ws.title}!{cell.coordinate}", str(cell.value)
+                    elif isinstance(cell.value, int) and abs(cell.value) >= 10 ** 8:
+                        # a phone or ID stored as a number loses its leading 0
+                        yield f"{ws.title}!{cell.coordinate}", "0" + str(cell.value) \
+                            if len(str(cell.value)) == 9 else str(cell.value)
+            yield f"{ws.title} (sheet name)", ws.title
+    finally:
+        book.close()
+
+
+def _pdf_parts(path: Path) -> Iterable[tuple[str, str]]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    for i, page in enumerate(reader.pages, start=1):
+        yield f"page {i}", page.extract_text() or ""
+    meta = reader.metadata or {}
+    yield "metadata", " ".join(str(v) for v in meta.values())
+
+
+def _json_strings(value, where="") -> Iterable[tuple[str, str]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _json_strings(v, f"{where}/{k}")
+            yield f"{where}/{k} (key)", str(k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _json_strings(v, f"{where}[{i}]")
+    elif isinstance(value, str):
+        yield where or "/", value
+
+
+def _file_parts(path: Path) -> Iterable[tuple[str, str]]:
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        yield "text", _html_text(path.read_text(encoding="utf-8", errors="replace"))
+    elif suffix == ".svg":
+        yield "text", _svg_text(path.read_text(encoding="utf-8", errors="replace"))
+    elif suffix == ".ipynb":
+        yield from _ipynb_parts(path)
+    elif suffix == ".xlsx":
+        yield from _xlsx_parts(path)
+    elif suffix == ".pdf":
+        yield from _pdf_parts(path)
+    elif suffix == ".json":
+        yield from _json_strings(json.loads(path.read_text(encoding="utf-8")))
+    elif suffix == ".csv":
+        import csv
+
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        for i, row in enumerate(csv.reader(text.splitlines()), start=1):
+            for j, cell in enumerate(row, start=1):
+                yield f"line {i}, column {j}", cell
+    else:  # md, txt
+        for i, line in enumerate(path.read_text(encoding="utf-8-sig",
+                                                errors="replace").splitlines(), start=1):
+            yield f"line {i}", line
+
+
+def scan_outputs(
+    out_dir: str | Path,
+    *,
+    data_dir: str | Path | None = None,
+    participants: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """List everything in an output folder that looks like a personal identifier.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        A report folder or a whole batch output (searched recursively; hidden
+        folders such as ``.staging`` are skipped).
+    data_dir : str or Path, optional
+        The data folder the reports came from: its participants' names,
+        national IDs and phone numbers are searched for as well (any
+        spacing, Thai or Arabic digits).
+    participants : pandas.DataFrame, optional
+        A participants table to use instead of loading ``data_dir``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finding: ``file`` (relative to ``out_dir``),
+        ``location`` (cell, sheet!cell, page, line ...), ``kind`` (as in
+        :func:`evaluation.privacy.pii_report`), ``rule``, ``value`` and
+        ``context`` (20 characters either side). Empty when nothing was found.
+        ``attrs["n_files"]`` and ``attrs["skipped"]`` count the files read
+        and those holding no text (pictures).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "table.csv").write_text("กลุ่ม,จำนวน\\nป้าสมศรี โทร 081-234-5678,3\\n")
+    >>> scan_outputs(d)[["file", "location", "kind"]].values.tolist()
+    [['table.csv', 'line 2, column 1', 'name'], ['table.csv', 'line 2, column 1', 'phone']]
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise FileNotFoundError(f"out_dir: no such folder: {str(out_dir)!r}")
+    if participants is None and data_dir is not None:
+        participants = _load_participants(data_dir)
+    ids = participant_identifiers(participants)
+    id_pattern = _digit_pattern(ids["national_ids"])
+    phone_pattern = _digit_pattern(ids["phones"])
+    rows, n_files, skipped = [], 0, 0
+    for path in sorted(out_dir.rglob("*")):
+        rel = path.relative_to(out_dir)
+        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.name == SUMMARY_FILE:
+            continue
+        if path.suffix.lower() not in SCANNED_SUFFIXES:
+            skipped += 1
+            continue
+        n_files += 1
+        try:
+            parts = list(_file_parts(path))
+        except Exception as exc:  # an unreadable file is itself reported, never skipped
+            rows.append({"file": str(rel), "location": "", "kind": "unreadable",
+                         "rule": type(exc).__name__, "value": "", "context": str(exc)[:200]})
+            continue
+        # one detector pass per file: the parts joined by blank lines, each finding
+        # mapped back to its part
+        starts, pieces, pos = [], [], 0
+        for location, text in parts:
+            if not text or not text.strip() or _DECIMAL_CELL.fullmatch(text.strip()):
+                continue
+            text = _HEX.sub(lambda m: " " * len(m.group(0)), text)
+            starts.append((pos, location))
+            pieces.append(text)
+            pos += len(text) + 2
+        if not pieces:
+            continue
+        joined = "\n\n".join(pieces)
+        offsets = [s for s, _ in starts]
+        for f in scan_text(joined, names=ids["names"], id_pattern=id_pattern,
+                           phone_pattern=phone_pattern):
+            k = bisect.bisect_right(offsets, f["start"]) - 1
+            rows.append({"file": str(rel), "location": starts[k][1], "kind": f["kind"],
+                         "rule": f["rule"], "value": f["value"], "context": f["context"]})
+    out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    out.attrs["n_files"] = n_files
+    out.attrs["skipped"] = skipped
+    return out
+
+
+def _load_participants(data_dir) -> pd.DataFrame | None:
+    from .project import load_project
+
+    return load_project(data_dir).participants
+
+
+def write_scan_summary(out_dir: str | Path, findings: pd.DataFrame) -> Path:
+    """Write ``privacy-scan.json`` (counts per kind and file, no values) into ``out_dir``."""
+    out_dir = Path(out_dir)
+    summary = {"n_files": int(findings.attrs.get("n_files", 0)),
+               "n_findings": int(len(findings)),
+               "by_kind": {str(k): int(v) for k, v in findings["kind"].value_counts().items()},
+               "files": sorted(set(findings["file"]))}
+    path = out_dir / SUMMARY_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_scan_summary(out_dir: str | Path) -> dict | None:
+    """The summary written by :func:`write_scan_summary`, or None."""
+    path = Path(out_dir) / SUMMARY_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,140 @@
+"""Tests for evaluation.privacy_scan and `evaluation privacy-scan`. All data invented.
+
+The scan of real rendered reports (zero findings) is in tests/test_report.py,
+which renders them once."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import openpyxl
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+from typer.testing import CliRunner
+
+from evaluation.cli import app
+from evaluation.privacy_scan import (participant_identifiers, read_scan_summary, scan_outputs,
+                                     write_scan_summary)
+
+PEOPLE = pd.DataFrame({"person_id": ["P1", "P2"],
+                       "name": ["นางมะลิวัลย์ หอมกลิ่นแก้ว", "นายทองเปลว ศรีสะอาดดี"],
+                       "national_id": ["1103702298476", None],
+                       "phone": ["081-234-5678", "๐๘๙๗๖๕๔๓๒๑"]})
+
+
+@pytest.fixture()
+def clean(tmp_path):
+    """An output folder with one file of each kind and nothing personal."""
+    d = tmp_path / "out"
+    (d / "V01" / "tables").mkdir(parents=True)
+    (d / "V01" / "charts").mkdir()
+    (d / "V01" / "report.html").write_text(
+        "<html><head><style>@font-face{src:url(data:font/ttf;base64,MDgxMjM0NTY3OA==)}</style>"
+        "</head><body><h1>รายงานหมู่บ้าน</h1><p>สมาชิก 30 คน ออมได้ 15,000 บาท</p>"
+        "<p>[ชื่อ-1] เล่าว่ากลุ่มแม่บ้านขายน้ำพริกได้มากขึ้น</p>"
+        "<img src=\"data:image/png;base64,MDg5NzY1NDMyMQ==\" alt=\"กราฟความสุข\"></body></html>",
+        encoding="utf-8")
+    (d / "V01" / "tables" / "happiness.csv").write_text(
+        "\ufeffกลุ่ม,n,ค่าเฉลี่ย\nหญิง,12,4.5\nชาย,<3,\n", encoding="utf-8")
+    (d / "V01" / "charts" / "happiness.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><path d="M 0812345678 1103702298476"/>'
+        "<text>ความสุขก่อนและหลัง</text><!-- คะแนน --></svg>", encoding="utf-8")
+    nb = new_notebook(cells=[new_code_cell("S.section_cover(v, ctx)", outputs=[
+        new_output("display_data", data={"text/html": "<p>พี่น้องในชุมชนช่วยกัน</p>",
+                                         "text/plain": "<IPython.core.display.HTML object>"})])])
+    nbformat.write(nb, d / "V01" / "report.ipynb")
+    wb = openpyxl.Workbook()
+    wb.active.title = "ความสุข"
+    wb.active.append(["กลุ่ม", "n"])
+    wb.active.append(["หญิง", 12])
+    wb.save(d / "V01" / "tables.xlsx")
+    (d / "V01" / "headline.json").write_text(json.dumps({"village": "บ้านดอนมะไฟ ม.4",
+                                                         "n": 30}, ensure_ascii=False))
+    (d / "V01" / "charts" / "happiness.png").write_bytes(b"\x89PNG 0812345678")
+    return d
+
+
+def test_clean_folder_has_no_findings(clean):
+    found = scan_outputs(clean, participants=PEOPLE)
+    assert found.empty, found
+    assert found.attrs["n_files"] == 6 and found.attrs["skipped"] == 1  # the PNG
+
+
+@pytest.mark.parametrize("relpath, content, kind", [
+    ("V01/report.html", "<p>ป้าสมศรีเล่าว่า</p>", "name"),
+    ("V01/report.html", '<img alt="โทร 081-234-5678" src="x.png">', "phone"),
+    ("V01/tables/quotes.csv", "quote\nติดต่อไลน์ @somsri_chili\n", "line_id"),
+    ("V01/charts/x.svg", "<svg><text>บ้านเลขที่ 45/2 หมู่ 3</text></svg>", "address"),
+    ("V01/notes.md", "ทองเปลว มาประชุม", "name"),            # a participant's given name
+    ("V01/notes.txt", "เบอร์ 089 765 4321", "phone"),           # a participant's phone
+    ("V01/notes.txt", "รหัส 1-1037-02298-47-6", "national_id"),  # a participant's ID
+    ("V01/headline.json", json.dumps({"best": "นางมะลิวัลย์ หอมกลิ่นแก้ว"}), "name"),
+])
+def test_planted_identifier_is_found(clean, relpath, content, kind):
+    path = clean / relpath
+    path.write_text(content, encoding="utf-8")
+    found = scan_outputs(clean, participants=PEOPLE)
+    assert kind in found["kind"].tolist(), found
+    assert set(found["file"]) == {relpath}
+
+
+def test_planted_in_excel_and_notebook_and_pdf(clean):
+    wb = openpyxl.load_workbook(clean / "V01" / "tables.xlsx")
+    wb.active["A3"] = "นายสมปอง รักดี"
+    wb.active["B3"] = 812345678          # a phone typed as a number: leading 0 lost
+    wb.save(clean / "V01" / "tables.xlsx")
+    nb = nbformat.read(clean / "V01" / "report.ipynb", as_version=4)
+    nb.cells[0].outputs.append(new_output("stream", name="stdout", text="ลุงบุญมี ขายปลา\n"))
+    nbformat.write(nb, clean / "V01" / "report.ipynb")
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.text(0.1, 0.5, "somsri@example.org 0812345678")
+    fig.savefig(clean / "V01" / "charts" / "x.pdf")
+    found = scan_outputs(clean)
+    got = set(zip(found["file"], found["kind"]))
+    assert ("V01/tables.xlsx", "name") in got and ("V01/tables.xlsx", "phone") in got
+    assert ("V01/report.ipynb", "name") in got
+    assert ("V01/charts/x.pdf", "email") in got and ("V01/charts/x.pdf", "phone") in got
+    xl = found[found["file"] == "V01/tables.xlsx"]
+    assert set(xl["location"]) == {"ความสุข!A3", "ความสุข!B3"}
+
+
+def test_participant_identifiers():
+    ids = participant_identifiers(PEOPLE)
+    assert ids["names"] == PEOPLE["name"].tolist()
+    assert ids["national_ids"] == ["1103702298476"]
+    assert ids["phones"] == ["0812345678", "0897654321"]
+    assert participant_identifiers(None) == {"names": [], "national_ids": [], "phones": []}
+
+
+def test_summary_round_trip(clean):
+    (clean / "V01" / "notes.txt").write_text("โทร 081-234-5678", encoding="utf-8")
+    found = scan_outputs(clean)
+    write_scan_summary(clean, found)
+    summary = read_scan_summary(clean)
+    assert summary["n_findings"] == 1 and summary["by_kind"] == {"phone": 1}
+    assert summary["files"] == ["V01/notes.txt"]
+    assert "081" not in json.dumps(summary)               # no values in the summary
+    assert scan_outputs(clean)["file"].tolist() == ["V01/notes.txt"]  # summary not scanned
+    assert read_scan_summary(clean / "V01") is None
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        scan_outputs(tmp_path / "nope")
+
+
+def test_cli_exit_codes(clean):
+    runner = CliRunner()
+    ok = runner.invoke(app, ["privacy-scan", str(clean)])
+    assert ok.exit_code == 0, ok.output
+    assert "no personal identifiers found" in ok.output
+    (clean / "V01" / "notes.txt").write_text("ป้าสมศรี โทร 081-234-5678", encoding="utf-8")
+    bad = runner.invoke(app, ["privacy-scan", str(clean)])
+    assert bad.exit_code == 1
+    assert "V01/notes.txt" in bad.output and "phone" in bad.output
+    missing = runner.invoke(app, ["privacy-scan", str(clean / "nope")])
+    assert missing.exit_code == 2
