@@ -46,9 +46,8 @@ def group_means_chart(means: pd.DataFrame, *, ylabel: str = "", lang: str = "th"
     x = {w: i for i, w in enumerate(waves)}
     labels = {"program": pick(lang, "กลุ่มโครงการ", "Program group"),
               "comparison": pick(lang, "กลุ่มเปรียบเทียบ", "Comparison group")}
-    styles = {"program": dict(color=PALETTE[0], marker="o", linestyle="-"),
-              "comparison": dict(color=PALETTE[1] if len(PALETTE) > 1 else "grey", marker="s",
-                                 linestyle="--")}
+    styles = {"program": {"color": PALETTE[0], "marker": "o", "linestyle": "-"},
+              "comparison": {"color": PALETTE[1], "marker": "s", "linestyle": "--"}}
     for g in ("program", "comparison"):
         sub = means[means["group"] == g].copy()
         sub = sub[sub["wave"].astype(str).isin(waves)]

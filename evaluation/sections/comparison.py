@@ -26,16 +26,16 @@ from . import _common as C
 __all__ = ["HOLM_NOTE", "section_comparison", "three_waves_block"]
 
 #: The sentence under every table of adjusted p-values (Thai, English).
-HOLM_NOTE = (
+HOLM_NOTE = ((
     "ค่า p ที่ปรับแล้วใช้วิธีของโฮล์ม (Holm) เพราะเราเปรียบเทียบหลายคู่ในข้อมูลชุดเดียวกัน "
     "(ก่อน–ระหว่าง ระหว่าง–หลัง ก่อน–หลัง) ยิ่งเปรียบเทียบหลายครั้ง ยิ่งมีโอกาสเจอความต่างที่เกิดจากความบังเอิญ "
     "วิธีนี้ปรับค่า p ขึ้นเพื่อคุมโอกาสสรุปผิดรวมทุกคู่ไว้ไม่เกิน 5% และเข้มงวดน้อยกว่าวิธีบอนเฟอร์โรนี "
-    "ให้ดูผลการทดสอบรวมก่อน แล้วจึงดูว่าคู่ใดต่างกัน",
+    "ให้ดูผลการทดสอบรวมก่อน แล้วจึงดูว่าคู่ใดต่างกัน"), (
     "Adjusted p-values use Holm's method: we compare several pairs of waves in the same "
     "data (before–during, during–after, before–after), and the more comparisons we make "
     "the likelier one looks different by chance. Holm raises the p-values so that the "
     "chance of any false finding across all pairs stays at 5%, and it is less strict than "
-    "Bonferroni. Read the overall test first, then which pairs differ.")
+    "Bonferroni. Read the overall test first, then which pairs differ."))
 
 
 # --------------------------------------------------------------------------- three waves
