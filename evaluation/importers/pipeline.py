@@ -329,7 +329,7 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
     >>> files = write_exports(tmp / "kobo", layout="kobo", data="data/sample")
     >>> result = import_exports(files, tmp / "data", registry="data/sample")
     >>> result.written["happiness"], result.written["finance"]
-    (5088, 262)
+    (6720, 364)
     """
     from ..project import load_project
 
