@@ -14,7 +14,11 @@ from importlib import import_module
 
 from .base import FONT_FAMILY, new_figure, use_thai_font  # noqa: F401
 
+<<<<<<< HEAD
 _FAMILIES = ("happiness", "finance", "ladder", "lessons", "sroi", "did")
+=======
+_FAMILIES = ("happiness", "finance", "ladder", "lessons", "participants", "sections", "sroi")
+>>>>>>> main
 
 
 def __getattr__(name):

@@ -19,9 +19,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from .. import results as R
 from ..arms import comparison_mask
-from ..export import format_p
-from . import _common as C
+from ..i18n import tr
+from . import fmt as F
+from .context import explain, no_data, resolve_lang, section_heading, show_table
+from .fmt import format_p
 
 __all__ = ["HOLM_NOTE", "section_comparison", "three_waves_block"]
 
@@ -56,24 +59,24 @@ def three_waves_block(ctx, lang: str, long: pd.DataFrame, *, dv: str, subject: s
         f, r = fr.iloc[i], rm.iloc[i]
         label = (by_labels or {}).get(key, key) if by else what
         rows.append({
-            C.tr(lang, "ตัวชี้วัด", "Measure"): label,
-            C.tr(lang, "คนที่มีครบสามช่วง (n)", "Complete over three waves (n)"): int(f["n"]),
-            C.tr(lang, "ตัดออก (ไม่ครบ)", "Left out (incomplete)"): int(f["n_dropped"]),
-            C.tr(lang, "Friedman χ²", "Friedman χ²"): float(f["chi2"]),
-            C.tr(lang, "p (Friedman)", "p (Friedman)"): float(f["p"]),
-            C.tr(lang, "F (ANOVA วัดซ้ำ)", "F (repeated-measures ANOVA)"): float(r["f"]),
-            C.tr(lang, "ε (Greenhouse–Geisser)", "ε (Greenhouse–Geisser)"): float(r["eps_gg"]),
-            C.tr(lang, "p (ปรับ GG)", "p (GG-corrected)"): float(r["p_gg"]),
+            tr(lang, "ตัวชี้วัด", "Measure"): label,
+            tr(lang, "คนที่มีครบสามช่วง (n)", "Complete over three waves (n)"): int(f["n"]),
+            tr(lang, "ตัดออก (ไม่ครบ)", "Left out (incomplete)"): int(f["n_dropped"]),
+            tr(lang, "Friedman χ²", "Friedman χ²"): float(f["chi2"]),
+            tr(lang, "p (Friedman)", "p (Friedman)"): float(f["p"]),
+            tr(lang, "F (ANOVA วัดซ้ำ)", "F (repeated-measures ANOVA)"): float(r["f"]),
+            tr(lang, "ε (Greenhouse–Geisser)", "ε (Greenhouse–Geisser)"): float(r["eps_gg"]),
+            tr(lang, "p (ปรับ GG)", "p (GG-corrected)"): float(r["p_gg"]),
         })
-        out[str(key) if by else "all"] = C.jsonable({
+        out[str(key) if by else "all"] = R.jsonable({
             "n": int(f["n"]), "n_dropped": int(f["n_dropped"]), "friedman_p": f["p"],
             "rm_p_gg": r["p_gg"], "eps_gg": r["eps_gg"], "ges": r["ges"]})
     table = pd.DataFrame(rows)
-    C.table(ctx, table, f"{name}_omnibus",
-            C.tr(lang, f"การทดสอบรวมสามช่วง (ก่อน–ระหว่าง–หลัง): {what}",
+    show_table(ctx, table, f"{name}_omnibus",
+            tr(lang, f"การทดสอบรวมสามช่วง (ก่อน–ระหว่าง–หลัง): {what}",
                  f"Overall test over the three waves: {what}"),
             decimals=3, formatters={c: format_p for c in table.columns if str(c).startswith("p (")},
-            note=C.tr(lang,
+            note=tr(lang,
                       "ทดสอบก่อนว่าค่าเฉลี่ยทั้งสามช่วงต่างกันหรือไม่ ใช้เฉพาะคนที่มีข้อมูลครบทั้งสามช่วง "
                       "(จำนวนที่ตัดออกแสดงไว้ในตาราง) Friedman ใช้อันดับ เหมาะกับคะแนนที่มีไม่กี่ระดับหรือข้อมูลเบ้ "
                       "ANOVA วัดซ้ำใช้ค่าเฉลี่ย และปรับองศาอิสระด้วย Greenhouse–Geisser "
@@ -121,17 +124,17 @@ def _outcomes(project, lang):
             sc = sc.merge(part[["person_id", "village_id"]], on="person_id", how="left")
             long = pd.DataFrame({"unit": sc["person_id"].astype(str), "wave": sc["wave"].astype(str),
                                  "village_id": sc["village_id"], "value": sc["total"]})
-            name = C.instrument_short(project, inst, lang)
-            out.append(("happiness", C.tr(lang, f"คะแนนความสุข ({name})", f"Happiness ({name})"),
-                        C.tr(lang, "คะแนน", "points"), long))
+            name = R.instrument_short(project, inst, lang)
+            out.append(("happiness", tr(lang, f"คะแนนความสุข ({name})", f"Happiness ({name})"),
+                        tr(lang, "คะแนน", "points"), long))
     fin = project.finance
     if len(fin) and "income" in fin.columns:
         hh = part.drop_duplicates("household_id")[["household_id", "village_id"]]
         f = fin.merge(hh, on="household_id", how="left")
         long = pd.DataFrame({"unit": f["household_id"].astype(str), "wave": f["wave"].astype(str),
                              "village_id": f["village_id"], "value": f["income"]})
-        out.append(("income", C.tr(lang, "รายได้ครัวเรือนต่อเดือน", "Monthly household income"),
-                    C.tr(lang, "บาท", "baht"), long))
+        out.append(("income", tr(lang, "รายได้ครัวเรือนต่อเดือน", "Monthly household income"),
+                    tr(lang, "บาท", "baht"), long))
     return out
 
 
@@ -175,14 +178,14 @@ def section_comparison(project, ctx, *, lang: str | None = None, village_id: str
     from ..charts import did as dch
     from ..did import did
 
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     _, program, comparison = _comparison_scope(project, village_id, project_id)
     if not comparison or not program:
         return {"shown": False}
-    C.heading(ctx, lang, "เทียบกับกลุ่มเปรียบเทียบ", "Compared with comparison villages")
+    section_heading(ctx, lang, "เทียบกับกลุ่มเปรียบเทียบ", "Compared with comparison villages")
     names = project.villages.set_index("village_id")["name"].astype(str).to_dict()
     comp_names = ", ".join(names.get(v, v) for v in comparison)
-    C.explain(ctx, lang,
+    explain(ctx, lang,
               f"หมู่บ้านกลุ่มเปรียบเทียบ ({comp_names}) ไม่ได้เข้าร่วมโครงการ แต่เก็บข้อมูลช่วงเวลาเดียวกัน "
               "ถ้าทั้งสองกลุ่มดีขึ้นพอ ๆ กัน ความเปลี่ยนแปลงนั้นอาจมาจากปัจจัยอื่น (เศรษฐกิจฟื้นตัว ราคาผลผลิต ฤดูกาล) "
               "ไม่ใช่จากโครงการ ผลต่างของการเปลี่ยนแปลง (difference-in-differences) คือส่วนที่กลุ่มโครงการเปลี่ยนมากกว่ากลุ่มเปรียบเทียบ",
@@ -207,48 +210,48 @@ def section_comparison(project, ctx, *, lang: str | None = None, village_id: str
         means = _group_means(long)
         ctx.figure(dch.group_means_chart(means, ylabel=f"{label} ({unit})", lang=lang),
                    f"comparison_{key}",
-                   C.tr(lang, f"{label}: กลุ่มโครงการและกลุ่มเปรียบเทียบ แต่ละช่วง",
+                   tr(lang, f"{label}: กลุ่มโครงการและกลุ่มเปรียบเทียบ แต่ละช่วง",
                         f"{label}: program and comparison groups by wave"),
-                   C.tr(lang,
-                        f"กลุ่มโครงการเปลี่ยน {C.num(res['change_treated'], 1)} {unit} "
-                        f"กลุ่มเปรียบเทียบเปลี่ยน {C.num(res['change_control'], 1)} {unit} "
-                        f"ผลต่าง {C.num(res['estimate'], 1)} {unit} เส้นตั้งคือช่วงความเชื่อมั่น 95%",
-                        f"The program group changed by {C.num(res['change_treated'], 1)} {unit}, "
-                        f"the comparison group by {C.num(res['change_control'], 1)} {unit}: a "
-                        f"difference of {C.num(res['estimate'], 1)} {unit}. Vertical lines are "
+                   tr(lang,
+                        f"กลุ่มโครงการเปลี่ยน {F.num(res['change_treated'], 1)} {unit} "
+                        f"กลุ่มเปรียบเทียบเปลี่ยน {F.num(res['change_control'], 1)} {unit} "
+                        f"ผลต่าง {F.num(res['estimate'], 1)} {unit} เส้นตั้งคือช่วงความเชื่อมั่น 95%",
+                        f"The program group changed by {F.num(res['change_treated'], 1)} {unit}, "
+                        f"the comparison group by {F.num(res['change_control'], 1)} {unit}: a "
+                        f"difference of {F.num(res['estimate'], 1)} {unit}. Vertical lines are "
                         "95% confidence intervals."))
         rows.append({
-            C.tr(lang, "ตัวชี้วัด", "Measure"): label,
-            C.tr(lang, "เปลี่ยน (กลุ่มโครงการ)", "Change (program)"): res["change_treated"],
-            C.tr(lang, "เปลี่ยน (กลุ่มเปรียบเทียบ)", "Change (comparison)"): res["change_control"],
-            C.tr(lang, "ผลต่าง (DiD)", "Difference (DiD)"): res["estimate"],
-            C.tr(lang, "95% CI ต่ำสุด", "95% CI low"): res["ci_low"],
-            C.tr(lang, "95% CI สูงสุด", "95% CI high"): res["ci_high"],
-            C.tr(lang, "p", "p"): res["p"],
-            C.tr(lang, "p (wild bootstrap)", "p (wild bootstrap)"): res["wild_p"],
-            C.tr(lang, "หมู่บ้าน (กลุ่ม)", "Villages (clusters)"): int(res["n_clusters"]),
-            C.tr(lang, "หน่วยที่ใช้ (n)", "Units used (n)"): int(res["n_units"]),
-            C.tr(lang, "ตัดออก (ไม่ครบ)", "Left out"): int(res["n_dropped"]),
+            tr(lang, "ตัวชี้วัด", "Measure"): label,
+            tr(lang, "เปลี่ยน (กลุ่มโครงการ)", "Change (program)"): res["change_treated"],
+            tr(lang, "เปลี่ยน (กลุ่มเปรียบเทียบ)", "Change (comparison)"): res["change_control"],
+            tr(lang, "ผลต่าง (DiD)", "Difference (DiD)"): res["estimate"],
+            tr(lang, "95% CI ต่ำสุด", "95% CI low"): res["ci_low"],
+            tr(lang, "95% CI สูงสุด", "95% CI high"): res["ci_high"],
+            tr(lang, "p", "p"): res["p"],
+            tr(lang, "p (wild bootstrap)", "p (wild bootstrap)"): res["wild_p"],
+            tr(lang, "หมู่บ้าน (กลุ่ม)", "Villages (clusters)"): int(res["n_clusters"]),
+            tr(lang, "หน่วยที่ใช้ (n)", "Units used (n)"): int(res["n_units"]),
+            tr(lang, "ตัดออก (ไม่ครบ)", "Left out"): int(res["n_dropped"]),
         })
-        out[key] = C.jsonable({k: res[k] for k in (
+        out[key] = R.jsonable({k: res[k] for k in (
             "estimate", "ci_low", "ci_high", "p", "wild_p", "n_clusters", "n_units",
             "n_dropped", "change_treated", "change_control", "welch_p", "ranksum_p")})
     if not rows:
-        out.update(C.no_data(ctx, lang, "ยังเทียบไม่ได้: ไม่มีข้อมูลก่อนและหลังของทั้งสองกลุ่ม",
+        out.update(no_data(ctx, lang, "ยังเทียบไม่ได้: ไม่มีข้อมูลก่อนและหลังของทั้งสองกลุ่ม",
                              "No comparison possible: both groups need before and after data."))
         return out
     table = pd.DataFrame(rows)
-    C.table(ctx, table, "comparison_did",
-            C.tr(lang, "ผลต่างของการเปลี่ยนแปลง เทียบกับกลุ่มเปรียบเทียบ",
+    show_table(ctx, table, "comparison_did",
+            tr(lang, "ผลต่างของการเปลี่ยนแปลง เทียบกับกลุ่มเปรียบเทียบ",
                  "Difference-in-differences against the comparison villages"),
             decimals=2, formatters={c: format_p for c in table.columns if str(c).startswith("p")},
-            note=C.tr(lang,
+            note=tr(lang,
                       "ใช้เฉพาะคนหรือครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง ความคลาดเคลื่อนคำนวณแบบคำนึงถึงหมู่บ้าน "
                       "(คนในหมู่บ้านเดียวกันมักเปลี่ยนไปด้วยกัน)",
                       "Only people or households with both before and after data. Standard "
                       "errors allow for villages (people in one village tend to change "
                       "together)."))
-    C.explain(ctx, lang,
+    explain(ctx, lang,
               "ข้อควรระวัง: วิธีนี้ถือว่าถ้าไม่มีโครงการ ทั้งสองกลุ่มจะเปลี่ยนไปในทิศทางและขนาดเดียวกัน "
               "(แนวโน้มคู่ขนาน) ซึ่งตรวจสอบโดยตรงไม่ได้ ให้ดูว่าก่อนโครงการทั้งสองกลุ่มใกล้เคียงกันหรือไม่ "
               "และเลือกหมู่บ้านเปรียบเทียบที่คล้ายกัน (อำเภอ อาชีพ ขนาด)"
