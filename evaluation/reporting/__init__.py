@@ -28,14 +28,10 @@ short explanation instead of failing. Text from the data is escaped by the
 context; lessons texts are redacted unless ``show_raw_text=True``.
 """
 
-<<<<<<< HEAD:evaluation/sections/__init__.py
-from .comparison import section_comparison, three_waves_block
-from .charts import accounts_by_month, forest_plot, keyword_bars, theme_bars, theme_heatmap
-=======
 from .card import CARD_SECTIONS, run_card_sections
+from .comparison import section_comparison, three_waves_block
 from .context import ReportContext, SectionArgumentError, report_project
 from .methods import section_data_quality, section_methods
->>>>>>> main:evaluation/reporting/__init__.py
 from .portfolio import (
     PORTFOLIO_SECTIONS,
     run_portfolio_sections,
@@ -92,10 +88,5 @@ __all__ = [
     "section_portfolio_data_quality",
     "section_themes_across",
     "section_village_table",
-<<<<<<< HEAD:evaluation/sections/__init__.py
-    "theme_bars",
-    "theme_heatmap",
     "three_waves_block",
-=======
->>>>>>> main:evaluation/reporting/__init__.py
 ]
