@@ -151,7 +151,14 @@ def _pv_array(impact, duration, drop_off, rate) -> np.ndarray:
 def _scope(project, project_id):
     projects = getattr(project, "projects", pd.DataFrame())
     if len(projects) > 1 and callable(getattr(project, "project", None)):
-        return project.project(project_id)
+        project = project.project(project_id)
+    villages = getattr(project, "villages", None)
+    if villages is not None and "arm" in villages.columns:   # outcomes of program villages only
+        from .arms import comparison_mask, program_village_ids
+        from .ladder import restrict_project
+
+        if comparison_mask(villages).any():
+            project = restrict_project(project, program_village_ids(villages))
     return project
 
 

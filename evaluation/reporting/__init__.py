@@ -29,6 +29,7 @@ context; lessons texts are redacted unless ``show_raw_text=True``.
 """
 
 from .card import CARD_SECTIONS, run_card_sections
+from .comparison import section_comparison, three_waves_block
 from .context import ReportContext, SectionArgumentError, report_project
 from .methods import section_data_quality, section_methods
 from .portfolio import (
@@ -68,6 +69,7 @@ __all__ = [
     "run_portfolio_sections",
     "run_village_sections",
     "section_accounts",
+    "section_comparison",
     "section_cover",
     "section_data_quality",
     "section_finance_by_village",
@@ -86,4 +88,5 @@ __all__ = [
     "section_portfolio_data_quality",
     "section_themes_across",
     "section_village_table",
+    "three_waves_block",
 ]

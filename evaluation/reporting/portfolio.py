@@ -31,10 +31,19 @@ __all__ = [
 
 
 def scope(project, project_id: str | None = None):
-    """`project` restricted to one project (``None``: everything)."""
-    if project_id is None or (isinstance(project_id, float) and pd.isna(project_id)):
-        return project
-    return project.project(str(project_id))
+    """`project` restricted to one project (``None``: everything), program villages only.
+
+    Comparison villages (``villages.arm = comparison``) are left out of every
+    portfolio section except :func:`evaluation.reporting.section_comparison`.
+    """
+    from ..arms import comparison_mask
+    from ..ladder import restrict_project
+
+    if not (project_id is None or (isinstance(project_id, float) and pd.isna(project_id))):
+        project = project.project(str(project_id))
+    if comparison_mask(project.villages).any():
+        project = restrict_project(project, project.village_ids)
+    return project
 
 
 def name_list(names: list[str], lang: str, *, limit: int = 10) -> str:
@@ -78,17 +87,24 @@ def section_portfolio_cover(project, ctx, *, lang: str | None = None,
         ctx.heading(title, level=1)
     start = F.date(projects["start_date"].min(), lang) if len(projects) else "–"
     end = F.date(projects["end_date"].max(), lang) if len(projects) else "–"
-    people = p.participants
-    ctx.facts({
+    from ..arms import comparison_mask
+
+    comp = comparison_mask(p.villages)
+    program_villages = p.villages[~comp]   # comparison villages: their own section
+    people = p.participants[p.participants["village_id"].isin(program_villages["village_id"])]
+    facts = {
         t("โครงการ", "Projects"): "; ".join(f"{F.text_or_dash(r.name)} ({r.project_id})"
                                             for r in projects.itertuples()) or "–",
         t("ระยะเวลา", "Period"): f"{start} – {end}",
-        t("หมู่บ้าน", "Villages"): f"{len(p.villages):,d}",
+        t("หมู่บ้าน", "Villages"): f"{len(program_villages):,d}",
         t("ผู้เข้าร่วม", "Participants"): f"{len(people):,d} {t('คน', 'people')}",
         t("ครัวเรือน", "Households"): f"{people['household_id'].nunique():,d}",
-    })
+    }
+    if comp.any():
+        facts[t("หมู่บ้านกลุ่มเปรียบเทียบ", "Comparison villages")] = f"{int(comp.sum()):,d}"
+    ctx.facts(facts)
     rows = []
-    for r in p.villages.itertuples():
+    for r in program_villages.itertuples():
         sub = people[people["village_id"] == r.village_id]
         rows.append({t("รหัส", "ID"): r.village_id, t("หมู่บ้าน", "Village"): r.name,
                      t("ที่ตั้ง", "Location"): F.place_text(r._asdict(), lang),
@@ -96,10 +112,11 @@ def section_portfolio_cover(project, ctx, *, lang: str | None = None,
                      t("ผู้เข้าร่วม (คน)", "Participants"): int(len(sub)),
                      t("ครัวเรือน", "Households"): int(sub["household_id"].nunique())})
     show_table(ctx, pd.DataFrame(rows), "villages", t("หมู่บ้านในรายงาน", "Villages in this report"))
-    ctx.headline("villages", len(p.villages), label=t("หมู่บ้าน", "Villages"))
+    ctx.headline("villages", len(program_villages), label=t("หมู่บ้าน", "Villages"))
     ctx.headline("participants", len(people), label=t("ผู้เข้าร่วม", "Participants"))
     return {"project_ids": projects["project_id"].astype(str).tolist(),
-            "n_villages": int(len(p.villages)), "n_participants": int(len(people)),
+            "n_villages": int(len(program_villages)), "n_participants": int(len(people)),
+            "n_comparison_villages": int(comp.sum()),
             "n_households": int(people["household_id"].nunique()),
             "period_start": start, "period_end": end}
 
@@ -613,8 +630,9 @@ def section_portfolio_data_quality(project, ctx, *, lang: str | None = None,
 
 #: Section functions of the portfolio report, in report order (methods from village).
 PORTFOLIO_SECTIONS = ("portfolio_cover", "village_table", "happiness_forest", "ladder_heatmap",
-                      "ladder_disaggregation", "finance_by_village", "model_households",
-                      "sroi", "themes_across", "portfolio_data_quality", "methods")
+                      "ladder_disaggregation", "finance_by_village", "comparison",
+                      "model_households", "sroi", "themes_across", "portfolio_data_quality",
+                      "methods")
 
 
 def run_portfolio_sections(project, ctx, *, project_id: str | None = None,
@@ -630,6 +648,10 @@ def run_portfolio_sections(project, ctx, *, project_id: str | None = None,
         elif name == "methods":
             out[name] = section_methods(scope(project, project_id), ctx, lang=lang,
                                         parameters=parameters)
+        elif name == "comparison":
+            from .comparison import section_comparison
+
+            out[name] = section_comparison(project, ctx, lang=lang, project_id=project_id)
         else:
             out[name] = globals()[f"section_{name}"](project, ctx, lang=lang,
                                                      project_id=project_id)

@@ -414,17 +414,28 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
                         "Vertical lines are 95% confidence intervals of the means."))
         if before in waves and after in waves:
             contrasts = [c for c in CONTRASTS if c[0] in waves and c[1] in waves]
-            change = happiness_change(sc, contrasts=contrasts)
+            three = len(contrasts) >= 3
+            if three:   # omnibus first, then the pairs with Holm-adjusted p-values
+                from .comparison import HOLM_NOTE, three_waves_block
+
+                res["omnibus"] = three_waves_block(ctx, lang, valid, dv="total",
+                                                   subject="person_id",
+                                                   name=f"happiness_{inst}", what=short)
+            change = happiness_change(sc, contrasts=contrasts,
+                                      padjust="holm" if three else None)
             table = _change_table(change, lang)
+            note = tr(lang, "t-test แบบจับคู่ และ Wilcoxon signed-rank ทดสอบว่าคะแนนเปลี่ยนจริงหรือไม่ "
+                              "ค่า p น้อยกว่า 0.05 หมายความว่าการเปลี่ยนแปลงไม่น่าจะเกิดจากความบังเอิญ",
+                        "The paired t-test and the Wilcoxon signed-rank test ask whether "
+                        "the score really changed; p below 0.05 means the change is "
+                        "unlikely to be chance.")
+            if three:
+                note = f"{note} {tr(lang, *HOLM_NOTE)}"
             show_table(ctx, table, f"happiness_change_{inst}",
                       tr(lang, f"การเปลี่ยนแปลงของคะแนน: {short}", f"Change in score: {short}"),
                       decimals=2, formatters={c: format_p for c in table.columns
                                               if str(c).startswith("p (")},
-                      note=tr(lang, "t-test แบบจับคู่ และ Wilcoxon signed-rank ทดสอบว่าคะแนนเปลี่ยนจริงหรือไม่ "
-                                      "ค่า p น้อยกว่า 0.05 หมายความว่าการเปลี่ยนแปลงไม่น่าจะเกิดจากความบังเอิญ",
-                                "The paired t-test and the Wilcoxon signed-rank test ask whether "
-                                "the score really changed; p below 0.05 means the change is "
-                                "unlikely to be chance."))
+                      note=note)
             main = change[(change["wave_before"] == before)
                           & (change["wave_after"] == after)].iloc[0]
             for k in ("mean_diff", "ci_low", "ci_high", "n_pairs", "share_improved",
@@ -464,6 +475,44 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
     return out
 
 
+def _money_three_waves(fin: pd.DataFrame, ctx, lang: str) -> dict:
+    """Money with three waves: Friedman / RM-ANOVA per measure, then the pairs (Holm)."""
+    from ..repeated import pairwise_paired
+    from .comparison import HOLM_NOTE, three_waves_block
+
+    labels = {"income": tr(lang, "รายได้ต่อเดือน", "Monthly income"),
+              "debt_total": tr(lang, "หนี้รวม", "Total debt"),
+              "savings": tr(lang, "เงินออม", "Savings")}
+    wide = pd.DataFrame({"household_id": fin["household_id"].astype(str),
+                         "wave": fin["wave"].astype(str),
+                         "income": fin["income"].astype(float),
+                         "debt_total": fin["debt_formal"].astype(float)
+                         + fin["debt_informal"].astype(float),
+                         "savings": fin["savings"].astype(float)})
+    long = wide.melt(id_vars=["household_id", "wave"], var_name="measure", value_name="value")
+    out = three_waves_block(ctx, lang, long, dv="value", subject="household_id",
+                            name="finance", what=tr(lang, "การเงินครัวเรือน", "household money"),
+                            by="measure", by_labels=labels)
+    pw = pairwise_paired(long, dv="value", within="wave", subject="household_id",
+                         by="measure", test="t", padjust="holm")
+    order = {m: i for i, m in enumerate(labels)}
+    pw = pw.sort_values("measure", key=lambda s: s.map(order), kind="stable")
+    table = pd.DataFrame({
+        tr(lang, "ตัวชี้วัด", "Measure"): pw["measure"].map(labels).to_numpy(),
+        tr(lang, "ช่วงที่เปรียบเทียบ", "Comparison"): [
+            f"{wave_name(a, lang)} → {wave_name(b, lang)}" for a, b in zip(pw["a"], pw["b"])],
+        tr(lang, "จำนวนครัวเรือน (n)", "Households (n)"): pw["n"].astype(int).to_numpy(),
+        tr(lang, "เปลี่ยนแปลงเฉลี่ย (บาท)", "Mean change (baht)"): pw["estimate"].to_numpy(float),
+        tr(lang, "p (t-test)", "p (t-test)"): pw["p"].to_numpy(float),
+        tr(lang, "p ปรับ Holm", "p Holm-adjusted"): pw["p_adj"].to_numpy(float),
+    })
+    show_table(ctx, table, "finance_pairs",
+            tr(lang, "การเงินครัวเรือน: เปรียบเทียบทีละคู่ของช่วงเวลา", "Household money: each pair of waves"),
+            decimals=0, formatters={c: format_p for c in table.columns if str(c).startswith("p ")},
+            note=tr(lang, *HOLM_NOTE))
+    return out
+
+
 def _change_table(change: pd.DataFrame, lang: str) -> pd.DataFrame:
     t = lambda th, en: tr(lang, th, en)  # noqa: E731
     return pd.DataFrame({
@@ -478,6 +527,11 @@ def _change_table(change: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("95% CI สูงสุด", "95% CI high"): change["ci_high"].to_numpy(dtype=float),
         t("p (t-test)", "p (t-test)"): change["p_t"].to_numpy(dtype=float),
         t("p (Wilcoxon)", "p (Wilcoxon)"): change["p_wilcoxon"].to_numpy(dtype=float),
+        **({t("p (t-test) ปรับ Holm", "p (t-test), Holm-adjusted"):
+            change["p_t_adj"].to_numpy(dtype=float),
+            t("p (Wilcoxon) ปรับ Holm", "p (Wilcoxon), Holm-adjusted"):
+            change["p_wilcoxon_adj"].to_numpy(dtype=float)}
+           if "p_t_adj" in change.columns else {}),
         t("ดีขึ้น (คน)", "Improved"): change["n_improved"].astype(int).to_numpy(),
         t("เท่าเดิม (คน)", "Same"): change["n_same"].astype(int).to_numpy(),
         t("แย่ลง (คน)", "Worse"): change["n_worse"].astype(int).to_numpy(),
@@ -592,6 +646,8 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
     ctx.figure(fch.finance_before_after(change, measures=shown, lang=lang), "finance_before_after",
                tr(lang, "การเงินครัวเรือนก่อนและหลังโครงการ", "Household finance before and after"),
                caption)
+    if len(waves) >= 3:   # omnibus first, then every pair with Holm-adjusted p-values
+        out["omnibus"] = _money_three_waves(fin, ctx, lang)
     show_table(ctx, _finance_table(change, lang), "finance_change",
               tr(lang, "การเงินครัวเรือน ก่อน–หลัง (บาท)", "Household finance before–after (baht)"),
               decimals=0,
@@ -922,8 +978,8 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
 
 # =========================================================================== all
 #: Section functions of the village report, in report order.
-VILLAGE_SECTIONS = ("cover", "key_results", "ladder", "happiness", "money", "accounts",
-                    "lessons", "data_quality", "methods")
+VILLAGE_SECTIONS = ("cover", "key_results", "ladder", "happiness", "money", "comparison",
+                    "accounts", "lessons", "data_quality", "methods")
 
 
 def _section_functions() -> dict:
@@ -947,6 +1003,13 @@ def run_village_sections(project, ctx, *, village_id: str | None = None,
     funcs = _section_functions()
     out = {}
     for name in VILLAGE_SECTIONS:
+        if name == "comparison":   # needs the whole program (comparison villages)
+            from .comparison import section_comparison
+
+            vid = village_id if village_id is not None else (v.village_ids or [None])[0]
+            out[name] = (section_comparison(project, ctx, lang=lang, village_id=vid)
+                         if vid is not None else {"shown": False})
+            continue
         func = funcs[name]
         if name == "lessons":
             out[name] = func(v, ctx, lang=lang, show_raw_text=show_raw_text)
