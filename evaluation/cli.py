@@ -310,7 +310,11 @@ def ladder(
                                      help="ratio (actual / target) or progress (from the "
                                           "baseline)."),
 ) -> None:
-    """Write the indicator tracking table (ตารางติดตามตัวชี้วัด) of each ladder to Excel."""
+    """Write the indicator tracking table (ตารางติดตามตัวชี้วัด) of each ladder to Excel.
+
+    Exit codes: 0 written; 2 invalid data, a project without a ladder, or a wrong option
+    or argument (the problem is printed).
+    """
     from . import load_project
     from .errors import EvaluationError
     from .ladder_export import write_ladder_excel
@@ -346,7 +350,11 @@ def sroi(
         None, "--discount-rate", help="Percent per year (default: the value map's, else 3.5)."),
     lang: str = typer.Option("th", "--lang", help="Labels: th or en."),
 ) -> None:
-    """Social return on investment of a project: print the totals, write the tables to Excel."""
+    """Social return on investment of a project: print the totals, write the tables to Excel.
+
+    Exit codes: 0 written; 2 invalid data, a project without a value map, or a wrong
+    option or argument (the problem is printed).
+    """
     from . import load_project
     from .errors import EvaluationError
     from .sroi import sroi as run_sroi, sroi_sensitivity
@@ -404,7 +412,11 @@ def form(
                                           "the questions its indicators need."),
     title: Optional[str] = typer.Option(None, "--title", help="Form title."),
 ) -> None:
-    """Write an XLSForm (KoboToolbox / ODK) for one survey round."""
+    """Write an XLSForm (KoboToolbox / ODK) for one survey round.
+
+    Exit codes: 0 written; 2 invalid data, or a wrong option or argument (the problem is
+    printed).
+    """
     from .errors import EvaluationError
     from .xlsform import form_definition, write_xlsform
 
@@ -434,7 +446,11 @@ def import_(
     suggest: bool = typer.Option(False, "--suggest", help="Print a proposed import.yaml "
                                  "instead of importing."),
 ) -> None:
-    """Convert field-tool exports into a data folder (prints what was read and written)."""
+    """Convert field-tool exports into a data folder (prints what was read and written).
+
+    Exit codes: 0 imported; 2 problems in the exports (listed),
+    or a wrong option or argument.
+    """
     from .errors import EvaluationError
     from .importers import ImportDataError, import_exports, suggest_mapping
 
@@ -633,7 +649,8 @@ def privacy_scan(
 ) -> None:
     """List anything in the output files that looks like a personal identifier.
 
-    Exit code 0: nothing found; 1: findings (listed); 2: unreadable data.
+    Exit codes: 0 nothing found; 1 findings (listed); 2 unreadable data, or a wrong option
+    or argument.
     """
     from .errors import EvaluationError
     from .privacy_scan import scan_outputs
