@@ -1009,6 +1009,9 @@ def format_number(value: object, decimals: int | None = None, *, missing: str = 
 #: Tables with at least this many columns get the CSS class ``ev-wide``
 #: (smaller type, so they fit an A4 page).
 WIDE_TABLE_COLUMNS = 7
+#: Tables with more rows get ``ev-long``: printed, they may continue on the next page
+#: (between rows, header repeated) instead of jumping whole to it.
+LONG_TABLE_ROWS = 8
 
 
 def format_p(value, *, missing: str = "–") -> str:
@@ -1044,7 +1047,8 @@ def html_table(frame: pd.DataFrame, *, decimals: int | Mapping[str, int] | None 
         Caption above the table (escaped).
     classes : str, default "ev-table"
         CSS class of the ``<table>``; tables with at least
-        :data:`WIDE_TABLE_COLUMNS` columns also get ``ev-wide``.
+        :data:`WIDE_TABLE_COLUMNS` columns also get ``ev-wide``, tables of
+        more than :data:`LONG_TABLE_ROWS` rows ``ev-long``.
     formatters : mapping, optional
         ``{column: function(value) -> str}`` for display only (for example
         :func:`format_p` for p-values); the result is escaped.
@@ -1067,6 +1071,8 @@ def html_table(frame: pd.DataFrame, *, decimals: int | Mapping[str, int] | None 
     formatters = dict(formatters or {})
     if len(data.columns) >= WIDE_TABLE_COLUMNS:
         classes = f"{classes} ev-wide"
+    if len(data) > LONG_TABLE_ROWS:
+        classes = f"{classes} ev-long"
     parts = [f'<table class="{html_escape(classes)}">']
     if caption:
         parts.append(f"<caption>{html_escape(caption)}</caption>")
