@@ -761,8 +761,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
     Numbers stay numbers (formulas and charts work on them) with a number
     format: whole numbers ``#,##0``, decimals ``#,##0.00``, and per column
     what ``frame.attrs["number_formats"]`` says, e.g. ``{"ร้อยละ": "0.0%"}``
-    for shares stored as fractions (0.25 shows as 25.0%). Values are written
-    unrounded; missing values are empty cells.
+    for shares stored as fractions (0.25 shows as 25.0%), and per cell what
+    ``frame.attrs["cell_formats"]`` says (``{(row position, column): format}``,
+    for a column that mixes counts and shares). Values are written unrounded;
+    missing values are empty cells.
 
     Every sheet has a bold header row frozen below it and repeated on every
     printed page, column widths fitted to the first 200 rows, and prints one
@@ -836,8 +838,13 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
             ws.freeze_panes = "A2"
             _print_setup(ws, landscape=total > LANDSCAPE_WIDTH)
             header_row(ws, data.columns)
-            for row in data.itertuples(index=False, name=None):
-                ws.append(_excel_row(ws, row, formats, WriteOnlyCell))
+            cell_formats = dict(frame.attrs.get("cell_formats", {}) or {})
+            columns = list(data.columns)
+            for i, row in enumerate(data.itertuples(index=False, name=None)):
+                row_formats = formats
+                if cell_formats:
+                    row_formats = [cell_formats.get((i, c), f) for c, f in zip(columns, formats)]
+                ws.append(_excel_row(ws, row, row_formats, WriteOnlyCell))
         book.save(tmp)
     return Path(path)
 

@@ -19,6 +19,7 @@ import platform
 
 import numpy as np
 import pandas as pd
+from pathlib import Path
 
 from ..export import format_p
 from . import _common as C
@@ -232,7 +233,24 @@ def section_key_results(project, ctx, *, lang: str | None = None,
                   f"{figs['ladder_achieved']} of {figs['ladder_total']}")
              if figs["ladder_total"] else "–"),
         ]})
-    C.table(ctx, table, "key_results", C.tr(lang, "ผลลัพธ์สำคัญ", "Key results"),
+    numbers = pd.DataFrame({
+        table.columns[0]: table.iloc[:, 0].to_numpy(),
+        C.tr(lang, "ผล", "Result"): [
+            figs["n_participants"], figs["n_households"], figs["happiness_mean_change"],
+            figs["happiness_share_improved"], figs["income_mean_change"],
+            figs["income_share_up"], figs["ladder_achieved"] if figs["ladder_total"] else None],
+        C.tr(lang, "95% CI ต่ำสุด", "95% CI low"): [
+            None, None, figs["happiness_ci_low"], None, figs["income_ci_low"], None, None],
+        C.tr(lang, "95% CI สูงสุด", "95% CI high"): [
+            None, None, figs["happiness_ci_high"], None, figs["income_ci_high"], None, None],
+        "n": [None, None, figs["happiness_n"], figs["happiness_n"], figs["income_n"],
+              figs["income_n"], figs["ladder_total"] or None],
+    })
+    numbers = numbers.astype({c: "float64" for c in numbers.columns[1:]})
+    numbers.attrs["number_formats"] = {"n": "#,##0"}
+    share_rows = [3, 5]  # shares as fractions: Excel shows them as percentages
+    numbers.attrs["cell_formats"] = {(r, numbers.columns[1]): "0.0%" for r in share_rows}
+    C.table(ctx, table, "key_results", C.tr(lang, "ผลลัพธ์สำคัญ", "Key results"), files=numbers,
               note=C.tr(lang, "ตัวเลขในวงเล็บคือช่วงความเชื่อมั่น 95% ของค่าเฉลี่ย n คือจำนวนคนหรือครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง",
                         "Brackets give the 95% confidence interval of the mean; n is the "
                         "number of people or households with data both before and after."))
@@ -242,6 +260,30 @@ def section_key_results(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== ladder
+def _ladder_numbers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The ladder indicators for tables.xlsx: numbers as numbers (percent of target as
+    a fraction shown 0.0%), units and status as text."""
+    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    cols = {"step": t("ขั้นที่", "Step"), "outcome": t("ผลลัพธ์", "Outcome"),
+            "label": t("ตัวชี้วัด", "Indicator"), "baseline": t("ค่าฐาน", "Baseline"),
+            "comparator": t("เงื่อนไข", "Comparator"), "target": t("เป้าหมาย", "Target"),
+            "actual": t("ผลที่ได้", "Actual"), "unit": t("หน่วย", "Unit"),
+            "pct_of_target": t("ร้อยละของเป้าหมาย", "% of target"),
+            "status": t("สถานะ", "Status"), "n": t("จำนวนข้อมูล (n)", "Records (n)")}
+    out = frame[[c for c in cols if c in frame.columns]].copy()
+    if "pct_of_target" in out:
+        out["pct_of_target"] = pd.to_numeric(out["pct_of_target"], errors="coerce") / 100
+    if "status" in out and lang == "th" and "status_th" in frame:
+        out["status"] = frame["status_th"]
+    for c in ("baseline", "target", "actual", "n"):
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce")
+    out = out.rename(columns=cols).reset_index(drop=True)
+    out.attrs["number_formats"] = {cols["pct_of_target"]: "0.0%", cols["n"]: "#,##0",
+                                   cols["step"]: "0"}
+    return out
+
+
 def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                    heading: bool = True, partial_threshold: float = 0.5,
                    chart: bool = True) -> dict:
@@ -302,6 +344,7 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
         ctx.paragraph(caption)
     C.table(ctx, ladder_table(frame, lang=lang), "ladder_indicators",
               C.tr(lang, "ตัวชี้วัดบันไดผลลัพธ์", "Outcome ladder indicators"),
+              files=_ladder_numbers(frame, lang),
               note=C.tr(lang, "n คือจำนวนข้อมูล (คน ครัวเรือน หรือรายการ) ที่ใช้คำนวณผลของตัวชี้วัด",
                         "n is the number of records (people, households or entries) behind "
                         "each result."))
@@ -1118,8 +1161,10 @@ def section_methods(project, ctx, *, lang: str | None = None, parameters: dict |
     run_text = C.date(now, lang) + now.strftime(" %H:%M")
     versions = {"evaluation": __version__, "python": platform.python_version(),
                 "pandas": pd.__version__, "numpy": np.__version__, "scipy": scipy.__version__}
-    files = getattr(project, "source_files", None)
-    n_files = 0 if files is None else int(len(files))
+    from ..source_use import files_for
+
+    files = files_for(project)  # only this village's / project's files, relative paths
+    n_files = int(len(files))
     facts = {t("วันที่สร้างรายงาน", "Report run on"): run_text,
              t("โปรแกรม", "Software"): ", ".join(f"{k} {x}" for k, x in versions.items())}
     digest = None
@@ -1133,24 +1178,18 @@ def section_methods(project, ctx, *, lang: str | None = None, parameters: dict |
     params = dict(parameters or {})
     if params:
         C.table(ctx, pd.DataFrame({t("พารามิเตอร์", "Parameter"): list(params),
-                                t("ค่า", "Value"): [str(x) for x in params.values()]}),
+                                t("ค่า", "Value"): [_shown_value(x) for x in params.values()]}),
                   "parameters", t("พารามิเตอร์ของรายงาน", "Report parameters"))
     if n_files:
-        shown = _relevant_files(files, project)
-        n_shown = int(shown.sum())
-        note = t("รหัส SHA-256 ใช้ยืนยันว่าข้อมูลที่ใช้สร้างรายงานตรงกับไฟล์ต้นฉบับ ถ้าไฟล์เปลี่ยนแม้หนึ่งตัวอักษร รหัสจะเปลี่ยน",
+        note = t("รหัส SHA-256 ใช้ยืนยันว่าข้อมูลที่ใช้สร้างรายงานตรงกับไฟล์ต้นฉบับ ถ้าไฟล์เปลี่ยนแม้หนึ่งตัวอักษร รหัสจะเปลี่ยน "
+                 "ตารางนี้แสดงเฉพาะไฟล์ที่มีข้อมูลของรายงานนี้ ตำแหน่งไฟล์นับจากโฟลเดอร์ข้อมูล",
                  "The SHA-256 code proves which input files made this report: change "
-                 "one character of a file and its code changes.")
-        if n_shown < n_files:
-            note += t(f" ตารางนี้แสดง {n_shown:,d} จาก {n_files:,d} ไฟล์ (ไม่แสดงบันทึกบทเรียนของหมู่บ้านอื่น) "
-                      "รายการครบทุกไฟล์อยู่ในไฟล์ tables.xlsx",
-                      f" Shown: {n_shown:,d} of {n_files:,d} files (lessons texts of other "
-                      "villages left out); tables.xlsx lists every file.")
+                 "one character of a file and its code changes. Only the files holding this "
+                 "report's data are listed, with paths inside the data folder.")
         C.table(ctx, pd.DataFrame({t("ไฟล์", "File"): files["path"].astype(str).to_numpy(),
                                 "SHA-256": files["sha256"].astype(str).to_numpy(),
                                 t("ขนาด (ไบต์)", "Size (bytes)"): files["bytes"].astype(int).to_numpy()}),
-                  "input_files", t("ไฟล์ข้อมูลที่ใช้", "Input files"), note=note,
-                  rows=shown)
+                  "input_files", t("ไฟล์ข้อมูลที่ใช้", "Input files"), note=note)
     C.table(ctx, pd.DataFrame({t("วิธีทางสถิติ", "Method"): [x[1] if lang == "th" else x[0]
                                                          for x in TESTS],
                             t("ความหมาย", "What it means"): [x[2] if lang == "th" else x[3]
@@ -1165,6 +1204,15 @@ def section_methods(project, ctx, *, lang: str | None = None, parameters: dict |
             "inputs_sha256": digest, "parameters": C.jsonable(params)}
 
 
+def _shown_value(value) -> str:
+    """A report parameter as shown: a path is given by its last part only (the data
+    folder's location on the user's disk never goes into a report)."""
+    text = str(value)
+    if isinstance(value, Path) or (isinstance(value, str) and Path(text).is_absolute()):
+        return Path(text).name
+    return text
+
+
 def _inputs_digest(files: pd.DataFrame) -> str:
     """SHA-256 over every input file's path and SHA-256 (one code for the whole input)."""
     import hashlib
@@ -1173,18 +1221,6 @@ def _inputs_digest(files: pd.DataFrame) -> str:
     for path, sha in sorted(zip(files["path"].astype(str), files["sha256"].astype(str))):
         h.update(f"{path}\0{sha}\n".encode("utf-8"))
     return h.hexdigest()
-
-
-def _relevant_files(files: pd.DataFrame, project) -> np.ndarray:
-    """Rows of `files` worth showing: everything except the lessons texts of
-    villages outside `project` (``.../lessons/<village_id>/...``)."""
-    vids = set(project.villages["village_id"].astype(str))
-    keep = []
-    for path in files["path"].astype(str):
-        parts = path.replace("\\", "/").split("/")
-        other = any(a == "lessons" and b not in vids for a, b in zip(parts, parts[1:-1]))
-        keep.append(not other)
-    return np.asarray(keep, dtype=bool)
 
 
 # =========================================================================== all
