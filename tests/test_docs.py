@@ -102,6 +102,7 @@ def _run_python(code: str, where: str, namespace: dict) -> None:
                                        | doctest.NORMALIZE_WHITESPACE)
         out: list[str] = []
         runner.run(test, out=out.append, clear_globs=False)
+        namespace.update(test.globs)  # DocTest works on a copy: keep what it defined
         assert runner.failures == 0, f"{where}: doctest failed\n" + "".join(out)
         return
     try:
