@@ -166,7 +166,7 @@ def check(
     Exit codes: 0 valid (warnings are listed but allowed); 2 errors (or warnings with
     --strict), or a wrong option or argument (the problems are printed).
     """
-    from . import load_project
+    from .project import load_project
     from .errors import DataValidationError, EvaluationError
 
     if fmt not in ("table", "csv", "json"):
@@ -215,7 +215,7 @@ def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel work
     Exit codes: 0 printed; 2 invalid data, or a wrong option or argument (the problem is
     printed).
     """
-    from . import load_project
+    from .project import load_project
     from .errors import EvaluationError
     from .project import village_summary
 
@@ -315,7 +315,7 @@ def ladder(
     Exit codes: 0 written; 2 invalid data, a project without a ladder, or a wrong option
     or argument (the problem is printed).
     """
-    from . import load_project
+    from .project import load_project
     from .errors import EvaluationError
     from .ladder_export import write_ladder_excel
 
@@ -355,7 +355,7 @@ def sroi(
     Exit codes: 0 written; 2 invalid data, a project without a value map, or a wrong
     option or argument (the problem is printed).
     """
-    from . import load_project
+    from .project import load_project
     from .errors import EvaluationError
     from .sroi import sroi as run_sroi, sroi_sensitivity
     from .sroi_export import SROI_CAUTIONS, sroi_tables, write_sroi_excel
@@ -505,7 +505,7 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
                                  param_hint="--report")
     if notebook is not None or kind == "full":
         return notebook
-    from .report import default_notebook
+    from .rendering.notebook import default_notebook
 
     return default_notebook("card")
 
@@ -513,7 +513,7 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
 def _validate_village(data_dir: Path, village: str) -> None:
     """Load and validate the data, and check the village exists, before any kernel
     starts: exit 2 with the problems table otherwise."""
-    from . import load_project
+    from .project import load_project
     from .errors import EvaluationError
 
     try:
@@ -559,7 +559,7 @@ def report(
     Chromium (the problems are printed).
     """
     from .errors import EvaluationError
-    from .report import ReportError, render_village_report
+    from .rendering.notebook import ReportError, render_village_report
 
     notebook = _village_notebook(report_kind, notebook)
     chromium = _pdf_browser() if pdf else None
@@ -569,7 +569,7 @@ def report(
                                      show_raw_text=show_raw_text, notebook=notebook,
                                      chart_formats=chart_formats)
     except ReportError as exc:
-        from .batch import describe_error
+        from .rendering.notebook import describe_error
 
         typer.echo(f"report for {village!r} failed: {describe_error(exc.result.error)}", err=True)
         typer.echo(f"executed notebook: {exc.result.path / 'report.failed.ipynb'}", err=True)
@@ -648,7 +648,7 @@ def batch(
     2 invalid data, an unknown village id, a wrong option or argument, or --pdf without
     Chromium (the problems are printed; nothing is rendered).
     """
-    from .batch import ENGINES, run_batch
+    from .rendering.batch import ENGINES, run_batch
     from .errors import EvaluationError
 
     if engine not in ENGINES:

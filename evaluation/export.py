@@ -674,7 +674,7 @@ def is_formula_like(value: object) -> bool:
 
     Examples
     --------
-    >>> is_formula_like("=HYPERLINK(\"http://x\")"), is_formula_like("-5"), is_formula_like(-5)
+    >>> is_formula_like('=HYPERLINK("http://x")'), is_formula_like("-5"), is_formula_like(-5)
     (True, False, False)
     """
     return (isinstance(value, str) and value.startswith(FORMULA_STARTS)

@@ -74,7 +74,7 @@ _UNIT_WORDS = {
 _RE_UNIT_BRACKET = re.compile(r"^(?P<base>.*?)\s*[(\[](?P<unit>[^()\[\]]*)[)\]]\s*\*?$")
 _RE_UNIT_SUFFIX = re.compile(r"^(?P<base>.+?)[_ ](?P<unit>baht|thb|บาท|people|persons|years)$",
                              re.IGNORECASE)
-_RE_GROUP_SLASH = re.compile(r"^(?:[^/]*/)+")
+_RE_GROUP_SLASH = re.compile(r"^(?:[^/()\[\]]+/)+")
 _RE_GROUP_ASCII = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*(?:[-.:]|::))+")
 
 

@@ -457,3 +457,14 @@ def test_cli_synth_kobo_kit_round_trips(tmp_path, sample_project):
     pd.testing.assert_frame_equal(_sorted(proj.happiness, KEYS["happiness"]),
                                   _sorted(sample_project.happiness, KEYS["happiness"]))
 
+
+
+def test_formula_like_text_is_written_as_text(tmp_path):
+    """A respondent's '=HYPERLINK(…)' never becomes a formula in the data folder (OWASP)."""
+    path = tmp_path / "export.csv"
+    path.write_text('รหัสบุคคล,รหัสครัวเรือน,รหัสหมู่บ้าน,ช่วงเวลา,ชื่อ-สกุล,รายได้\n'
+                    'P1,H1,V1,ก่อน,"=HYPERLINK(""http://x"")",1500\n', encoding="utf-8")
+    import_exports([path], tmp_path / "out")
+    text = (tmp_path / "out" / "participants.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text
+    assert ev.load_project(tmp_path / "out").finance["income"].tolist() == [1500]

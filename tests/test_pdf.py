@@ -75,10 +75,8 @@ def ink_in_bottom_margin(pdf: Path, tmp_path: Path, *, dpi: int = 40) -> list[in
 
 def report_page(body: str) -> str:
     """A page styled exactly like a report (the same CSS and embedded font)."""
-    try:
-        from evaluation.rendering.html import report_css
-    except ImportError:  # before the move into evaluation/rendering/
-        from evaluation.report import report_css
+    from evaluation.rendering.html import report_css
+
     return (f"<!DOCTYPE html><html lang=\"th\"><head><meta charset=\"utf-8\">"
             f"<style>{report_css()}</style></head><body><main>{body}</main></body></html>")
 

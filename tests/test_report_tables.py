@@ -8,19 +8,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import evaluation as ev
 
-try:  # the report sections (moved into evaluation.reporting by the "one house" layout)
-    from evaluation.reporting import sections as S
-except ImportError:
-    from evaluation import sections as S
+from evaluation import reporting as S
 
 
 @pytest.fixture(scope="module")
 def workbook(sample_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("v01")
-    ctx = ev.ReportContext(out, lang="th", display=False, formats=("png",))
-    v = ev.report_project(sample_dir).village("V01")
+    ctx = S.ReportContext(out, lang="th", display=False, formats=("png",))
+    v = S.report_project(sample_dir).village("V01")
     S.section_key_results(v, ctx)
     S.section_ladder(v, ctx)
     S.section_methods(v, ctx, parameters={"data_dir": str(Path(sample_dir).resolve()),

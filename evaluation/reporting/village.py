@@ -3,7 +3,7 @@
 Each ``section_<name>(project, ctx, *, lang=None, **options)`` takes a
 village view (``proj.village("V01")``, or a project plus ``village_id=``),
 computes with the library, shows its charts and tables through the
-:class:`~evaluation.report.ReportContext` ``ctx`` (which saves them as files
+:class:`~evaluation.reporting.context.ReportContext` ``ctx`` (which saves them as files
 and escapes text from the data) with a heading, a plain-language sentence
 under every chart and Thai (or English) narrative, and returns a small dict
 of the key numbers it showed. A village without data for a section gets a
@@ -14,42 +14,28 @@ short explanation instead (the dict then has ``"empty": True``).
 
 from __future__ import annotations
 
-import datetime as _dt
-import platform
-
-import numpy as np
 import pandas as pd
-from pathlib import Path
 
-from ..export import format_p
-from . import _common as C
-from .charts import accounts_by_month, keyword_bars, legend_outside, month_ticks, theme_bars
+from .. import results as R
+from ..i18n import MEASURE_LABELS, STATUS_LABELS, tr, wave_name
+from . import fmt as F
+from .fmt import format_p
+from .context import explain, no_data, resolve_lang, section_heading, show_table
+from ..charts.sections import accounts_by_month, keyword_bars, legend_outside, month_ticks, theme_bars
 
 __all__ = [
     "VILLAGE_SECTIONS",
     "section_accounts",
     "section_cover",
-    "section_data_quality",
     "section_happiness",
     "section_key_results",
     "section_ladder",
     "section_lessons",
-    "section_methods",
     "section_money",
     "run_village_sections",
 ]
 
 ROLES = ("target", "team", "mentor")
-MEASURE_LABELS = {
-    "income": ("รายได้ต่อเดือน", "Monthly income"),
-    "expenses": ("รายจ่ายต่อเดือน", "Monthly expenses"),
-    "net": ("รายได้สุทธิต่อเดือน (รายได้ − รายจ่าย)", "Monthly net income (income − expenses)"),
-    "debt_formal": ("หนี้ในระบบ", "Formal debt"),
-    "debt_informal": ("หนี้นอกระบบ", "Informal debt"),
-    "debt_total": ("หนี้รวม", "Total debt"),
-    "savings": ("เงินออม", "Savings"),
-    "debt_to_annual_income": ("หนี้ต่อรายได้ทั้งปี (เท่า)", "Debt to annual income (ratio)"),
-}
 #: Words of the redaction tokens ([ชื่อ-1], [โทร-1] ...): never keywords.
 _TOKEN_WORDS = {"ชื่อ", "โทร", "เลขบัตร", "อีเมล", "name", "phone", "id", "email"}
 
@@ -71,16 +57,16 @@ def section_cover(project, ctx, *, lang: str | None = None, village_id: str | No
         (``{"target": .., "team": .., "mentor": ..}``), ``n_households``
         (distinct households of all participants), ``n_target_households``.
     """
-    lang = C.resolve_lang(ctx, lang)
-    v = C.one_village(project, village_id)
-    row = C.village_row(v)
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
+    row = R.village_row(v)
     proj = row["project"]
     people = v.participants
-    name = C.text_or_dash(row.get("name"))
+    name = F.text_or_dash(row.get("name"))
     if kind not in ("report", "card"):
         raise ValueError(f"kind must be 'report' or 'card', got {kind!r}")
-    title = (C.tr(lang, "รายงานผลการประเมินโครงการ", "Evaluation report") if kind == "report"
-             else C.tr(lang, "บัตรสรุปผลการประเมิน", "Evaluation summary card"))
+    title = (tr(lang, "รายงานผลการประเมินโครงการ", "Evaluation report") if kind == "report"
+             else tr(lang, "บัตรสรุปผลการประเมิน", "Evaluation summary card"))
     ctx.set_title(f"{title}: {name} ({row.get('village_id')})")
     if heading:
         ctx.heading(f"{title}: {name}", level=1)
@@ -88,37 +74,37 @@ def section_cover(project, ctx, *, lang: str | None = None, village_id: str | No
     n_by_role = {r: int(roles.get(r, 0)) for r in ROLES}
     n_households = int(people["household_id"].nunique())
     n_target_hh = int(people.loc[people["role"] == "target", "household_id"].nunique())
-    start, end = C.date(proj.get("start_date"), lang), C.date(proj.get("end_date"), lang)
-    role_text = ", ".join(f"{C.tr(lang, *_role_names(r))} {n_by_role[r]:,d}" for r in ROLES
+    start, end = F.date(proj.get("start_date"), lang), F.date(proj.get("end_date"), lang)
+    role_text = ", ".join(f"{tr(lang, *_role_names(r))} {n_by_role[r]:,d}" for r in ROLES
                           if n_by_role[r])
     facts = {
-        C.tr(lang, "โครงการ", "Project"): f"{C.text_or_dash(proj.get('name'))} "
-                                           f"({C.text_or_dash(row.get('project_id'))})",
-        C.tr(lang, "องค์กรที่ดำเนินการ", "Organisation"): C.text_or_dash(proj.get("organisation")),
-        C.tr(lang, "หมู่บ้าน", "Village"): f"{name} ({row.get('village_id')})",
-        C.tr(lang, "ที่ตั้ง", "Location"): C.place_text(row, lang),
-        C.tr(lang, "ระยะเวลาโครงการ", "Project period"): f"{start} – {end}",
-        C.tr(lang, "งบประมาณ", "Budget"): C.baht(proj.get("budget"), lang),
-        C.tr(lang, "ผู้เข้าร่วม", "Participants"):
-            f"{len(people):,d} {C.tr(lang, 'คน', 'people')}" + (f" ({role_text})"
+        tr(lang, "โครงการ", "Project"): f"{F.text_or_dash(proj.get('name'))} "
+                                           f"({F.text_or_dash(row.get('project_id'))})",
+        tr(lang, "องค์กรที่ดำเนินการ", "Organisation"): F.text_or_dash(proj.get("organisation")),
+        tr(lang, "หมู่บ้าน", "Village"): f"{name} ({row.get('village_id')})",
+        tr(lang, "ที่ตั้ง", "Location"): F.place_text(row, lang),
+        tr(lang, "ระยะเวลาโครงการ", "Project period"): f"{start} – {end}",
+        tr(lang, "งบประมาณ", "Budget"): F.baht(proj.get("budget"), lang),
+        tr(lang, "ผู้เข้าร่วม", "Participants"):
+            f"{len(people):,d} {tr(lang, 'คน', 'people')}" + (f" ({role_text})"
                                                                   if role_text else ""),
-        C.tr(lang, "ครัวเรือน", "Households"):
-            C.tr(lang, f"{n_households:,d} ครัวเรือน (ครัวเรือนกลุ่มเป้าหมาย {n_target_hh:,d})",
+        tr(lang, "ครัวเรือน", "Households"):
+            tr(lang, f"{n_households:,d} ครัวเรือน (ครัวเรือนกลุ่มเป้าหมาย {n_target_hh:,d})",
                  f"{n_households:,d} households ({n_target_hh:,d} of target members)"),
     }
     ctx.facts(facts)
     if len(people):
-        C.table(ctx, _role_table(people, lang), "participants_by_role",
-                  C.tr(lang, "ผู้เข้าร่วมตามบทบาทและเพศ", "Participants by role and sex"),
-                  note=C.tr(lang, "นับจากตารางผู้เข้าร่วม ไม่แสดงชื่อหรือข้อมูลส่วนบุคคล",
+        show_table(ctx, _role_table(people, lang), "participants_by_role",
+                  tr(lang, "ผู้เข้าร่วมตามบทบาทและเพศ", "Participants by role and sex"),
+                  note=tr(lang, "นับจากตารางผู้เข้าร่วม ไม่แสดงชื่อหรือข้อมูลส่วนบุคคล",
                             "Counted from the participants table; no names or personal "
                             "data are shown."))
     else:
-        C.no_data(ctx, lang, "ยังไม่มีรายชื่อผู้เข้าร่วมของหมู่บ้านนี้",
+        no_data(ctx, lang, "ยังไม่มีรายชื่อผู้เข้าร่วมของหมู่บ้านนี้",
                   "No participants are listed for this village.")
     return {"village_id": row.get("village_id"), "name": row.get("name"),
             "project_id": row.get("project_id"), "project_name": proj.get("name"),
-            "place": C.place_text(row, lang), "period_start": start, "period_end": end,
+            "place": F.place_text(row, lang), "period_start": start, "period_end": end,
             "n_participants": int(len(people)), "n_by_role": n_by_role,
             "n_households": n_households, "n_target_households": n_target_hh}
 
@@ -135,16 +121,16 @@ def _role_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
         sub = people[people["role"] == role]
         if sub.empty:
             continue
-        rows.append({C.tr(lang, "บทบาท", "Role"): C.tr(lang, *_role_names(role)),
-                     C.tr(lang, "หญิง (คน)", "Female"): int((sub["sex"] == "F").sum()),
-                     C.tr(lang, "ชาย (คน)", "Male"): int((sub["sex"] == "M").sum()),
-                     C.tr(lang, "รวม (คน)", "Total"): int(len(sub)),
-                     C.tr(lang, "ครัวเรือน", "Households"): int(sub["household_id"].nunique())})
-    rows.append({C.tr(lang, "บทบาท", "Role"): C.tr(lang, "ทั้งหมด", "All"),
-                 C.tr(lang, "หญิง (คน)", "Female"): int((people["sex"] == "F").sum()),
-                 C.tr(lang, "ชาย (คน)", "Male"): int((people["sex"] == "M").sum()),
-                 C.tr(lang, "รวม (คน)", "Total"): int(len(people)),
-                 C.tr(lang, "ครัวเรือน", "Households"): int(people["household_id"].nunique())})
+        rows.append({tr(lang, "บทบาท", "Role"): tr(lang, *_role_names(role)),
+                     tr(lang, "หญิง (คน)", "Female"): int((sub["sex"] == "F").sum()),
+                     tr(lang, "ชาย (คน)", "Male"): int((sub["sex"] == "M").sum()),
+                     tr(lang, "รวม (คน)", "Total"): int(len(sub)),
+                     tr(lang, "ครัวเรือน", "Households"): int(sub["household_id"].nunique())})
+    rows.append({tr(lang, "บทบาท", "Role"): tr(lang, "ทั้งหมด", "All"),
+                 tr(lang, "หญิง (คน)", "Female"): int((people["sex"] == "F").sum()),
+                 tr(lang, "ชาย (คน)", "Male"): int((people["sex"] == "M").sum()),
+                 tr(lang, "รวม (คน)", "Total"): int(len(people)),
+                 tr(lang, "ครัวเรือน", "Households"): int(people["household_id"].nunique())})
     return pd.DataFrame(rows)
 
 
@@ -154,48 +140,49 @@ def section_key_results(project, ctx, *, lang: str | None = None,
                         before: str = "pre", after: str = "post", heading: bool = True) -> dict:
     """Key results in one glance: the headline figures with n and 95% intervals.
 
-    Computes :func:`evaluation.headline.headline_figures`, records them for the
-    batch index (:func:`evaluation.headline.write_headline`) and shows them
+    Computes :func:`evaluation.results.headline_figures`, records them for the
+    batch index (:func:`evaluation.reporting.headline.write_headline`) and shows them
     as a table and as sentences.
 
     Returns
     -------
     dict
-        The headline figures (see :data:`evaluation.headline.HEADLINE_KEYS`).
+        The headline figures (see :data:`evaluation.results.HEADLINE_KEYS`).
     """
-    from ..headline import STATUS_LABELS, headline_figures, write_headline
+    from ..results import headline_figures
+    from .headline import write_headline
 
-    lang = C.resolve_lang(ctx, lang)
-    v = C.one_village(project, village_id)
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
     figs = headline_figures(v, instrument=instrument, before=before, after=after)
     write_headline(ctx, figs, lang=lang)
     if heading:
-        C.heading(ctx, lang, "ผลลัพธ์สำคัญโดยสรุป", "Key results at a glance")
+        section_heading(ctx, lang, "ผลลัพธ์สำคัญโดยสรุป", "Key results at a glance")
     inst = figs["instrument"]
-    inst_name = C.instrument_name(v, inst, lang) if inst else "–"
-    inst_short = C.instrument_short(v, inst, lang)
+    inst_name = R.instrument_name(v, inst, lang) if inst else "–"
+    inst_short = R.instrument_short(v, inst, lang)
     sentences = []
-    hap = C.change_sentence(f"คะแนนความสุขเฉลี่ย ({inst_name}) จาก{C.wave_name(before, 'th')}ถึง"
-                            f"{C.wave_name(after, 'th')}โครงการ",
+    hap = F.change_sentence(f"คะแนนความสุขเฉลี่ย ({inst_name}) จาก{wave_name(before, 'th')}ถึง"
+                            f"{wave_name(after, 'th')}โครงการ",
                             f"The mean happiness score ({inst_name}) from "
-                            f"{C.wave_name(before, 'en').lower()} to "
-                            f"{C.wave_name(after, 'en').lower()}",
+                            f"{wave_name(before, 'en').lower()} to "
+                            f"{wave_name(after, 'en').lower()}",
                             figs["happiness_mean_change"], figs["happiness_ci_low"],
                             figs["happiness_ci_high"], figs["happiness_n"], lang, unit="points")
     sentences.append(hap)
     if figs["happiness_share_improved"] is not None:
         n_up = round(figs["happiness_share_improved"] * figs["happiness_n"])
-        sentences.append(C.tr(
+        sentences.append(tr(
             lang, f"ผู้ตอบ {n_up:,d} จาก {figs['happiness_n']:,d} คน "
-                  f"({C.pct(figs['happiness_share_improved'])}) มีคะแนนความสุขเพิ่มขึ้น",
+                  f"({F.pct(figs['happiness_share_improved'])}) มีคะแนนความสุขเพิ่มขึ้น",
             f"{n_up:,d} of {figs['happiness_n']:,d} respondents "
-            f"({C.pct(figs['happiness_share_improved'])}) had a higher happiness score."))
-    sentences.append(C.change_sentence(
+            f"({F.pct(figs['happiness_share_improved'])}) had a higher happiness score."))
+    sentences.append(F.change_sentence(
         "รายได้ครัวเรือนต่อเดือนโดยเฉลี่ย", "Mean monthly household income",
         figs["income_mean_change"], figs["income_ci_low"], figs["income_ci_high"],
         figs["income_n"], lang, unit="baht"))
     if figs["ladder_total"]:
-        sentences.append(C.tr(
+        sentences.append(tr(
             lang, f"บันไดผลลัพธ์: บรรลุเป้าหมาย {figs['ladder_achieved']} จาก "
                   f"{figs['ladder_total']} ตัวชี้วัด (บรรลุบางส่วน {figs['ladder_partial']}, "
                   f"ไม่บรรลุ {figs['ladder_not_achieved']}, ไม่มีข้อมูล {figs['ladder_no_data']}) "
@@ -205,43 +192,43 @@ def section_key_results(project, ctx, *, lang: str | None = None,
             f"achieved, {figs['ladder_no_data']} without data); overall status: "
             f"{STATUS_LABELS['en'][figs['status']]}."))
     else:
-        sentences.append(C.tr(lang, "ยังไม่มีบันไดผลลัพธ์ของโครงการนี้",
+        sentences.append(tr(lang, "ยังไม่มีบันไดผลลัพธ์ของโครงการนี้",
                               "This project has no outcome ladder yet."))
     table = pd.DataFrame({
-        C.tr(lang, "ตัวชี้วัด", "Indicator"): [
-            C.tr(lang, "ผู้เข้าร่วม (คน)", "Participants (people)"),
-            C.tr(lang, "ครัวเรือน", "Households"),
-            C.tr(lang, f"คะแนนความสุขเปลี่ยนไปเฉลี่ย ({inst_short}, คะแนน)",
+        tr(lang, "ตัวชี้วัด", "Indicator"): [
+            tr(lang, "ผู้เข้าร่วม (คน)", "Participants (people)"),
+            tr(lang, "ครัวเรือน", "Households"),
+            tr(lang, f"คะแนนความสุขเปลี่ยนไปเฉลี่ย ({inst_short}, คะแนน)",
                  f"Mean change in happiness score ({inst_short}, points)"),
-            C.tr(lang, "สัดส่วนผู้ที่มีความสุขเพิ่มขึ้น", "Share with a higher happiness score"),
-            C.tr(lang, "รายได้ครัวเรือนต่อเดือนเปลี่ยนไปเฉลี่ย (บาท)",
+            tr(lang, "สัดส่วนผู้ที่มีความสุขเพิ่มขึ้น", "Share with a higher happiness score"),
+            tr(lang, "รายได้ครัวเรือนต่อเดือนเปลี่ยนไปเฉลี่ย (บาท)",
                  "Mean change in monthly household income (baht)"),
-            C.tr(lang, "สัดส่วนครัวเรือนที่มีรายได้เพิ่มขึ้น", "Share of households with higher income"),
-            C.tr(lang, "ตัวชี้วัดบันไดผลลัพธ์ที่บรรลุ", "Ladder indicators achieved"),
+            tr(lang, "สัดส่วนครัวเรือนที่มีรายได้เพิ่มขึ้น", "Share of households with higher income"),
+            tr(lang, "ตัวชี้วัดบันไดผลลัพธ์ที่บรรลุ", "Ladder indicators achieved"),
         ],
-        C.tr(lang, "ผล (95% CI), n", "Result (95% CI), n"): [
-            C.count(figs["n_participants"]), C.count(figs["n_households"]),
-            C.estimate_cell(figs["happiness_mean_change"], figs["happiness_ci_low"],
+        tr(lang, "ผล (95% CI), n", "Result (95% CI), n"): [
+            F.count(figs["n_participants"]), F.count(figs["n_households"]),
+            F.estimate_cell(figs["happiness_mean_change"], figs["happiness_ci_low"],
                             figs["happiness_ci_high"], figs["happiness_n"], lang),
-            (f"{C.pct(figs['happiness_share_improved'])}, n = {figs['happiness_n']:,d}"
+            (f"{F.pct(figs['happiness_share_improved'])}, n = {figs['happiness_n']:,d}"
              if figs["happiness_share_improved"] is not None else "–"),
-            C.estimate_cell(figs["income_mean_change"], figs["income_ci_low"],
+            F.estimate_cell(figs["income_mean_change"], figs["income_ci_low"],
                             figs["income_ci_high"], figs["income_n"], lang, unit="baht"),
-            (f"{C.pct(figs['income_share_up'])}, n = {figs['income_n']:,d}"
+            (f"{F.pct(figs['income_share_up'])}, n = {figs['income_n']:,d}"
              if figs["income_share_up"] is not None else "–"),
-            (C.tr(lang, f"{figs['ladder_achieved']} จาก {figs['ladder_total']}",
+            (tr(lang, f"{figs['ladder_achieved']} จาก {figs['ladder_total']}",
                   f"{figs['ladder_achieved']} of {figs['ladder_total']}")
              if figs["ladder_total"] else "–"),
         ]})
     numbers = pd.DataFrame({
         table.columns[0]: table.iloc[:, 0].to_numpy(),
-        C.tr(lang, "ผล", "Result"): [
+        tr(lang, "ผล", "Result"): [
             figs["n_participants"], figs["n_households"], figs["happiness_mean_change"],
             figs["happiness_share_improved"], figs["income_mean_change"],
             figs["income_share_up"], figs["ladder_achieved"] if figs["ladder_total"] else None],
-        C.tr(lang, "95% CI ต่ำสุด", "95% CI low"): [
+        tr(lang, "95% CI ต่ำสุด", "95% CI low"): [
             None, None, figs["happiness_ci_low"], None, figs["income_ci_low"], None, None],
-        C.tr(lang, "95% CI สูงสุด", "95% CI high"): [
+        tr(lang, "95% CI สูงสุด", "95% CI high"): [
             None, None, figs["happiness_ci_high"], None, figs["income_ci_high"], None, None],
         "n": [None, None, figs["happiness_n"], figs["happiness_n"], figs["income_n"],
               figs["income_n"], figs["ladder_total"] or None],
@@ -250,8 +237,8 @@ def section_key_results(project, ctx, *, lang: str | None = None,
     numbers.attrs["number_formats"] = {"n": "#,##0"}
     share_rows = [3, 5]  # shares as fractions: Excel shows them as percentages
     numbers.attrs["cell_formats"] = {(r, numbers.columns[1]): "0.0%" for r in share_rows}
-    C.table(ctx, table, "key_results", C.tr(lang, "ผลลัพธ์สำคัญ", "Key results"), files=numbers,
-              note=C.tr(lang, "ตัวเลขในวงเล็บคือช่วงความเชื่อมั่น 95% ของค่าเฉลี่ย n คือจำนวนคนหรือครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง",
+    show_table(ctx, table, "key_results", tr(lang, "ผลลัพธ์สำคัญ", "Key results"), files=numbers,
+              note=tr(lang, "ตัวเลขในวงเล็บคือช่วงความเชื่อมั่น 95% ของค่าเฉลี่ย n คือจำนวนคนหรือครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง",
                         "Brackets give the 95% confidence interval of the mean; n is the "
                         "number of people or households with data both before and after."))
     for s in sentences:
@@ -263,7 +250,7 @@ def section_key_results(project, ctx, *, lang: str | None = None,
 def _ladder_numbers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The ladder indicators for tables.xlsx: numbers as numbers (percent of target as
     a fraction shown 0.0%), units and status as text."""
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     cols = {"step": t("ขั้นที่", "Step"), "outcome": t("ผลลัพธ์", "Outcome"),
             "label": t("ตัวชี้วัด", "Indicator"), "baseline": t("ค่าฐาน", "Baseline"),
             "comparator": t("เงื่อนไข", "Comparator"), "target": t("เป้าหมาย", "Target"),
@@ -302,24 +289,24 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
     from ..charts.ladder import ladder_chart
     from ..ladder import ladder_table
 
-    lang = C.resolve_lang(ctx, lang)
-    v = C.one_village(project, village_id)
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
     if heading:
-        C.heading(ctx, lang, "บันไดผลลัพธ์", "The outcome ladder")
+        section_heading(ctx, lang, "บันไดผลลัพธ์", "The outcome ladder")
     if not v.ladders:
-        return C.no_data(ctx, lang, "โครงการนี้ยังไม่มีบันไดผลลัพธ์ (ไฟล์ ladder.yaml) จึงยังประเมินตัวชี้วัดไม่ได้",
+        return no_data(ctx, lang, "โครงการนี้ยังไม่มีบันไดผลลัพธ์ (ไฟล์ ladder.yaml) จึงยังประเมินตัวชี้วัดไม่ได้",
                          "This project has no outcome ladder (ladder.yaml), so no indicator "
                          "can be assessed.")
-    frame = C.evaluate_ladder_once(v, partial_threshold=partial_threshold)
+    frame = R.evaluate_ladder_once(v, partial_threshold=partial_threshold)
     frame = frame[frame["level"] == "village"]
     if frame.empty:
-        return C.no_data(ctx, lang, "บันไดผลลัพธ์ไม่มีตัวชี้วัด", "The ladder has no indicators.")
+        return no_data(ctx, lang, "บันไดผลลัพธ์ไม่มีตัวชี้วัด", "The ladder has no indicators.")
     counts = frame["status"].value_counts()
     out = {s: int(counts.get(s, 0)) for s in ("achieved", "partial", "not_achieved", "no_data")}
     out["total"] = int(len(frame))
     out["statuses"] = dict(zip(frame["indicator_id"], frame["status"]))
-    out["actual"] = C.jsonable(dict(zip(frame["indicator_id"], frame["actual"])))
-    C.explain(ctx, lang,
+    out["actual"] = R.jsonable(dict(zip(frame["indicator_id"], frame["actual"])))
+    explain(ctx, lang,
               "บันไดผลลัพธ์เรียงผลที่โครงการตั้งใจให้เกิดจากขั้นแรก (ผลระยะต้น) ถึงขั้นสุดท้าย (ผลระยะยาว) "
               "แต่ละขั้นมีตัวชี้วัดและค่าเป้าหมาย ตัวชี้วัดที่ได้ผลถึงเป้าถือว่า 'บรรลุ' "
               f"ได้อย่างน้อย {partial_threshold:.0%} ของเป้าถือว่า 'บรรลุบางส่วน'",
@@ -327,7 +314,7 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
               "(early) step to the last (long-term) one; each step has indicators with "
               "targets. An indicator that reaches its target is 'achieved'; one at least "
               f"{partial_threshold:.0%} of the way there is 'partly achieved'.")
-    caption = C.tr(
+    caption = tr(
         lang, f"บรรลุเป้าหมาย {out['achieved']} จาก {out['total']} ตัวชี้วัด "
               f"บรรลุบางส่วน {out['partial']} ไม่บรรลุ {out['not_achieved']} "
               f"และไม่มีข้อมูล {out['no_data']} ตัวชี้วัด",
@@ -335,21 +322,21 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
         f"{out['not_achieved']} not achieved and {out['no_data']} without data.")
     top = _highest_step(frame)
     if top:
-        caption += C.tr(lang, f" ขั้นสูงสุดที่บรรลุครบทุกตัวชี้วัดคือขั้นที่ {top}",
+        caption += tr(lang, f" ขั้นสูงสุดที่บรรลุครบทุกตัวชี้วัดคือขั้นที่ {top}",
                         f" The highest step with every indicator achieved is step {top}.")
     if chart:
         fig = ladder_chart(frame, lang=lang, ladder=next(iter(v.ladders.values())))
-        ctx.figure(fig, "ladder", C.tr(lang, "บันไดผลลัพธ์", "Outcome ladder"), caption)
+        ctx.figure(fig, "ladder", tr(lang, "บันไดผลลัพธ์", "Outcome ladder"), caption)
     else:
         ctx.paragraph(caption)
-    C.table(ctx, ladder_table(frame, lang=lang), "ladder_indicators",
-              C.tr(lang, "ตัวชี้วัดบันไดผลลัพธ์", "Outcome ladder indicators"),
+    show_table(ctx, ladder_table(frame, lang=lang), "ladder_indicators",
+              tr(lang, "ตัวชี้วัดบันไดผลลัพธ์", "Outcome ladder indicators"),
               files=_ladder_numbers(frame, lang),
-              note=C.tr(lang, "n คือจำนวนข้อมูล (คน ครัวเรือน หรือรายการ) ที่ใช้คำนวณผลของตัวชี้วัด",
+              note=tr(lang, "n คือจำนวนข้อมูล (คน ครัวเรือน หรือรายการ) ที่ใช้คำนวณผลของตัวชี้วัด",
                         "n is the number of records (people, households or entries) behind "
                         "each result."))
     if frame["baseline"].notna().any():
-        C.explain(ctx, lang,
+        explain(ctx, lang,
                   "ความก้าวหน้าจากค่าฐาน = (ผลที่ได้ − ค่าฐาน) ÷ (เป้าหมาย − ค่าฐาน) × 100 "
                   "สำหรับตัวชี้วัดที่ต้องการให้ลดลงคิดกลับทิศ: 0% คือยังเท่าค่าฐาน 100% คือถึงเป้า "
                   "ส่วนร้อยละของเป้าหมายคือผลที่ได้ ÷ เป้าหมาย × 100",
@@ -380,14 +367,14 @@ def _ladder_by_sex(v, ctx, lang, partial_threshold) -> dict:
     frame = frame[frame["level"] == "village"]
     if frame.empty:
         return {}
-    C.table(ctx, split_table(frame, "sex", lang=lang), "ladder_by_sex",
-            C.tr(lang, "ตัวชี้วัดแยกตามเพศ", "Indicators by sex"),
-            note=C.tr(lang, "เฉพาะตัวชี้วัดที่คำนวณจากคนหรือครัวเรือน (ครัวเรือนจัดตามเพศของสมาชิก"
+    show_table(ctx, split_table(frame, "sex", lang=lang), "ladder_by_sex",
+            tr(lang, "ตัวชี้วัดแยกตามเพศ", "Indicators by sex"),
+            note=tr(lang, "เฉพาะตัวชี้วัดที่คำนวณจากคนหรือครัวเรือน (ครัวเรือนจัดตามเพศของสมาชิก"
                             f"กลุ่มเป้าหมายคนแรก) กลุ่มที่มีข้อมูลน้อยกว่า {MIN_CELL} รายการไม่แสดงค่า",
                       "Indicators computed over people or households only (a household "
                       "counts under the sex of its first listed target participant); groups "
                       f"with fewer than {MIN_CELL} records show no value."))
-    return C.jsonable({ind: dict(zip(sub["sex"].astype(str), sub["actual"]))
+    return R.jsonable({ind: dict(zip(sub["sex"].astype(str), sub["actual"]))
                        for ind, sub in frame.groupby("indicator_id", sort=False)})
 
 
@@ -422,17 +409,17 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
     from ..charts import happiness as hch
     from ..happiness import CONTRASTS, attrition, band_transitions, happiness_change
 
-    lang = C.resolve_lang(ctx, lang)
-    v = C.one_village(project, village_id)
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
     if heading:
-        C.heading(ctx, lang, "ความสุขของผู้เข้าร่วม", "Happiness of the participants")
-    present = C.instruments_present(v)
+        section_heading(ctx, lang, "ความสุขของผู้เข้าร่วม", "Happiness of the participants")
+    present = R.instruments_present(v)
     chosen = present if instruments is None else [i for i in ([instruments] if isinstance(
         instruments, str) else instruments) if i in present]
     if not chosen:
-        return C.no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลแบบประเมินความสุข",
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลแบบประเมินความสุข",
                          "There are no happiness assessments for this village.")
-    C.explain(ctx, lang,
+    explain(ctx, lang,
               "ผู้เข้าร่วมตอบแบบประเมินความสุขก่อน ระหว่าง และหลังโครงการ การเปรียบเทียบก่อน–หลังใช้เฉพาะคนที่ตอบครบทั้งสองครั้ง "
               "(ข้อมูลคู่) ตัวเลขในวงเล็บคือช่วงความเชื่อมั่น 95% ซึ่งบอกว่าค่าจริงน่าจะอยู่ในช่วงใด",
               "Participants answered the happiness assessment before, during and after the "
@@ -441,41 +428,41 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
               "in which the true value probably lies.")
     out = {}
     for inst in chosen:
-        sc = C.scores(v, inst)
-        name = C.instrument_name(v, inst, lang)
-        short = C.instrument_short(v, inst, lang)
+        sc = R.scores(v, inst)
+        name = R.instrument_name(v, inst, lang)
+        short = R.instrument_short(v, inst, lang)
         ctx.heading(name, level=3)
         valid = sc[sc["total"].notna()]
-        waves = C.waves_present(valid)
+        waves = R.waves_present(valid)
         res: dict = {"instrument": inst}
         if not waves:
-            res.update(C.no_data(ctx, lang, "ยังคำนวณคะแนนไม่ได้ (คำตอบไม่ครบ)",
+            res.update(no_data(ctx, lang, "ยังคำนวณคะแนนไม่ได้ (คำตอบไม่ครบ)",
                                  "No score could be computed (too many missing answers)."))
             out[inst] = res
             continue
         means = hch.wave_means(valid)
-        res["wave_means"] = C.jsonable(dict(zip(means["wave"].astype(str), means["mean"])))
-        res["wave_n"] = C.jsonable(dict(zip(means["wave"].astype(str), means["n"])))
-        hi_total = C.instrument_obj(v, inst).total_range[1]
+        res["wave_means"] = R.jsonable(dict(zip(means["wave"].astype(str), means["mean"])))
+        res["wave_n"] = R.jsonable(dict(zip(means["wave"].astype(str), means["n"])))
+        hi_total = R.instrument_obj(v, inst).total_range[1]
         mean_text = ", ".join(
-            f"{C.wave_name(str(r.wave), lang)} {C.num(r.mean)} (n = {int(r.n):,d})"
+            f"{wave_name(str(r.wave), lang)} {F.num(r.mean)} (n = {int(r.n):,d})"
             for r in means.itertuples())
         fig = hch.waves_chart(valid, lang=lang)
         ctx.figure(fig, f"happiness_waves_{inst}",
-                   C.tr(lang, f"คะแนนเฉลี่ยแต่ละช่วง: {name}", f"Mean score by wave: {name}"),
-                   C.tr(lang, f"คะแนนเฉลี่ย (เต็ม {C.num(hi_total, 0)} คะแนน) {mean_text} "
+                   tr(lang, f"คะแนนเฉลี่ยแต่ละช่วง: {name}", f"Mean score by wave: {name}"),
+                   tr(lang, f"คะแนนเฉลี่ย (เต็ม {F.num(hi_total, 0)} คะแนน) {mean_text} "
                               "เส้นตั้งคือช่วงความเชื่อมั่น 95% ของค่าเฉลี่ย",
-                        f"Mean score (out of {C.num(hi_total, 0)} points): {mean_text}. "
+                        f"Mean score (out of {F.num(hi_total, 0)} points): {mean_text}. "
                         "Vertical lines are 95% confidence intervals of the means."))
         if before in waves and after in waves:
             contrasts = [c for c in CONTRASTS if c[0] in waves and c[1] in waves]
             change = happiness_change(sc, contrasts=contrasts)
             table = _change_table(change, lang)
-            C.table(ctx, table, f"happiness_change_{inst}",
-                      C.tr(lang, f"การเปลี่ยนแปลงของคะแนน: {short}", f"Change in score: {short}"),
+            show_table(ctx, table, f"happiness_change_{inst}",
+                      tr(lang, f"การเปลี่ยนแปลงของคะแนน: {short}", f"Change in score: {short}"),
                       decimals=2, formatters={c: format_p for c in table.columns
                                               if str(c).startswith("p (")},
-                      note=C.tr(lang, "t-test แบบจับคู่ และ Wilcoxon signed-rank ทดสอบว่าคะแนนเปลี่ยนจริงหรือไม่ "
+                      note=tr(lang, "t-test แบบจับคู่ และ Wilcoxon signed-rank ทดสอบว่าคะแนนเปลี่ยนจริงหรือไม่ "
                                       "ค่า p น้อยกว่า 0.05 หมายความว่าการเปลี่ยนแปลงไม่น่าจะเกิดจากความบังเอิญ",
                                 "The paired t-test and the Wilcoxon signed-rank test ask whether "
                                 "the score really changed; p below 0.05 means the change is "
@@ -484,34 +471,34 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
                           & (change["wave_after"] == after)].iloc[0]
             for k in ("mean_diff", "ci_low", "ci_high", "n_pairs", "share_improved",
                       "n_improved", "n_same", "n_worse", "p_t", "p_wilcoxon"):
-                res[k] = C.jsonable(main[k])
-            sentence = C.change_sentence(
-                f"คะแนนเฉลี่ยจาก{C.wave_name(before, 'th')}ถึง{C.wave_name(after, 'th')}โครงการ",
-                f"The mean score from {C.wave_name(before, 'en').lower()} to "
-                f"{C.wave_name(after, 'en').lower()}",
+                res[k] = R.jsonable(main[k])
+            sentence = F.change_sentence(
+                f"คะแนนเฉลี่ยจาก{wave_name(before, 'th')}ถึง{wave_name(after, 'th')}โครงการ",
+                f"The mean score from {wave_name(before, 'en').lower()} to "
+                f"{wave_name(after, 'en').lower()}",
                 main["mean_diff"], main["ci_low"], main["ci_high"], main["n_pairs"], lang)
-            counts = C.tr(lang, f" ดีขึ้น {int(main['n_improved']):,d} คน เท่าเดิม "
+            counts = tr(lang, f" ดีขึ้น {int(main['n_improved']):,d} คน เท่าเดิม "
                                 f"{int(main['n_same']):,d} คน แย่ลง {int(main['n_worse']):,d} คน",
                           f" {int(main['n_improved']):,d} improved, {int(main['n_same']):,d} "
                           f"stayed the same and {int(main['n_worse']):,d} got worse.")
             ctx.figure(hch.slope_chart(sc, before=before, after=after, lang=lang),
                        f"happiness_individual_{inst}",
-                       C.tr(lang, f"คะแนนรายบุคคล: {name}", f"Individual scores: {name}"),
+                       tr(lang, f"คะแนนรายบุคคล: {name}", f"Individual scores: {name}"),
                        sentence + counts)
-            if C.instrument_obj(v, inst).bands:
+            if R.instrument_obj(v, inst).bands:
                 res.update(_bands(v, sc, ctx, lang, inst, short, before, after,
                                   band_transitions, hch))
         else:
-            C.no_data(ctx, lang, f"ยังเปรียบเทียบ{C.wave_name(before, 'th')}–{C.wave_name(after, 'th')}ไม่ได้ "
-                                 f"เพราะมีข้อมูลเฉพาะช่วง: {', '.join(C.wave_name(w, 'th') for w in waves)}",
+            no_data(ctx, lang, f"ยังเปรียบเทียบ{wave_name(before, 'th')}–{wave_name(after, 'th')}ไม่ได้ "
+                                 f"เพราะมีข้อมูลเฉพาะช่วง: {', '.join(wave_name(w, 'th') for w in waves)}",
                       f"No {before}–{after} comparison: scores exist only for "
-                      f"{', '.join(C.wave_name(w, 'en') for w in waves)}.")
+                      f"{', '.join(wave_name(w, 'en') for w in waves)}.")
         att = attrition(sc).summary.iloc[0]
-        res["attrition"] = C.jsonable({k: att[k] for k in att.index
+        res["attrition"] = R.jsonable({k: att[k] for k in att.index
                                        if k.startswith("n_") or k == "share_complete"})
-        C.table(ctx, _attrition_table(att, lang), f"happiness_attrition_{inst}",
-                  C.tr(lang, f"จำนวนผู้ตอบแต่ละช่วง: {short}", f"Respondents per wave: {short}"),
-                  note=C.tr(lang, f"ตอบครบทุกช่วง {int(att['n_complete']):,d} จาก "
+        show_table(ctx, _attrition_table(att, lang), f"happiness_attrition_{inst}",
+                  tr(lang, f"จำนวนผู้ตอบแต่ละช่วง: {short}", f"Respondents per wave: {short}"),
+                  note=tr(lang, f"ตอบครบทุกช่วง {int(att['n_complete']):,d} จาก "
                                   f"{int(att['n_persons']):,d} คน; การเปรียบเทียบใช้เฉพาะคนที่มีข้อมูลคู่",
                             f"{int(att['n_complete']):,d} of {int(att['n_persons']):,d} answered "
                             "every wave; comparisons use people with paired data only."))
@@ -520,10 +507,10 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
 
 
 def _change_table(change: pd.DataFrame, lang: str) -> pd.DataFrame:
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     return pd.DataFrame({
         t("ช่วงที่เปรียบเทียบ", "Comparison"): [
-            f"{C.wave_name(a, lang)} → {C.wave_name(b, lang)}"
+            f"{wave_name(a, lang)} → {wave_name(b, lang)}"
             for a, b in zip(change["wave_before"], change["wave_after"])],
         t("จำนวนคู่ (n)", "Pairs (n)"): change["n_pairs"].astype(int).to_numpy(),
         t("ค่าเฉลี่ยก่อน", "Mean before"): change["mean_before"].to_numpy(dtype=float),
@@ -542,17 +529,17 @@ def _change_table(change: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _attrition_table(att: pd.Series, lang: str) -> pd.DataFrame:
     from ..schema import WAVES
 
-    rows = [(C.tr(lang, "ผู้ตอบอย่างน้อยหนึ่งครั้ง", "Answered at least once"), att["n_persons"])]
+    rows = [(tr(lang, "ผู้ตอบอย่างน้อยหนึ่งครั้ง", "Answered at least once"), att["n_persons"])]
     for w in WAVES:
         if f"n_{w}" in att.index:
-            rows.append((C.tr(lang, f"ตอบช่วง{C.wave_name(w, 'th')}",
-                              f"Answered {C.wave_name(w, 'en').lower()}"),
+            rows.append((tr(lang, f"ตอบช่วง{wave_name(w, 'th')}",
+                              f"Answered {wave_name(w, 'en').lower()}"),
                          att[f"n_{w}"]))
-    rows.append((C.tr(lang, "ตอบครบทุกช่วง", "Answered every wave"), att["n_complete"]))
-    rows.append((C.tr(lang, "มีทั้งก่อนและหลัง (ข้อมูลคู่)", "Both before and after (pairs)"),
+    rows.append((tr(lang, "ตอบครบทุกช่วง", "Answered every wave"), att["n_complete"]))
+    rows.append((tr(lang, "มีทั้งก่อนและหลัง (ข้อมูลคู่)", "Both before and after (pairs)"),
                  att["n_pre_post"]))
-    return pd.DataFrame({C.tr(lang, "รายการ", "Item"): [r[0] for r in rows],
-                         C.tr(lang, "จำนวน (คน)", "People"): [int(r[1]) for r in rows]})
+    return pd.DataFrame({tr(lang, "รายการ", "Item"): [r[0] for r in rows],
+                         tr(lang, "จำนวน (คน)", "People"): [int(r[1]) for r in rows]})
 
 
 def _bands(v, sc, ctx, lang, inst, name, before, after, band_transitions, hch) -> dict:
@@ -567,13 +554,13 @@ def _bands(v, sc, ctx, lang, inst, name, before, after, band_transitions, hch) -
     cross = table.pivot_table(index=["band_before_rank", label_col],
                               columns=["band_after_rank", after_col], values="n",
                               aggfunc="sum", observed=True)
-    cross.index = [f"{C.wave_name(before, lang)}: {lab}" for _, lab in cross.index]
-    cross.columns = [f"{C.wave_name(after, lang)}: {lab}" for _, lab in cross.columns]
-    cross = cross.astype(int).reset_index(names=C.tr(lang, "กลุ่มคะแนน", "Band"))
+    cross.index = [f"{wave_name(before, lang)}: {lab}" for _, lab in cross.index]
+    cross.columns = [f"{wave_name(after, lang)}: {lab}" for _, lab in cross.columns]
+    cross = cross.astype(int).reset_index(names=tr(lang, "กลุ่มคะแนน", "Band"))
     top_label = table.loc[table["band_after_rank"].idxmax(), after_col]
     p = test["p_value"]
     p_text = "–" if pd.isna(p) else f"{p:.3f}"
-    caption = C.tr(
+    caption = tr(
         lang, f"จำนวนคนในกลุ่ม '{top_label}' เปลี่ยนจาก {int(test['n_top_before']):,d} "
               f"เป็น {int(test['n_top_after']):,d} คน จาก {int(test['n_pairs']):,d} คนที่มีข้อมูลคู่ "
               f"(McNemar p = {p_text})",
@@ -582,11 +569,11 @@ def _bands(v, sc, ctx, lang, inst, name, before, after, band_transitions, hch) -
         f"(McNemar p = {p_text}).")
     ctx.figure(hch.band_transition_chart(table, before=before, after=after, lang=lang),
                f"happiness_bands_{inst}",
-               C.tr(lang, f"การย้ายกลุ่มคะแนน: {name}", f"Band transitions: {name}"), caption)
-    C.table(ctx, cross, f"happiness_bands_{inst}",
-              C.tr(lang, f"การย้ายกลุ่มคะแนน (คน): {name}", f"Band transitions (people): {name}"))
+               tr(lang, f"การย้ายกลุ่มคะแนน: {name}", f"Band transitions: {name}"), caption)
+    show_table(ctx, cross, f"happiness_bands_{inst}",
+              tr(lang, f"การย้ายกลุ่มคะแนน (คน): {name}", f"Band transitions (people): {name}"))
     return {"n_top_before": int(test["n_top_before"]), "n_top_after": int(test["n_top_after"]),
-            "band_pairs": int(test["n_pairs"]), "p_mcnemar": C.jsonable(p)}
+            "band_pairs": int(test["n_pairs"]), "p_mcnemar": R.jsonable(p)}
 
 
 # =========================================================================== money
@@ -609,21 +596,21 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
     from ..charts import finance as fch
     from ..finance import finance_change, household_finance, poverty_change
 
-    lang = C.resolve_lang(ctx, lang)
-    v = C.one_village(project, village_id)
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
     if heading:
-        C.heading(ctx, lang, "การเงินครัวเรือน", "Household money")
+        section_heading(ctx, lang, "การเงินครัวเรือน", "Household money")
     fin = v.finance
     if fin.empty:
-        return C.no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลการเงินครัวเรือน (รายได้ รายจ่าย หนี้ เงินออม)",
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลการเงินครัวเรือน (รายได้ รายจ่าย หนี้ เงินออม)",
                          "There are no household finance data (income, expenses, debt, "
                          "savings) for this village.")
-    waves = C.waves_present(fin)
+    waves = R.waves_present(fin)
     if before not in waves or after not in waves:
-        have = ", ".join(C.wave_name(w, lang) for w in waves)
-        return C.no_data(ctx, lang, f"ยังเปรียบเทียบก่อน–หลังไม่ได้ เพราะมีข้อมูลการเงินเฉพาะช่วง: {have}",
+        have = ", ".join(wave_name(w, lang) for w in waves)
+        return no_data(ctx, lang, f"ยังเปรียบเทียบก่อน–หลังไม่ได้ เพราะมีข้อมูลการเงินเฉพาะช่วง: {have}",
                          f"No before–after comparison: finance data exist only for: {have}.")
-    C.explain(ctx, lang,
+    explain(ctx, lang,
               "ข้อมูลการเงินเป็นรายครัวเรือน: รายได้และรายจ่ายเป็นบาทต่อเดือน หนี้และเงินออมเป็นยอดคงเหลือ (บาท) "
               "การเปรียบเทียบใช้เฉพาะครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง",
               "Finance data are per household: income and expenses in baht per month, debt "
@@ -633,24 +620,24 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
     hf = household_finance(fin, before=before, after=after)
     out: dict = {"n_households": int(len(hf))}
     for _, r in change.iterrows():
-        out[str(r["measure"])] = C.jsonable({k: r[k] for k in (
+        out[str(r["measure"])] = R.jsonable({k: r[k] for k in (
             "mean_before", "mean_after", "mean_diff", "ci_low", "ci_high", "n_pairs",
             "n_improved", "median_diff")})
     shown = ["income", "expenses", "debt_formal", "debt_informal", "savings"]
     inc, debt = change.set_index("measure").loc["income"], change.set_index("measure").loc[
         "debt_total"]
-    caption = C.change_sentence("รายได้เฉลี่ยต่อเดือน", "Mean monthly income", inc["mean_diff"],
+    caption = F.change_sentence("รายได้เฉลี่ยต่อเดือน", "Mean monthly income", inc["mean_diff"],
                                 inc["ci_low"], inc["ci_high"], inc["n_pairs"], lang, unit="baht")
-    caption += " " + C.change_sentence("หนี้รวมเฉลี่ย", "Mean total debt", debt["mean_diff"],
+    caption += " " + F.change_sentence("หนี้รวมเฉลี่ย", "Mean total debt", debt["mean_diff"],
                                        debt["ci_low"], debt["ci_high"], debt["n_pairs"], lang,
                                        unit="baht")
     ctx.figure(fch.finance_before_after(change, measures=shown, lang=lang), "finance_before_after",
-               C.tr(lang, "การเงินครัวเรือนก่อนและหลังโครงการ", "Household finance before and after"),
+               tr(lang, "การเงินครัวเรือนก่อนและหลังโครงการ", "Household finance before and after"),
                caption)
-    C.table(ctx, _finance_table(change, lang), "finance_change",
-              C.tr(lang, "การเงินครัวเรือน ก่อน–หลัง (บาท)", "Household finance before–after (baht)"),
+    show_table(ctx, _finance_table(change, lang), "finance_change",
+              tr(lang, "การเงินครัวเรือน ก่อน–หลัง (บาท)", "Household finance before–after (baht)"),
               decimals=0,
-              note=C.tr(lang, "ค่าเฉลี่ยของครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง (n) ช่วงความเชื่อมั่น 95% จาก t-test แบบจับคู่ "
+              note=tr(lang, "ค่าเฉลี่ยของครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง (n) ช่วงความเชื่อมั่น 95% จาก t-test แบบจับคู่ "
                               "'ดีขึ้น' คือรายได้หรือเงินออมเพิ่มขึ้น หรือรายจ่าย/หนี้ลดลง",
                         "Means over households with data both before and after (n); 95% "
                         "intervals from the paired t-test. 'Improved' means income or savings "
@@ -659,22 +646,22 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
     up = int(inc["n_improved"])
     ctx.figure(fch.finance_change_distribution(hf, measures=("income", "debt_total"), lang=lang),
                "finance_change_distribution",
-               C.tr(lang, "การเปลี่ยนแปลงรายครัวเรือน", "Change per household"),
-               C.tr(lang, f"ครัวเรือน {up:,d} จาก {n_inc:,d} ครัวเรือนมีรายได้เพิ่มขึ้น "
-                          f"ค่ามัธยฐานของการเปลี่ยนแปลงรายได้ {C.baht(inc['median_diff'], lang)} "
-                          f"และของหนี้รวม {C.baht(debt['median_diff'], lang)}",
+               tr(lang, "การเปลี่ยนแปลงรายครัวเรือน", "Change per household"),
+               tr(lang, f"ครัวเรือน {up:,d} จาก {n_inc:,d} ครัวเรือนมีรายได้เพิ่มขึ้น "
+                          f"ค่ามัธยฐานของการเปลี่ยนแปลงรายได้ {F.baht(inc['median_diff'], lang)} "
+                          f"และของหนี้รวม {F.baht(debt['median_diff'], lang)}",
                     f"{up:,d} of {n_inc:,d} households earned more. The median change was "
-                    f"{C.baht(inc['median_diff'], lang)} in income and "
-                    f"{C.baht(debt['median_diff'], lang)} in total debt."))
+                    f"{F.baht(inc['median_diff'], lang)} in income and "
+                    f"{F.baht(debt['median_diff'], lang)} in total debt."))
     out["poverty"] = _poverty(v, fin, ctx, lang, before, after, poverty_line, poverty_change, fch)
     return out
 
 
 def _finance_table(change: pd.DataFrame, lang: str) -> pd.DataFrame:
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     rows = change[change["measure"] != "debt_to_annual_income"]
     return pd.DataFrame({
-        t("รายการ", "Measure"): [C.tr(lang, *MEASURE_LABELS[m]) for m in rows["measure"]],
+        t("รายการ", "Measure"): [tr(lang, *MEASURE_LABELS[m]) for m in rows["measure"]],
         t("ครัวเรือน (n)", "Households (n)"): rows["n_pairs"].astype(int).to_numpy(),
         t("เฉลี่ยก่อน (บาท)", "Mean before (baht)"): rows["mean_before"].to_numpy(dtype=float),
         t("เฉลี่ยหลัง (บาท)", "Mean after (baht)"): rows["mean_after"].to_numpy(dtype=float),
@@ -692,12 +679,12 @@ def _poverty(v, fin, ctx, lang, before, after, line, poverty_change, fch) -> dic
         pov = poverty_change(fin, before=before, after=after, participants=v.participants,
                              line=line)
     except (EvaluationError, KeyError, ValueError) as exc:
-        C.no_data(ctx, lang, f"คำนวณสัดส่วนครัวเรือนใต้เส้นความยากจนไม่ได้: {exc}",
+        no_data(ctx, lang, f"คำนวณสัดส่วนครัวเรือนใต้เส้นความยากจนไม่ได้: {exc}",
                   f"The share below the poverty line could not be computed: {exc}")
         return {"empty": True}
     r = pov.iloc[0]
     if int(r["n_pairs"]) == 0:
-        C.no_data(ctx, lang, "ไม่มีครัวเรือนที่มีทั้งรายได้และขนาดครัวเรือนครบทั้งก่อนและหลัง",
+        no_data(ctx, lang, "ไม่มีครัวเรือนที่มีทั้งรายได้และขนาดครัวเรือนครบทั้งก่อนและหลัง",
                   "No household has income and household size both before and after.")
         return {"empty": True}
     p = r["p_value"]
@@ -705,29 +692,29 @@ def _poverty(v, fin, ctx, lang, before, after, line, poverty_change, fch) -> dic
     before_s, after_s = r["share_below_before"], r["share_below_after"]
     n_text = f"n = {int(r['n_pairs']):,d}, McNemar p = {p_text}"
     if after_s == before_s:
-        caption = C.tr(
-            lang, f"สัดส่วนครัวเรือนที่มีรายได้ต่อคนต่ำกว่าเส้นความยากจนเท่าเดิมที่ {C.pct(before_s)} "
+        caption = tr(
+            lang, f"สัดส่วนครัวเรือนที่มีรายได้ต่อคนต่ำกว่าเส้นความยากจนเท่าเดิมที่ {F.pct(before_s)} "
                   f"({int(r['n_below_before']):,d} ครัวเรือน) ({n_text})",
             f"The share of households with income per person below the poverty line stayed at "
-            f"{C.pct(before_s)} ({int(r['n_below_before']):,d} households) ({n_text}).")
+            f"{F.pct(before_s)} ({int(r['n_below_before']):,d} households) ({n_text}).")
     else:
         word_th, word_en = ("ลดลง", "fell") if after_s < before_s else ("เพิ่มขึ้น", "rose")
-        caption = C.tr(
+        caption = tr(
             lang, f"สัดส่วนครัวเรือนที่มีรายได้ต่อคนต่ำกว่าเส้นความยากจน{word_th}จาก "
-                  f"{C.pct(before_s)} ({int(r['n_below_before']):,d} ครัวเรือน) เป็น "
-                  f"{C.pct(after_s)} ({int(r['n_below_after']):,d} ครัวเรือน) ({n_text})",
+                  f"{F.pct(before_s)} ({int(r['n_below_before']):,d} ครัวเรือน) เป็น "
+                  f"{F.pct(after_s)} ({int(r['n_below_after']):,d} ครัวเรือน) ({n_text})",
             f"The share of households with income per person below the poverty line {word_en} "
-            f"from {C.pct(before_s)} ({int(r['n_below_before']):,d} households) to "
-            f"{C.pct(after_s)} ({int(r['n_below_after']):,d}) ({n_text}).")
+            f"from {F.pct(before_s)} ({int(r['n_below_before']):,d} households) to "
+            f"{F.pct(after_s)} ({int(r['n_below_after']):,d}) ({n_text}).")
     if pd.isna(p):
-        caption += C.tr(lang, " (ไม่มีครัวเรือนใดเปลี่ยนสถานะ จึงไม่ต้องทดสอบ)",
+        caption += tr(lang, " (ไม่มีครัวเรือนใดเปลี่ยนสถานะ จึงไม่ต้องทดสอบ)",
                         " No household changed status, so there is nothing to test.")
-    caption += C.tr(lang, " เส้นความยากจนของ สศช. เป็นบาทต่อคนต่อเดือน",
+    caption += tr(lang, " เส้นความยากจนของ สศช. เป็นบาทต่อคนต่อเดือน",
                     " Poverty line: NESDC, baht per person per month.")
     ctx.figure(fch.poverty_share(pov, lang=lang), "poverty_share",
-               C.tr(lang, "ครัวเรือนใต้เส้นความยากจน", "Households below the poverty line"),
+               tr(lang, "ครัวเรือนใต้เส้นความยากจน", "Households below the poverty line"),
                caption)
-    return C.jsonable({k: r[k] for k in ("share_below_before", "share_below_after",
+    return R.jsonable({k: r[k] for k in ("share_below_before", "share_below_after",
                                           "n_below_before", "n_below_after", "n_pairs",
                                           "p_value")})
 
@@ -747,10 +734,10 @@ def section_accounts(project, ctx, *, lang: str | None = None, village_id: str |
         ``savings``: per group ``{group_id: {members, regular_savers,
         share_regular_savers, balance, loans_outstanding}}``.
     """
-    lang = C.resolve_lang(ctx, lang)
-    v = C.one_village(project, village_id)
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
     if heading:
-        C.heading(ctx, lang, "การทำบัญชีครัวเรือนและกลุ่มออมทรัพย์",
+        section_heading(ctx, lang, "การทำบัญชีครัวเรือนและกลุ่มออมทรัพย์",
                   "Account keeping and the savings group")
     return {"accounts": _accounts(v, ctx, lang, min_entries, min_months),
             "savings": _savings(v, ctx, lang)}
@@ -760,9 +747,9 @@ def _accounts(v, ctx, lang, min_entries, min_months) -> dict:
     from ..charts import finance as fch
     from ..ledger import MIN_ENTRIES, MIN_MONTHS, account_keeping, ledger_monthly
 
-    ctx.heading(C.tr(lang, "บัญชีครัวเรือน", "Household accounts"), level=3)
+    ctx.heading(tr(lang, "บัญชีครัวเรือน", "Household accounts"), level=3)
     if v.ledger.empty:
-        return C.no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลบัญชีครัวเรือน",
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลบัญชีครัวเรือน",
                          "There are no household account books for this village.")
     min_entries = MIN_ENTRIES if min_entries is None else min_entries
     min_months = MIN_MONTHS if min_months is None else min_months
@@ -775,14 +762,14 @@ def _accounts(v, ctx, lang, min_entries, min_months) -> dict:
     keep = keep[keep["household_id"].isin(set(target_hh))]
     n_keep, n_hh = int(keep["keeps_accounts"].sum()), int(len(keep))
     monthly = ledger_monthly(v.ledger)
-    rule = C.tr(lang, f"อย่างน้อย {min_entries} รายการต่อเดือน อย่างน้อย {min_months} เดือน",
+    rule = tr(lang, f"อย่างน้อย {min_entries} รายการต่อเดือน อย่างน้อย {min_months} เดือน",
                 f"at least {min_entries} entries a month in at least {min_months} months")
-    caption = C.tr(lang, f"ครัวเรือนกลุ่มเป้าหมาย {n_keep:,d} จาก {n_hh:,d} ครัวเรือน "
-                         f"({C.pct(n_keep / n_hh if n_hh else None)}) บันทึกบัญชีสม่ำเสมอ ({rule})",
+    caption = tr(lang, f"ครัวเรือนกลุ่มเป้าหมาย {n_keep:,d} จาก {n_hh:,d} ครัวเรือน "
+                         f"({F.pct(n_keep / n_hh if n_hh else None)}) บันทึกบัญชีสม่ำเสมอ ({rule})",
                    f"{n_keep:,d} of {n_hh:,d} target households "
-                   f"({C.pct(n_keep / n_hh if n_hh else None)}) keep accounts regularly ({rule}).")
+                   f"({F.pct(n_keep / n_hh if n_hh else None)}) keep accounts regularly ({rule}).")
     ctx.figure(accounts_by_month(monthly, n_households=n_hh, lang=lang), "accounts_by_month",
-               C.tr(lang, "ครัวเรือนที่บันทึกบัญชีแต่ละเดือน", "Households keeping accounts by month"),
+               tr(lang, "ครัวเรือนที่บันทึกบัญชีแต่ละเดือน", "Households keeping accounts by month"),
                caption)
     per_month = monthly.groupby("month")[["income", "expenses"]].mean()
     fig = fch.ledger_income_expenses(monthly, stat="mean", lang=lang)
@@ -790,15 +777,15 @@ def _accounts(v, ctx, lang, min_entries, min_months) -> dict:
     month_ticks(ax, per_month.index, lang, positions=range(len(per_month)))
     legend_outside(ax)
     ctx.figure(fig, "ledger_income_expenses",
-               C.tr(lang, "รายรับรายจ่ายจากบัญชีครัวเรือน", "Income and expenses in the account books"),
-               C.tr(lang, f"ค่าเฉลี่ยต่อครัวเรือนที่บันทึกบัญชีในเดือนนั้น: รายรับ {C.baht(per_month['income'].mean(), lang)} "
-                          f"รายจ่าย {C.baht(per_month['expenses'].mean(), lang)} ต่อเดือน "
+               tr(lang, "รายรับรายจ่ายจากบัญชีครัวเรือน", "Income and expenses in the account books"),
+               tr(lang, f"ค่าเฉลี่ยต่อครัวเรือนที่บันทึกบัญชีในเดือนนั้น: รายรับ {F.baht(per_month['income'].mean(), lang)} "
+                          f"รายจ่าย {F.baht(per_month['expenses'].mean(), lang)} ต่อเดือน "
                           f"(เฉลี่ย {len(per_month):,d} เดือน)",
                     f"Mean per household writing that month: income "
-                    f"{C.baht(per_month['income'].mean(), lang)} and expenses "
-                    f"{C.baht(per_month['expenses'].mean(), lang)} a month (average of "
+                    f"{F.baht(per_month['income'].mean(), lang)} and expenses "
+                    f"{F.baht(per_month['expenses'].mean(), lang)} a month (average of "
                     f"{len(per_month):,d} months)."))
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     detail = pd.DataFrame({
         t("รหัสครัวเรือน", "Household"): keep["household_id"].astype(str).to_numpy(),
         t("จำนวนรายการ", "Entries"): keep["n_entries"].astype(int).to_numpy(),
@@ -806,13 +793,13 @@ def _accounts(v, ctx, lang, min_entries, min_months) -> dict:
         t("ทำบัญชีสม่ำเสมอ", "Keeps accounts"): [t("ใช่", "yes") if k else t("ไม่", "no")
                                                  for k in keep["keeps_accounts"]],
     })
-    C.table(ctx, detail, "account_keeping", t("การทำบัญชีรายครัวเรือน", "Account keeping by household"),
+    show_table(ctx, detail, "account_keeping", t("การทำบัญชีรายครัวเรือน", "Account keeping by household"),
               show=False)
     ctx.note(t("ตารางรายครัวเรือนอยู่ในไฟล์ tables.xlsx (แผ่นงาน 'การทำบัญชีรายครัวเรือน')",
                "The table per household is in tables.xlsx (sheet 'Account keeping by "
                "household')."))
     return {"n_keeping": n_keep, "n_households": n_hh,
-            "share": C.jsonable(n_keep / n_hh if n_hh else None),
+            "share": R.jsonable(n_keep / n_hh if n_hh else None),
             "min_entries": min_entries, "min_months": min_months}
 
 
@@ -820,28 +807,28 @@ def _savings(v, ctx, lang) -> dict:
     from ..charts import finance as fch
     from ..savings import savings_monthly, savings_summary
 
-    ctx.heading(C.tr(lang, "กลุ่มออมทรัพย์", "Savings group"), level=3)
+    ctx.heading(tr(lang, "กลุ่มออมทรัพย์", "Savings group"), level=3)
     if v.savings.empty:
-        return C.no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลกลุ่มออมทรัพย์",
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลกลุ่มออมทรัพย์",
                          "There are no savings-group records for this village.")
     summary = savings_summary(v.savings)
     monthly = savings_monthly(v.savings)
     parts = []
     for r in summary.itertuples():
-        parts.append(C.tr(
-            lang, f"กลุ่ม {r.group_id}: เงินออมสะสม {C.baht(r.balance, lang)} สมาชิก {r.members:,d} คน "
-                  f"ออมทุกเดือน {r.regular_savers:,d} คน ({C.pct(r.share_regular_savers)}) "
-                  f"เงินกู้คงค้าง {C.baht(r.loans_outstanding, lang)} "
-                  f"(ณ {C.date(r.period_end, lang)})",
-            f"Group {r.group_id}: savings {C.baht(r.balance, lang)}, {r.members:,d} members, "
-            f"{r.regular_savers:,d} saving every month ({C.pct(r.share_regular_savers)}), "
-            f"loans outstanding {C.baht(r.loans_outstanding, lang)} (at "
-            f"{C.date(r.period_end, lang)})."))
+        parts.append(tr(
+            lang, f"กลุ่ม {r.group_id}: เงินออมสะสม {F.baht(r.balance, lang)} สมาชิก {r.members:,d} คน "
+                  f"ออมทุกเดือน {r.regular_savers:,d} คน ({F.pct(r.share_regular_savers)}) "
+                  f"เงินกู้คงค้าง {F.baht(r.loans_outstanding, lang)} "
+                  f"(ณ {F.date(r.period_end, lang)})",
+            f"Group {r.group_id}: savings {F.baht(r.balance, lang)}, {r.members:,d} members, "
+            f"{r.regular_savers:,d} saving every month ({F.pct(r.share_regular_savers)}), "
+            f"loans outstanding {F.baht(r.loans_outstanding, lang)} (at "
+            f"{F.date(r.period_end, lang)})."))
     fig = fch.savings_balance(monthly, lang=lang)
     month_ticks(fig.axes[0], sorted(monthly["month"].unique()), lang)
     ctx.figure(fig, "savings_balance",
-               C.tr(lang, "เงินออมสะสมของกลุ่ม", "Savings-group balance"), " ".join(parts))
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+               tr(lang, "เงินออมสะสมของกลุ่ม", "Savings-group balance"), " ".join(parts))
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     table = pd.DataFrame({
         t("กลุ่ม", "Group"): summary["group_id"].astype(str).to_numpy(),
         t("สมาชิก (คน)", "Members"): summary["members"].astype(int).to_numpy(),
@@ -855,11 +842,11 @@ def _savings(v, ctx, lang) -> dict:
         t("เงินกู้คงค้าง (บาท)", "Loans outstanding (baht)"):
             summary["loans_outstanding"].to_numpy(dtype=float),
     })
-    C.table(ctx, table, "savings_groups", t("กลุ่มออมทรัพย์", "Savings groups"), decimals=0,
+    show_table(ctx, table, "savings_groups", t("กลุ่มออมทรัพย์", "Savings groups"), decimals=0,
               note=t("ผู้ออมทุกเดือน = สมาชิกที่ฝากเงินทุกเดือนตั้งแต่เดือนแรกถึงเดือนสุดท้ายของกลุ่ม",
                      "A regular saver deposited in every month from the group's first to its "
                      "last month."))
-    return {str(r.group_id): C.jsonable({
+    return {str(r.group_id): R.jsonable({
         "members": r.members, "regular_savers": r.regular_savers,
         "share_regular_savers": r.share_regular_savers, "balance": r.balance,
         "loans_outstanding": r.loans_outstanding}) for r in summary.itertuples()}
@@ -886,13 +873,13 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
     from ..lessons import code_themes, keywords, prepare_lessons, quotes
     from ..privacy import redact_frame
 
-    lang = C.resolve_lang(ctx, lang)
-    v = C.one_village(project, village_id)
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
     if heading:
-        C.heading(ctx, lang, "บทเรียนที่ได้", "Lessons learned")
+        section_heading(ctx, lang, "บทเรียนที่ได้", "Lessons learned")
     lessons = v.lessons
     if lessons.empty or lessons["text"].fillna("").str.strip().eq("").all():
-        return C.no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีบันทึกการถอดบทเรียน",
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีบันทึกการถอดบทเรียน",
                          "There are no lessons-learned texts for this village.")
     redacted = not show_raw_text
     source = redact_frame(lessons, participants=v.participants, labels=lang) if redacted \
@@ -900,14 +887,14 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
     prepared = prepare_lessons(source)
     themes = code_themes(prepared, codebook)
     summary = themes.summary
-    C.explain(ctx, lang,
+    explain(ctx, lang,
               "ข้อความจากเวทีถอดบทเรียนถูกแบ่งเป็นประโยค แล้วจัดเข้าประเด็นตามคำสำคัญในสมุดรหัส (codebook) "
               "ชื่อบุคคล เลขประจำตัวประชาชน และเบอร์โทรศัพท์ถูกปิดไว้ทั้งหมด",
               "The lessons-learned texts are split into sentences and coded into themes with "
               "the codebook's terms. Personal names, national ID numbers and phone numbers "
               "are masked.")
     if not redacted:
-        ctx.note(C.tr(lang, "คำเตือน: รายงานนี้แสดงข้อความดิบที่ไม่ได้ปิดข้อมูลส่วนบุคคล ห้ามเผยแพร่",
+        ctx.note(tr(lang, "คำเตือน: รายงานนี้แสดงข้อความดิบที่ไม่ได้ปิดข้อมูลส่วนบุคคล ห้ามเผยแพร่",
                       "Warning: this report shows the raw text without masking personal data. "
                       "Do not share it."))
     n_sent = int(len(themes.sentences))
@@ -916,22 +903,22 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
     name_col = "theme_th" if lang == "th" else "theme_en"
     if len(top):
         first = top.iloc[0]
-        caption = C.tr(lang, f"จาก {n_sent:,d} ประโยค ประเด็นที่กล่าวถึงมากที่สุดคือ '{first['theme_th']}' "
-                             f"({int(first['n_sentences']):,d} ประโยค, {C.pct(first['share_of_sentences'])})",
+        caption = tr(lang, f"จาก {n_sent:,d} ประโยค ประเด็นที่กล่าวถึงมากที่สุดคือ '{first['theme_th']}' "
+                             f"({int(first['n_sentences']):,d} ประโยค, {F.pct(first['share_of_sentences'])})",
                        f"Of {n_sent:,d} sentences, the most frequent theme is "
                        f"'{first['theme_en']}' ({int(first['n_sentences']):,d} sentences, "
-                       f"{C.pct(first['share_of_sentences'])}).")
+                       f"{F.pct(first['share_of_sentences'])}).")
         if len(top) > 1:
             rest = ", ".join(f"'{r[name_col]}' ({int(r['n_sentences']):,d})"
                              for _, r in top.iloc[1:].iterrows())
-            caption += C.tr(lang, f" รองลงมาคือ {rest}", f" Next come {rest}.")
+            caption += tr(lang, f" รองลงมาคือ {rest}", f" Next come {rest}.")
     else:
-        caption = C.tr(lang, f"ไม่พบประเด็นจากสมุดรหัสใน {n_sent:,d} ประโยค",
+        caption = tr(lang, f"ไม่พบประเด็นจากสมุดรหัสใน {n_sent:,d} ประโยค",
                        f"No codebook theme was found in {n_sent:,d} sentences.")
     ctx.figure(theme_bars(summary, lang=lang), "lesson_themes",
-               C.tr(lang, "ประเด็นบทเรียน", "Lesson themes"), caption)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
-    C.table(ctx, pd.DataFrame({
+               tr(lang, "ประเด็นบทเรียน", "Lesson themes"), caption)
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
+    show_table(ctx, pd.DataFrame({
         t("ประเด็น", "Theme"): summary[name_col].astype(str).to_numpy(),
         t("จำนวนประโยค", "Sentences"): summary["n_sentences"].astype(int).to_numpy(),
         t("ร้อยละของประโยค", "Share of sentences (%)"):
@@ -958,7 +945,7 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
                          t("ข้อความ", "Quote"): qr.quote})
             shown_quotes.append(qr.quote)
     if rows:
-        C.table(ctx, pd.DataFrame(rows), "lesson_quotes",
+        show_table(ctx, pd.DataFrame(rows), "lesson_quotes",
                   t("ตัวอย่างข้อความ", "Example quotes"),
                   note=t("ข้อความที่อยู่ใน [ ] คือข้อมูลส่วนบุคคลที่ถูกปิดไว้" if redacted else
                          "ข้อความดิบ (ไม่ได้ปิดข้อมูลส่วนบุคคล)",
@@ -975,258 +962,17 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
             "quotes": shown_quotes}
 
 
-# =========================================================================== data quality
-#: Column spellings of personal data (values of problems in them are hidden).
-def _pii_headers() -> set[str]:
-    from ..schema import TABLES
-
-    out = set()
-    for table in TABLES.values():
-        for col in table.columns:
-            if getattr(col, "pii", False):
-                out.update(s.casefold() for s in (col.name, col.th, col.en, *col.aliases) if s)
-    return out
-
-
-def section_data_quality(project, ctx, *, lang: str | None = None,
-                         village_id: str | None = None, heading: bool = True) -> dict:
-    """Data quality: assessments per wave, missing answers, finance gaps, warnings.
-
-    Returns
-    -------
-    dict
-        ``happiness`` (``{instrument: {n_persons, n_pre, n_during, n_post,
-        n_complete, n_scores_missing, n_items_missing}}``),
-        ``never_assessed`` (target participants without any assessment),
-        ``finance`` (``{wave: households}`` and ``n_missing_post``),
-        ``n_warnings`` (warnings of this village) and ``n_warnings_general``.
-    """
-    from ..happiness import attrition
-    from ..privacy import redact_pii
-
-    lang = C.resolve_lang(ctx, lang)
-    v = C.one_village(project, village_id)
-    vid = str(v.villages["village_id"].iloc[0])
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
-    if heading:
-        C.heading(ctx, lang, "คุณภาพข้อมูล", "Data quality")
-    C.explain(ctx, lang, "ส่วนนี้บอกว่าข้อมูลครบแค่ไหน ใครขาดการประเมินช่วงใด และมีคำเตือนอะไรจากการตรวจข้อมูล "
-                         "เพื่อให้อ่านผลในส่วนอื่นได้อย่างระมัดระวัง",
-              "This section shows how complete the data are, who missed which assessment and "
-              "what the data checks warned about, so the other results can be read with care.")
-    out: dict = {"happiness": {}}
-    rows = []
-    for inst in C.instruments_present(v):
-        sc = C.scores(v, inst)
-        att = attrition(sc).summary.iloc[0]
-        n_nan = int(sc["total"].isna().sum())
-        n_items = int((sc["n_missing"] > 0).sum())
-        rec = {k: int(att[k]) for k in att.index if k.startswith("n_")}
-        rec.update(n_scores_missing=n_nan, n_items_missing=n_items)
-        out["happiness"][inst] = rec
-        rows.append({t("แบบประเมิน", "Instrument"): C.instrument_short(v, inst, lang),
-                     t("ผู้ตอบ (คน)", "People"): rec["n_persons"],
-                     t("ก่อน", "Before"): rec.get("n_pre", 0),
-                     t("ระหว่าง", "During"): rec.get("n_during", 0),
-                     t("หลัง", "After"): rec.get("n_post", 0),
-                     t("ครบทุกช่วง", "Every wave"): rec["n_complete"],
-                     t("มีข้อที่ไม่ตอบ (ครั้ง)", "With unanswered items"): n_items,
-                     t("คำนวณคะแนนไม่ได้ (ครั้ง)", "Score not computable"): n_nan})
-    if rows:
-        C.table(ctx, pd.DataFrame(rows), "quality_happiness",
-                  t("ความครบถ้วนของแบบประเมินความสุข", "Completeness of happiness assessments"),
-                  note=t("คะแนนที่ตอบไม่ครบไม่เกิน 20% ของข้อ ใช้ค่าเฉลี่ยของข้อที่ตอบแทน (prorate) เกินกว่านั้นไม่คำนวณคะแนน",
-                         "Scores with at most 20% of items unanswered are prorated (mean of the "
-                         "answered items); beyond that no score is computed."))
-    people = v.participants
-    targets = people[people["role"] == "target"]
-    assessed = set(v.happiness["person_id"])
-    never = int((~targets["person_id"].isin(assessed)).sum())
-    out["never_assessed"] = never
-    if len(targets):
-        ctx.paragraph(t(f"กลุ่มเป้าหมาย {len(targets):,d} คน ไม่เคยตอบแบบประเมินความสุขเลย {never:,d} คน",
-                        f"Of {len(targets):,d} target members, {never:,d} never answered a "
-                        "happiness assessment."))
-    fin = v.finance
-    out["finance"] = {}
-    if not fin.empty:
-        per_wave = {w: int(fin.loc[fin["wave"] == w, "household_id"].nunique())
-                    for w in C.waves_present(fin)}
-        out["finance"] = dict(per_wave)
-        hh = set(fin["household_id"])
-        post = set(fin.loc[fin["wave"] == "post", "household_id"])
-        missing_post = sorted(hh - post)
-        out["finance"]["n_missing_post"] = len(missing_post)
-        blanks = {c: int(fin[c].isna().sum()) for c in ("income", "expenses", "debt_formal",
-                                                         "debt_informal", "savings")
-                  if c in fin.columns}
-        out["finance"]["blank_cells"] = blanks
-        wave_text = ", ".join(f"{C.wave_name(w, lang)} {n:,d}" for w, n in per_wave.items())
-        ctx.paragraph(t(f"ข้อมูลการเงินมีครัวเรือน: {wave_text} ครัวเรือน; ไม่มีข้อมูลหลังโครงการ "
-                        f"{len(missing_post):,d} ครัวเรือน"
-                        + (f" ({', '.join(missing_post)})" if missing_post else "")
-                        + f"; ช่องว่าง {sum(blanks.values()):,d} ช่อง",
-                        f"Finance data cover households: {wave_text}; {len(missing_post):,d} "
-                        "without an after-project record"
-                        + (f" ({', '.join(missing_post)})" if missing_post else "")
-                        + f"; {sum(blanks.values()):,d} blank cells."))
-    else:
-        ctx.paragraph(t("ไม่มีข้อมูลการเงินครัวเรือน", "No household finance data."))
-    probs = v.problems
-    if "village_id" in probs.columns:
-        mine = probs[probs["village_id"].astype(object) == vid]
-        general = probs[probs["village_id"].isna()]
-    else:
-        mine, general = probs.iloc[0:0], probs
-    out["n_warnings"] = int(len(mine))
-    out["n_warnings_general"] = int(len(general))
-    if len(mine):
-        pii = _pii_headers()
-        names = people["name"].dropna().astype(str).tolist() if "name" in people.columns else None
-        shown = pd.DataFrame({
-            t("ไฟล์", "File"): mine["file"].astype(object).fillna("").astype(str).to_numpy(),
-            t("แถว", "Row"): ["" if pd.isna(r) else f"{int(r):d}" for r in mine["row"]],
-            t("คอลัมน์", "Column"): mine["column"].astype(object).fillna("").astype(str).to_numpy(),
-            t("ค่า", "Value"): [
-                "[…]" if str(c).casefold() in pii else redact_pii(
-                    "" if C.is_missing(x) else str(x), names=names, labels=lang)
-                for c, x in zip(mine["column"], mine["value"])],
-            t("คำเตือน", "Warning"): [redact_pii(str(p), names=names, labels=lang)
-                                     for p in mine["problem"]],
-        })
-        C.table(ctx, shown, "quality_warnings", t("คำเตือนจากการตรวจข้อมูล", "Warnings from the data checks"),
-                  note=t("คำเตือนคือค่าที่เป็นไปได้แต่น่าสงสัย ควรตรวจกับแบบบันทึกต้นฉบับ",
-                         "Warnings are possible but suspicious values: check them against the "
-                         "original forms."))
-    else:
-        ctx.paragraph(t("ไม่พบคำเตือนจากการตรวจข้อมูลของหมู่บ้านนี้",
-                        "The data checks found no warnings for this village."))
-    if len(general):
-        ctx.note(t(f"มีคำเตือนทั่วไป (ไม่ระบุหมู่บ้าน) {len(general):,d} รายการ ดูได้จากคำสั่ง evaluation check",
-                   f"{len(general):,d} general warnings (not tied to a village); see "
-                   "`evaluation check`."))
-    return out
-
-
-# =========================================================================== methods
-TESTS = (
-    ("paired t-test", "t-test แบบจับคู่",
-     "ค่าเฉลี่ยของการเปลี่ยนแปลง (หลัง − ก่อน) ของคนหรือครัวเรือนเดียวกันต่างจากศูนย์หรือไม่ ช่วงความเชื่อมั่น 95% มาจากการทดสอบนี้",
-     "Is the mean change (after − before) of the same people or households different from "
-     "zero? The 95% confidence intervals come from this test."),
-    ("Wilcoxon signed-rank", "Wilcoxon signed-rank",
-     "ทดสอบแบบเดียวกันโดยใช้ลำดับของการเปลี่ยนแปลง ไม่อ่อนไหวต่อค่าผิดปกติ เหมาะกับกลุ่มเล็ก",
-     "The same question using the ranks of the changes; robust to outliers and suited to "
-     "small groups."),
-    ("95% confidence interval", "ช่วงความเชื่อมั่น 95%",
-     "ช่วงที่ค่าจริงของการเปลี่ยนแปลงเฉลี่ยน่าจะอยู่ ถ้าช่วงไม่ครอบคลุมศูนย์ แสดงว่าการเปลี่ยนแปลงน่าจะเกิดขึ้นจริง",
-     "The range in which the true mean change probably lies; if it excludes zero, the change "
-     "is probably real."),
-    ("McNemar", "McNemar",
-     "สัดส่วนคนที่อยู่ในกลุ่มหนึ่ง (เช่น คะแนนดีกว่าคนทั่วไป หรือต่ำกว่าเส้นความยากจน) ก่อนและหลังต่างกันจริงหรือไม่",
-     "Did the share of people in a category (e.g. the top happiness band, below the poverty "
-     "line) really change between before and after?"),
-    ("p-value", "ค่า p",
-     "ความน่าจะเป็นที่จะเห็นการเปลี่ยนแปลงขนาดนี้ถ้าไม่มีการเปลี่ยนแปลงจริง ค่าน้อยกว่า 0.05 ถือว่ามีนัยสำคัญ",
-     "How likely a change this large would be if nothing really changed; below 0.05 is "
-     "called significant."),
-)
-
-
-def section_methods(project, ctx, *, lang: str | None = None, parameters: dict | None = None,
-                    heading: bool = True, run_date=None) -> dict:
-    """Methods and reproducibility: versions, input checksums, parameters, run date, tests.
-
-    Works for a village view or a whole project (portfolio).
-
-    Returns
-    -------
-    dict
-        ``version`` (evaluation), ``python``, ``pandas``, ``run_date``
-        (display text, Buddhist era in Thai), ``n_files``, ``inputs_sha256``
-        (one SHA-256 over every input file's path and SHA-256, ``None``
-        without files), ``parameters``. The input-file table in the report
-        leaves out lessons texts of other villages; its files list every
-        input file.
-    """
-    import scipy
-
-    from .. import __version__
-
-    lang = C.resolve_lang(ctx, lang)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
-    if heading:
-        C.heading(ctx, lang, "วิธีการและการทำซ้ำ", "Methods and reproducibility")
-    now = pd.Timestamp(run_date) if run_date is not None else pd.Timestamp(_dt.datetime.now())
-    run_text = C.date(now, lang) + now.strftime(" %H:%M")
-    versions = {"evaluation": __version__, "python": platform.python_version(),
-                "pandas": pd.__version__, "numpy": np.__version__, "scipy": scipy.__version__}
-    from ..source_use import files_for
-
-    files = files_for(project)  # only this village's / project's files, relative paths
-    n_files = int(len(files))
-    facts = {t("วันที่สร้างรายงาน", "Report run on"): run_text,
-             t("โปรแกรม", "Software"): ", ".join(f"{k} {x}" for k, x in versions.items())}
-    digest = None
-    if n_files:
-        digest = _inputs_digest(files)
-        facts[t("ข้อมูลนำเข้า", "Input data")] = t(
-            f"{n_files:,d} ไฟล์ รวม {int(files['bytes'].sum()):,d} ไบต์",
-            f"{n_files:,d} files, {int(files['bytes'].sum()):,d} bytes in all")
-        facts[t("รหัสรวมของข้อมูลนำเข้า (SHA-256)", "Combined input checksum (SHA-256)")] = digest
-    ctx.facts(facts)
-    params = dict(parameters or {})
-    if params:
-        C.table(ctx, pd.DataFrame({t("พารามิเตอร์", "Parameter"): list(params),
-                                t("ค่า", "Value"): [_shown_value(x) for x in params.values()]}),
-                  "parameters", t("พารามิเตอร์ของรายงาน", "Report parameters"))
-    if n_files:
-        note = t("รหัส SHA-256 ใช้ยืนยันว่าข้อมูลที่ใช้สร้างรายงานตรงกับไฟล์ต้นฉบับ ถ้าไฟล์เปลี่ยนแม้หนึ่งตัวอักษร รหัสจะเปลี่ยน "
-                 "ตารางนี้แสดงเฉพาะไฟล์ที่มีข้อมูลของรายงานนี้ ตำแหน่งไฟล์นับจากโฟลเดอร์ข้อมูล",
-                 "The SHA-256 code proves which input files made this report: change "
-                 "one character of a file and its code changes. Only the files holding this "
-                 "report's data are listed, with paths inside the data folder.")
-        C.table(ctx, pd.DataFrame({t("ไฟล์", "File"): files["path"].astype(str).to_numpy(),
-                                "SHA-256": files["sha256"].astype(str).to_numpy(),
-                                t("ขนาด (ไบต์)", "Size (bytes)"): files["bytes"].astype(int).to_numpy()}),
-                  "input_files", t("ไฟล์ข้อมูลที่ใช้", "Input files"), note=note)
-    C.table(ctx, pd.DataFrame({t("วิธีทางสถิติ", "Method"): [x[1] if lang == "th" else x[0]
-                                                         for x in TESTS],
-                            t("ความหมาย", "What it means"): [x[2] if lang == "th" else x[3]
-                                                            for x in TESTS]}),
-              "methods", t("วิธีทางสถิติที่ใช้", "Statistical methods used"),
-              note=t("การเปรียบเทียบก่อน–หลังใช้เฉพาะคนหรือครัวเรือนที่มีข้อมูลทั้งสองครั้ง (ข้อมูลคู่) "
-                     "ผลเป็นการเปลี่ยนแปลงของกลุ่มเดียวไม่มีกลุ่มเปรียบเทียบ จึงบอกไม่ได้ทั้งหมดว่าเกิดจากโครงการ",
-                     "Before–after comparisons use only people or households with both "
-                     "measurements (paired data). They describe change in one group without a "
-                     "comparison group, so they cannot fully show that the project caused it."))
-    return {**versions, "version": __version__, "run_date": run_text, "n_files": n_files,
-            "inputs_sha256": digest, "parameters": C.jsonable(params)}
-
-
-def _shown_value(value) -> str:
-    """A report parameter as shown: a path is given by its last part only (the data
-    folder's location on the user's disk never goes into a report)."""
-    text = str(value)
-    if isinstance(value, Path) or (isinstance(value, str) and Path(text).is_absolute()):
-        return Path(text).name
-    return text
-
-
-def _inputs_digest(files: pd.DataFrame) -> str:
-    """SHA-256 over every input file's path and SHA-256 (one code for the whole input)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for path, sha in sorted(zip(files["path"].astype(str), files["sha256"].astype(str))):
-        h.update(f"{path}\0{sha}\n".encode("utf-8"))
-    return h.hexdigest()
-
-
 # =========================================================================== all
 #: Section functions of the village report, in report order.
 VILLAGE_SECTIONS = ("cover", "key_results", "ladder", "happiness", "money", "accounts",
                     "lessons", "data_quality", "methods")
+
+
+def _section_functions() -> dict:
+    from .methods import section_data_quality, section_methods
+
+    return {**{n: globals()[f"section_{n}"] for n in VILLAGE_SECTIONS[:-2]},
+            "data_quality": section_data_quality, "methods": section_methods}
 
 
 def run_village_sections(project, ctx, *, village_id: str | None = None,
@@ -1239,10 +985,11 @@ def run_village_sections(project, ctx, *, village_id: str | None = None,
     dict
         ``{section_name: returned dict}``.
     """
-    v = C.one_village(project, village_id)
+    v = R.one_village(project, village_id)
+    funcs = _section_functions()
     out = {}
     for name in VILLAGE_SECTIONS:
-        func = globals()[f"section_{name}"]
+        func = funcs[name]
         if name == "lessons":
             out[name] = func(v, ctx, lang=lang, show_raw_text=show_raw_text)
         elif name == "methods":
