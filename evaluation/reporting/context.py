@@ -236,7 +236,7 @@ class ReportContext:
         return out.rename(columns=COLUMN_LABELS[self.lang])
 
     def table(self, frame, name: str, title: str, *, decimals=None, note: str | None = None,
-              show: bool = True, formatters=None, rows=None) -> None:
+              show: bool = True, formatters=None, rows=None, files=None) -> None:
         """Record a table for ``tables.xlsx`` and ``tables/<name>.csv`` and show it.
 
         Parameters
@@ -260,10 +260,15 @@ class ReportContext:
             numbers).
         rows : array of bool or index labels, optional
             Show only these rows in the report (files keep every row).
+        files : DataFrame, optional
+            What the CSV file and the ``tables.xlsx`` sheet hold instead of
+            `frame`: the numbers behind a table the page shows as formatted
+            text (``frame.attrs["number_formats"]`` gives their Excel formats).
         """
         stem = self._unique(name, "table")
-        write_csv(frame, self.out_dir / "tables" / f"{stem}.csv")
-        self.tables[stem] = (str(title), frame.copy())
+        data = frame if files is None else files
+        write_csv(data, self.out_dir / "tables" / f"{stem}.csv")
+        self.tables[stem] = (str(title), data.copy())
         if show:
             markup = html_table(frame, decimals=decimals, caption=title, formatters=formatters,
                                 rows=rows)
@@ -279,7 +284,7 @@ class ReportContext:
         written = []
         if self.tables:
             written.append(write_tables({title: frame for title, frame in self.tables.values()},
-                                        self.out_dir / "tables.xlsx"))
+                                        self.out_dir / "tables.xlsx", lang=self.lang))
         written.append(write_headline_file(
             self.out_dir, title=self.title, lang=self.lang, headline=self.headlines,
             figures=self.figures,

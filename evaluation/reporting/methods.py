@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -209,8 +210,10 @@ def section_methods(project, ctx, *, lang: str | None = None, parameters: dict |
     run_text = F.date(now, lang) + now.strftime(" %H:%M")
     versions = {"evaluation": __version__, "python": platform.python_version(),
                 "pandas": pd.__version__, "numpy": np.__version__, "scipy": scipy.__version__}
-    files = getattr(project, "source_files", None)
-    n_files = 0 if files is None else int(len(files))
+    from ..source_use import files_for
+
+    files = files_for(project)  # only this village's / project's files, relative paths
+    n_files = int(len(files))
     facts = {t("วันที่สร้างรายงาน", "Report run on"): run_text,
              t("โปรแกรม", "Software"): ", ".join(f"{k} {x}" for k, x in versions.items())}
     digest = None
@@ -224,24 +227,18 @@ def section_methods(project, ctx, *, lang: str | None = None, parameters: dict |
     params = dict(parameters or {})
     if params:
         show_table(ctx, pd.DataFrame({t("พารามิเตอร์", "Parameter"): list(params),
-                                t("ค่า", "Value"): [str(x) for x in params.values()]}),
+                                t("ค่า", "Value"): [_shown_value(x) for x in params.values()]}),
                   "parameters", t("พารามิเตอร์ของรายงาน", "Report parameters"))
     if n_files:
-        shown = _relevant_files(files, project)
-        n_shown = int(shown.sum())
-        note = t("รหัส SHA-256 ใช้ยืนยันว่าข้อมูลที่ใช้สร้างรายงานตรงกับไฟล์ต้นฉบับ ถ้าไฟล์เปลี่ยนแม้หนึ่งตัวอักษร รหัสจะเปลี่ยน",
+        note = t("รหัส SHA-256 ใช้ยืนยันว่าข้อมูลที่ใช้สร้างรายงานตรงกับไฟล์ต้นฉบับ ถ้าไฟล์เปลี่ยนแม้หนึ่งตัวอักษร รหัสจะเปลี่ยน "
+                 "ตารางนี้แสดงเฉพาะไฟล์ที่มีข้อมูลของรายงานนี้ ตำแหน่งไฟล์นับจากโฟลเดอร์ข้อมูล",
                  "The SHA-256 code proves which input files made this report: change "
-                 "one character of a file and its code changes.")
-        if n_shown < n_files:
-            note += t(f" ตารางนี้แสดง {n_shown:,d} จาก {n_files:,d} ไฟล์ (ไม่แสดงบันทึกบทเรียนของหมู่บ้านอื่น) "
-                      "รายการครบทุกไฟล์อยู่ในไฟล์ tables.xlsx",
-                      f" Shown: {n_shown:,d} of {n_files:,d} files (lessons texts of other "
-                      "villages left out); tables.xlsx lists every file.")
+                 "one character of a file and its code changes. Only the files holding this "
+                 "report's data are listed, with paths inside the data folder.")
         show_table(ctx, pd.DataFrame({t("ไฟล์", "File"): files["path"].astype(str).to_numpy(),
                                 "SHA-256": files["sha256"].astype(str).to_numpy(),
                                 t("ขนาด (ไบต์)", "Size (bytes)"): files["bytes"].astype(int).to_numpy()}),
-                  "input_files", t("ไฟล์ข้อมูลที่ใช้", "Input files"), note=note,
-                  rows=shown)
+                  "input_files", t("ไฟล์ข้อมูลที่ใช้", "Input files"), note=note)
     show_table(ctx, pd.DataFrame({t("วิธีทางสถิติ", "Method"): [x[1] if lang == "th" else x[0]
                                                          for x in TESTS],
                             t("ความหมาย", "What it means"): [x[2] if lang == "th" else x[3]
@@ -256,6 +253,15 @@ def section_methods(project, ctx, *, lang: str | None = None, parameters: dict |
             "inputs_sha256": digest, "parameters": R.jsonable(params)}
 
 
+def _shown_value(value) -> str:
+    """A report parameter as shown: a path is given by its last part only (the data
+    folder's location on the user's disk never goes into a report)."""
+    text = str(value)
+    if isinstance(value, Path) or (isinstance(value, str) and Path(text).is_absolute()):
+        return Path(text).name
+    return text
+
+
 def _inputs_digest(files: pd.DataFrame) -> str:
     """SHA-256 over every input file's path and SHA-256 (one code for the whole input)."""
     import hashlib
@@ -264,15 +270,3 @@ def _inputs_digest(files: pd.DataFrame) -> str:
     for path, sha in sorted(zip(files["path"].astype(str), files["sha256"].astype(str))):
         h.update(f"{path}\0{sha}\n".encode("utf-8"))
     return h.hexdigest()
-
-
-def _relevant_files(files: pd.DataFrame, project) -> np.ndarray:
-    """Rows of `files` worth showing: everything except the lessons texts of
-    villages outside `project` (``.../lessons/<village_id>/...``)."""
-    vids = set(project.villages["village_id"].astype(str))
-    keep = []
-    for path in files["path"].astype(str):
-        parts = path.replace("\\", "/").split("/")
-        other = any(a == "lessons" and b not in vids for a, b in zip(parts, parts[1:-1]))
-        keep.append(not other)
-    return np.asarray(keep, dtype=bool)

@@ -220,7 +220,24 @@ def section_key_results(project, ctx, *, lang: str | None = None,
                   f"{figs['ladder_achieved']} of {figs['ladder_total']}")
              if figs["ladder_total"] else "–"),
         ]})
-    show_table(ctx, table, "key_results", tr(lang, "ผลลัพธ์สำคัญ", "Key results"),
+    numbers = pd.DataFrame({
+        table.columns[0]: table.iloc[:, 0].to_numpy(),
+        tr(lang, "ผล", "Result"): [
+            figs["n_participants"], figs["n_households"], figs["happiness_mean_change"],
+            figs["happiness_share_improved"], figs["income_mean_change"],
+            figs["income_share_up"], figs["ladder_achieved"] if figs["ladder_total"] else None],
+        tr(lang, "95% CI ต่ำสุด", "95% CI low"): [
+            None, None, figs["happiness_ci_low"], None, figs["income_ci_low"], None, None],
+        tr(lang, "95% CI สูงสุด", "95% CI high"): [
+            None, None, figs["happiness_ci_high"], None, figs["income_ci_high"], None, None],
+        "n": [None, None, figs["happiness_n"], figs["happiness_n"], figs["income_n"],
+              figs["income_n"], figs["ladder_total"] or None],
+    })
+    numbers = numbers.astype({c: "float64" for c in numbers.columns[1:]})
+    numbers.attrs["number_formats"] = {"n": "#,##0"}
+    share_rows = [3, 5]  # shares as fractions: Excel shows them as percentages
+    numbers.attrs["cell_formats"] = {(r, numbers.columns[1]): "0.0%" for r in share_rows}
+    show_table(ctx, table, "key_results", tr(lang, "ผลลัพธ์สำคัญ", "Key results"), files=numbers,
               note=tr(lang, "ตัวเลขในวงเล็บคือช่วงความเชื่อมั่น 95% ของค่าเฉลี่ย n คือจำนวนคนหรือครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง",
                         "Brackets give the 95% confidence interval of the mean; n is the "
                         "number of people or households with data both before and after."))
@@ -230,6 +247,30 @@ def section_key_results(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== ladder
+def _ladder_numbers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The ladder indicators for tables.xlsx: numbers as numbers (percent of target as
+    a fraction shown 0.0%), units and status as text."""
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
+    cols = {"step": t("ขั้นที่", "Step"), "outcome": t("ผลลัพธ์", "Outcome"),
+            "label": t("ตัวชี้วัด", "Indicator"), "baseline": t("ค่าฐาน", "Baseline"),
+            "comparator": t("เงื่อนไข", "Comparator"), "target": t("เป้าหมาย", "Target"),
+            "actual": t("ผลที่ได้", "Actual"), "unit": t("หน่วย", "Unit"),
+            "pct_of_target": t("ร้อยละของเป้าหมาย", "% of target"),
+            "status": t("สถานะ", "Status"), "n": t("จำนวนข้อมูล (n)", "Records (n)")}
+    out = frame[[c for c in cols if c in frame.columns]].copy()
+    if "pct_of_target" in out:
+        out["pct_of_target"] = pd.to_numeric(out["pct_of_target"], errors="coerce") / 100
+    if "status" in out and lang == "th" and "status_th" in frame:
+        out["status"] = frame["status_th"]
+    for c in ("baseline", "target", "actual", "n"):
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce")
+    out = out.rename(columns=cols).reset_index(drop=True)
+    out.attrs["number_formats"] = {cols["pct_of_target"]: "0.0%", cols["n"]: "#,##0",
+                                   cols["step"]: "0"}
+    return out
+
+
 def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                    heading: bool = True, partial_threshold: float = 0.5,
                    chart: bool = True) -> dict:
@@ -290,6 +331,7 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
         ctx.paragraph(caption)
     show_table(ctx, ladder_table(frame, lang=lang), "ladder_indicators",
               tr(lang, "ตัวชี้วัดบันไดผลลัพธ์", "Outcome ladder indicators"),
+              files=_ladder_numbers(frame, lang),
               note=tr(lang, "n คือจำนวนข้อมูล (คน ครัวเรือน หรือรายการ) ที่ใช้คำนวณผลของตัวชี้วัด",
                         "n is the number of records (people, households or entries) behind "
                         "each result."))
