@@ -166,7 +166,7 @@ def check(
     Exit codes: 0 valid (warnings are listed but allowed); 2 errors (or warnings with
     --strict), or a wrong option or argument (the problems are printed).
     """
-    from . import load_project
+    from .project import load_project
     from .errors import DataValidationError, EvaluationError
 
     if fmt not in ("table", "csv", "json"):
@@ -215,7 +215,7 @@ def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel work
     Exit codes: 0 printed; 2 invalid data, or a wrong option or argument (the problem is
     printed).
     """
-    from . import load_project
+    from .project import load_project
     from .errors import EvaluationError
     from .project import village_summary
 
@@ -310,8 +310,12 @@ def ladder(
                                      help="ratio (actual / target) or progress (from the "
                                           "baseline)."),
 ) -> None:
-    """Write the indicator tracking table (ตารางติดตามตัวชี้วัด) of each ladder to Excel."""
-    from . import load_project
+    """Write the indicator tracking table (ตารางติดตามตัวชี้วัด) of each ladder to Excel.
+
+    Exit codes: 0 written; 2 invalid data, a project without a ladder, or a wrong option
+    or argument (the problem is printed).
+    """
+    from .project import load_project
     from .errors import EvaluationError
     from .ladder_export import write_ladder_excel
 
@@ -346,8 +350,12 @@ def sroi(
         None, "--discount-rate", help="Percent per year (default: the value map's, else 3.5)."),
     lang: str = typer.Option("th", "--lang", help="Labels: th or en."),
 ) -> None:
-    """Social return on investment of a project: print the totals, write the tables to Excel."""
-    from . import load_project
+    """Social return on investment of a project: print the totals, write the tables to Excel.
+
+    Exit codes: 0 written; 2 invalid data, a project without a value map, or a wrong
+    option or argument (the problem is printed).
+    """
+    from .project import load_project
     from .errors import EvaluationError
     from .sroi import sroi as run_sroi, sroi_sensitivity
     from .sroi_export import SROI_CAUTIONS, sroi_tables, write_sroi_excel
@@ -404,7 +412,11 @@ def form(
                                           "the questions its indicators need."),
     title: Optional[str] = typer.Option(None, "--title", help="Form title."),
 ) -> None:
-    """Write an XLSForm (KoboToolbox / ODK) for one survey round."""
+    """Write an XLSForm (KoboToolbox / ODK) for one survey round (docs/import.md).
+
+    Exit codes: 0 written; 2 a wrong option or argument, e.g. an unknown instrument or
+    OUT not ending in .xlsx (the problem is printed).
+    """
     from .errors import EvaluationError
     from .xlsform import form_definition, write_xlsform
 
@@ -434,7 +446,11 @@ def import_(
     suggest: bool = typer.Option(False, "--suggest", help="Print a proposed import.yaml "
                                  "instead of importing."),
 ) -> None:
-    """Convert field-tool exports into a data folder (prints what was read and written)."""
+    """Convert field-tool exports into a data folder (prints what was read and written).
+
+    Exit codes: 0 imported (warnings are listed but allowed); 2 problems in the exports
+    or the mapping (nothing is written; every problem is printed), or a wrong option.
+    """
     from .errors import EvaluationError
     from .importers import ImportDataError, import_exports, suggest_mapping
 
@@ -489,7 +505,7 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
                                  param_hint="--report")
     if notebook is not None or kind == "full":
         return notebook
-    from .report import default_notebook
+    from .rendering.notebook import default_notebook
 
     return default_notebook("card")
 
@@ -497,7 +513,7 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
 def _validate_village(data_dir: Path, village: str) -> None:
     """Load and validate the data, and check the village exists, before any kernel
     starts: exit 2 with the problems table otherwise."""
-    from . import load_project
+    from .project import load_project
     from .errors import EvaluationError
 
     try:
@@ -529,6 +545,8 @@ def report(
     chart_formats: str = typer.Option("png,svg,pdf", "--chart-formats",
                                       help="Chart files to write, e.g. png,svg,pdf or png.",
                                       callback=_check_formats_option),
+    pdf: bool = typer.Option(False, "--pdf", help="Also print report.pdf next to each "
+                             "report.html (A4, needs the Chromium browser)."),
 ) -> None:
     """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx).
 
@@ -536,20 +554,22 @@ def report(
     problems and exit without starting a kernel.
 
     Exit codes: 0 written; 1 the report failed while rendering (the error is printed and
-    the executed notebook kept as report.failed.ipynb); 2 invalid data, an unknown
-    village id, or a wrong option or argument (the problems are printed).
+    the executed notebook kept as report.failed.ipynb) or could not be printed to PDF;
+    2 invalid data, an unknown village id, a wrong option or argument, or --pdf without
+    Chromium (the problems are printed).
     """
     from .errors import EvaluationError
-    from .report import ReportError, render_village_report
+    from .rendering.notebook import ReportError, render_village_report
 
     notebook = _village_notebook(report_kind, notebook)
+    chromium = _pdf_browser() if pdf else None
     _validate_village(data_dir, village)
     try:
         path = render_village_report(data_dir, village, out, lang=lang,
                                      show_raw_text=show_raw_text, notebook=notebook,
                                      chart_formats=chart_formats)
     except ReportError as exc:
-        from .batch import describe_error
+        from .rendering.notebook import describe_error
 
         typer.echo(f"report for {village!r} failed: {describe_error(exc.result.error)}", err=True)
         typer.echo(f"executed notebook: {exc.result.path / 'report.failed.ipynb'}", err=True)
@@ -557,6 +577,32 @@ def report(
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
     typer.echo(f"wrote {path}")
+    if pdf and not _print_pdfs([path], chromium=chromium, workers=1):
+        raise typer.Exit(EXIT_REPORT_FAILED)
+
+
+def _pdf_browser() -> str:
+    """The browser for --pdf, checked before anything is rendered (exit 2 if absent)."""
+    from .pdf import ChromiumMissingError, require_chromium
+
+    try:
+        return require_chromium()
+    except ChromiumMissingError as exc:
+        typer.echo(f"error: --pdf: {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID_DATA)
+
+
+def _print_pdfs(pages, *, chromium: str, workers: int) -> bool:
+    """Print report pages to PDF, say what was written; False if any failed."""
+    from .pdf import print_reports
+
+    results = print_reports(pages, workers=workers, chromium=chromium)
+    for r in results:
+        if r["error"] is None:
+            typer.echo(f"wrote {r['pdf']}")
+        else:
+            typer.echo(f"PDF not written for {r['html']}: {r['error']}", err=True)
+    return all(r["error"] is None for r in results)
 
 
 @app.command()
@@ -592,20 +638,24 @@ def batch(
                                       callback=_check_formats_option),
     show_raw_text: bool = typer.Option(False, "--show-raw-text",
                                        help="Show lessons text as written (not redacted)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also print report.pdf next to each "
+                             "report.html (A4, needs the Chromium browser)."),
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 
     Exit codes: 0 every report rendered; 1 some failed (the others are still rendered;
-    errors are listed at the end and in the index); 2 invalid data, an unknown village
-    id, or a wrong option or argument (the problems are printed; nothing is rendered).
+    errors are listed at the end and in the index) or could not be printed to PDF;
+    2 invalid data, an unknown village id, a wrong option or argument, or --pdf without
+    Chromium (the problems are printed; nothing is rendered).
     """
-    from .batch import ENGINES, run_batch
+    from .rendering.batch import ENGINES, run_batch
     from .errors import EvaluationError
 
     if engine not in ENGINES:
         raise typer.BadParameter(f"must be one of {', '.join(ENGINES)}, got {engine!r}",
                                  param_hint="--engine")
     notebook = _village_notebook(report_kind, notebook)
+    chromium = _pdf_browser() if pdf else None
     try:
         result = run_batch(data_dir, out, lang=lang, workers=workers, only=only or None,
                            force=force, engine=engine, scheduler=scheduler, gather=gather,
@@ -617,7 +667,13 @@ def batch(
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
     typer.echo(result.summary())
-    if not result.ok:
+    printed = True
+    if pdf:
+        pages = [result.out_dir / r["name"] / "report.html" for r in result.reports
+                 if r["status"] in ("ok", "skipped")]
+        printed = _print_pdfs([p for p in pages if p.is_file()], chromium=chromium,
+                              workers=workers or 2)
+    if not result.ok or not printed:
         raise typer.Exit(EXIT_REPORT_FAILED)
 
 
@@ -633,7 +689,8 @@ def privacy_scan(
 ) -> None:
     """List anything in the output files that looks like a personal identifier.
 
-    Exit code 0: nothing found; 1: findings (listed); 2: unreadable data.
+    Exit codes: 0 nothing found; 1 findings (listed); 2 unreadable data, or a wrong option
+    or argument.
     """
     from .errors import EvaluationError
     from .privacy_scan import scan_outputs

@@ -163,3 +163,58 @@ def column_list(value, name: str, *, allow_empty: bool = True,
             isinstance(v, str) for v in items):
         raise error(f"{name} must be a column name or a list of column names, got {value!r}")
     return items
+
+
+class ColumnError(ArgumentError, KeyError):
+    """A table lacks columns a function needs (also a ``KeyError``, ``ValueError`` and
+    ``TypeError``, so every way callers caught it before still works)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def require_columns(frame, columns, *, what: str = "data") -> None:
+    """Check that `frame` is a DataFrame holding `columns`; the one check of its kind.
+
+    Parameters
+    ----------
+    frame : object
+        What the caller received.
+    columns : iterable of str, or mapping
+        Column names, or ``{parameter: column}`` when the columns were named by
+        keyword arguments (the message then names the parameter).
+    what : str
+        How the message calls the table (usually the parameter name).
+
+    Raises
+    ------
+    ArgumentError
+        `frame` is not a DataFrame.
+    ColumnError
+        Columns are missing; the message names them and lists the columns present.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a"], what="scores")
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], what="scores")
+    Traceback (most recent call last):
+    ...
+    evaluation.errors.ColumnError: scores lacks column(s) ['b']; columns present: ['a']
+    >>> require_columns(pd.DataFrame({"a": [1]}), {"role": "rol"}, what="participants")
+    Traceback (most recent call last):
+    ...
+    evaluation.errors.ColumnError: participants lacks column(s) ['rol'] (role='rol'); columns present: ['a']
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ArgumentError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+    named = dict(columns) if isinstance(columns, dict) else None
+    wanted = list(named.values()) if named is not None else list(columns)
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        params = ""
+        if named is not None:
+            params = " (" + ", ".join(f"{k}={v!r}" for k, v in named.items()
+                                      if v in missing) + ")"
+        raise ColumnError(f"{what} lacks column(s) {missing}{params}; columns present: "
+                          f"{list(map(str, frame.columns))}")

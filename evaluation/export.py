@@ -674,7 +674,7 @@ def is_formula_like(value: object) -> bool:
 
     Examples
     --------
-    >>> is_formula_like("=HYPERLINK(\"http://x\")"), is_formula_like("-5"), is_formula_like(-5)
+    >>> is_formula_like('=HYPERLINK("http://x")'), is_formula_like("-5"), is_formula_like(-5)
     (True, False, False)
     """
     return (isinstance(value, str) and value.startswith(FORMULA_STARTS)
@@ -761,8 +761,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
     Numbers stay numbers (formulas and charts work on them) with a number
     format: whole numbers ``#,##0``, decimals ``#,##0.00``, and per column
     what ``frame.attrs["number_formats"]`` says, e.g. ``{"ร้อยละ": "0.0%"}``
-    for shares stored as fractions (0.25 shows as 25.0%). Values are written
-    unrounded; missing values are empty cells.
+    for shares stored as fractions (0.25 shows as 25.0%), and per cell what
+    ``frame.attrs["cell_formats"]`` says (``{(row position, column): format}``,
+    for a column that mixes counts and shares). Values are written unrounded;
+    missing values are empty cells.
 
     Every sheet has a bold header row frozen below it and repeated on every
     printed page, column widths fitted to the first 200 rows, and prints one
@@ -836,8 +838,13 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
             ws.freeze_panes = "A2"
             _print_setup(ws, landscape=total > LANDSCAPE_WIDTH)
             header_row(ws, data.columns)
-            for row in data.itertuples(index=False, name=None):
-                ws.append(_excel_row(ws, row, formats, WriteOnlyCell))
+            cell_formats = dict(frame.attrs.get("cell_formats", {}) or {})
+            columns = list(data.columns)
+            for i, row in enumerate(data.itertuples(index=False, name=None)):
+                row_formats = formats
+                if cell_formats:
+                    row_formats = [cell_formats.get((i, c), f) for c, f in zip(columns, formats)]
+                ws.append(_excel_row(ws, row, row_formats, WriteOnlyCell))
         book.save(tmp)
     return Path(path)
 
@@ -1009,6 +1016,9 @@ def format_number(value: object, decimals: int | None = None, *, missing: str = 
 #: Tables with at least this many columns get the CSS class ``ev-wide``
 #: (smaller type, so they fit an A4 page).
 WIDE_TABLE_COLUMNS = 7
+#: Tables with more rows get ``ev-long``: printed, they may continue on the next page
+#: (between rows, header repeated) instead of jumping whole to it.
+LONG_TABLE_ROWS = 8
 
 
 def format_p(value, *, missing: str = "–") -> str:
@@ -1044,7 +1054,8 @@ def html_table(frame: pd.DataFrame, *, decimals: int | Mapping[str, int] | None 
         Caption above the table (escaped).
     classes : str, default "ev-table"
         CSS class of the ``<table>``; tables with at least
-        :data:`WIDE_TABLE_COLUMNS` columns also get ``ev-wide``.
+        :data:`WIDE_TABLE_COLUMNS` columns also get ``ev-wide``, tables of
+        more than :data:`LONG_TABLE_ROWS` rows ``ev-long``.
     formatters : mapping, optional
         ``{column: function(value) -> str}`` for display only (for example
         :func:`format_p` for p-values); the result is escaped.
@@ -1067,6 +1078,8 @@ def html_table(frame: pd.DataFrame, *, decimals: int | Mapping[str, int] | None 
     formatters = dict(formatters or {})
     if len(data.columns) >= WIDE_TABLE_COLUMNS:
         classes = f"{classes} ev-wide"
+    if len(data) > LONG_TABLE_ROWS:
+        classes = f"{classes} ev-long"
     parts = [f'<table class="{html_escape(classes)}">']
     if caption:
         parts.append(f"<caption>{html_escape(caption)}</caption>")

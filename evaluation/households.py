@@ -221,7 +221,8 @@ def rank_households(project, *, weights=None, instrument: str = "tmhi15",
     Returns
     -------
     pandas.DataFrame
-        One row per household, villages in file order, then by rank:
+        One row per household of the program villages (comparison villages are left
+        out), villages in file order, then by rank:
         ``project_id``, ``village_id`` and the village's ``subdistrict``,
         ``district``, ``province`` (when the villages table has them);
         ``household_id``; the raw components ``income_change`` (baht/month,
@@ -273,6 +274,11 @@ def rank_households(project, *, weights=None, instrument: str = "tmhi15",
     if not isinstance(n_per_village, (int, np.integer)) or n_per_village < 1:
         raise ValueError(f"n_per_village must be a whole number ≥ 1, got {n_per_village!r}")
     hh = _households(project, role)
+    villages = getattr(project, "villages", None)
+    if villages is not None and "arm" in villages.columns:   # model households: program only
+        from .arms import comparison_village_ids
+
+        hh = hh[~hh["village_id"].isin(comparison_village_ids(villages))]
     ids = hh["household_id"].tolist()
     fin = _finance_components(project, ids, before, after)
     comp = pd.DataFrame(index=pd.Index(ids, name="household_id"))

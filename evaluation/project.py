@@ -549,6 +549,9 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
     from .lost_zeros import lost_zero_warnings  # ids a spreadsheet turned into numbers
 
     warn += lost_zero_warnings(tables, provs)
+    from .period_checks import participant_date_warnings  # joined/left dates too
+
+    warn += participant_date_warnings(tables, provs)
     problems.extend(warn)
     frame = problems_frame(problems)
     errors = frame["severity"] != "warning"

@@ -74,7 +74,7 @@ _UNIT_WORDS = {
 _RE_UNIT_BRACKET = re.compile(r"^(?P<base>.*?)\s*[(\[](?P<unit>[^()\[\]]*)[)\]]\s*\*?$")
 _RE_UNIT_SUFFIX = re.compile(r"^(?P<base>.+?)[_ ](?P<unit>baht|thb|บาท|people|persons|years)$",
                              re.IGNORECASE)
-_RE_GROUP_SLASH = re.compile(r"^(?:[^/]*/)+")
+_RE_GROUP_SLASH = re.compile(r"^(?:[^/()\[\]]+/)+")
 _RE_GROUP_ASCII = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*(?:[-.:]|::))+")
 
 
@@ -391,7 +391,11 @@ def read_workbook(path: Path, root: Path, problems: list[dict]) -> list[Chunk]:
                                         f"(tables: {', '.join(TABLES)})", "unknown_sheet",
                                         "warning"))
             continue
-        values = [list(r) for r in ws.iter_rows(values_only=True)]
+        # The last row holding a value (formatted or validated blank rows below it, such
+        # as the template's, are not iterated).
+        last = max((r for (r, _c), cell in ws._cells.items() if cell.value is not None),
+                   default=0)
+        values = [list(r) for r in ws.iter_rows(max_row=last, values_only=True)] if last else []
         while values and all(c is None or (isinstance(c, str) and not c.strip())
                              for c in values[-1]):
             values.pop()

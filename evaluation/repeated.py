@@ -34,8 +34,17 @@ from .schema import WAVES
 from .signrank import hodges_lehmann
 from .stats import _paired_core
 
-__all__ = ["OMNIBUS_FIELDS", "PADJUST_METHODS", "omnibus_frame", "cochran_q", "friedman_test", "p_adjust", "pairwise_paired",
-           "rm_anova", "symmetry_test"]
+__all__ = [
+    "OMNIBUS_FIELDS",
+    "PADJUST_METHODS",
+    "cochran_q",
+    "friedman_test",
+    "omnibus_frame",
+    "p_adjust",
+    "pairwise_paired",
+    "rm_anova",
+    "symmetry_test",
+]
 
 #: Accepted ``padjust`` methods (R ``p.adjust`` names).
 PADJUST_METHODS = ("holm", "bonferroni", "BH", "none")
@@ -250,7 +259,7 @@ def _rm_core(y: np.ndarray, codes: np.ndarray, G: int) -> pd.DataFrame:
 
 
 def _cochran_core(y: np.ndarray, codes: np.ndarray, G: int) -> pd.DataFrame:
-    n_sub, k = y.shape
+    k = y.shape[1]
     n = np.bincount(codes, minlength=G).astype(float)
     col = np.stack([np.bincount(codes, weights=y[:, j], minlength=G) for j in range(k)], 1) \
         if k else np.zeros((G, 0))
@@ -563,7 +572,7 @@ def pairwise_paired(data: pd.DataFrame, *, dv: str, within: str, subject: str,
         return pd.DataFrame(columns=cols)
     out = pd.concat(blocks, ignore_index=True)
     out["p_adj"] = np.nan
-    for _, idx in out.groupby("_g").groups.items():
+    for idx in out.groupby("_g").groups.values():
         out.loc[idx, "p_adj"] = p_adjust(out.loc[idx, "p"].to_numpy(dtype=float), padjust)
     out["test"] = test
     out["padjust"] = padjust

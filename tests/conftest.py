@@ -34,3 +34,14 @@ def rng():
     import numpy as np
 
     return np.random.default_rng(2566)
+
+
+@pytest.fixture(scope="session")
+def rendered_village(tmp_path_factory) -> Path:
+    """The sample's village V01 rendered once per test process (PNG charts only):
+    the report folder (``report.html``, ``tables.xlsx``, ...). Do not modify it."""
+    import evaluation as ev
+
+    out = tmp_path_factory.mktemp("rendered")
+    html = ev.render_village_report(SAMPLE_DIR, "V01", out, chart_formats="png")
+    return Path(html).parent

@@ -47,7 +47,9 @@ def _texts(fig: Figure) -> str:
 
 def _labels_ok(fig: Figure) -> None:
     for ax in fig.axes:
-        assert ax.get_ylabel() and ax.get_xlabel()
+        if not ax.axison:  # a spare cell of the grid (holds the legend)
+            continue
+        assert ax.get_ylabel() and (ax.get_xlabel() or "n = " in ax.get_title())
     assert (fig._suptitle and fig._suptitle.get_text()) or all(ax.get_title() for ax in fig.axes)
 
 
@@ -149,3 +151,28 @@ def test_chart_bad_arguments(fin, call, match):
     change, hf = finance_change(fin), household_finance(fin)
     with pytest.raises((EvaluationError, ValueError), match=match):
         call(change, hf)
+
+
+#: Text width of an A4 report page (16 mm margins, as in the report's print CSS).
+A4_TEXT_WIDTH_IN = (210 - 2 * 16) / 25.4
+
+
+@pytest.mark.parametrize("n_measures", [1, 3, 4, 5, 6])
+def test_before_after_is_laid_out_for_a4(fin, n_measures):
+    # Printed at the page's text width, no label may shrink below 8 points (five panels
+    # in one row printed at about 4-point text).
+    measures = ["income", "expenses", "debt_formal", "debt_informal", "savings",
+                "debt_total"][:n_measures]
+    fig = finance_before_after(finance_change(fin), measures=measures)
+    width, height = fig.get_size_inches()
+    scale = min(1.0, A4_TEXT_WIDTH_IN / width)
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip()
+             and t.get_visible()]
+    assert min(sizes) * scale >= 8, (n_measures, width, min(sizes))
+    assert height * scale <= 9  # leaves room for the caption on the page
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert len(panels) == n_measures
+    assert len({round(ax.get_position().y0, 3) for ax in panels}) == -(-n_measures // (
+        2 if n_measures == 4 else 3))  # rows of at most three panels

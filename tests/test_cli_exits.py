@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-import evaluation.report as report_module
+import evaluation.rendering.notebook as report_module
 from evaluation.cli import EXIT_INVALID_DATA, app
 
 from test_project import replace_line, write_program

@@ -14,10 +14,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from r_reference import check_row, read
 
 from evaluation.did import DID_FIELDS, FewClustersWarning, _ols_cr1, did, webb_weights
 from evaluation.errors import ArgumentError, DataValidationError
-from r_reference import check_row, read
 
 INPUT = read("did_input.csv")
 EXPECTED = read("did_expected.csv")

@@ -99,3 +99,21 @@ def test_numbers_in_a_workbook_are_found_by_sheet_and_row(tmp_path):
     assert sorted(zip(found["sheet"], found["row"])) == [("การเงินครัวเรือน", 10),
                                                          ("ผู้เข้าร่วม", 6)]
     assert found["problem"].str.contains("rows 10, 11").any()
+
+
+@pytest.mark.parametrize("joined, left, flagged", [
+    ("2023-02-01", "", []),                       # inside the 2023 project
+    ("1980-02-01", "", ["joined_date"]),          # a typed year
+    ("2566-02-01", "", []),                       # Buddhist era, read as 2023
+    ("2023-02-01", "2031-01-01", ["left_date"]),
+])
+def test_participant_dates_outside_the_project_are_warned(tmp_path, joined, left, flagged):
+    # docs/data-model.md: "a date more than a month outside the project's period"
+    header = PEOPLE_HEADER.rstrip("\n") + ",joined_date,left_date\n"
+    rows = [r + ",," for r in OK_PEOPLE] + [f"C1,H1,V1,,,,F,30,target,{joined},{left}"]
+    folder = write_program(tmp_path, {**MINIMAL, "participants.csv":
+                                      header + "".join(r + "\n" for r in rows)})
+    problems = ev.load_project(folder).problems
+    found = problems[problems["problem_code"] == "date_outside_project"]
+    assert found["column"].tolist() == flagged
+    assert (found["row"] == 6).all()

@@ -13,11 +13,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from r_reference import check_row, read, same
 
 from evaluation.errors import ArgumentError, DataValidationError
-from evaluation.repeated import (cochran_q, friedman_test, p_adjust, pairwise_paired, rm_anova,
-                                 symmetry_test)
-from r_reference import check_row, read, same
+from evaluation.repeated import (
+    cochran_q,
+    friedman_test,
+    p_adjust,
+    pairwise_paired,
+    rm_anova,
+    symmetry_test,
+)
 
 INPUT = read("repeated_input.csv")
 BINPUT = read("cochran_input.csv")

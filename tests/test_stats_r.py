@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from r_reference import check_row, read, same
 
 from evaluation.finance import poverty_change
 from evaluation.happiness import band_transitions
 from evaluation.stats import mcnemar_test, paired_test
-from r_reference import check_row, read, same
 
 INPUT = read("paired_input.csv")
 EXPECTED = read("paired_expected.csv")
@@ -76,7 +76,7 @@ def test_default_follows_r42_with_ties():
 @pytest.mark.parametrize("bad", [{"conf_int": "yes"}, {"exact": "auto"}, {"correct": 1},
                                  {"exact_ties": None}])
 def test_flags_checked(bad):
-    with pytest.raises(ValueError, match=list(bad)[0]):
+    with pytest.raises(ValueError, match=next(iter(bad))):
         paired_test([1, 2, 3], [2, 3, 5], **bad)
 
 

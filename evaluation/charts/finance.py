@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from scipy import stats as _st
 
+from ..errors import ArgumentError, require_columns
 from ..finance import MEASURES, FinanceArgumentError
 from .base import PALETTE, WAVE_COLOURS, new_figure, pick
 
@@ -41,13 +42,10 @@ def _check_lang(lang: str) -> None:
 
 
 def _need(table, columns, what: str) -> None:
-    if not isinstance(table, pd.DataFrame):
-        raise FinanceArgumentError(f"{what} must be a pandas DataFrame, got "
-                                   f"{type(table).__name__}")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise FinanceArgumentError(f"{what} lacks column(s) {missing}; columns present: "
-                                   f"{list(table.columns)}")
+    try:
+        require_columns(table, columns, what=what)
+    except ArgumentError as exc:  # finance charts raise the finance family's error
+        raise FinanceArgumentError(str(exc)) from None
     if not len(table):
         raise FinanceArgumentError(f"{what} is empty: nothing to plot")
 
@@ -83,6 +81,12 @@ def _group_label(row: pd.Series, keys: list[str]) -> str:
     return " / ".join("—" if pd.isna(row[k]) else str(row[k]) for k in keys)
 
 
+#: Layout of the multi-panel finance charts for an A4 page.
+PANELS_PER_ROW = 3
+PANEL_WIDTH = 2.35
+PANEL_HEIGHT = 2.9
+
+
 def finance_before_after(change: pd.DataFrame, *, measures=("income", "expenses", "debt_total",
                                                             "savings"),
                          conf_level: float = 0.95, lang: str = "th", title: str | None = None):
@@ -105,7 +109,8 @@ def finance_before_after(change: pd.DataFrame, *, measures=("income", "expenses"
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per measure; bars for before and after per group.
+        One panel per measure, at most three a row (laid out for an A4 page);
+        bars for before and after per group.
     """
     _check_lang(lang)
     chosen = _measures(measures, MEASURES)
@@ -119,9 +124,17 @@ def finance_before_after(change: pd.DataFrame, *, measures=("income", "expenses"
     from ..stats import PAIRED_FIELDS
     keys = [c for c in change.columns if c in known and c not in stat_cols
             and c not in PAIRED_FIELDS]
-    fig, axes = new_figure(width=3.2 * len(chosen) + 0.6, height=4.2, ncols=len(chosen),
+    # At most three panels a row, sized for an A4 page (about 7 inches of text width)
+    # so the printed labels stay near their 10-point size; a spare cell holds the legend.
+    ncols = 2 if len(chosen) == 4 else min(PANELS_PER_ROW, len(chosen))
+    nrows = -(-len(chosen) // ncols)
+    fig, grid = new_figure(width=PANEL_WIDTH * ncols + 0.4,
+                           height=PANEL_HEIGHT * nrows + 0.5, ncols=ncols, nrows=nrows,
                            squeeze=False)
-    axes = axes[0]
+    cells = list(grid.ravel())
+    axes, spare = cells[:len(chosen)], cells[len(chosen):]
+    for ax in spare:
+        ax.set_axis_off()
     for ax, m in zip(axes, chosen):
         rows = change[change["measure"] == m]
         if not len(rows):
@@ -144,15 +157,22 @@ def finance_before_after(change: pd.DataFrame, *, measures=("income", "expenses"
         ax.set_xticks(x, labels, rotation=30 if len(rows) > 4 else 0,
                       ha="right" if len(rows) > 4 else "center")
         th, en, uth, uen = MEASURE_LABELS[m]
-        ax.set_title(pick(lang, th, en), fontsize=11)
-        ax.set_ylabel(pick(lang, f"ค่าเฉลี่ย ({uth})", f"Mean ({uen})"))
         ax.yaxis.set_major_formatter(_RATIO if m == "debt_to_annual_income" else _BAHT)
+        ax.set_ylabel(pick(lang, f"ค่าเฉลี่ย ({uth})", f"Mean ({uen})"))
         if keys:
+            ax.set_title(pick(lang, th, en), fontsize=11)
             ax.set_xlabel(_keys_label(keys, lang))
-        else:
-            ax.set_xlabel(pick(lang, f"ครัวเรือนที่มีข้อมูลทั้งสองรอบ (n = {int(n[0])})",
-                               f"Households with both waves (n = {int(n[0])})"))
-    axes[0].legend(frameon=False, fontsize=9)
+        else:  # one group: its size goes in the title, the x axis needs no label
+            ax.set_title(pick(lang, f"{th} (n = {int(n[0])})", f"{en} (n = {int(n[0])})"),
+                         fontsize=11)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if spare:
+        spare[0].legend(handles, labels, frameon=False, fontsize=10, loc="center",
+                        title=None if keys else pick(
+                            lang, "ครัวเรือนที่มีข้อมูลทั้งสองรอบ",
+                            "Households with both waves"), title_fontsize=10)
+    else:
+        axes[0].legend(frameon=False, fontsize=9)
     pct = f"{conf_level:.0%}"
     fig.suptitle(title or pick(lang, f"การเงินครัวเรือนก่อนและหลังโครงการ (ค่าเฉลี่ย, ช่วงเชื่อมั่น {pct})",
                                f"Household finance before and after (mean, {pct} CI)"),

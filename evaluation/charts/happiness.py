@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from ..errors import ArgumentError, require_columns
 from ..schema import WAVES
 from .base import PALETTE, new_figure, pick
 
@@ -33,13 +34,9 @@ def _check_lang(lang: str) -> None:
 
 
 def _need(table, columns, what: str) -> None:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(table).__name__}")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise KeyError(f"{what} lacks column(s) {missing}; columns present: {list(table.columns)}")
+    require_columns(table, columns, what=what)
     if not len(table):
-        raise ValueError(f"{what} is empty: nothing to plot")
+        raise ArgumentError(f"{what} is empty: nothing to plot")
 
 
 def _keys(by) -> list[str]:

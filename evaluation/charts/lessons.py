@@ -14,18 +14,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..errors import ArgumentError, require_columns
 from .base import PALETTE, font_files, new_figure, pick
 
 __all__ = ["keywords_chart", "themes_heatmap", "wordcloud_figure"]
 
 
 def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what} lacks column(s) {missing}; columns present: "
-                         f"{list(map(str, frame.columns))}")
+    require_columns(frame, columns, what=what)
 
 
 def keywords_chart(
@@ -69,10 +65,10 @@ def keywords_chart(
     """
     pick(lang, "", "")
     if value not in ("count", "tfidf", "tf"):
-        raise ValueError(f"value must be 'count', 'tfidf' or 'tf', got {value!r}")
+        raise ArgumentError(f"value must be 'count', 'tfidf' or 'tf', got {value!r}")
     _require(table, [by, "rank", "word", value], "table")
     if not isinstance(top, int) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
+        raise ArgumentError(f"top must be a positive integer, got {top!r}")
     groups = list(pd.unique(table[by]))
     n = max(len(groups), 1)
     ncols = max(1, min(ncols, n))
@@ -141,7 +137,7 @@ def themes_heatmap(
     label_col = pick(lang, "theme_th", "theme_en")
     allowed = ("share_of_sentences", "share_of_characters", "n_sentences")
     if value not in allowed:
-        raise ValueError(f"value must be one of {allowed}, got {value!r}")
+        raise ArgumentError(f"value must be one of {allowed}, got {value!r}")
     _require(summary, [by, "theme", label_col, value], "summary")
     groups = list(pd.unique(summary[by]))
     themes = list(pd.unique(summary["theme"]))
@@ -236,8 +232,8 @@ def wordcloud_figure(
     elif isinstance(data, Mapping):
         freq = dict(data)
     else:
-        raise TypeError("data must be a {word: count} mapping, a Series, a keywords table or a "
-                        f"lessons table; got {type(data).__name__}")
+        raise ArgumentError("data must be a {word: count} mapping, a Series, a keywords table or a "
+                            f"lessons table; got {type(data).__name__}")
     freq = {str(k): float(v) for k, v in freq.items() if v and float(v) > 0}
     fig, ax = new_figure(width=width / 150, height=height / 150 + 0.5)
     ax.set_axis_off()

@@ -151,8 +151,22 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table; text that a spreadsheet would run as a formula gets a leading "'".
+
+    Export cells are untrusted (a respondent can type ``=HYPERLINK(…)``); numbers,
+    dates and rounds are left alone so that the loader reads them as before.
+    """
+    from .. import schema
+    from ..export import formula_safe_frame
+
+    text = _text_frame(frame)
+    table = schema.TABLES.get(path.stem)
+    plain = {c.name for c in table.columns if c.kind in ("money", "number", "int", "date",
+                                                          "wave")} if table else set()
+    safe = [c for c in text.columns if c not in plain]
+    text[safe] = formula_safe_frame(text[safe]).to_numpy()
     tmp = path.with_name(f".{path.name}.tmp")
-    _text_frame(frame).to_csv(tmp, index=False, encoding="utf-8")
+    text.to_csv(tmp, index=False, encoding="utf-8")
     tmp.replace(path)
 
 
@@ -324,12 +338,15 @@ def import_exports(exports, out, *, mapping=None, keep: str | None = None,
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> from evaluation.project import load_project
     >>> from evaluation.synth_exports import write_exports
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> files = write_exports(tmp / "kobo", layout="kobo", data="data/sample")
     >>> result = import_exports(files, tmp / "data", registry="data/sample")
-    >>> result.written["happiness"], result.written["finance"]
-    (5088, 262)
+    >>> sample = load_project("data/sample")
+    >>> (result.written["happiness"] == len(sample.happiness),
+    ...  result.written["finance"] == len(sample.finance))
+    (True, True)
     """
     from ..project import load_project
 

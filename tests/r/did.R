@@ -1,6 +1,6 @@
 # Reference values for did() from R. Run from the repository root:  Rscript tests/r/did.R
 # Writes tests/r/did_input.csv (seeded panels, re-read before computing) and
-# tests/r/did_expected.csv. R 4.2.2, sandwich 3.0.
+# tests/r/did_expected.csv. R 4.2.2, sandwich 3.0-2.
 #   estimate, se: fit <- lm(y ~ D * P); V <- sandwich::vcovCL(fit, cluster = ~cluster, type = "HC1")
 #   t = b / sqrt(V[4, 4]); df = G - 1; p = 2 * pt(-abs(t), G - 1); CI = b -/+ qt(.975, G - 1) * se
 #   (lmtest::coeftest(fit, vcov = V, df = G - 1) would print the same)

@@ -1,7 +1,7 @@
 # Reference values for mcnemar_test (2 x 2) and symmetry_test (k x k) from R.
 # Run from the repository root:  Rscript tests/r/mcnemar.R
 # Writes tests/r/mcnemar_expected.csv, tests/r/symmetry_input.csv, tests/r/symmetry_expected.csv.
-# R 4.2.2, coin 1.4.
+# R 4.2.2, coin 1.4-2.
 suppressMessages(library(coin))
 set.seed(20240614)
 dir <- "tests/r"

@@ -3,7 +3,7 @@
 #   Rscript tests/r/repeated.R
 # Writes tests/r/repeated_input.csv (the seeded data, re-read before any computation so R and
 # the tests use the same numbers) and tests/r/{friedman,rm_anova,pairwise,cochran}_expected.csv.
-# R 4.2.2, coin 1.4.
+# R 4.2.2, coin 1.4-2.
 suppressMessages(library(coin))
 set.seed(20240613)
 dir <- "tests/r"

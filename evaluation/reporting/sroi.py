@@ -7,7 +7,10 @@ range and Monte Carlo interval, the tornado chart and the standard cautions.
 
 from __future__ import annotations
 
-from . import _common as C
+from .. import results as R
+from ..i18n import tr
+from . import fmt as F
+from .context import explain, resolve_lang, section_heading, show_table
 
 __all__ = ["section_sroi"]
 
@@ -28,16 +31,16 @@ def section_sroi(project, ctx, *, lang: str | None = None, project_id: str | Non
     from ..sroi_export import SROI_CAUTIONS, sroi_tables
     from .portfolio import scope
 
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     p = scope(project, project_id)
     maps = getattr(p, "value_maps", None) or {}
     if not maps:
         return {"empty": True, "reason": "no value map"}
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     if heading:
-        C.heading(ctx, lang, "ผลตอบแทนทางสังคมจากการลงทุน (SROI)",
+        section_heading(ctx, lang, "ผลตอบแทนทางสังคมจากการลงทุน (SROI)",
                   "Social return on investment (SROI)")
-    C.explain(ctx, lang,
+    explain(ctx, lang,
               "SROI เทียบมูลค่าทางสังคมของผลลัพธ์ (คิดเป็นเงินด้วยตัวแทนค่าทางการเงิน "
               "หักผลที่เกิดขึ้นเอง ผลจากปัจจัยอื่น และผลทดแทน ลดลงตามระยะเวลา "
               "และคิดลดเป็นมูลค่าปัจจุบัน) กับเงินลงทุนของโครงการ จำนวนผู้ได้รับผลนับจากข้อมูลของโครงการเอง",
@@ -61,29 +64,29 @@ def section_sroi(project, ctx, *, lang: str | None = None, project_id: str | Non
         mc = sens.monte_carlo.iloc[0] if sens.monte_carlo is not None else None
         if several:
             ctx.heading(str(pid), level=3)
-        ratio = C.num(tot["sroi_ratio"], 2)
+        ratio = F.num(tot["sroi_ratio"], 2)
         text = t(f"อัตราผลตอบแทนทางสังคม {ratio} : 1 คือเงินลงทุน 1 บาท "
-                 f"(รวม {C.num(tot['investment'], 0)} บาท) สร้างมูลค่าทางสังคมโดยประมาณ {ratio} บาท "
-                 f"(มูลค่าปัจจุบัน {C.num(tot['total_present_value'], 0)} บาท) "
-                 f"เมื่อปรับสมมติฐานทีละตัว อัตราอยู่ระหว่าง {C.num(span['ratio_min'], 2)} "
-                 f"ถึง {C.num(span['ratio_max'], 2)}",
+                 f"(รวม {F.num(tot['investment'], 0)} บาท) สร้างมูลค่าทางสังคมโดยประมาณ {ratio} บาท "
+                 f"(มูลค่าปัจจุบัน {F.num(tot['total_present_value'], 0)} บาท) "
+                 f"เมื่อปรับสมมติฐานทีละตัว อัตราอยู่ระหว่าง {F.num(span['ratio_min'], 2)} "
+                 f"ถึง {F.num(span['ratio_max'], 2)}",
                  f"SROI ratio {ratio} : 1: each baht invested (total "
-                 f"{C.num(tot['investment'], 0)} baht) is estimated to have created {ratio} "
-                 f"baht of social value (present value {C.num(tot['total_present_value'], 0)} "
+                 f"{F.num(tot['investment'], 0)} baht) is estimated to have created {ratio} "
+                 f"baht of social value (present value {F.num(tot['total_present_value'], 0)} "
                  f"baht). Varying one assumption at a time, the ratio ranges from "
-                 f"{C.num(span['ratio_min'], 2)} to {C.num(span['ratio_max'], 2)}")
+                 f"{F.num(span['ratio_min'], 2)} to {F.num(span['ratio_max'], 2)}")
         if mc is not None:
             text += t(f"; ช่วง {mc['level']:.0%} จากการสุ่มมอนติคาร์โล {int(mc['draws']):,d} รอบ "
-                      f"{C.num(mc['ratio_low'], 2)} ถึง {C.num(mc['ratio_high'], 2)}",
+                      f"{F.num(mc['ratio_low'], 2)} ถึง {F.num(mc['ratio_high'], 2)}",
                       f"; the {mc['level']:.0%} interval of {int(mc['draws']):,d} Monte Carlo "
-                      f"draws is {C.num(mc['ratio_low'], 2)} to {C.num(mc['ratio_high'], 2)}")
+                      f"draws is {F.num(mc['ratio_low'], 2)} to {F.num(mc['ratio_high'], 2)}")
         ctx.paragraph(text + ".")
         tables = sroi_tables(res, sens, lang=lang)
         names = list(tables)
         suffix = f"_{pid}" if several else ""
-        C.table(ctx, tables[names[0]], f"sroi_value_map{suffix}",
+        show_table(ctx, tables[names[0]], f"sroi_value_map{suffix}",
                 t("แผนที่คุณค่า (value map)", "Value map"), decimals=2)
-        C.table(ctx, tables[names[3]], f"sroi_totals{suffix}",
+        show_table(ctx, tables[names[3]], f"sroi_totals{suffix}",
                 t("สรุปผลตอบแทนทางสังคม", "SROI totals"), decimals=2)
         ctx.figure(tornado_chart(sens, lang=lang,
                                  outcome_labels=dict(zip(res.outcomes["outcome_id"],
@@ -98,7 +101,7 @@ def section_sroi(project, ctx, *, lang: str | None = None, project_id: str | Non
                      "dashed line is a ratio of 1."))
         for line in SROI_CAUTIONS[lang]:
             ctx.note(line)
-        out[pid] = C.jsonable({
+        out[pid] = R.jsonable({
             "sroi_ratio": tot["sroi_ratio"], "ratio_min": span["ratio_min"],
             "ratio_max": span["ratio_max"],
             "ratio_low": mc["ratio_low"] if mc is not None else None,

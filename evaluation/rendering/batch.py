@@ -7,7 +7,7 @@
    rendered);
 2. one report per village, then one portfolio report per project and one
    for the whole folder, spread over workers that each keep one warm kernel
-   (:class:`~evaluation.report.WarmKernel`): a process pool by default, or a
+   (:class:`~evaluation.rendering.kernel.WarmKernel`): a process pool by default, or a
    Dask cluster (``engine="dask"``: a LocalCluster, or an existing cluster
    with ``scheduler="tcp://host:8786"``);
 3. a report whose inputs did not change since the last run (same data
@@ -15,9 +15,9 @@
    ``force=True`` (``manifest.json`` in the output folder remembers);
 4. a report that fails does not stop the others: its error (cell, exception,
    message) goes to the manifest, the index and the returned summary;
-5. ``index.html``: every village with its headline figures, status and
-   links, sortable by clicking a column header, self-contained (embedded
-   font, inline script, no external URL).
+5. ``index.html`` (:mod:`evaluation.rendering.index`): every village with its
+   headline figures, status and links, sortable by clicking a column header,
+   self-contained (embedded font, inline script, no external URL).
 """
 
 from __future__ import annotations
@@ -36,18 +36,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import EvaluationError
-from .export import atomic_write_text, html_escape, unique_names
-from .export import CHART_FORMATS
-from .report import (STAGING, RenderResult, WarmKernel, _check_lang, _formats_text,
-                     default_notebook, notebook_digest, portfolio_parameters, render_notebook,
-                     report_css, village_parameters)
+from .._version import __version__
+from ..errors import ArgumentError, EvaluationError
+from ..export import CHART_FORMATS, atomic_write_text, unique_names
+from ..i18n import check_lang
+from .index import INDEX, write_index
+from .kernel import WarmKernel
+from .notebook import (STAGING, RenderResult, ReportFailure, _formats_text, default_notebook,
+                       describe_error, notebook_digest, portfolio_parameters, render_notebook,
+                       village_parameters)
 
-__all__ = ["BatchResult", "run_batch", "write_index", "data_digest", "ENGINES"]
+__all__ = ["BatchResult", "ENGINES", "data_digest", "describe_error", "run_batch", "write_index"]
 
 ENGINES = ("process", "dask")
 MANIFEST = "manifest.json"
-INDEX = "index.html"
+
 PORTFOLIO_DIR = "portfolio"
 #: Names a village folder can never take (they are used by the batch itself).
 RESERVED = (PORTFOLIO_DIR, INDEX, MANIFEST, STAGING, "index", "manifest")
@@ -67,6 +70,11 @@ class Task:
     lang: str
     key: str                  # content hash of everything the report depends on
     timeout: float | None = 600
+
+    @property
+    def village(self) -> str | None:
+        """The village id of a village report (None for a portfolio)."""
+        return self.id if self.kind == "village" else None
 
     @property
     def root_and_folder(self) -> tuple[str, str]:
@@ -96,8 +104,6 @@ def data_digest(data_dir) -> str:
 
 
 def _task_key(*, data: str, notebook: str, kind: str, id: str | None, parameters: dict) -> str:
-    from . import __version__
-
     params = {k: v for k, v in parameters.items() if k not in ("data_dir", "out_dir")}
     blob = json.dumps({"data": data, "notebook": notebook, "kind": kind, "id": id,
                        "parameters": params, "version": __version__},
@@ -134,17 +140,18 @@ def _render_task(task: Task, out_dir: str, kernel: WarmKernel) -> dict:
     root = Path(out_dir) / parent if parent else Path(out_dir)
     try:
         result = render_notebook(task.notebook, task.parameters, root, folder, kernel=kernel,
-                                 lang=task.lang, timeout=task.timeout)
+                                 lang=task.lang, timeout=task.timeout, village=task.village)
     except Exception as exc:  # noqa: BLE001 - a worker never dies with a task
         result = RenderResult(name=folder, status="failed", path=root / folder,
-                              error={"cell_index": None, "execution_count": None, "source": "",
-                                     "ename": type(exc).__name__, "evalue": str(exc)[:2000]})
+                              error=ReportFailure.from_exception(exc, village=task.village))
     return _outcome(task, result)
 
 
 def _outcome(task: Task, result: RenderResult) -> dict:
     return {"name": task.name, "kind": task.kind, "id": task.id, "key": task.key,
-            "status": result.status, "error": result.error, "seconds": result.seconds,
+            "status": result.status,
+            "error": None if result.error is None else result.error.to_json(),
+            "seconds": result.seconds,
             "attempts": result.attempts, "meta": result.headline, "finished": time.time(),
             "worker": os.getpid()}
 
@@ -315,19 +322,6 @@ class BatchResult:
         return "\n".join(lines)
 
 
-def describe_error(error: dict | None) -> str:
-    """``cell In [5]: ValueError: message`` from a report's error record."""
-    if not error:
-        return "unknown error"
-    where = (f"cell In [{error['execution_count']}]" if error.get("execution_count")
-             else f"cell {error['cell_index']}" if error.get("cell_index") is not None
-             else "kernel")
-    text = f"{where}: {error.get('ename', 'Error')}: {error.get('evalue', '')}".strip()
-    if error.get("source"):
-        text += f" (in: {error['source']})"
-    return text
-
-
 # =========================================================================== run
 def _default_workers() -> int:
     try:
@@ -402,21 +396,21 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         ``if __name__ == "__main__":`` while worker processes are needed
         (they import the script again); the message shows the guard to add.
     """
-    from . import load_project
+    from ..project import load_project
 
     t0 = time.perf_counter()
-    _check_lang(lang)
+    check_lang(lang)
     if scheduler:
         engine = "dask"
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        raise ArgumentError(f"engine must be one of {ENGINES}, got {engine!r}")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+        raise ArgumentError(f"workers must be a positive integer, got {workers!r}")
     if gather and engine != "dask":
-        raise ValueError("gather=True needs engine='dask' (or a scheduler)")
+        raise ArgumentError("gather=True needs engine='dask' (or a scheduler)")
     formats = _formats_text(chart_formats)  # ValueError before anything is loaded
     if workers != 1 and not scheduler:  # worker processes re-import the user's script
-        from .mainguard import check_main_guard
+        from ..mainguard import check_main_guard
 
         check_main_guard("run_batch")
     out = Path(out_dir).resolve()
@@ -529,8 +523,7 @@ def _run_processes(tasks: list[Task], out: Path, workers: int, *, progress: bool
                     except Exception as exc:  # noqa: BLE001 - a worker process died
                         outcome = _outcome(task, RenderResult(
                             name=task.name, status="failed", path=out / task.name,
-                            error={"cell_index": None, "execution_count": None, "source": "",
-                                   "ename": type(exc).__name__, "evalue": str(exc)}))
+                            error=ReportFailure.from_exception(exc, village=task.village)))
                     bar.update(1)
                     yield outcome
             except BaseException:
@@ -569,8 +562,7 @@ def _run_dask(tasks: list[Task], out: Path, workers: int, *, scheduler: str | No
             except Exception as exc:  # noqa: BLE001 - worker lost etc.
                 outcome = _outcome(task, RenderResult(
                     name=task.name, status="failed", path=out / task.name,
-                    error={"cell_index": None, "execution_count": None, "source": "",
-                           "ename": type(exc).__name__, "evalue": str(exc)}))
+                    error=ReportFailure.from_exception(exc, village=task.village)))
             bar.update(1)
             fut.release()
             yield outcome
@@ -586,210 +578,3 @@ def _run_dask(tasks: list[Task], out: Path, workers: int, *, scheduler: str | No
             cluster.close()
         else:
             client.close()
-
-
-# =========================================================================== index
-_INDEX_LABELS = {
-    "th": {"title": "รายงานผลการประเมินรายหมู่บ้าน", "village_id": "รหัส", "name": "หมู่บ้าน",
-           "project": "โครงการ", "location": "อำเภอ / จังหวัด", "status": "สถานะรายงาน",
-           "links": "ไฟล์", "report": "รายงาน", "excel": "Excel", "notebook": "โน้ตบุ๊ก",
-           "ok": "สำเร็จ", "failed": "ล้มเหลว", "skipped": "ไม่เปลี่ยนแปลง (ข้าม)",
-           "missing": "ยังไม่ได้สร้าง", "portfolio": "รายงานภาพรวม", "all": "ทุกโครงการ",
-           "villages": "หมู่บ้าน", "generated": "สร้างเมื่อ",
-           "sort": "คลิกหัวคอลัมน์เพื่อเรียงลำดับ", "summary": "สรุป"},
-    "en": {"title": "Village evaluation reports", "village_id": "Code", "name": "Village",
-           "project": "Project", "location": "District / province", "status": "Report status",
-           "links": "Files", "report": "Report", "excel": "Excel", "notebook": "Notebook",
-           "ok": "ok", "failed": "failed", "skipped": "unchanged (skipped)",
-           "missing": "not rendered", "portfolio": "Portfolio reports", "all": "All projects",
-           "villages": "Villages", "generated": "Generated",
-           "sort": "Click a column header to sort", "summary": "Summary"},
-}
-
-_SORT_SCRIPT = """
-(function () {
-  function key(cell, numeric) {
-    var v = cell.getAttribute('data-sort');
-    if (v === null) { v = cell.textContent.trim(); }
-    if (numeric) { var n = parseFloat(v); return isNaN(n) ? -Infinity : n; }
-    return v;
-  }
-  document.querySelectorAll('table.ev-sortable').forEach(function (table) {
-    var heads = table.querySelectorAll('thead th');
-    heads.forEach(function (th, col) {
-      th.setAttribute('tabindex', '0');
-      function sort() {
-        var asc = th.getAttribute('aria-sort') !== 'ascending';
-        heads.forEach(function (h) { h.removeAttribute('aria-sort'); });
-        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-        var numeric = th.classList.contains('num');
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = key(a.cells[col], numeric), y = key(b.cells[col], numeric);
-          var c = numeric ? (x - y) : String(x).localeCompare(String(y), 'th');
-          return asc ? c : -c;
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      }
-      th.addEventListener('click', sort);
-      th.addEventListener('keydown', function (e) { if (e.key === 'Enter') { sort(); } });
-    });
-  });
-})();
-"""
-
-
-def _link(href: str, text: str) -> str:
-    from urllib.parse import quote
-
-    return f'<a href="{html_escape(quote(href))}">{html_escape(text)}</a>'
-
-
-def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "th") -> Path:
-    """Write ``out_dir/index.html`` from the manifest (atomically) and return its path.
-
-    Every village of `project` gets a row: id, name, project, location, one
-    column per headline figure the notebooks recorded (``headline.json``:
-    participants, happiness change, income change, ladder achievement ...),
-    status (ok / failed with the error / skipped because unchanged / not
-    rendered) and links to its report, Excel workbook and notebook.
-    """
-    import datetime as dt
-
-    labels = _INDEX_LABELS[_check_lang(lang)]
-    out = Path(out_dir)
-    reports = manifest.get("reports", {})
-    projects = dict(zip(project.projects["project_id"].astype(str), project.projects["name"]))
-
-    # headline columns: union of keys, in order of first appearance
-    columns: dict[str, str] = {}
-    for entry in reports.values():
-        for key, item in ((entry.get("meta") or {}).get("headline") or {}).items():
-            if entry.get("kind") == "village":
-                columns.setdefault(key, item.get("label", key))
-
-    def status_cell(entry: dict | None, name: str) -> str:
-        if entry is None:
-            return f'<td class="ev-status" data-sort="3">{html_escape(labels["missing"])}</td>'
-        status = entry.get("status", "failed")
-        if status == "ok" and entry.get("last") == "skipped":
-            status = "skipped"
-        order = {"failed": 0, "ok": 1, "skipped": 2}.get(status, 3)
-        text = html_escape(labels.get(status, status))
-        cell = f'<span class="ev-status ev-status-{html_escape(status)}">{text}</span>'
-        if status == "failed":
-            cell += f'<div class="ev-error">{html_escape(describe_error(entry.get("error")))}</div>'
-        return f'<td data-sort="{order}">{cell}</td>'
-
-    def links_cell(name: str, entry: dict | None) -> str:
-        folder = out / name
-        parts = []
-        if (folder / "report.html").is_file():
-            parts.append(_link(f"{name}/report.html", labels["report"]))
-        if (folder / "tables.xlsx").is_file():
-            parts.append(_link(f"{name}/tables.xlsx", labels["excel"]))
-        if (folder / "report.failed.ipynb").is_file():
-            parts.append(_link(f"{name}/report.failed.ipynb", labels["notebook"]))
-        elif (folder / "report.ipynb").is_file():
-            parts.append(_link(f"{name}/report.ipynb", labels["notebook"]))
-        return "<td>" + " · ".join(parts) + "</td>"
-
-    rows = []
-    counts = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}
-    vcols = [c for c in ("village_id", "project_id", "name", "district", "province")
-             if c in project.villages.columns]
-    for rec in project.villages[vcols].astype(object).to_dict("records"):
-        vid = str(rec["village_id"])
-        name = names[vid]
-        entry = reports.get(name)
-        st = "missing" if entry is None else (
-            "skipped" if entry.get("last") == "skipped" and entry.get("status") == "ok"
-            else entry.get("status", "failed"))
-        counts[st] = counts.get(st, 0) + 1
-        headline = ((entry or {}).get("meta") or {}).get("headline") or {}
-        location = " / ".join(str(rec[c]) for c in ("district", "province")
-                              if c in rec and rec[c] is not None and rec[c] == rec[c])
-        cells = [f"<td>{html_escape(vid)}</td>",
-                 f"<td>{html_escape(rec.get('name', ''))}</td>",
-                 f'<td title="{html_escape(projects.get(str(rec.get("project_id")), ""))}">'
-                 f"{html_escape(rec.get('project_id', ''))}</td>",
-                 f"<td>{html_escape(location)}</td>"]
-        for key in columns:
-            item = headline.get(key) or {}
-            value = item.get("value")
-            sort = "" if value is None else html_escape(value)
-            cells.append(f'<td class="num" data-sort="{sort}">'
-                         f'{html_escape(item.get("display", "–") if item else "–")}</td>')
-        cells.append(status_cell(entry, name))
-        cells.append(links_cell(name, entry))
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-
-    heads = [labels["village_id"], labels["name"], labels["project"], labels["location"]]
-    head_html = "".join(f"<th>{html_escape(h)}</th>" for h in heads)
-    head_html += "".join(f'<th class="num">{html_escape(lbl)}</th>' for lbl in columns.values())
-    head_html += f'<th class="num">{html_escape(labels["status"])}</th>' \
-                 f'<th>{html_escape(labels["links"])}</th>'
-
-    # portfolio list
-    plist = []
-    for name, entry in reports.items():
-        if entry.get("kind") != "portfolio":
-            continue
-        pid = entry.get("id")
-        title = labels["all"] if pid is None else f"{pid} {projects.get(str(pid), '')}"
-        status = "skipped" if entry.get("last") == "skipped" and entry.get("status") == "ok" \
-            else entry.get("status", "failed")
-        link = _link(f"{name}/report.html", title) if (out / name / "report.html").is_file() \
-            else html_escape(title)
-        extra = "" if status != "failed" else \
-            f' <span class="ev-error">{html_escape(describe_error(entry.get("error")))}</span>'
-        plist.append(f'<li>{link} <span class="ev-status ev-status-{html_escape(status)}">'
-                     f'({html_escape(labels.get(status, status))})</span>{extra}</li>')
-
-    from . import __version__
-
-    now = dt.datetime.now()
-    when = f"{now.day}/{now.month}/{now.year + 543 if lang == 'th' else now.year} " \
-           f"{now:%H:%M}"
-    summary = (f"{labels['villages']}: {len(rows)} · {labels['ok']}: {counts['ok']} · "
-               f"{labels['skipped']}: {counts['skipped']} · {labels['failed']}: "
-               f"{counts['failed']}" + (f" · {labels['missing']}: {counts['missing']}"
-                                        if counts["missing"] else ""))
-    page = f"""<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8" />
-<meta name="viewport" content="width=device-width, initial-scale=1.0" />
-<meta name="generator" content="evaluation {html_escape(__version__)}" />
-<title>{html_escape(labels['title'])}</title>
-<style>
-{report_css()}
-body {{ max-width: 1280px; }}
-table.ev-table.ev-wide.ev-sortable td:first-child {{ min-width: 0; }}
-table.ev-table.ev-wide.ev-sortable td:nth-child(2) {{ min-width: 8em; }}
-table.ev-table.ev-wide.ev-sortable td:nth-child(4) {{ min-width: 7em; }}
-.ev-index .ev-status {{ white-space: normal; }}
-</style>
-</head>
-<body class="ev-index">
-<main>
-<h1>{html_escape(labels['title'])}</h1>
-<p class="ev-note">{html_escape(summary)} · {html_escape(labels['generated'])} {html_escape(when)}</p>
-{('<h2>' + html_escape(labels['portfolio']) + '</h2><ul>' + ''.join(plist) + '</ul>') if plist else ''}
-<h2>{html_escape(labels['villages'])}</h2>
-<p class="ev-note">{html_escape(labels['sort'])}</p>
-<div class="ev-table-wrap">
-<table class="ev-table ev-wide ev-sortable">
-<thead><tr>{head_html}</tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-</div>
-</main>
-<script>{_SORT_SCRIPT}</script>
-</body>
-</html>
-"""
-    return atomic_write_text(out / INDEX, page)

@@ -14,19 +14,15 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..charts.base import PALETTE, new_figure, pick
+from ..errors import require_columns
+from .base import PALETTE, new_figure, pick
 
 __all__ = ["accounts_by_month", "forest_plot", "keyword_bars", "legend_outside", "month_label",
            "month_ticks", "theme_bars", "theme_heatmap"]
 
 
 def _need(frame: pd.DataFrame, columns, name: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise KeyError(f"{name} is missing column(s) {', '.join(missing)}; columns present: "
-                       f"{', '.join(map(str, frame.columns))}")
+    require_columns(frame, columns, what=name)
 
 
 #: Charts with one row per group label every row up to this many groups; with

@@ -1,4 +1,4 @@
-"""Tests of evaluation.sections: the content of the village and portfolio reports.
+"""Tests of the report sections (evaluation.reporting): the content of the village and portfolio reports.
 
 Every section runs on the sample program with a ReportContext writing into a
 temporary folder; the numbers it returns and shows are compared with direct
@@ -22,12 +22,12 @@ import pytest
 from scipy import stats
 
 import evaluation as ev
-from evaluation import sections as S
+from evaluation import reporting as S
 from evaluation.happiness import happiness_change
-from evaluation.report import ReportContext
-from evaluation.sections import _common as C
+from evaluation.reporting import ReportContext
+from evaluation.reporting import fmt as C
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 class RecordingContext(ReportContext):
@@ -460,6 +460,7 @@ def test_portfolio_forest_matches_library(project, portfolio):
     f = res["happiness_forest"]
     sc = ev.score_instrument(project.happiness[project.happiness["instrument"] == "tmhi15"],
                              "tmhi15").merge(project.participants[["person_id", "village_id"]])
+    sc = sc[sc["village_id"].isin(project.village_ids)]   # comparison villages: own section
     lib = happiness_change(sc, by="village_id", contrasts=[("pre", "post")])
     for row in lib.itertuples():
         assert f[row.village_id]["mean_diff"] == pytest.approx(row.mean_diff)
@@ -518,7 +519,7 @@ def test_bad_arguments(project, tmp_path, kwargs, match):
 
 def test_section_needs_one_village(project, tmp_path):
     ctx = RecordingContext(tmp_path, lang="th")
-    with pytest.raises(C.SectionArgumentError, match="needs one village"):
+    with pytest.raises(S.SectionArgumentError, match="needs one village"):
         S.section_money(project, ctx)
 
 
@@ -540,7 +541,7 @@ def test_explore_notebook_runs(tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
-    path = Path(__file__).resolve().parents[1] / "notebooks" / "explore.ipynb"
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "explore.ipynb"
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")  # no outputs
     assert not any("def " in c.source for c in nb.cells if c.cell_type == "code")
@@ -562,7 +563,7 @@ def test_explore_notebook_runs(tmp_path):
 # --------------------------------------------------------------------------- large programs
 def test_charts_of_many_villages_keep_a_readable_size():
     """A national program: 1,000 villages must not make a chart 450 inches tall."""
-    from evaluation.sections.charts import MAX_LABELLED_ROWS, forest_plot, theme_heatmap
+    from evaluation.charts.sections import MAX_LABELLED_ROWS, forest_plot, theme_heatmap
 
     rng = np.random.default_rng(7)
     k = 1000
@@ -591,13 +592,64 @@ def test_charts_of_many_villages_keep_a_readable_size():
 
 
 def test_name_lists_are_shortened():
-    from evaluation.sections.portfolio import name_list
+    from evaluation.reporting.portfolio import name_list
 
     names = [f"V{i:03d}" for i in range(25)]
     assert name_list(names[:3], "th") == "V000, V001, V002"
     assert name_list(names, "th") == ", ".join(names[:10]) + " และอีก 15 หมู่บ้าน"
     assert name_list(names, "en").endswith(" and 15 more")
     assert name_list([], "en") == "none"
+
+
+# --------------------------------------------------------------------------- issue 13
+def test_three_waves_omnibus_first_then_holm_pairs(project, v01):
+    from evaluation.repeated import friedman_test, rm_anova
+
+    ctx, res = v01
+    om = res["happiness"]["tmhi15"]["omnibus"]["all"]
+    sc = _scores(project, "V01")
+    sc = sc[sc["total"].notna()]
+    fr = friedman_test(sc, dv="total", within="wave", subject="person_id").iloc[0]
+    rm = rm_anova(sc, dv="total", within="wave", subject="person_id").iloc[0]
+    assert om["friedman_p"] == pytest.approx(fr["p"]) and om["rm_p_gg"] == pytest.approx(rm["p_gg"])
+    text = ctx.text
+    # the omnibus table comes before the pairs, and the Thai note names the correction
+    assert text.index("การทดสอบรวมสามช่วง") < text.index("การเปลี่ยนแปลงของคะแนน")
+    assert "โฮล์ม (Holm)" in text and "ปรับ Holm" in text
+    assert "omnibus" in res["money"] and "income" in res["money"]["omnibus"]
+
+
+def test_comparison_section_equals_did(project, tmp_path):
+    ctx = RecordingContext(tmp_path, lang="th")
+    res = S.section_comparison(project, ctx, project_id="P01")
+    assert res["shown"] and res["comparison_villages"] == ["C01", "C02"]
+    assert res["program_villages"] == ["V01", "V02", "V03"]
+    # independent: household income long table built here, then ev.did
+    hh = project.participants.drop_duplicates("household_id")[["household_id", "village_id"]]
+    fin = project.finance.merge(hh, on="household_id")
+    fin = fin[fin["village_id"].isin(["V01", "V02", "V03", "C01", "C02"])]
+    fin = fin.assign(arm=np.where(fin["village_id"].str.startswith("C"), "comparison", "program"),
+                     wave=fin["wave"].astype(str))
+    with pytest.warns(ev.FewClustersWarning):
+        ref = ev.did(fin, outcome="income", unit="household_id", time="wave", group="arm",
+                     cluster="village_id").iloc[0]
+    assert res["income"]["estimate"] == pytest.approx(ref["estimate"])
+    assert res["income"]["wild_p"] == pytest.approx(ref["wild_p"])
+    assert res["income"]["n_clusters"] == 5 and res["few_clusters"]
+    text = ctx.text
+    assert "เทียบกับกลุ่มเปรียบเทียบ" in text and "แนวโน้มคู่ขนาน" in text
+    assert "wild bootstrap" in text
+    ctx.finalize()
+    assert (tmp_path / "charts" / "comparison_income.png").exists()
+
+
+def test_comparison_section_absent_without_comparison_villages(project, tmp_path):
+    ctx = RecordingContext(tmp_path, lang="th")
+    assert S.section_comparison(project, ctx, project_id="P02") == {"shown": False}
+    assert S.section_comparison(project, ctx, village_id="V04") == {"shown": False}
+    assert ctx.html == []
+    one = S.section_comparison(project, ctx, village_id="V01")
+    assert one["shown"] and one["program_villages"] == ["V01"]
 
 
 # --------------------------------------------------------------------------- issue 14
