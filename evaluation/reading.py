@@ -352,6 +352,24 @@ def _has_formulas(path: Path) -> bool:
         return False
 
 
+def _merged_ranges(path: Path, wb) -> dict:
+    """Merged ranges per sheet title, read from the sheet XML (read-only mode has none)."""
+    from openpyxl.worksheet.cell_range import CellRange
+
+    out: dict = {}
+    with zipfile.ZipFile(path) as zf:
+        for ws in wb.worksheets:
+            name = getattr(ws, "_worksheet_path", None)
+            if not name or name not in zf.namelist():
+                continue
+            xml = zf.read(name)
+            if b"mergeCell" not in xml:
+                continue
+            refs = re.findall(rb'<(?:\w+:)?mergeCell[^>]*\sref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', xml)
+            out[ws.title] = [CellRange(r.decode()) for r in refs]
+    return out
+
+
 def read_workbook(path: Path, root: Path, problems: list[dict]) -> list[Chunk]:
     """Every visible sheet named after a table.
 
@@ -364,9 +382,11 @@ def read_workbook(path: Path, root: Path, problems: list[dict]) -> list[Chunk]:
 
     file = rel(path, root)
     folder = str(Path(file).parent)
-    try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-        wbf = openpyxl.load_workbook(path, data_only=False) if _has_formulas(path) else None
+    try:  # read-only (streamed): large workbooks with formatted blank rows stay cheap
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wbf = (openpyxl.load_workbook(path, read_only=True, data_only=False)
+               if _has_formulas(path) else None)
+        merged_by_sheet = _merged_ranges(path, wb)
     except Exception as exc:  # noqa: BLE001  (zipfile/openpyxl/XML errors for corrupt files)
         problems.append(problem(file, None, None, None, None,
                                 "cannot open as an Excel workbook (.xlsx): "
@@ -391,11 +411,7 @@ def read_workbook(path: Path, root: Path, problems: list[dict]) -> list[Chunk]:
                                         f"(tables: {', '.join(TABLES)})", "unknown_sheet",
                                         "warning"))
             continue
-        # The last row holding a value (formatted or validated blank rows below it, such
-        # as the template's, are not iterated).
-        last = max((r for (r, _c), cell in ws._cells.items() if cell.value is not None),
-                   default=0)
-        values = [list(r) for r in ws.iter_rows(max_row=last, values_only=True)] if last else []
+        values = [list(r) for r in ws.iter_rows(values_only=True)]
         while values and all(c is None or (isinstance(c, str) and not c.strip())
                              for c in values[-1]):
             values.pop()
@@ -403,7 +419,7 @@ def read_workbook(path: Path, root: Path, problems: list[dict]) -> list[Chunk]:
             continue
         h = _header_index(values, table)
         merged = []
-        for rng in ws.merged_cells.ranges:
+        for rng in merged_by_sheet.get(ws.title, []):
             top = values[rng.min_row - 1][rng.min_col - 1] if rng.min_row <= len(values) else None
             for r in range(rng.min_row, min(rng.max_row, len(values)) + 1):
                 row = values[r - 1]
@@ -415,11 +431,11 @@ def read_workbook(path: Path, root: Path, problems: list[dict]) -> list[Chunk]:
         formulas = []
         if wbf is not None and name in [s.strip() for s in wbf.sheetnames]:
             wsf = wbf[ws.title]
-            for row in wsf.iter_rows():
-                for cell in row:
-                    if cell.data_type == "f" and cell.row <= len(values) and \
-                            values[cell.row - 1][cell.column - 1] is None:
-                        formulas.append((cell.row, cell.column, str(cell.value)[:80]))
+            for r, row in enumerate(wsf.iter_rows(max_row=len(values)), start=1):
+                for c, cell in enumerate(row, start=1):
+                    if getattr(cell, "data_type", None) == "f" and c <= len(values[r - 1]) \
+                            and values[r - 1][c - 1] is None:
+                        formulas.append((r, c, str(cell.value)[:80]))
         header = values[h]
         width = len(header)
         while width and (header[width - 1] is None or str(header[width - 1]).strip() == ""):
@@ -463,6 +479,9 @@ def read_workbook(path: Path, root: Path, problems: list[dict]) -> list[Chunk]:
                                  problems, folder=folder, header_row=h + 1)
         if chunk is not None:
             chunks.append(chunk)
+    wb.close()
+    if wbf is not None:
+        wbf.close()
     return chunks
 
 
