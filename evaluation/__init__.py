@@ -1,200 +1,109 @@
 """Program-evaluation workbench for Thai community livelihood programs.
 
-The public surface is re-exported here; see the README for a tour and
-``docs/`` for the data model and methods.
+The public surface is re-exported here lazily: ``import evaluation`` loads
+nothing but this file and pandas-free helpers, and ``evaluation.<name>``
+imports the module that defines `name` on first use (PEP 562). See the
+README for a tour, ``docs/api.md`` for the conventions and the list of
+public functions, and ``docs/`` for the data model and methods.
+
+Layout (imports only go downward):
+
+* io — :mod:`~evaluation.project`, :mod:`~evaluation.schema`,
+  :mod:`~evaluation.thai`, :mod:`~evaluation.template`, :mod:`~evaluation.export`;
+* analysis (no language, no I/O) — :mod:`~evaluation.stats`,
+  :mod:`~evaluation.instruments`, :mod:`~evaluation.happiness`,
+  :mod:`~evaluation.finance`, :mod:`~evaluation.ledger`,
+  :mod:`~evaluation.savings`, :mod:`~evaluation.households`,
+  :mod:`~evaluation.metrics`, :mod:`~evaluation.ladder`,
+  :mod:`~evaluation.lessons`, :mod:`~evaluation.text`, :mod:`~evaluation.privacy`;
+* :mod:`~evaluation.results` (figures derived once per village view),
+  :mod:`~evaluation.i18n` (every label), :mod:`~evaluation.charts`;
+* :mod:`~evaluation.reporting` (imported by the report notebooks) and
+  :mod:`~evaluation.rendering` (kernels, HTML, batch, index).
 """
 
 from __future__ import annotations
 
 import os as _os
+from importlib import import_module as _import_module
 
 # Offline by policy: pythainlp must never download at run time.
 _os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 _os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
-__version__ = "0.1.0"
-
+from ._version import __version__  # noqa: E402
 from .errors import DataValidationError, EvaluationError  # noqa: E402
 
-# --- project / loading (issue 2) ---
-# [block:project]
-from .project import Project, load_project, village_summary  # noqa: E402
-from .template import write_template, write_workbook  # noqa: E402
-from . import charts, schema  # noqa: E402
-# --- thai normalisers (issue 2) ---
-# [block:thai]
-from .thai import (  # noqa: E402
-    format_baht,
-    format_thai_date,
-    parse_date,
-    parse_money,
-    parse_number,
-    parse_wave,
-)
-# --- instruments & happiness (issue 3) ---
-# [block:happiness]
-from . import instruments  # noqa: E402
-from .instruments import (  # noqa: E402
-    Instrument,
-    InstrumentError,
-    get_instrument,
-    load_instrument,
-    registry,
-    score_instrument,
-)
-# --- statistics (issue 3) ---
-# [block:stats]
-from .stats import bootstrap_change, mcnemar_test, paired_test  # noqa: E402
-from .happiness import attrition, band_transitions, happiness_change  # noqa: E402
-# --- finance, ledger, savings (issue 4) ---
-# [block:finance]
-from .finance import (  # noqa: E402
-    FinanceArgumentError, cpi_table, deflate, finance_change, household_finance,
-    poverty_change, poverty_lines, poverty_status,
-)
-from .ledger import account_keeping, ledger_categories, ledger_monthly  # noqa: E402
-from .savings import savings_balances, savings_monthly, savings_summary  # noqa: E402
-# --- ladder & model households (issue 4) ---
-# [block:ladder]
-from .metrics import MetricResult, metric, metrics_registry  # noqa: E402
-from .ladder import (  # noqa: E402
-    Ladder, LadderError, evaluate_ladder, indicator_status, ladder_table, parse_ladder,
-    read_ladder,
-)
-from .households import rank_households, select_model_households  # noqa: E402
-# --- lessons & privacy (issue 5) ---
-# [block:lessons]
-from .lessons import (  # noqa: E402
-    PreparedLessons,
-    ThemeResult,
-    code_themes,
-    keywords,
-    load_codebook,
-    prepare_lessons,
-    quotes,
-)
-from .privacy import (  # noqa: E402
-    names_from_participants,
-    pii_report,
-    redact_frame,
-    redact_pii,
-    thai_id_valid,
-)
-from .text import (  # noqa: E402
-    domain_words,
-    extract_ladder_steps,
-    extract_quantities,
-    normalize_text,
-    split_sentences,
-    tokenize,
-)
-# --- charts & export (issues 3-6) ---
-# [block:export]
-from .export import (  # noqa: E402
-    html_escape, html_table, md_escape, safe_name, save_figure, unique_names, write_csv,
-    write_tables,
-)
-# --- reports & batch (issues 6-7) ---
-# [block:report]
-from .report import (  # noqa: E402
-    ReportContext, ReportError, WarmKernel, participants_by_role, participants_by_village,
-    participants_chart, render_portfolio_report, render_village_report, report_project,
-)
-from .batch import BatchResult, run_batch  # noqa: E402
+#: Public name -> module that defines it (imported on first use).
+_EXPORTS = {
+    # io
+    "Project": "project", "load_project": "project", "village_summary": "project",
+    "write_template": "template", "write_workbook": "template",
+    "format_baht": "thai", "format_thai_date": "thai", "parse_date": "thai",
+    "parse_money": "thai", "parse_number": "thai", "parse_wave": "thai",
+    # instruments and happiness
+    "Instrument": "instruments", "InstrumentError": "instruments",
+    "get_instrument": "instruments", "load_instrument": "instruments",
+    "registry": "instruments", "score_instrument": "instruments",
+    "bootstrap_change": "stats", "mcnemar_test": "stats", "paired_test": "stats",
+    "attrition": "happiness", "band_transitions": "happiness", "happiness_change": "happiness",
+    # finance, ledger, savings
+    "FinanceArgumentError": "finance", "cpi_table": "finance", "deflate": "finance",
+    "finance_change": "finance", "household_finance": "finance", "poverty_change": "finance",
+    "poverty_lines": "finance", "poverty_status": "finance",
+    "account_keeping": "ledger", "ledger_categories": "ledger", "ledger_monthly": "ledger",
+    "savings_balances": "savings", "savings_monthly": "savings", "savings_summary": "savings",
+    # ladder and model households
+    "MetricResult": "metrics", "metric": "metrics", "metrics_registry": "metrics",
+    "Ladder": "ladder", "LadderError": "ladder", "evaluate_ladder": "ladder",
+    "indicator_status": "ladder", "ladder_table": "ladder", "parse_ladder": "ladder",
+    "read_ladder": "ladder",
+    "rank_households": "households", "select_model_households": "households",
+    # lessons and privacy
+    "PreparedLessons": "lessons", "ThemeResult": "lessons", "code_themes": "lessons",
+    "keywords": "lessons", "load_codebook": "lessons", "prepare_lessons": "lessons",
+    "quotes": "lessons",
+    "names_from_participants": "privacy", "pii_report": "privacy", "redact_frame": "privacy",
+    "redact_pii": "privacy", "thai_id_valid": "privacy",
+    "domain_words": "text", "extract_ladder_steps": "text", "extract_quantities": "text",
+    "normalize_text": "text", "split_sentences": "text", "tokenize": "text",
+    # export
+    "html_escape": "export", "html_table": "export", "md_escape": "export",
+    "safe_name": "export", "save_figure": "export", "unique_names": "export",
+    "write_csv": "export", "write_tables": "export",
+    # results, reports and batch
+    "headline_figures": "results", "participants_by_role": "results",
+    "participants_by_village": "results",
+    "participants_chart": "charts.participants",
+    "ReportContext": "reporting.context", "report_project": "reporting.context",
+    "ReportError": "rendering.notebook", "ReportFailure": "rendering.notebook",
+    "render_portfolio_report": "rendering.notebook",
+    "render_village_report": "rendering.notebook",
+    "WarmKernel": "rendering.kernel",
+    "BatchResult": "rendering.batch", "run_batch": "rendering.batch",
+}
+#: Subpackages and modules reachable as attributes (``ev.charts``, ``ev.schema`` …).
+_MODULES = ("charts", "schema", "instruments", "stats", "happiness", "finance", "ledger",
+            "savings", "households", "metrics", "ladder", "lessons", "privacy", "text",
+            "export", "project", "template", "thai", "results", "i18n", "reporting",
+            "rendering", "errors", "synth")
+
+__all__ = ["__version__", "DataValidationError", "EvaluationError", *_EXPORTS,
+           "charts", "instruments", "registry", "schema"]
+__all__ = list(dict.fromkeys(__all__))
 
 
-# The public surface (re-exported above).
-__all__ = [
-    "__version__",
-    "DataValidationError",
-    "EvaluationError",
-    "Project",
-    "load_project",
-    "village_summary",
-    "write_template",
-    "write_workbook",
-    "charts",
-    "schema",
-    "format_baht",
-    "format_thai_date",
-    "parse_date",
-    "parse_money",
-    "parse_number",
-    "parse_wave",
-    "instruments",
-    "Instrument",
-    "InstrumentError",
-    "get_instrument",
-    "load_instrument",
-    "registry",
-    "score_instrument",
-    "bootstrap_change",
-    "mcnemar_test",
-    "paired_test",
-    "attrition",
-    "band_transitions",
-    "happiness_change",
-    "FinanceArgumentError",
-    "cpi_table",
-    "deflate",
-    "finance_change",
-    "household_finance",
-    "poverty_change",
-    "poverty_lines",
-    "poverty_status",
-    "account_keeping",
-    "ledger_categories",
-    "ledger_monthly",
-    "savings_balances",
-    "savings_monthly",
-    "savings_summary",
-    "MetricResult",
-    "metric",
-    "metrics_registry",
-    "Ladder",
-    "LadderError",
-    "evaluate_ladder",
-    "indicator_status",
-    "ladder_table",
-    "parse_ladder",
-    "read_ladder",
-    "rank_households",
-    "select_model_households",
-    "PreparedLessons",
-    "ThemeResult",
-    "code_themes",
-    "keywords",
-    "load_codebook",
-    "prepare_lessons",
-    "quotes",
-    "names_from_participants",
-    "pii_report",
-    "redact_frame",
-    "redact_pii",
-    "thai_id_valid",
-    "domain_words",
-    "extract_ladder_steps",
-    "extract_quantities",
-    "normalize_text",
-    "split_sentences",
-    "tokenize",
-    "html_escape",
-    "html_table",
-    "md_escape",
-    "safe_name",
-    "save_figure",
-    "unique_names",
-    "write_csv",
-    "write_tables",
-    "ReportContext",
-    "ReportError",
-    "WarmKernel",
-    "participants_by_role",
-    "participants_by_village",
-    "participants_chart",
-    "render_portfolio_report",
-    "render_village_report",
-    "report_project",
-    "BatchResult",
-    "run_batch",
-]
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is not None:
+        value = getattr(_import_module(f"{__name__}.{module}"), name)
+    elif name in _MODULES:
+        value = _import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS) | set(_MODULES))

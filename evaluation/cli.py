@@ -95,7 +95,7 @@ def check(
     Ends with a one-line verdict: ``OK``, ``OK with N warnings`` or ``N errors``;
     the exit code is 2 when there are errors (or warnings with ``--strict``).
     """
-    from . import load_project
+    from .project import load_project
     from .errors import DataValidationError, EvaluationError
 
     if fmt not in ("table", "csv", "json"):
@@ -139,7 +139,7 @@ def check(
 @app.command()
 def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
     """Print a per-village summary: participants, households, waves present, problems."""
-    from . import load_project
+    from .project import load_project
     from .errors import EvaluationError
     from .project import village_summary
 
@@ -190,6 +190,8 @@ def synth(
 # [commands:report] — `report` and `batch` commands live below this line.
 
 EXIT_REPORT_FAILED = 1
+#: `batch`: the output folder cannot be written (disk full, read-only): EX_IOERR.
+EXIT_OUTPUT_ERROR = 74
 
 
 def _check_lang_option(lang: str) -> str:
@@ -217,10 +219,19 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
                                  param_hint="--report")
     if notebook is not None or kind == "full":
         return notebook
-    from .report import default_notebook
+    from .rendering.notebook import default_notebook
 
     return default_notebook("card")
 
+    grace: float = typer.Option(30.0, "--grace", min=0,
+                                help="After Ctrl-C or SIGTERM: seconds running reports may "
+                                     "take to finish (a second Ctrl-C stops at once)."),
+    report_timeout: float = typer.Option(300.0, "--report-timeout", min=0,
+                                         help="Seconds allowed per report; a report over it "
+                                              "fails and the run goes on (0: no limit)."),
+    kernel_memory: Optional[str] = typer.Option(
+        None, "--kernel-memory", help="Memory cap per kernel, e.g. 4G; a report needing more "
+                                      "fails with 'out of memory' and the run goes on."),
 
 @app.command()
 def report(
@@ -243,7 +254,7 @@ def report(
 ) -> None:
     """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx)."""
     from .errors import EvaluationError
-    from .report import ReportError, render_village_report
+    from .rendering.notebook import ReportError, render_village_report
 
     notebook = _village_notebook(report_kind, notebook)
     try:
@@ -251,7 +262,7 @@ def report(
                                      show_raw_text=show_raw_text, notebook=notebook,
                                      chart_formats=chart_formats)
     except ReportError as exc:
-        from .batch import describe_error
+        from .rendering.notebook import describe_error
 
         typer.echo(f"report for {village!r} failed: {describe_error(exc.result.error)}", err=True)
         typer.echo(f"executed notebook: {exc.result.path / 'report.failed.ipynb'}", err=True)
@@ -299,9 +310,12 @@ def batch(
 
     Exit code 0 when every report rendered, 1 when any failed (the others are
     still rendered; errors are listed at the end and in the index), 2 for
-    invalid data.
+    invalid data, 74 when the output cannot be written (disk full, read-only
+    folder), 130 when stopped with Ctrl-C (SIGINT), 143 when stopped with
+    SIGTERM. A stopped or killed run resumes where it stopped when run again.
     """
-    from .batch import ENGINES, run_batch
+    from .rendering.batch import ENGINES, run_batch
+    from .rendering.lifecycle import OutputWriteError
     from .errors import EvaluationError
 
     if engine not in ENGINES:
@@ -313,14 +327,19 @@ def batch(
                            force=force, engine=engine, scheduler=scheduler, gather=gather,
                            progress=progress, notebook=notebook,
                            portfolio_notebook=portfolio_notebook, portfolios=not no_portfolio,
-                           chart_formats=chart_formats, show_raw_text=show_raw_text)
+                           chart_formats=chart_formats, show_raw_text=show_raw_text,
+                           grace=grace, report_timeout=report_timeout or None,
+                           kernel_memory=kernel_memory)
+    except OutputWriteError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_OUTPUT_ERROR)
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
     typer.echo(result.summary())
-    if not result.ok:
-        raise typer.Exit(EXIT_REPORT_FAILED)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def main() -> None:  # console-script entry point

@@ -14,7 +14,7 @@ from importlib import import_module
 
 from .base import FONT_FAMILY, new_figure, use_thai_font  # noqa: F401
 
-_FAMILIES = ("happiness", "finance", "ladder", "lessons")
+_FAMILIES = ("happiness", "finance", "ladder", "lessons", "participants", "sections")
 
 
 def __getattr__(name):

@@ -432,7 +432,7 @@ def test_fault_cell(parameters) -> str | None:
 
     The variable reads ``kind:village_id[:marker]`` (several separated by
     commas): ``hang`` (an endless
-    loop), ``memory`` (allocates 100 MB blocks without end), ``kill-worker``
+    loop), ``memory`` (allocates 256 MB blocks without end), ``kill-worker``
     (the kernel kills the worker that runs it; once when a marker file is
     given). None unless the variable names this report's village.
     """
@@ -443,5 +443,8 @@ def test_fault_cell(parameters) -> str | None:
     if kind == "hang":
         return "while True:\n    pass"
     if kind == "memory":
-        return "_blocks = []\nwhile True:\n    _blocks.append(bytearray(100 * 2**20))"
+        # a runaway table (reserved, not touched: quick on a busy machine); the
+        # blocks are freed when MemoryError unwinds the comprehension
+        return ("import numpy\n"
+                "[numpy.empty(256 * 2**20, dtype=numpy.uint8) for _ in range(10**6)]")
     return "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(30)"

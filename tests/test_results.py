@@ -1,4 +1,5 @@
-"""Tests of evaluation.headline: headline figures against independent computations."""
+"""Tests of evaluation.results (headline figures against independent computations)
+and of evaluation.reporting.headline (what headline.json records)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import pytest
 from scipy import stats
 
 import evaluation as ev
-from evaluation.headline import (HEADLINE_KEYS, headline_figures, overall_status,
-                                 write_headline)
-from evaluation.report import ReportContext
-from evaluation.sections._common import SectionArgumentError
+from evaluation.reporting.headline import write_headline
+from evaluation.results import HEADLINE_KEYS, headline_figures, overall_status
+from evaluation.reporting import ReportContext
+from evaluation.results import SectionArgumentError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..charts.base import PALETTE, new_figure, pick
+from .base import PALETTE, new_figure, pick
 
 __all__ = ["accounts_by_month", "forest_plot", "keyword_bars", "legend_outside", "month_label",
            "month_ticks", "theme_bars", "theme_heatmap"]

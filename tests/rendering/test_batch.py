@@ -1,4 +1,4 @@
-"""Tests of evaluation.batch and the `report` / `batch` commands: every village
+"""Tests of evaluation.rendering.batch and the `report` / `batch` commands: every village
 rendered, failures isolated and reported, index.html, incremental runs,
 process pool and Dask LocalCluster engines."""
 
@@ -16,13 +16,13 @@ from nbformat.v4 import new_code_cell
 from typer.testing import CliRunner
 
 import evaluation as ev
-from evaluation import batch as bt
-from evaluation import report as rp
+from evaluation.rendering import batch as bt
+from evaluation.rendering import notebook as rp
 from evaluation.cli import app
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "informal-workers"
 HOSTILE_NAME = "<script>alert('x')</script> บ้าน & บึง"
 runner = CliRunner()

@@ -1,4 +1,4 @@
-"""Tests of evaluation.sections: the content of the village and portfolio reports.
+"""Tests of the report sections (evaluation.reporting): the content of the village and portfolio reports.
 
 Every section runs on the sample program with a ReportContext writing into a
 temporary folder; the numbers it returns and shows are compared with direct
@@ -22,12 +22,12 @@ import pytest
 from scipy import stats
 
 import evaluation as ev
-from evaluation import sections as S
+from evaluation import reporting as S
 from evaluation.happiness import happiness_change
-from evaluation.report import ReportContext
-from evaluation.sections import _common as C
+from evaluation.reporting import ReportContext
+from evaluation.reporting import fmt as C
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 class RecordingContext(ReportContext):
@@ -496,7 +496,7 @@ def test_bad_arguments(project, tmp_path, kwargs, match):
 
 def test_section_needs_one_village(project, tmp_path):
     ctx = RecordingContext(tmp_path, lang="th")
-    with pytest.raises(C.SectionArgumentError, match="needs one village"):
+    with pytest.raises(S.SectionArgumentError, match="needs one village"):
         S.section_money(project, ctx)
 
 
@@ -518,7 +518,7 @@ def test_explore_notebook_runs(tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
-    path = Path(__file__).resolve().parents[1] / "notebooks" / "explore.ipynb"
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "explore.ipynb"
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")  # no outputs
     assert not any("def " in c.source for c in nb.cells if c.cell_type == "code")
@@ -540,7 +540,7 @@ def test_explore_notebook_runs(tmp_path):
 # --------------------------------------------------------------------------- large programs
 def test_charts_of_many_villages_keep_a_readable_size():
     """A national program: 1,000 villages must not make a chart 450 inches tall."""
-    from evaluation.sections.charts import MAX_LABELLED_ROWS, forest_plot, theme_heatmap
+    from evaluation.charts.sections import MAX_LABELLED_ROWS, forest_plot, theme_heatmap
 
     rng = np.random.default_rng(7)
     k = 1000
@@ -569,7 +569,7 @@ def test_charts_of_many_villages_keep_a_readable_size():
 
 
 def test_name_lists_are_shortened():
-    from evaluation.sections.portfolio import name_list
+    from evaluation.reporting.portfolio import name_list
 
     names = [f"V{i:03d}" for i in range(25)]
     assert name_list(names[:3], "th") == "V000, V001, V002"

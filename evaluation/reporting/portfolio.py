@@ -3,15 +3,18 @@
 Each ``section_<name>(project, ctx, *, lang=None, project_id=None, **options)``
 takes a loaded :class:`~evaluation.project.Project` (restricted to
 `project_id` when given), shows its charts and tables through the
-:class:`~evaluation.report.ReportContext` and returns the key numbers.
+:class:`~evaluation.reporting.context.ReportContext` and returns the key numbers.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from . import _common as C
-from .charts import forest_plot, theme_heatmap
+from .. import results as R
+from ..i18n import MEASURE_LABELS, STATUS_LABELS, tr, wave_name
+from . import fmt as F
+from .context import explain, no_data, resolve_lang, section_heading, show_table
+from ..charts.sections import forest_plot, theme_heatmap
 
 __all__ = [
     "PORTFOLIO_SECTIONS",
@@ -37,17 +40,17 @@ def scope(project, project_id: str | None = None):
 def name_list(names: list[str], lang: str, *, limit: int = 10) -> str:
     """``"A, B, C"``; longer lists end with "… and N more" (Thai: "และอีก N หมู่บ้าน")."""
     if not names:
-        return C.tr(lang, "ไม่มี", "none")
+        return tr(lang, "ไม่มี", "none")
     if len(names) <= limit:
         return ", ".join(names)
     rest = len(names) - limit
-    return ", ".join(names[:limit]) + C.tr(lang, f" และอีก {rest:,d} หมู่บ้าน",
+    return ", ".join(names[:limit]) + tr(lang, f" และอีก {rest:,d} หมู่บ้าน",
                                            f" and {rest:,d} more")
 
 
 def village_labels(project) -> dict[str, str]:
     """``{village_id: "V01 บ้าน…"}`` in file order."""
-    return {str(r.village_id): f"{r.village_id} {C.text_or_dash(r.name)}"
+    return {str(r.village_id): f"{r.village_id} {F.text_or_dash(r.name)}"
             for r in project.villages.itertuples()}
 
 
@@ -62,22 +65,22 @@ def section_portfolio_cover(project, ctx, *, lang: str | None = None,
         ``project_ids``, ``n_villages``, ``n_participants``, ``n_households``,
         ``period_start``, ``period_end`` (display text).
     """
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     p = scope(project, project_id)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     projects = p.projects
     if project_id is not None and len(projects) == 1:
-        title = f"{t('รายงานภาพรวมโครงการ', 'Portfolio report')}: {C.text_or_dash(projects['name'].iloc[0])}"
+        title = f"{t('รายงานภาพรวมโครงการ', 'Portfolio report')}: {F.text_or_dash(projects['name'].iloc[0])}"
     else:
         title = t("รายงานภาพรวมทุกโครงการ", "Portfolio report: all projects")
     ctx.set_title(title)
     if heading:
         ctx.heading(title, level=1)
-    start = C.date(projects["start_date"].min(), lang) if len(projects) else "–"
-    end = C.date(projects["end_date"].max(), lang) if len(projects) else "–"
+    start = F.date(projects["start_date"].min(), lang) if len(projects) else "–"
+    end = F.date(projects["end_date"].max(), lang) if len(projects) else "–"
     people = p.participants
     ctx.facts({
-        t("โครงการ", "Projects"): "; ".join(f"{C.text_or_dash(r.name)} ({r.project_id})"
+        t("โครงการ", "Projects"): "; ".join(f"{F.text_or_dash(r.name)} ({r.project_id})"
                                             for r in projects.itertuples()) or "–",
         t("ระยะเวลา", "Period"): f"{start} – {end}",
         t("หมู่บ้าน", "Villages"): f"{len(p.villages):,d}",
@@ -88,11 +91,11 @@ def section_portfolio_cover(project, ctx, *, lang: str | None = None,
     for r in p.villages.itertuples():
         sub = people[people["village_id"] == r.village_id]
         rows.append({t("รหัส", "ID"): r.village_id, t("หมู่บ้าน", "Village"): r.name,
-                     t("ที่ตั้ง", "Location"): C.place_text(r._asdict(), lang),
+                     t("ที่ตั้ง", "Location"): F.place_text(r._asdict(), lang),
                      t("โครงการ", "Project"): r.project_id,
                      t("ผู้เข้าร่วม (คน)", "Participants"): int(len(sub)),
                      t("ครัวเรือน", "Households"): int(sub["household_id"].nunique())})
-    C.table(ctx, pd.DataFrame(rows), "villages", t("หมู่บ้านในรายงาน", "Villages in this report"))
+    show_table(ctx, pd.DataFrame(rows), "villages", t("หมู่บ้านในรายงาน", "Villages in this report"))
     ctx.headline("villages", len(p.villages), label=t("หมู่บ้าน", "Villages"))
     ctx.headline("participants", len(people), label=t("ผู้เข้าร่วม", "Participants"))
     return {"project_ids": projects["project_id"].astype(str).tolist(),
@@ -110,38 +113,38 @@ def section_village_table(project, ctx, *, lang: str | None = None,
     Returns
     -------
     dict
-        ``{village_id: headline figures}`` (:func:`evaluation.headline.headline_figures`).
+        ``{village_id: headline figures}`` (:func:`evaluation.results.headline_figures`).
     """
-    from ..headline import STATUS_LABELS, headline_figures
+    from ..results import headline_figures
 
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     p = scope(project, project_id)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     if heading:
-        C.heading(ctx, lang, "ผลลัพธ์สำคัญรายหมู่บ้าน", "Key results by village")
+        section_heading(ctx, lang, "ผลลัพธ์สำคัญรายหมู่บ้าน", "Key results by village")
     if p.villages.empty:
-        return C.no_data(ctx, lang, "ไม่มีหมู่บ้านในข้อมูล", "There are no villages in the data.")
-    inst = C.main_instrument(p, instrument)
-    short = C.instrument_short(p, inst, lang)
+        return no_data(ctx, lang, "ไม่มีหมู่บ้านในข้อมูล", "There are no villages in the data.")
+    inst = R.main_instrument(p, instrument)
+    short = R.instrument_short(p, inst, lang)
     figs = {v: headline_figures(p.village(v), instrument=inst) for v in p.village_ids}
     rows = []
     for v, f in figs.items():
         rows.append({
-            t("หมู่บ้าน", "Village"): f"{v} {C.text_or_dash(f['name'])}",
+            t("หมู่บ้าน", "Village"): f"{v} {F.text_or_dash(f['name'])}",
             t("ผู้เข้าร่วม (คน)", "Participants"): f["n_participants"],
             t("ครัวเรือน", "Households"): f["n_households"],
             t(f"ความสุขเปลี่ยนไป ({short}, คะแนน)", f"Happiness change ({short}, points)"):
-                C.estimate_cell(f["happiness_mean_change"], f["happiness_ci_low"],
+                F.estimate_cell(f["happiness_mean_change"], f["happiness_ci_low"],
                                 f["happiness_ci_high"], f["happiness_n"], lang),
-            t("ความสุขเพิ่มขึ้น", "Happier"): C.pct(f["happiness_share_improved"]),
+            t("ความสุขเพิ่มขึ้น", "Happier"): F.pct(f["happiness_share_improved"]),
             t("รายได้ต่อเดือนเปลี่ยนไป (บาท)", "Monthly income change (baht)"):
-                C.estimate_cell(f["income_mean_change"], f["income_ci_low"],
+                F.estimate_cell(f["income_mean_change"], f["income_ci_low"],
                                 f["income_ci_high"], f["income_n"], lang, unit="baht"),
             t("บันไดผลลัพธ์ (บรรลุ/ทั้งหมด)", "Ladder (achieved/all)"):
                 f"{f['ladder_achieved']}/{f['ladder_total']}" if f["ladder_total"] else "–",
             t("สถานะ", "Status"): STATUS_LABELS[lang][f["status"]],
         })
-    C.table(ctx, pd.DataFrame(rows), "village_headlines",
+    show_table(ctx, pd.DataFrame(rows), "village_headlines",
               t("ผลลัพธ์สำคัญรายหมู่บ้าน", "Key results by village"),
               note=t("การเปลี่ยนแปลงเฉลี่ยจากก่อนถึงหลังโครงการ ในวงเล็บคือช่วงความเชื่อมั่น 95% n คือจำนวนคนหรือครัวเรือนที่มีข้อมูลคู่ "
                      "สถานะ: ตามเป้าหมาย = บรรลุอย่างน้อย 80% ของตัวชี้วัดที่มีข้อมูล บรรลุบางส่วน = 50–79%",
@@ -171,18 +174,18 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
     """
     from ..happiness import happiness_change
 
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     p = scope(project, project_id)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     if heading:
-        C.heading(ctx, lang, "การเปลี่ยนแปลงของความสุขรายหมู่บ้าน", "Change in happiness by village")
-    inst = C.main_instrument(p, instrument)
-    sc = C.scores(p, inst) if inst else pd.DataFrame()
+        section_heading(ctx, lang, "การเปลี่ยนแปลงของความสุขรายหมู่บ้าน", "Change in happiness by village")
+    inst = R.main_instrument(p, instrument)
+    sc = R.scores(p, inst) if inst else pd.DataFrame()
     if sc.empty:
-        return C.no_data(ctx, lang, "ไม่มีข้อมูลแบบประเมินความสุข", "There are no happiness assessments.")
-    waves = C.waves_present(sc[sc["total"].notna()])
+        return no_data(ctx, lang, "ไม่มีข้อมูลแบบประเมินความสุข", "There are no happiness assessments.")
+    waves = R.waves_present(sc[sc["total"].notna()])
     if before not in waves or after not in waves:
-        return C.no_data(ctx, lang, "ยังไม่มีข้อมูลทั้งก่อนและหลังโครงการ",
+        return no_data(ctx, lang, "ยังไม่มีข้อมูลทั้งก่อนและหลังโครงการ",
                          "There are no data both before and after the project.")
     by_v = happiness_change(sc, by="village_id", contrasts=[(before, after)])
     pooled = happiness_change(sc, contrasts=[(before, after)]).iloc[0]
@@ -197,11 +200,11 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
         "ci_high": list(by_v["ci_high"]) + [pooled["ci_high"]],
         "n_pairs": list(by_v["n_pairs"].fillna(0)) + [pooled["n_pairs"]],
     })
-    name = C.instrument_name(p, inst, lang)
-    short = C.instrument_short(p, inst, lang)
+    name = R.instrument_name(p, inst, lang)
+    short = R.instrument_short(p, inst, lang)
     up = [labels[v] for v in order if by_v.loc[v, "ci_low"] > 0]
     down = [labels[v] for v in order if by_v.loc[v, "ci_high"] < 0]
-    caption = C.change_sentence("คะแนนความสุขเฉลี่ยของทุกหมู่บ้านรวมกัน",
+    caption = F.change_sentence("คะแนนความสุขเฉลี่ยของทุกหมู่บ้านรวมกัน",
                                 "The mean happiness score of all villages together",
                                 pooled["mean_diff"], pooled["ci_low"], pooled["ci_high"],
                                 pooled["n_pairs"], lang)
@@ -211,13 +214,13 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
                  f"clear falls, {len(down):,d}: {name_list(down, lang)}.")
     fig = forest_plot(frame, label="label", unit=t("คะแนน", "points"), lang=lang,
                       overall=all_label,
-                      title=t(f"คะแนนความสุขเปลี่ยนไป ({short}) {C.wave_name(before, 'th')} → "
-                              f"{C.wave_name(after, 'th')}",
-                              f"Change in happiness score ({short}), {C.wave_name(before, 'en')} "
-                              f"→ {C.wave_name(after, 'en')}"))
+                      title=t(f"คะแนนความสุขเปลี่ยนไป ({short}) {wave_name(before, 'th')} → "
+                              f"{wave_name(after, 'th')}",
+                              f"Change in happiness score ({short}), {wave_name(before, 'en')} "
+                              f"→ {wave_name(after, 'en')}"))
     ctx.figure(fig, "happiness_forest", t(f"ความสุขเปลี่ยนไปรายหมู่บ้าน: {name}",
                                           f"Happiness change by village: {name}"), caption)
-    C.table(ctx, pd.DataFrame({
+    show_table(ctx, pd.DataFrame({
         t("หมู่บ้าน", "Village"): frame["label"],
         t("จำนวนคู่ (n)", "Pairs (n)"): frame["n_pairs"].astype(int),
         t("เปลี่ยนแปลงเฉลี่ย (คะแนน)", "Mean change (points)"): frame["mean_diff"],
@@ -225,9 +228,9 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
         t("95% CI สูงสุด", "95% CI high"): frame["ci_high"],
     }), "happiness_by_village", t("ความสุขเปลี่ยนไปรายหมู่บ้าน", "Happiness change by village"),
         decimals=2)
-    out = {v: C.jsonable({k: by_v.loc[v, k] for k in ("mean_diff", "ci_low", "ci_high",
+    out = {v: R.jsonable({k: by_v.loc[v, k] for k in ("mean_diff", "ci_low", "ci_high",
                                                       "n_pairs")}) for v in order}
-    out["all"] = C.jsonable({k: pooled[k] for k in ("mean_diff", "ci_low", "ci_high", "n_pairs")})
+    out["all"] = R.jsonable({k: pooled[k] for k in ("mean_diff", "ci_low", "ci_high", "n_pairs")})
     out["instrument"] = inst
     return out
 
@@ -244,14 +247,14 @@ def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
     """
     from ..charts.ladder import ladder_heatmap
 
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     p = scope(project, project_id)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     if heading:
-        C.heading(ctx, lang, "บันไดผลลัพธ์รายหมู่บ้าน", "Outcome ladder by village")
+        section_heading(ctx, lang, "บันไดผลลัพธ์รายหมู่บ้าน", "Outcome ladder by village")
     if not p.ladders:
-        return C.no_data(ctx, lang, "ยังไม่มีบันไดผลลัพธ์ (ladder.yaml)", "There is no outcome ladder (ladder.yaml).")
-    frame = C.evaluate_ladder_once(p)
+        return no_data(ctx, lang, "ยังไม่มีบันไดผลลัพธ์ (ladder.yaml)", "There is no outcome ladder (ladder.yaml).")
+    frame = R.evaluate_ladder_once(p)
     frame = frame[frame["level"] == "village"]
     counts = (frame.groupby("village_id")["status"].value_counts().unstack(fill_value=0)
               .reindex(columns=["achieved", "partial", "not_achieved", "no_data"], fill_value=0))
@@ -280,7 +283,7 @@ def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
                          f" Most achieved: {labels.get(best, best)} ({mine[best]['achieved']} "
                          f"of {mine[best]['total']} indicators).")
         several = len(projects) > 1
-        pname = C.text_or_dash(p.projects.loc[p.projects["project_id"].astype(str) == pid,
+        pname = F.text_or_dash(p.projects.loc[p.projects["project_id"].astype(str) == pid,
                                               "name"].iloc[0])
         if several:
             ctx.heading(f"{pname} ({pid})", level=3)
@@ -289,7 +292,7 @@ def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
                    f"ladder_heatmap_{pid}" if several else "ladder_heatmap",
                    t("บันไดผลลัพธ์รายหมู่บ้าน", "Outcome ladder by village")
                    + (f": {pid}" if several else ""), caption)
-    C.table(ctx, pd.DataFrame({
+    show_table(ctx, pd.DataFrame({
         t("หมู่บ้าน", "Village"): [labels.get(v, v) for v in out],
         t("บรรลุ", "Achieved"): [o["achieved"] for o in out.values()],
         t("บรรลุบางส่วน", "Partly"): [o["partial"] for o in out.values()],
@@ -314,15 +317,15 @@ def section_finance_by_village(project, ctx, *, lang: str | None = None,
     """
     from ..finance import finance_change
 
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     p = scope(project, project_id)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     if heading:
-        C.heading(ctx, lang, "การเงินครัวเรือนรายหมู่บ้าน", "Household money by village")
+        section_heading(ctx, lang, "การเงินครัวเรือนรายหมู่บ้าน", "Household money by village")
     fin = p.finance
-    waves = C.waves_present(fin)
+    waves = R.waves_present(fin)
     if fin.empty or before not in waves or after not in waves:
-        return C.no_data(ctx, lang, "ยังไม่มีข้อมูลการเงินครัวเรือนทั้งก่อนและหลังโครงการ",
+        return no_data(ctx, lang, "ยังไม่มีข้อมูลการเงินครัวเรือนทั้งก่อนและหลังโครงการ",
                          "There are no household finance data both before and after.")
     measures = ["income", "debt_total", "savings"]
     change = finance_change(fin, by="village_id", participants=p.participants,
@@ -357,14 +360,12 @@ def section_finance_by_village(project, ctx, *, lang: str | None = None,
             if m not in sub.index:
                 continue
             r = sub.loc[m]
-            out[v][m] = C.jsonable({k: r[k] for k in ("mean_diff", "ci_low", "ci_high",
+            out[v][m] = R.jsonable({k: r[k] for k in ("mean_diff", "ci_low", "ci_high",
                                                       "n_pairs")})
-            from .village import MEASURE_LABELS
-
-            row[f"{C.tr(lang, *MEASURE_LABELS[m])} ({t('บาท', 'baht')})"] = C.estimate_cell(
+            row[f"{tr(lang, *MEASURE_LABELS[m])} ({t('บาท', 'baht')})"] = F.estimate_cell(
                 r["mean_diff"], r["ci_low"], r["ci_high"], r["n_pairs"], lang, unit="baht")
         rows.append(row)
-    C.table(ctx, pd.DataFrame(rows), "finance_by_village",
+    show_table(ctx, pd.DataFrame(rows), "finance_by_village",
               t("การเงินครัวเรือนเปลี่ยนไปรายหมู่บ้าน", "Household finance change by village"),
               note=t("การเปลี่ยนแปลงเฉลี่ย (ช่วงความเชื่อมั่น 95%), n = ครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง",
                      "Mean change (95% confidence interval), n = households with data before "
@@ -389,23 +390,23 @@ def section_model_households(project, ctx, *, lang: str | None = None,
     """
     from ..households import rank_households
 
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     p = scope(project, project_id)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     if heading:
-        C.heading(ctx, lang, "ครัวเรือนต้นแบบ", "Model households")
+        section_heading(ctx, lang, "ครัวเรือนต้นแบบ", "Model households")
     if p.participants.empty:
-        return C.no_data(ctx, lang, "ไม่มีรายชื่อครัวเรือน", "There are no households.")
+        return no_data(ctx, lang, "ไม่มีรายชื่อครัวเรือน", "There are no households.")
     ranked = rank_households(p, **rank_options)
     ranked = ranked[ranked["score"].notna()]
     if ranked.empty:
-        return C.no_data(ctx, lang, "ยังไม่มีข้อมูลพอจัดอันดับครัวเรือน", "Not enough data to rank households.")
+        return no_data(ctx, lang, "ยังไม่มีข้อมูลพอจัดอันดับครัวเรือน", "Not enough data to rank households.")
     shown = ranked.sort_values(["village_id", "rank"], kind="stable")
     shown = shown[shown.groupby("village_id").cumcount() < top]
     order = {v: i for i, v in enumerate(p.village_ids)}
     shown = shown.sort_values(["village_id"], key=lambda s: s.map(order), kind="stable")
     labels = village_labels(p)
-    C.explain(ctx, lang,
+    explain(ctx, lang,
               "คะแนนครัวเรือนต้นแบบ (0–1) รวมห้าด้านน้ำหนักเท่ากัน: รายได้ที่เพิ่มขึ้น หนี้ที่ลดลง การออมสม่ำเสมอ "
               "การทำบัญชี และความสุขที่เพิ่มขึ้น แต่ละด้านเทียบกับครัวเรือนอื่นในหมู่บ้านเดียวกัน แสดงเฉพาะรหัสครัวเรือน",
               "The model-household score (0–1) combines five components with equal weights: "
@@ -427,7 +428,7 @@ def section_model_households(project, ctx, *, lang: str | None = None,
             shown["happiness_change"].to_numpy(dtype=float),
     })
     cols = list(table.columns)
-    C.table(ctx, table, "model_households",
+    show_table(ctx, table, "model_households",
               t(f"ครัวเรือนต้นแบบ {top} อันดับแรกของแต่ละหมู่บ้าน",
                 f"Top {top} model households per village"),
               decimals={cols[3]: 2, cols[4]: 0, cols[5]: 0, cols[6]: 2, cols[7]: 2, cols[8]: 1})
@@ -453,14 +454,14 @@ def section_themes_across(project, ctx, *, lang: str | None = None,
     from ..lessons import code_themes
     from ..privacy import redact_frame
 
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     p = scope(project, project_id)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     if heading:
-        C.heading(ctx, lang, "ประเด็นบทเรียนข้ามหมู่บ้าน", "Lesson themes across villages")
+        section_heading(ctx, lang, "ประเด็นบทเรียนข้ามหมู่บ้าน", "Lesson themes across villages")
     lessons = p.lessons
     if lessons.empty:
-        return C.no_data(ctx, lang, "ยังไม่มีบันทึกการถอดบทเรียน", "There are no lessons-learned texts.")
+        return no_data(ctx, lang, "ยังไม่มีบันทึกการถอดบทเรียน", "There are no lessons-learned texts.")
     # redact village by village with that village's participants (as the village
     # reports do): one list of every name of a large program would make the
     # name search quadratic
@@ -493,9 +494,9 @@ def section_themes_across(project, ctx, *, lang: str | None = None,
                                aggfunc="first", sort=False) * 100
     wide = wide.reindex(index=have)
     wide.insert(0, t("หมู่บ้าน", "Village"), [labels.get(v, v) for v in wide.index])
-    C.table(ctx, wide.reset_index(drop=True), "themes_by_village",
+    show_table(ctx, wide.reset_index(drop=True), "themes_by_village",
               t("ร้อยละของประโยคในแต่ละประเด็น", "Share of sentences per theme (%)"), decimals=1)
-    out = {v: {str(r.theme): C.jsonable(r.share_of_sentences)
+    out = {v: {str(r.theme): R.jsonable(r.share_of_sentences)
                for r in summary[summary["village_id"].astype(str) == v].itertuples()}
            for v in have}
     out["villages_without_lessons"] = without
@@ -515,19 +516,19 @@ def section_portfolio_data_quality(project, ctx, *, lang: str | None = None,
     """
     from ..project import village_summary
 
-    lang = C.resolve_lang(ctx, lang)
+    lang = resolve_lang(ctx, lang)
     p = scope(project, project_id)
-    t = lambda th, en: C.tr(lang, th, en)  # noqa: E731
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
     if heading:
-        C.heading(ctx, lang, "ความครบถ้วนของข้อมูลรายหมู่บ้าน", "Data completeness by village")
+        section_heading(ctx, lang, "ความครบถ้วนของข้อมูลรายหมู่บ้าน", "Data completeness by village")
     s = village_summary(p)
     if s.empty:
-        return C.no_data(ctx, lang, "ไม่มีหมู่บ้านในข้อมูล", "There are no villages in the data.")
+        return no_data(ctx, lang, "ไม่มีหมู่บ้านในข้อมูล", "There are no villages in the data.")
 
     def waves(text):
-        return ", ".join(C.wave_name(w, lang) for w in str(text).split()) or "–"
+        return ", ".join(wave_name(w, lang) for w in str(text).split()) or "–"
 
-    C.table(ctx, pd.DataFrame({
+    show_table(ctx, pd.DataFrame({
         t("หมู่บ้าน", "Village"): [f"{r.village_id} {r.village_name}" for r in s.itertuples()],
         t("กลุ่มเป้าหมาย (คน)", "Target members"): s["n_target"].astype(int).to_numpy(),
         t("ครัวเรือน", "Households"): s["n_households"].astype(int).to_numpy(),
@@ -540,7 +541,7 @@ def section_portfolio_data_quality(project, ctx, *, lang: str | None = None,
     }), "data_completeness", t("ความครบถ้วนของข้อมูล", "Data completeness"),
         note=t("คำเตือนคือค่าที่เป็นไปได้แต่น่าสงสัย ดูรายละเอียดในรายงานของแต่ละหมู่บ้าน",
                "Warnings are possible but suspicious values; see each village report."))
-    return {str(r["village_id"]): C.jsonable({k: r[k] for k in s.columns
+    return {str(r["village_id"]): R.jsonable({k: r[k] for k in s.columns
                                               if k not in ("village_id", "village_name",
                                                            "project_id")})
             for _, r in s.iterrows()}
@@ -555,7 +556,7 @@ PORTFOLIO_SECTIONS = ("portfolio_cover", "village_table", "happiness_forest", "l
 def run_portfolio_sections(project, ctx, *, project_id: str | None = None,
                            lang: str | None = None, parameters: dict | None = None) -> dict:
     """Run every portfolio section in order (what the portfolio notebook does cell by cell)."""
-    from .village import section_methods
+    from .methods import section_methods
 
     out = {}
     for name in PORTFOLIO_SECTIONS:

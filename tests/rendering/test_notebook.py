@@ -1,4 +1,4 @@
-"""Tests of evaluation.report: rendering a village and the portfolio from the
+"""Tests of evaluation.rendering.notebook (with the context of evaluation.reporting): rendering a village and the portfolio from the
 sample with the real report notebooks, and checking the content (headline
 numbers against the library, Thai text, charts and tables that open, no code,
 no external URL, no personal data anywhere in the output, escaped hostile
@@ -24,12 +24,14 @@ from nbformat.v4 import new_code_cell, new_notebook
 from scipy import stats
 
 import evaluation as ev
-from evaluation import report as rp
+from evaluation import results
+from evaluation.rendering import notebook as rp
+from evaluation.reporting import report_project
 from evaluation.instruments import get_instrument
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "informal-workers"
 HOSTILE_NAME = '<script>alert(1)</script> บ้าน "ริม" & <b>บึง</b>'
 HOSTILE_TEXT = "<img src=x onerror=alert(2)> ทีมประชุม **ทุกเดือน** [ลิงก์](http://x.example)"
@@ -119,6 +121,7 @@ def test_html_has_no_code_and_no_parameters(rendered):
     for path in rendered[1].values():
         page = read(path)
         for code in ("import evaluation", "ev.ReportContext", "village_id =", "ctx.finalize",
+                     "from evaluation import reporting", "R.ReportContext", "R.section_",
                      "S.section_", "section_cover", "report_project", "Parameters",
                      "injected-parameters", "In&nbsp;[", "chart_formats ="):
             assert code not in page, code
@@ -591,7 +594,7 @@ def test_dead_kernel_is_replaced_and_the_report_retried_once(tmp_path):
 def test_participants_by_role_matches_groupby():
     people = pd.DataFrame({"role": ["team", "target", "target", "target", None],
                            "sex": ["F", "M", "F", None, "F"]})
-    table = rp.participants_by_role(people)
+    table = results.participants_by_role(people)
     # reference: pd.crosstab(people.role, people.sex) -> team F1; target F1 M1 (+1 blank sex)
     assert table.to_dict("list") == {"role": ["team", "target", "mentor"], "female": [1, 1, 0],
                                      "male": [0, 1, 0], "total": [1, 3, 0]}
@@ -601,12 +604,12 @@ def test_participants_by_role_matches_groupby():
                                                 ({"sex": "gender"}, "sex='gender'")])
 def test_participants_by_role_bad_columns(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        rp.participants_by_role(pd.DataFrame({"role": [], "sex": []}), **kwargs)
+        results.participants_by_role(pd.DataFrame({"role": [], "sex": []}), **kwargs)
 
 
 def test_participants_by_village_matches_groupby(data_dir):
     project = ev.load_project(data_dir)
-    table = rp.participants_by_village(project)
+    table = results.participants_by_village(project)
     people = project.participants
     ref = people.groupby(["village_id", "role"]).size().unstack(fill_value=0)
     for _, row in table.iterrows():
@@ -618,8 +621,8 @@ def test_participants_by_village_matches_groupby(data_dir):
 
 
 def test_report_project_returns_private_copies(data_dir):
-    a = rp.report_project(data_dir)
+    a = report_project(data_dir)
     a.participants["role"] = "changed"
     a.villages.loc[:, "name"] = "x"
-    b = rp.report_project(data_dir)
+    b = report_project(data_dir)
     assert (b.participants["role"] != "changed").all() and (b.villages["name"] != "x").all()

@@ -1,17 +1,24 @@
-"""Report content: one function per section of the village and portfolio reports.
+"""What the report notebooks import: the context, the formatters and one
+function per report section.
 
-The report notebooks stay thin: a parameters cell, then one call per section
-with a :class:`~evaluation.report.ReportContext`::
+The notebooks stay thin: a parameters cell, then one call per section::
 
-    import evaluation as ev
-    from evaluation import sections as S
-    proj = ev.report_project(data_dir)
-    v = proj.village(village_id)
-    ctx = ev.ReportContext(out_dir, lang=lang)
-    S.section_cover(v, ctx)
-    S.section_key_results(v, ctx)
+    from evaluation import reporting as R
+    ctx = R.ReportContext(out_dir, lang=lang, formats=chart_formats)
+    project = R.report_project(data_dir)
+    v = project.village(village_id)
+    R.section_cover(v, ctx)
+    R.section_key_results(v, ctx)
     ...
     ctx.finalize()
+
+Modules: :mod:`~evaluation.reporting.context` (:class:`ReportContext`,
+:func:`report_project`), :mod:`~evaluation.reporting.fmt` (every number,
+date, interval and p-value format), :mod:`~evaluation.reporting.headline`
+(``headline.json``), :mod:`~evaluation.reporting.village`,
+:mod:`~evaluation.reporting.methods`, :mod:`~evaluation.reporting.portfolio`
+and :mod:`~evaluation.reporting.card` (the sections). Nothing here starts a
+kernel or writes HTML: that is :mod:`evaluation.rendering`.
 
 Every section computes with the library, shows titled charts (saved as
 files by the context) with a plain-language sentence under each, tables
@@ -21,7 +28,9 @@ short explanation instead of failing. Text from the data is escaped by the
 context; lessons texts are redacted unless ``show_raw_text=True``.
 """
 
-from .charts import accounts_by_month, forest_plot, keyword_bars, theme_bars, theme_heatmap
+from .card import CARD_SECTIONS, run_card_sections
+from .context import ReportContext, SectionArgumentError, report_project
+from .methods import section_data_quality, section_methods
 from .portfolio import (
     PORTFOLIO_SECTIONS,
     run_portfolio_sections,
@@ -39,21 +48,21 @@ from .village import (
     run_village_sections,
     section_accounts,
     section_cover,
-    section_data_quality,
     section_happiness,
     section_key_results,
     section_ladder,
     section_lessons,
-    section_methods,
     section_money,
 )
 
 __all__ = [
+    "CARD_SECTIONS",
     "PORTFOLIO_SECTIONS",
+    "ReportContext",
+    "SectionArgumentError",
     "VILLAGE_SECTIONS",
-    "accounts_by_month",
-    "forest_plot",
-    "keyword_bars",
+    "report_project",
+    "run_card_sections",
     "run_portfolio_sections",
     "run_village_sections",
     "section_accounts",
@@ -73,6 +82,4 @@ __all__ = [
     "section_portfolio_data_quality",
     "section_themes_across",
     "section_village_table",
-    "theme_bars",
-    "theme_heatmap",
 ]

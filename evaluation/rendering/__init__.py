@@ -1,0 +1,24 @@
+"""Turning report notebooks into report folders (never imported by the notebooks).
+
+* :mod:`~evaluation.rendering.kernel` — :class:`WarmKernel` (started once,
+  reset between reports) and the in-kernel reset;
+* :mod:`~evaluation.rendering.engine` — the papermill engine
+  ``evaluation-warm`` (registered through the ``papermill.engine`` entry point);
+* :mod:`~evaluation.rendering.notebook` — :func:`render_notebook`,
+  :func:`render_village_report`, :func:`render_portfolio_report`, the typed
+  failure record :class:`ReportFailure` and :class:`ReportError`;
+* :mod:`~evaluation.rendering.html` — the self-contained HTML export;
+* :mod:`~evaluation.rendering.batch` — :func:`run_batch` over every village;
+* :mod:`~evaluation.rendering.index` — ``index.html`` from a Jinja template.
+"""
+
+from .batch import BatchResult, run_batch
+from .index import write_index
+from .kernel import WarmKernel
+from .notebook import (RenderResult, ReportError, ReportFailure, default_notebook,
+                       describe_error, render_notebook, render_portfolio_report,
+                       render_village_report)
+
+__all__ = ["BatchResult", "RenderResult", "ReportError", "ReportFailure", "WarmKernel",
+           "default_notebook", "describe_error", "render_notebook", "render_portfolio_report",
+           "render_village_report", "run_batch", "write_index"]

@@ -1,0 +1,212 @@
+"""``index.html``: every village of a batch with its headline figures, status and links.
+
+The page is the Jinja template ``templates/index.html.j2`` (its sorting
+script ``templates/index.js`` is included inline; the Sarabun font is
+embedded through the report stylesheet), so the page opens offline and
+links to nothing outside the output folder. Every value the template shows
+is escaped (:func:`evaluation.export.html_escape`, through Jinja's
+``finalize``). The figures come from each report's
+``headline.json`` as recorded in ``manifest.json``; failures are shown with
+their :class:`~evaluation.rendering.notebook.ReportFailure` description.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+from urllib.parse import quote
+
+from .._version import __version__
+from ..export import atomic_write_text, html_escape
+from ..i18n import INDEX_LABELS, check_lang
+from .html import TEMPLATES_DIR, report_css
+from .notebook import describe_error
+
+__all__ = ["INDEX", "index_rows", "render_index", "write_index"]
+
+INDEX = "index.html"
+#: Sort order of the status column.
+_STATUS_ORDER = {"failed": 0, "ok": 1, "skipped": 2, "interrupted": 3}
+
+
+def _escape(value) -> str:
+    """Every ``{{ value }}`` of the template: HTML-escaped (quotes too) with the same
+    function as the rest of the workbench, unless marked safe (``|safe``: the CSS)."""
+    from markupsafe import Markup
+
+    return value if isinstance(value, Markup) else html_escape(value)
+
+
+@functools.lru_cache(maxsize=1)
+def _template():
+    from jinja2 import Environment, FileSystemLoader
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=False,
+                      finalize=_escape, keep_trailing_newline=True)
+    return env.get_template("index.html.j2")
+
+
+def _status(entry: dict | None) -> str:
+    if entry is None:
+        return "missing"
+    if entry.get("last") == "skipped" and entry.get("status") == "ok":
+        return "skipped"
+    return entry.get("status", "failed")
+
+
+def _links(out: Path, name: str, labels: dict) -> list[dict]:
+    folder = out / name
+    links = []
+    if (folder / "report.html").is_file():
+        links.append({"href": quote(f"{name}/report.html"), "text": labels["report"]})
+    if (folder / "tables.xlsx").is_file():
+        links.append({"href": quote(f"{name}/tables.xlsx"), "text": labels["excel"]})
+    if (folder / "report.failed.ipynb").is_file():
+        links.append({"href": quote(f"{name}/report.failed.ipynb"), "text": labels["notebook"]})
+    elif (folder / "report.ipynb").is_file():
+        links.append({"href": quote(f"{name}/report.ipynb"), "text": labels["notebook"]})
+    return links
+
+
+def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th",
+               interrupted=()) -> dict:
+    """What the index page shows, as plain data (the template's context).
+
+    Reports named in `interrupted` (a stopped batch run did not render them)
+    show "not rendered (interrupted)".
+
+    Returns
+    -------
+    dict
+        ``figure_heads`` (headline labels, one column per key in order of first
+        appearance), ``rows`` (one per village of `project`, file order: ids,
+        names, location, figures, status, error text, links), ``portfolios``,
+        ``counts`` (villages per status) and ``summary`` (one line of text).
+    """
+    labels = INDEX_LABELS[check_lang(lang)]
+    out = Path(out_dir)
+    reports = manifest.get("reports", {})
+    projects = dict(zip(project.projects["project_id"].astype(str), project.projects["name"]))
+
+    columns: dict[str, str] = {}
+    for entry in reports.values():
+        for key, item in ((entry.get("meta") or {}).get("headline") or {}).items():
+            if entry.get("kind") == "village":
+                columns.setdefault(key, item.get("label", key))
+
+    rows = []
+    counts = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}   # + "interrupted" if any
+    interrupted = set(interrupted)
+    vcols = [c for c in ("village_id", "project_id", "name", "district", "province")
+             if c in project.villages.columns]
+    for rec in project.villages[vcols].astype(object).to_dict("records"):
+        vid = str(rec["village_id"])
+        name = names[vid]
+        entry = reports.get(name)
+        status = "interrupted" if name in interrupted else _status(entry)
+        counts[status] = counts.get(status, 0) + 1
+        headline = ((entry or {}).get("meta") or {}).get("headline") or {}
+        figures = []
+        for key in columns:
+            item = headline.get(key) or {}
+            value = item.get("value")
+            figures.append({"sort": "" if value is None else value,
+                            "display": item.get("display", "–") if item else "–"})
+        raw_status = None if entry is None else entry.get("status", "failed")
+        if raw_status == "ok" and entry.get("last") == "skipped":
+            raw_status = "skipped"
+        if status == "interrupted":
+            raw_status = "interrupted"
+        rows.append({
+            "village_id": vid, "name": _text(rec.get("name")),
+            "project_id": _text(rec.get("project_id")),
+            "project_name": projects.get(str(rec.get("project_id")), ""),
+            "location": " / ".join(str(rec[c]) for c in ("district", "province")
+                                   if c in rec and rec[c] is not None and rec[c] == rec[c]),
+            "figures": figures,
+            "status": "missing" if raw_status is None else raw_status,
+            "status_order": _STATUS_ORDER.get(raw_status, 4),
+            "status_label": labels["missing"] if raw_status is None
+            else labels.get(raw_status, raw_status),
+            "error": describe_error(entry.get("error"))
+            if entry is not None and raw_status == "failed" else "",
+            "links": _links(out, name, labels),
+        })
+
+    portfolios = []
+    for name, entry in reports.items():
+        if entry.get("kind") != "portfolio":
+            continue
+        pid = entry.get("id")
+        status = "interrupted" if name in interrupted else _status(entry)
+        portfolios.append({
+            "title": labels["all"] if pid is None else f"{pid} {projects.get(str(pid), '')}",
+            "href": quote(f"{name}/report.html") if (out / name / "report.html").is_file()
+            else "",
+            "status": status, "status_label": labels.get(status, status),
+            "error": describe_error(entry.get("error")) if status == "failed" else ""})
+
+    summary = (f"{labels['villages']}: {len(rows)} · {labels['ok']}: {counts['ok']} · "
+               f"{labels['skipped']}: {counts['skipped']} · {labels['failed']}: "
+               f"{counts['failed']}" + (f" · {labels['missing']}: {counts['missing']}"
+                                        if counts["missing"] else "")
+               + (f" · {labels['interrupted']}: {counts['interrupted']}"
+                  if counts.get("interrupted") else ""))
+    return {"figure_heads": list(columns.values()), "rows": rows, "portfolios": portfolios,
+            "counts": counts, "summary": summary}
+
+
+def _text(value) -> str:
+    return "" if value is None or value != value else str(value)
+
+
+def render_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "th",
+                 now: dt.datetime | None = None, interrupted=()) -> str:
+    """The index page as HTML text (see :func:`write_index`)."""
+    labels = INDEX_LABELS[check_lang(lang)]
+    data = index_rows(out_dir, project, names, manifest, lang=lang, interrupted=interrupted)
+    now = now or dt.datetime.now()
+    generated = (f"{now.day}/{now.month}/{now.year + 543 if lang == 'th' else now.year} "
+                 f"{now:%H:%M}")
+    heads = [labels["village_id"], labels["name"], labels["project"], labels["location"]]
+    return _template().render(lang=lang, version=__version__, labels=labels, css=report_css(),
+                              generated=generated, heads=heads, **data)
+
+
+def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "th",
+                interrupted=()) -> Path:
+    """Write ``out_dir/index.html`` from the manifest (atomically) and return its path.
+
+    Every village of `project` gets a row: id, name, project, location, one
+    column per headline figure the notebooks recorded (``headline.json``:
+    participants, happiness change, income change, ladder achievement ...),
+    status (ok / failed with the error / skipped because unchanged / not
+    rendered) and links to its report, Excel workbook and notebook.
+
+    Parameters
+    ----------
+    out_dir : path
+        The batch output folder.
+    project : Project
+        The loaded data folder (its villages and projects).
+    names : dict
+        ``{village_id: folder name}``.
+    manifest : dict
+        The batch's ``manifest.json`` contents.
+    lang : {"th", "en"}
+    interrupted : collection of str, optional
+        Report folder names a stopped run did not render: "not rendered
+        (interrupted)".
+
+    Examples
+    --------
+    >>> import tempfile, evaluation as ev
+    >>> proj = ev.load_project("data/sample")
+    >>> names = {v: v for v in proj.village_ids}
+    >>> page = write_index(tempfile.mkdtemp(), proj, names, {"reports": {}})
+    >>> "ยังไม่ได้สร้าง" in page.read_text(encoding="utf-8")   # not rendered yet
+    True
+    """
+    page = render_index(out_dir, project, names, manifest, lang=lang, interrupted=interrupted)
+    return atomic_write_text(Path(out_dir) / INDEX, page)

@@ -1,0 +1,383 @@
+"""What a report notebook writes with: :class:`ReportContext` and :func:`report_project`.
+
+Imported by the report notebooks (never by the rendering side's callers):
+
+* :class:`ReportContext` shows every chart and table in the report (text
+  from the data escaped), saves charts as PNG/SVG/PDF and tables as CSV and
+  in one Excel workbook, and writes ``headline.json`` (see
+  :mod:`evaluation.reporting.headline` for its schema) for the batch index.
+* :func:`report_project` loads a data folder once per kernel and hands every
+  notebook its own copy.
+* The helpers the sections share to write through a context:
+  :func:`resolve_lang`, :func:`section_heading`, :func:`explain`,
+  :func:`no_data` and :func:`show_table`.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as _dt
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..export import (CHART_FORMATS, chart_formats, html_escape, html_table, render_figure,
+                      safe_name, write_csv, write_tables)
+from ..i18n import COLUMN_LABELS, ROLES, check_lang, label, tr
+from ..results import SectionArgumentError
+from .fmt import format_number, format_report_date
+from .headline import write_headline_file
+
+__all__ = ["ReportContext", "SectionArgumentError", "explain", "no_data", "report_project",
+           "resolve_lang", "section_heading", "show_table"]
+
+
+def resolve_lang(ctx, lang: str | None) -> str:
+    """The report language: `lang` if given, else the context's, else Thai.
+
+    >>> resolve_lang(None, None), resolve_lang(None, "en")
+    ('th', 'en')
+    """
+    if lang is None:
+        lang = getattr(ctx, "lang", "th")
+    if lang not in ("th", "en"):
+        raise SectionArgumentError(f"lang must be one of 'th', 'en'; got {lang!r}")
+    return lang
+
+
+class ReportContext:
+    """What a report notebook uses to show and save its charts and tables.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The report folder (the notebook's ``out_dir`` parameter). Charts go to
+        ``charts/<name>.{png,svg,pdf}``, tables to ``tables/<name>.csv`` and
+        ``tables.xlsx``, headline figures to ``headline.json``.
+    lang : {"th", "en"}
+        Language of labels written by the context.
+    formats : str or tuple of str, default ("png", "svg", "pdf")
+        Chart file formats, a sequence or comma-separated text such as the
+        notebooks' ``chart_formats`` parameter (``"png,svg,pdf"``, ``"png"``).
+        The report always shows the PNG picture, rendered once and reused for
+        the ``.png`` file.
+    dpi : int, default 200
+        PNG resolution (also used for the picture inside the HTML).
+
+    Notes
+    -----
+    Every text that can come from the data (names, captions with names) is
+    HTML-escaped before display; numbers in tables get thousands separators.
+    Call :meth:`finalize` in the last cell.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> ctx = ReportContext(tempfile.mkdtemp(), lang="th", display=False)
+    >>> ctx.table(pd.DataFrame({"บทบาท": ["แกนนำ"], "จำนวน": [3]}), "roles", "ผู้เข้าร่วม")
+    >>> ctx.finalize()
+    >>> sorted(p.name for p in ctx.written)
+    ['headline.json', 'tables.xlsx']
+    """
+
+    def __init__(self, out_dir, lang: str = "th", *,
+                 formats: str | Iterable[str] | None = CHART_FORMATS,
+                 dpi: int = 200, display: bool = True):
+        self.out_dir = Path(out_dir)
+        self.lang = check_lang(lang)
+        self.formats = chart_formats(formats)
+        self.dpi = dpi
+        self.show = display
+        self.title: str | None = None
+        self.tables: dict[str, tuple[str, Any]] = {}
+        self.figures: list[dict] = []
+        self.headlines: dict[str, dict] = {}
+        self._names: set[str] = set()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- helpers ----------------------------------------------------------------
+    def pick(self, th: str, en: str) -> str:
+        """The Thai or English text, by the report language."""
+        return th if self.lang == "th" else en
+
+    def date(self, value) -> str:
+        """A date as shown in the report (Buddhist era in Thai)."""
+        return format_report_date(value, self.lang)
+
+    def number(self, value, decimals: int | None = None) -> str:
+        """A number with thousands separators (``1,500``)."""
+        return format_number(value, decimals)
+
+    def _unique(self, name: str, kind: str) -> str:
+        base = safe_name(name, max_bytes=60)
+        cand, i = base, 1
+        while (kind, cand.casefold()) in self._names:
+            i += 1
+            cand = f"{base}-{i}"
+        self._names.add((kind, cand.casefold()))
+        return cand
+
+    def _display_html(self, markup: str) -> None:
+        if self.show:
+            from IPython.display import HTML, display
+
+            display(HTML(markup))
+
+    # -- text ---------------------------------------------------------------------
+    def set_title(self, title: str) -> None:
+        """The page title (browser tab, index); shown escaped."""
+        self.title = str(title)
+
+    def heading(self, text: str, level: int = 2) -> None:
+        """A heading whose text comes from the data (escaped)."""
+        if level not in (1, 2, 3, 4):
+            raise ValueError(f"level must be 1-4, got {level!r}")
+        self._display_html(f"<h{level} class=\"ev-heading\">{html_escape(text)}</h{level}>")
+
+    def paragraph(self, text: str, *, css: str = "ev-text") -> None:
+        """A paragraph of text from the data (escaped)."""
+        self._display_html(f"<p class=\"{html_escape(css)}\">{html_escape(text)}</p>")
+
+    def note(self, text: str) -> None:
+        """A short explanation (for example: no data for this section)."""
+        self.paragraph(text, css="ev-note")
+
+    def facts(self, items: Mapping[str, Any]) -> None:
+        """A list of label: value pairs (cover page facts); all escaped."""
+        rows = "".join(
+            f"<dt>{html_escape(k)}</dt><dd>{html_escape(self._as_text(v))}</dd>"
+            for k, v in items.items())
+        self._display_html(f"<dl class=\"ev-facts\">{rows}</dl>")
+
+    def _as_text(self, value) -> str:
+        if isinstance(value, (_dt.date, _dt.datetime)):
+            return self.date(value)
+        return format_number(value)
+
+    # -- headline figures -------------------------------------------------------
+    def headline(self, key: str, value, *, label: str, display: str | None = None,
+                 n: int | None = None, ci: tuple[float, float] | None = None,
+                 unit: str = "") -> None:
+        """Record (and later show in the batch index) one headline figure.
+
+        Parameters
+        ----------
+        key : str
+            Stable identifier (``participants``, ``happiness_change``,
+            ``income_change``, ``ladder_achievement`` ...); the index has one
+            column per key.
+        value : number or None
+            The unrounded value (used for sorting).
+        label : str
+            Column header shown in the index.
+        display : str, optional
+            How to show it (default: thousands separators + `unit`).
+        n : int, optional
+            Number of observations behind an estimate.
+        ci : (low, high), optional
+            95% confidence interval of an estimate.
+        unit : str
+            Unit appended to the displayed value.
+        """
+        val = None if value is None else (float(value) if _is_number(value) else str(value))
+        if val is not None and isinstance(val, float) and val != val:  # NaN
+            val = None
+        shown = display if display is not None else (
+            format_number(val) + (f" {unit}" if unit and val is not None else ""))
+        self.headlines[str(key)] = {
+            "label": str(label), "value": val, "display": shown, "n": n,
+            "ci": [float(ci[0]), float(ci[1])] if ci is not None else None,
+        }
+
+    # -- charts and tables --------------------------------------------------------
+    def figure(self, fig, name: str, title: str, caption: str) -> None:
+        """Save a chart as files, show it in the report with its caption.
+
+        Parameters
+        ----------
+        fig : matplotlib.figure.Figure
+        name : str
+            File name stem (made safe): ``charts/<name>.png`` ...
+        title : str
+            Short title (alternative text of the picture).
+        caption : str
+            One plain-language sentence saying what the chart shows.
+
+        Notes
+        -----
+        The files written are listed in ``self.figures`` (and in
+        ``headline.json``).
+        """
+        stem = self._unique(name, "figure")
+        # the PNG is rendered once: the same bytes go to charts/<stem>.png and the page
+        paths, data = render_figure(fig, self.out_dir / "charts" / stem, self.formats,
+                                    dpi=self.dpi, png=True)
+        width_px = int(round(fig.get_figwidth() * 96))
+        self.figures.append({"name": stem, "title": str(title), "caption": str(caption),
+                             "files": [p.name for p in paths]})
+        b64 = base64.b64encode(data).decode("ascii")
+        self._display_html(
+            f"<figure class=\"ev-figure\"><img alt=\"{html_escape(title)}\" "
+            f"width=\"{width_px}\" src=\"data:image/png;base64,{b64}\"/>"
+            f"<figcaption>{html_escape(caption)}</figcaption></figure>")
+        _close_figure(fig)
+
+    def labelled(self, frame):
+        """Give a table display headers (:data:`COLUMN_LABELS`) and role names.
+
+        Columns not in the label list keep their names; a ``role`` column's
+        codes become labels (คณะทำงาน ...).
+        """
+        out = frame.copy()
+        if "role" in out.columns:
+            out["role"] = [label("role", r, self.lang) if r in ROLES else r for r in out["role"]]
+        return out.rename(columns=COLUMN_LABELS[self.lang])
+
+    def table(self, frame, name: str, title: str, *, decimals=None, note: str | None = None,
+              show: bool = True, formatters=None, rows=None) -> None:
+        """Record a table for ``tables.xlsx`` and ``tables/<name>.csv`` and show it.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Column names are the headers (give Thai headers). Values are saved
+            unrounded; the report shows them with thousands separators.
+        name : str
+            CSV file stem (made safe).
+        title : str
+            Sheet name (shortened to 31 characters) and table caption.
+        decimals : int or mapping, optional
+            Decimal places shown in the report.
+        note : str, optional
+            A sentence under the table.
+        show : bool, default True
+            Show in the report (False: files only).
+        formatters : mapping, optional
+            ``{column: function(value) -> str}`` used for display only, e.g.
+            :func:`evaluation.export.format_p` for p-values (files keep the
+            numbers).
+        rows : array of bool or index labels, optional
+            Show only these rows in the report (files keep every row).
+        """
+        stem = self._unique(name, "table")
+        write_csv(frame, self.out_dir / "tables" / f"{stem}.csv")
+        self.tables[stem] = (str(title), frame.copy())
+        if show:
+            markup = html_table(frame, decimals=decimals, caption=title, formatters=formatters,
+                                rows=rows)
+            if note:
+                markup += f"<p class=\"ev-note\">{html_escape(note)}</p>"
+            self._display_html(f"<div class=\"ev-table-wrap\">{markup}</div>")
+
+    def finalize(self) -> None:
+        """Write ``tables.xlsx`` (if any table) and ``headline.json``; call last.
+
+        The paths written are kept in ``self.written``.
+        """
+        written = []
+        if self.tables:
+            written.append(write_tables({title: frame for title, frame in self.tables.values()},
+                                        self.out_dir / "tables.xlsx"))
+        written.append(write_headline_file(
+            self.out_dir, title=self.title, lang=self.lang, headline=self.headlines,
+            figures=self.figures,
+            tables=[{"name": k, "title": t} for k, (t, _) in self.tables.items()]))
+        self.written = written
+
+
+def _is_number(value) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def _close_figure(fig) -> None:
+    if "matplotlib.pyplot" in sys.modules:  # figures made with pyplot are closed too
+        sys.modules["matplotlib.pyplot"].close(fig)
+
+
+# -- what the sections write through a context ---------------------------------
+def section_heading(ctx, lang: str, th: str, en: str, level: int = 2) -> None:
+    """A section heading in the report language."""
+    ctx.heading(tr(lang, th, en), level=level)
+
+
+def explain(ctx, lang: str, th: str, en: str) -> None:
+    """A paragraph of narrative text (generated, escaped by the context)."""
+    ctx.paragraph(tr(lang, th, en))
+
+
+def no_data(ctx, lang: str, th: str, en: str, **extra) -> dict:
+    """Show a short explanation instead of a section and return ``{"empty": True}``."""
+    text = tr(lang, th, en)
+    ctx.note(text)
+    return {"empty": True, "reason": text, **extra}
+
+
+def show_table(ctx, frame, name: str, title: str, *, decimals: int | None = None,
+               **kwargs) -> None:
+    """``ctx.table`` with `decimals` applied to float columns only (counts stay whole)."""
+    import pandas as pd
+
+    if isinstance(decimals, int):
+        decimals = {c: decimals for c in frame.columns
+                    if pd.api.types.is_float_dtype(frame[c].dtype)}
+    ctx.table(frame, name, title, decimals=decimals, **kwargs)
+
+
+# -- per-kernel data cache -------------------------------------------------------
+_PROJECT_CACHE: dict[tuple, Any] = {}
+
+
+def _folder_signature(path: Path) -> tuple:
+    if path.is_file():
+        st = path.stat()
+        return ((path.name, st.st_size, st.st_mtime_ns),)
+    items = []
+    for p in sorted(path.rglob("*")):
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts):
+            st = p.stat()
+            items.append((str(p.relative_to(path)), st.st_size, st.st_mtime_ns))
+    return tuple(items)
+
+
+def report_project(data_dir):
+    """Load a data folder once per kernel and return a private copy.
+
+    The batch runner keeps kernels warm between villages; loading the same
+    folder for every village would dominate the run time. The loaded
+    :class:`~evaluation.project.Project` is cached (keyed by the folder's
+    path and the size and modification time of every file) and each call
+    returns a shallow copy whose tables are copy-on-write copies, so a
+    notebook that changes its tables never affects the next report.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        Data folder or workbook, as for :func:`evaluation.load_project`.
+
+    Returns
+    -------
+    Project
+    """
+    import pandas as pd
+
+    from ..project import load_project
+
+    path = Path(data_dir).resolve()
+    key = (str(path), _folder_signature(path))
+    project = _PROJECT_CACHE.get(key)
+    if project is None:
+        project = load_project(path)
+        _PROJECT_CACHE.clear()
+        _PROJECT_CACHE[key] = project
+    clone = copy.copy(project)
+    for attr, value in list(vars(clone).items()):
+        if isinstance(value, pd.DataFrame):
+            setattr(clone, attr, value.copy(deep=False))
+        elif isinstance(value, dict):
+            setattr(clone, attr, dict(value))
+    return clone
+

@@ -1,0 +1,918 @@
+"""Sections of the village report.
+
+Each ``section_<name>(project, ctx, *, lang=None, **options)`` takes a
+village view (``proj.village("V01")``, or a project plus ``village_id=``),
+computes with the library, shows its charts and tables through the
+:class:`~evaluation.reporting.context.ReportContext` ``ctx`` (which saves them as files
+and escapes text from the data) with a heading, a plain-language sentence
+under every chart and Thai (or English) narrative, and returns a small dict
+of the key numbers it showed. A village without data for a section gets a
+short explanation instead (the dict then has ``"empty": True``).
+
+``lang=None`` uses the context's language.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import results as R
+from ..i18n import MEASURE_LABELS, STATUS_LABELS, tr, wave_name
+from . import fmt as F
+from .fmt import format_p
+from .context import explain, no_data, resolve_lang, section_heading, show_table
+from ..charts.sections import accounts_by_month, keyword_bars, legend_outside, month_ticks, theme_bars
+
+__all__ = [
+    "VILLAGE_SECTIONS",
+    "section_accounts",
+    "section_cover",
+    "section_happiness",
+    "section_key_results",
+    "section_ladder",
+    "section_lessons",
+    "section_money",
+    "run_village_sections",
+]
+
+ROLES = ("target", "team", "mentor")
+#: Words of the redaction tokens ([ชื่อ-1], [โทร-1] ...): never keywords.
+_TOKEN_WORDS = {"ชื่อ", "โทร", "เลขบัตร", "อีเมล", "name", "phone", "id", "email"}
+
+
+# =========================================================================== cover
+def section_cover(project, ctx, *, lang: str | None = None, village_id: str | None = None,
+                  heading: bool = True, kind: str = "report") -> dict:
+    """Cover: project, village, place, period (Buddhist era), participants and households.
+
+    Sets the page title, shows the facts and a table of participants by role
+    and sex. ``kind="card"`` titles the page as a village summary card
+    (บัตรสรุปผลการประเมิน) instead of an evaluation report.
+
+    Returns
+    -------
+    dict
+        ``village_id, name, project_id, project_name, place, period_start,
+        period_end`` (display text), ``n_participants``, ``n_by_role``
+        (``{"target": .., "team": .., "mentor": ..}``), ``n_households``
+        (distinct households of all participants), ``n_target_households``.
+    """
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
+    row = R.village_row(v)
+    proj = row["project"]
+    people = v.participants
+    name = F.text_or_dash(row.get("name"))
+    if kind not in ("report", "card"):
+        raise ValueError(f"kind must be 'report' or 'card', got {kind!r}")
+    title = (tr(lang, "รายงานผลการประเมินโครงการ", "Evaluation report") if kind == "report"
+             else tr(lang, "บัตรสรุปผลการประเมิน", "Evaluation summary card"))
+    ctx.set_title(f"{title}: {name} ({row.get('village_id')})")
+    if heading:
+        ctx.heading(f"{title}: {name}", level=1)
+    roles = people["role"].value_counts()
+    n_by_role = {r: int(roles.get(r, 0)) for r in ROLES}
+    n_households = int(people["household_id"].nunique())
+    n_target_hh = int(people.loc[people["role"] == "target", "household_id"].nunique())
+    start, end = F.date(proj.get("start_date"), lang), F.date(proj.get("end_date"), lang)
+    role_text = ", ".join(f"{tr(lang, *_role_names(r))} {n_by_role[r]:,d}" for r in ROLES
+                          if n_by_role[r])
+    facts = {
+        tr(lang, "โครงการ", "Project"): f"{F.text_or_dash(proj.get('name'))} "
+                                           f"({F.text_or_dash(row.get('project_id'))})",
+        tr(lang, "องค์กรที่ดำเนินการ", "Organisation"): F.text_or_dash(proj.get("organisation")),
+        tr(lang, "หมู่บ้าน", "Village"): f"{name} ({row.get('village_id')})",
+        tr(lang, "ที่ตั้ง", "Location"): F.place_text(row, lang),
+        tr(lang, "ระยะเวลาโครงการ", "Project period"): f"{start} – {end}",
+        tr(lang, "งบประมาณ", "Budget"): F.baht(proj.get("budget"), lang),
+        tr(lang, "ผู้เข้าร่วม", "Participants"):
+            f"{len(people):,d} {tr(lang, 'คน', 'people')}" + (f" ({role_text})"
+                                                                  if role_text else ""),
+        tr(lang, "ครัวเรือน", "Households"):
+            tr(lang, f"{n_households:,d} ครัวเรือน (ครัวเรือนกลุ่มเป้าหมาย {n_target_hh:,d})",
+                 f"{n_households:,d} households ({n_target_hh:,d} of target members)"),
+    }
+    ctx.facts(facts)
+    if len(people):
+        show_table(ctx, _role_table(people, lang), "participants_by_role",
+                  tr(lang, "ผู้เข้าร่วมตามบทบาทและเพศ", "Participants by role and sex"),
+                  note=tr(lang, "นับจากตารางผู้เข้าร่วม ไม่แสดงชื่อหรือข้อมูลส่วนบุคคล",
+                            "Counted from the participants table; no names or personal "
+                            "data are shown."))
+    else:
+        no_data(ctx, lang, "ยังไม่มีรายชื่อผู้เข้าร่วมของหมู่บ้านนี้",
+                  "No participants are listed for this village.")
+    return {"village_id": row.get("village_id"), "name": row.get("name"),
+            "project_id": row.get("project_id"), "project_name": proj.get("name"),
+            "place": F.place_text(row, lang), "period_start": start, "period_end": end,
+            "n_participants": int(len(people)), "n_by_role": n_by_role,
+            "n_households": n_households, "n_target_households": n_target_hh}
+
+
+def _role_names(role: str) -> tuple[str, str]:
+    from ..thai import ROLE_LABELS
+
+    return ROLE_LABELS["th"].get(role, role), ROLE_LABELS["en"].get(role, role)
+
+
+def _role_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
+    rows = []
+    for role in ROLES:
+        sub = people[people["role"] == role]
+        if sub.empty:
+            continue
+        rows.append({tr(lang, "บทบาท", "Role"): tr(lang, *_role_names(role)),
+                     tr(lang, "หญิง (คน)", "Female"): int((sub["sex"] == "F").sum()),
+                     tr(lang, "ชาย (คน)", "Male"): int((sub["sex"] == "M").sum()),
+                     tr(lang, "รวม (คน)", "Total"): int(len(sub)),
+                     tr(lang, "ครัวเรือน", "Households"): int(sub["household_id"].nunique())})
+    rows.append({tr(lang, "บทบาท", "Role"): tr(lang, "ทั้งหมด", "All"),
+                 tr(lang, "หญิง (คน)", "Female"): int((people["sex"] == "F").sum()),
+                 tr(lang, "ชาย (คน)", "Male"): int((people["sex"] == "M").sum()),
+                 tr(lang, "รวม (คน)", "Total"): int(len(people)),
+                 tr(lang, "ครัวเรือน", "Households"): int(people["household_id"].nunique())})
+    return pd.DataFrame(rows)
+
+
+# =========================================================================== key results
+def section_key_results(project, ctx, *, lang: str | None = None,
+                        village_id: str | None = None, instrument: str | None = None,
+                        before: str = "pre", after: str = "post", heading: bool = True) -> dict:
+    """Key results in one glance: the headline figures with n and 95% intervals.
+
+    Computes :func:`evaluation.results.headline_figures`, records them for the
+    batch index (:func:`evaluation.reporting.headline.write_headline`) and shows them
+    as a table and as sentences.
+
+    Returns
+    -------
+    dict
+        The headline figures (see :data:`evaluation.results.HEADLINE_KEYS`).
+    """
+    from ..results import headline_figures
+    from .headline import write_headline
+
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
+    figs = headline_figures(v, instrument=instrument, before=before, after=after)
+    write_headline(ctx, figs, lang=lang)
+    if heading:
+        section_heading(ctx, lang, "ผลลัพธ์สำคัญโดยสรุป", "Key results at a glance")
+    inst = figs["instrument"]
+    inst_name = R.instrument_name(v, inst, lang) if inst else "–"
+    inst_short = R.instrument_short(v, inst, lang)
+    sentences = []
+    hap = F.change_sentence(f"คะแนนความสุขเฉลี่ย ({inst_name}) จาก{wave_name(before, 'th')}ถึง"
+                            f"{wave_name(after, 'th')}โครงการ",
+                            f"The mean happiness score ({inst_name}) from "
+                            f"{wave_name(before, 'en').lower()} to "
+                            f"{wave_name(after, 'en').lower()}",
+                            figs["happiness_mean_change"], figs["happiness_ci_low"],
+                            figs["happiness_ci_high"], figs["happiness_n"], lang, unit="points")
+    sentences.append(hap)
+    if figs["happiness_share_improved"] is not None:
+        n_up = round(figs["happiness_share_improved"] * figs["happiness_n"])
+        sentences.append(tr(
+            lang, f"ผู้ตอบ {n_up:,d} จาก {figs['happiness_n']:,d} คน "
+                  f"({F.pct(figs['happiness_share_improved'])}) มีคะแนนความสุขเพิ่มขึ้น",
+            f"{n_up:,d} of {figs['happiness_n']:,d} respondents "
+            f"({F.pct(figs['happiness_share_improved'])}) had a higher happiness score."))
+    sentences.append(F.change_sentence(
+        "รายได้ครัวเรือนต่อเดือนโดยเฉลี่ย", "Mean monthly household income",
+        figs["income_mean_change"], figs["income_ci_low"], figs["income_ci_high"],
+        figs["income_n"], lang, unit="baht"))
+    if figs["ladder_total"]:
+        sentences.append(tr(
+            lang, f"บันไดผลลัพธ์: บรรลุเป้าหมาย {figs['ladder_achieved']} จาก "
+                  f"{figs['ladder_total']} ตัวชี้วัด (บรรลุบางส่วน {figs['ladder_partial']}, "
+                  f"ไม่บรรลุ {figs['ladder_not_achieved']}, ไม่มีข้อมูล {figs['ladder_no_data']}) "
+                  f"สถานะโดยรวม: {STATUS_LABELS['th'][figs['status']]}",
+            f"Outcome ladder: {figs['ladder_achieved']} of {figs['ladder_total']} indicators "
+            f"achieved ({figs['ladder_partial']} partly, {figs['ladder_not_achieved']} not "
+            f"achieved, {figs['ladder_no_data']} without data); overall status: "
+            f"{STATUS_LABELS['en'][figs['status']]}."))
+    else:
+        sentences.append(tr(lang, "ยังไม่มีบันไดผลลัพธ์ของโครงการนี้",
+                              "This project has no outcome ladder yet."))
+    table = pd.DataFrame({
+        tr(lang, "ตัวชี้วัด", "Indicator"): [
+            tr(lang, "ผู้เข้าร่วม (คน)", "Participants (people)"),
+            tr(lang, "ครัวเรือน", "Households"),
+            tr(lang, f"คะแนนความสุขเปลี่ยนไปเฉลี่ย ({inst_short}, คะแนน)",
+                 f"Mean change in happiness score ({inst_short}, points)"),
+            tr(lang, "สัดส่วนผู้ที่มีความสุขเพิ่มขึ้น", "Share with a higher happiness score"),
+            tr(lang, "รายได้ครัวเรือนต่อเดือนเปลี่ยนไปเฉลี่ย (บาท)",
+                 "Mean change in monthly household income (baht)"),
+            tr(lang, "สัดส่วนครัวเรือนที่มีรายได้เพิ่มขึ้น", "Share of households with higher income"),
+            tr(lang, "ตัวชี้วัดบันไดผลลัพธ์ที่บรรลุ", "Ladder indicators achieved"),
+        ],
+        tr(lang, "ผล (95% CI), n", "Result (95% CI), n"): [
+            F.count(figs["n_participants"]), F.count(figs["n_households"]),
+            F.estimate_cell(figs["happiness_mean_change"], figs["happiness_ci_low"],
+                            figs["happiness_ci_high"], figs["happiness_n"], lang),
+            (f"{F.pct(figs['happiness_share_improved'])}, n = {figs['happiness_n']:,d}"
+             if figs["happiness_share_improved"] is not None else "–"),
+            F.estimate_cell(figs["income_mean_change"], figs["income_ci_low"],
+                            figs["income_ci_high"], figs["income_n"], lang, unit="baht"),
+            (f"{F.pct(figs['income_share_up'])}, n = {figs['income_n']:,d}"
+             if figs["income_share_up"] is not None else "–"),
+            (tr(lang, f"{figs['ladder_achieved']} จาก {figs['ladder_total']}",
+                  f"{figs['ladder_achieved']} of {figs['ladder_total']}")
+             if figs["ladder_total"] else "–"),
+        ]})
+    show_table(ctx, table, "key_results", tr(lang, "ผลลัพธ์สำคัญ", "Key results"),
+              note=tr(lang, "ตัวเลขในวงเล็บคือช่วงความเชื่อมั่น 95% ของค่าเฉลี่ย n คือจำนวนคนหรือครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง",
+                        "Brackets give the 95% confidence interval of the mean; n is the "
+                        "number of people or households with data both before and after."))
+    for s in sentences:
+        ctx.paragraph(s)
+    return figs
+
+
+# =========================================================================== ladder
+def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | None = None,
+                   heading: bool = True, partial_threshold: float = 0.5,
+                   chart: bool = True) -> dict:
+    """The outcome ladder: staircase chart and the indicator table with status.
+
+    With ``chart=False`` (the village summary card) the chart is left out and
+    its caption (how many indicators were achieved) is written as a sentence.
+
+    Returns
+    -------
+    dict
+        ``achieved, partial, not_achieved, no_data, total`` (indicator
+        counts) and ``statuses`` (``{indicator_id: status}``), ``actual``
+        (``{indicator_id: value}``).
+    """
+    from ..charts.ladder import ladder_chart
+    from ..ladder import ladder_table
+
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
+    if heading:
+        section_heading(ctx, lang, "บันไดผลลัพธ์", "The outcome ladder")
+    if not v.ladders:
+        return no_data(ctx, lang, "โครงการนี้ยังไม่มีบันไดผลลัพธ์ (ไฟล์ ladder.yaml) จึงยังประเมินตัวชี้วัดไม่ได้",
+                         "This project has no outcome ladder (ladder.yaml), so no indicator "
+                         "can be assessed.")
+    frame = R.evaluate_ladder_once(v, partial_threshold=partial_threshold)
+    frame = frame[frame["level"] == "village"]
+    if frame.empty:
+        return no_data(ctx, lang, "บันไดผลลัพธ์ไม่มีตัวชี้วัด", "The ladder has no indicators.")
+    counts = frame["status"].value_counts()
+    out = {s: int(counts.get(s, 0)) for s in ("achieved", "partial", "not_achieved", "no_data")}
+    out["total"] = int(len(frame))
+    out["statuses"] = dict(zip(frame["indicator_id"], frame["status"]))
+    out["actual"] = R.jsonable(dict(zip(frame["indicator_id"], frame["actual"])))
+    explain(ctx, lang,
+              "บันไดผลลัพธ์เรียงผลที่โครงการตั้งใจให้เกิดจากขั้นแรก (ผลระยะต้น) ถึงขั้นสุดท้าย (ผลระยะยาว) "
+              "แต่ละขั้นมีตัวชี้วัดและค่าเป้าหมาย ตัวชี้วัดที่ได้ผลถึงเป้าถือว่า 'บรรลุ' "
+              f"ได้อย่างน้อย {partial_threshold:.0%} ของเป้าถือว่า 'บรรลุบางส่วน'",
+              "The outcome ladder lists the outcomes the project aims for, from the first "
+              "(early) step to the last (long-term) one; each step has indicators with "
+              "targets. An indicator that reaches its target is 'achieved'; one at least "
+              f"{partial_threshold:.0%} of the way there is 'partly achieved'.")
+    caption = tr(
+        lang, f"บรรลุเป้าหมาย {out['achieved']} จาก {out['total']} ตัวชี้วัด "
+              f"บรรลุบางส่วน {out['partial']} ไม่บรรลุ {out['not_achieved']} "
+              f"และไม่มีข้อมูล {out['no_data']} ตัวชี้วัด",
+        f"{out['achieved']} of {out['total']} indicators achieved, {out['partial']} partly, "
+        f"{out['not_achieved']} not achieved and {out['no_data']} without data.")
+    top = _highest_step(frame)
+    if top:
+        caption += tr(lang, f" ขั้นสูงสุดที่บรรลุครบทุกตัวชี้วัดคือขั้นที่ {top}",
+                        f" The highest step with every indicator achieved is step {top}.")
+    if chart:
+        fig = ladder_chart(frame, lang=lang, ladder=next(iter(v.ladders.values())))
+        ctx.figure(fig, "ladder", tr(lang, "บันไดผลลัพธ์", "Outcome ladder"), caption)
+    else:
+        ctx.paragraph(caption)
+    show_table(ctx, ladder_table(frame, lang=lang), "ladder_indicators",
+              tr(lang, "ตัวชี้วัดบันไดผลลัพธ์", "Outcome ladder indicators"),
+              note=tr(lang, "n คือจำนวนข้อมูล (คน ครัวเรือน หรือรายการ) ที่ใช้คำนวณผลของตัวชี้วัด",
+                        "n is the number of records (people, households or entries) behind "
+                        "each result."))
+    out["highest_step_achieved"] = top
+    return out
+
+
+def _highest_step(frame: pd.DataFrame) -> int | None:
+    top = None
+    for step, sub in frame.groupby("step", sort=True):
+        if (sub["status"] == "achieved").all():
+            top = int(step)
+        else:
+            break
+    return top
+
+
+# =========================================================================== happiness
+def section_happiness(project, ctx, *, lang: str | None = None, village_id: str | None = None,
+                      instruments=None, before: str = "pre", after: str = "post",
+                      heading: bool = True) -> dict:
+    """Happiness: mean per wave, individual change, band transitions, attrition.
+
+    One sub-section per instrument in the data (``tmhi15`` first).
+
+    Returns
+    -------
+    dict
+        ``{instrument_id: {...}}`` with ``wave_means`` (``{wave: mean}``),
+        ``wave_n``, ``mean_diff, ci_low, ci_high, n_pairs, share_improved,
+        n_improved, n_same, n_worse, p_t, p_wilcoxon`` (``before → after``),
+        ``n_top_before, n_top_after, p_mcnemar`` (band transitions, when the
+        instrument has bands) and ``attrition`` (``n_persons, n_pre,
+        n_during, n_post, n_complete``).
+    """
+    from ..charts import happiness as hch
+    from ..happiness import CONTRASTS, attrition, band_transitions, happiness_change
+
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
+    if heading:
+        section_heading(ctx, lang, "ความสุขของผู้เข้าร่วม", "Happiness of the participants")
+    present = R.instruments_present(v)
+    chosen = present if instruments is None else [i for i in ([instruments] if isinstance(
+        instruments, str) else instruments) if i in present]
+    if not chosen:
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลแบบประเมินความสุข",
+                         "There are no happiness assessments for this village.")
+    explain(ctx, lang,
+              "ผู้เข้าร่วมตอบแบบประเมินความสุขก่อน ระหว่าง และหลังโครงการ การเปรียบเทียบก่อน–หลังใช้เฉพาะคนที่ตอบครบทั้งสองครั้ง "
+              "(ข้อมูลคู่) ตัวเลขในวงเล็บคือช่วงความเชื่อมั่น 95% ซึ่งบอกว่าค่าจริงน่าจะอยู่ในช่วงใด",
+              "Participants answered the happiness assessment before, during and after the "
+              "project. Before–after comparisons use only the people who answered both "
+              "times (paired data). Brackets give the 95% confidence interval: the range "
+              "in which the true value probably lies.")
+    out = {}
+    for inst in chosen:
+        sc = R.scores(v, inst)
+        name = R.instrument_name(v, inst, lang)
+        short = R.instrument_short(v, inst, lang)
+        ctx.heading(name, level=3)
+        valid = sc[sc["total"].notna()]
+        waves = R.waves_present(valid)
+        res: dict = {"instrument": inst}
+        if not waves:
+            res.update(no_data(ctx, lang, "ยังคำนวณคะแนนไม่ได้ (คำตอบไม่ครบ)",
+                                 "No score could be computed (too many missing answers)."))
+            out[inst] = res
+            continue
+        means = hch.wave_means(valid)
+        res["wave_means"] = R.jsonable(dict(zip(means["wave"].astype(str), means["mean"])))
+        res["wave_n"] = R.jsonable(dict(zip(means["wave"].astype(str), means["n"])))
+        hi_total = R.instrument_obj(v, inst).total_range[1]
+        mean_text = ", ".join(
+            f"{wave_name(str(r.wave), lang)} {F.num(r.mean)} (n = {int(r.n):,d})"
+            for r in means.itertuples())
+        fig = hch.waves_chart(valid, lang=lang)
+        ctx.figure(fig, f"happiness_waves_{inst}",
+                   tr(lang, f"คะแนนเฉลี่ยแต่ละช่วง: {name}", f"Mean score by wave: {name}"),
+                   tr(lang, f"คะแนนเฉลี่ย (เต็ม {F.num(hi_total, 0)} คะแนน) {mean_text} "
+                              "เส้นตั้งคือช่วงความเชื่อมั่น 95% ของค่าเฉลี่ย",
+                        f"Mean score (out of {F.num(hi_total, 0)} points): {mean_text}. "
+                        "Vertical lines are 95% confidence intervals of the means."))
+        if before in waves and after in waves:
+            contrasts = [c for c in CONTRASTS if c[0] in waves and c[1] in waves]
+            change = happiness_change(sc, contrasts=contrasts)
+            table = _change_table(change, lang)
+            show_table(ctx, table, f"happiness_change_{inst}",
+                      tr(lang, f"การเปลี่ยนแปลงของคะแนน: {short}", f"Change in score: {short}"),
+                      decimals=2, formatters={c: format_p for c in table.columns
+                                              if str(c).startswith("p (")},
+                      note=tr(lang, "t-test แบบจับคู่ และ Wilcoxon signed-rank ทดสอบว่าคะแนนเปลี่ยนจริงหรือไม่ "
+                                      "ค่า p น้อยกว่า 0.05 หมายความว่าการเปลี่ยนแปลงไม่น่าจะเกิดจากความบังเอิญ",
+                                "The paired t-test and the Wilcoxon signed-rank test ask whether "
+                                "the score really changed; p below 0.05 means the change is "
+                                "unlikely to be chance."))
+            main = change[(change["wave_before"] == before)
+                          & (change["wave_after"] == after)].iloc[0]
+            for k in ("mean_diff", "ci_low", "ci_high", "n_pairs", "share_improved",
+                      "n_improved", "n_same", "n_worse", "p_t", "p_wilcoxon"):
+                res[k] = R.jsonable(main[k])
+            sentence = F.change_sentence(
+                f"คะแนนเฉลี่ยจาก{wave_name(before, 'th')}ถึง{wave_name(after, 'th')}โครงการ",
+                f"The mean score from {wave_name(before, 'en').lower()} to "
+                f"{wave_name(after, 'en').lower()}",
+                main["mean_diff"], main["ci_low"], main["ci_high"], main["n_pairs"], lang)
+            counts = tr(lang, f" ดีขึ้น {int(main['n_improved']):,d} คน เท่าเดิม "
+                                f"{int(main['n_same']):,d} คน แย่ลง {int(main['n_worse']):,d} คน",
+                          f" {int(main['n_improved']):,d} improved, {int(main['n_same']):,d} "
+                          f"stayed the same and {int(main['n_worse']):,d} got worse.")
+            ctx.figure(hch.slope_chart(sc, before=before, after=after, lang=lang),
+                       f"happiness_individual_{inst}",
+                       tr(lang, f"คะแนนรายบุคคล: {name}", f"Individual scores: {name}"),
+                       sentence + counts)
+            if R.instrument_obj(v, inst).bands:
+                res.update(_bands(v, sc, ctx, lang, inst, short, before, after,
+                                  band_transitions, hch))
+        else:
+            no_data(ctx, lang, f"ยังเปรียบเทียบ{wave_name(before, 'th')}–{wave_name(after, 'th')}ไม่ได้ "
+                                 f"เพราะมีข้อมูลเฉพาะช่วง: {', '.join(wave_name(w, 'th') for w in waves)}",
+                      f"No {before}–{after} comparison: scores exist only for "
+                      f"{', '.join(wave_name(w, 'en') for w in waves)}.")
+        att = attrition(sc).summary.iloc[0]
+        res["attrition"] = R.jsonable({k: att[k] for k in att.index
+                                       if k.startswith("n_") or k == "share_complete"})
+        show_table(ctx, _attrition_table(att, lang), f"happiness_attrition_{inst}",
+                  tr(lang, f"จำนวนผู้ตอบแต่ละช่วง: {short}", f"Respondents per wave: {short}"),
+                  note=tr(lang, f"ตอบครบทุกช่วง {int(att['n_complete']):,d} จาก "
+                                  f"{int(att['n_persons']):,d} คน; การเปรียบเทียบใช้เฉพาะคนที่มีข้อมูลคู่",
+                            f"{int(att['n_complete']):,d} of {int(att['n_persons']):,d} answered "
+                            "every wave; comparisons use people with paired data only."))
+        out[inst] = res
+    return out
+
+
+def _change_table(change: pd.DataFrame, lang: str) -> pd.DataFrame:
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
+    return pd.DataFrame({
+        t("ช่วงที่เปรียบเทียบ", "Comparison"): [
+            f"{wave_name(a, lang)} → {wave_name(b, lang)}"
+            for a, b in zip(change["wave_before"], change["wave_after"])],
+        t("จำนวนคู่ (n)", "Pairs (n)"): change["n_pairs"].astype(int).to_numpy(),
+        t("ค่าเฉลี่ยก่อน", "Mean before"): change["mean_before"].to_numpy(dtype=float),
+        t("ค่าเฉลี่ยหลัง", "Mean after"): change["mean_after"].to_numpy(dtype=float),
+        t("เปลี่ยนแปลงเฉลี่ย", "Mean change"): change["mean_diff"].to_numpy(dtype=float),
+        t("95% CI ต่ำสุด", "95% CI low"): change["ci_low"].to_numpy(dtype=float),
+        t("95% CI สูงสุด", "95% CI high"): change["ci_high"].to_numpy(dtype=float),
+        t("p (t-test)", "p (t-test)"): change["p_t"].to_numpy(dtype=float),
+        t("p (Wilcoxon)", "p (Wilcoxon)"): change["p_wilcoxon"].to_numpy(dtype=float),
+        t("ดีขึ้น (คน)", "Improved"): change["n_improved"].astype(int).to_numpy(),
+        t("เท่าเดิม (คน)", "Same"): change["n_same"].astype(int).to_numpy(),
+        t("แย่ลง (คน)", "Worse"): change["n_worse"].astype(int).to_numpy(),
+    })
+
+
+def _attrition_table(att: pd.Series, lang: str) -> pd.DataFrame:
+    from ..schema import WAVES
+
+    rows = [(tr(lang, "ผู้ตอบอย่างน้อยหนึ่งครั้ง", "Answered at least once"), att["n_persons"])]
+    for w in WAVES:
+        if f"n_{w}" in att.index:
+            rows.append((tr(lang, f"ตอบช่วง{wave_name(w, 'th')}",
+                              f"Answered {wave_name(w, 'en').lower()}"),
+                         att[f"n_{w}"]))
+    rows.append((tr(lang, "ตอบครบทุกช่วง", "Answered every wave"), att["n_complete"]))
+    rows.append((tr(lang, "มีทั้งก่อนและหลัง (ข้อมูลคู่)", "Both before and after (pairs)"),
+                 att["n_pre_post"]))
+    return pd.DataFrame({tr(lang, "รายการ", "Item"): [r[0] for r in rows],
+                         tr(lang, "จำนวน (คน)", "People"): [int(r[1]) for r in rows]})
+
+
+def _bands(v, sc, ctx, lang, inst, name, before, after, band_transitions, hch) -> dict:
+    bt = band_transitions(sc, before=before, after=after)
+    table, test = bt.table, bt.test.iloc[0]
+    if int(test["n_pairs"]) == 0:
+        return {}
+    label_col = "band_before_label" if lang == "th" else "band_before_label_en"
+    after_col = "band_after_label" if lang == "th" else "band_after_label_en"
+    if label_col not in table.columns:
+        label_col, after_col = "band_before", "band_after"
+    cross = table.pivot_table(index=["band_before_rank", label_col],
+                              columns=["band_after_rank", after_col], values="n",
+                              aggfunc="sum", observed=True)
+    cross.index = [f"{wave_name(before, lang)}: {lab}" for _, lab in cross.index]
+    cross.columns = [f"{wave_name(after, lang)}: {lab}" for _, lab in cross.columns]
+    cross = cross.astype(int).reset_index(names=tr(lang, "กลุ่มคะแนน", "Band"))
+    top_label = table.loc[table["band_after_rank"].idxmax(), after_col]
+    p = test["p_value"]
+    p_text = "–" if pd.isna(p) else f"{p:.3f}"
+    caption = tr(
+        lang, f"จำนวนคนในกลุ่ม '{top_label}' เปลี่ยนจาก {int(test['n_top_before']):,d} "
+              f"เป็น {int(test['n_top_after']):,d} คน จาก {int(test['n_pairs']):,d} คนที่มีข้อมูลคู่ "
+              f"(McNemar p = {p_text})",
+        f"People in the '{top_label}' band went from {int(test['n_top_before']):,d} to "
+        f"{int(test['n_top_after']):,d} of {int(test['n_pairs']):,d} with paired data "
+        f"(McNemar p = {p_text}).")
+    ctx.figure(hch.band_transition_chart(table, before=before, after=after, lang=lang),
+               f"happiness_bands_{inst}",
+               tr(lang, f"การย้ายกลุ่มคะแนน: {name}", f"Band transitions: {name}"), caption)
+    show_table(ctx, cross, f"happiness_bands_{inst}",
+              tr(lang, f"การย้ายกลุ่มคะแนน (คน): {name}", f"Band transitions (people): {name}"))
+    return {"n_top_before": int(test["n_top_before"]), "n_top_after": int(test["n_top_after"]),
+            "band_pairs": int(test["n_pairs"]), "p_mcnemar": R.jsonable(p)}
+
+
+# =========================================================================== money
+def section_money(project, ctx, *, lang: str | None = None, village_id: str | None = None,
+                  before: str = "pre", after: str = "post", poverty_line=None,
+                  heading: bool = True) -> dict:
+    """Household money: income, expenses, formal/informal debt and savings before/after.
+
+    Shows the means before and after with n and 95% intervals, the
+    distribution of household change and the share below the poverty line.
+
+    Returns
+    -------
+    dict
+        ``{measure: {mean_before, mean_after, mean_diff, ci_low, ci_high,
+        n_pairs, n_improved}}`` for every finance measure, plus ``poverty``
+        (``share_below_before, share_below_after, n_pairs, p_value``) and
+        ``n_households``.
+    """
+    from ..charts import finance as fch
+    from ..finance import finance_change, household_finance, poverty_change
+
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
+    if heading:
+        section_heading(ctx, lang, "การเงินครัวเรือน", "Household money")
+    fin = v.finance
+    if fin.empty:
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลการเงินครัวเรือน (รายได้ รายจ่าย หนี้ เงินออม)",
+                         "There are no household finance data (income, expenses, debt, "
+                         "savings) for this village.")
+    waves = R.waves_present(fin)
+    if before not in waves or after not in waves:
+        have = ", ".join(wave_name(w, lang) for w in waves)
+        return no_data(ctx, lang, f"ยังเปรียบเทียบก่อน–หลังไม่ได้ เพราะมีข้อมูลการเงินเฉพาะช่วง: {have}",
+                         f"No before–after comparison: finance data exist only for: {have}.")
+    explain(ctx, lang,
+              "ข้อมูลการเงินเป็นรายครัวเรือน: รายได้และรายจ่ายเป็นบาทต่อเดือน หนี้และเงินออมเป็นยอดคงเหลือ (บาท) "
+              "การเปรียบเทียบใช้เฉพาะครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง",
+              "Finance data are per household: income and expenses in baht per month, debt "
+              "and savings as balances (baht). Comparisons use households with data both "
+              "before and after.")
+    change = finance_change(fin, before=before, after=after)
+    hf = household_finance(fin, before=before, after=after)
+    out: dict = {"n_households": int(len(hf))}
+    for _, r in change.iterrows():
+        out[str(r["measure"])] = R.jsonable({k: r[k] for k in (
+            "mean_before", "mean_after", "mean_diff", "ci_low", "ci_high", "n_pairs",
+            "n_improved", "median_diff")})
+    shown = ["income", "expenses", "debt_formal", "debt_informal", "savings"]
+    inc, debt = change.set_index("measure").loc["income"], change.set_index("measure").loc[
+        "debt_total"]
+    caption = F.change_sentence("รายได้เฉลี่ยต่อเดือน", "Mean monthly income", inc["mean_diff"],
+                                inc["ci_low"], inc["ci_high"], inc["n_pairs"], lang, unit="baht")
+    caption += " " + F.change_sentence("หนี้รวมเฉลี่ย", "Mean total debt", debt["mean_diff"],
+                                       debt["ci_low"], debt["ci_high"], debt["n_pairs"], lang,
+                                       unit="baht")
+    ctx.figure(fch.finance_before_after(change, measures=shown, lang=lang), "finance_before_after",
+               tr(lang, "การเงินครัวเรือนก่อนและหลังโครงการ", "Household finance before and after"),
+               caption)
+    show_table(ctx, _finance_table(change, lang), "finance_change",
+              tr(lang, "การเงินครัวเรือน ก่อน–หลัง (บาท)", "Household finance before–after (baht)"),
+              decimals=0,
+              note=tr(lang, "ค่าเฉลี่ยของครัวเรือนที่มีข้อมูลทั้งก่อนและหลัง (n) ช่วงความเชื่อมั่น 95% จาก t-test แบบจับคู่ "
+                              "'ดีขึ้น' คือรายได้หรือเงินออมเพิ่มขึ้น หรือรายจ่าย/หนี้ลดลง",
+                        "Means over households with data both before and after (n); 95% "
+                        "intervals from the paired t-test. 'Improved' means income or savings "
+                        "rose, or expenses/debt fell."))
+    n_inc = int(inc["n_pairs"])
+    up = int(inc["n_improved"])
+    ctx.figure(fch.finance_change_distribution(hf, measures=("income", "debt_total"), lang=lang),
+               "finance_change_distribution",
+               tr(lang, "การเปลี่ยนแปลงรายครัวเรือน", "Change per household"),
+               tr(lang, f"ครัวเรือน {up:,d} จาก {n_inc:,d} ครัวเรือนมีรายได้เพิ่มขึ้น "
+                          f"ค่ามัธยฐานของการเปลี่ยนแปลงรายได้ {F.baht(inc['median_diff'], lang)} "
+                          f"และของหนี้รวม {F.baht(debt['median_diff'], lang)}",
+                    f"{up:,d} of {n_inc:,d} households earned more. The median change was "
+                    f"{F.baht(inc['median_diff'], lang)} in income and "
+                    f"{F.baht(debt['median_diff'], lang)} in total debt."))
+    out["poverty"] = _poverty(v, fin, ctx, lang, before, after, poverty_line, poverty_change, fch)
+    return out
+
+
+def _finance_table(change: pd.DataFrame, lang: str) -> pd.DataFrame:
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
+    rows = change[change["measure"] != "debt_to_annual_income"]
+    return pd.DataFrame({
+        t("รายการ", "Measure"): [tr(lang, *MEASURE_LABELS[m]) for m in rows["measure"]],
+        t("ครัวเรือน (n)", "Households (n)"): rows["n_pairs"].astype(int).to_numpy(),
+        t("เฉลี่ยก่อน (บาท)", "Mean before (baht)"): rows["mean_before"].to_numpy(dtype=float),
+        t("เฉลี่ยหลัง (บาท)", "Mean after (baht)"): rows["mean_after"].to_numpy(dtype=float),
+        t("เปลี่ยนแปลงเฉลี่ย (บาท)", "Mean change (baht)"): rows["mean_diff"].to_numpy(dtype=float),
+        t("95% CI ต่ำสุด", "95% CI low"): rows["ci_low"].to_numpy(dtype=float),
+        t("95% CI สูงสุด", "95% CI high"): rows["ci_high"].to_numpy(dtype=float),
+        t("ดีขึ้น (ครัวเรือน)", "Improved (households)"): rows["n_improved"].astype(int).to_numpy(),
+    })
+
+
+def _poverty(v, fin, ctx, lang, before, after, line, poverty_change, fch) -> dict:
+    from ..errors import EvaluationError
+
+    try:
+        pov = poverty_change(fin, before=before, after=after, participants=v.participants,
+                             line=line)
+    except (EvaluationError, KeyError, ValueError) as exc:
+        no_data(ctx, lang, f"คำนวณสัดส่วนครัวเรือนใต้เส้นความยากจนไม่ได้: {exc}",
+                  f"The share below the poverty line could not be computed: {exc}")
+        return {"empty": True}
+    r = pov.iloc[0]
+    if int(r["n_pairs"]) == 0:
+        no_data(ctx, lang, "ไม่มีครัวเรือนที่มีทั้งรายได้และขนาดครัวเรือนครบทั้งก่อนและหลัง",
+                  "No household has income and household size both before and after.")
+        return {"empty": True}
+    p = r["p_value"]
+    p_text = "–" if pd.isna(p) else f"{p:.3f}"
+    before_s, after_s = r["share_below_before"], r["share_below_after"]
+    n_text = f"n = {int(r['n_pairs']):,d}, McNemar p = {p_text}"
+    if after_s == before_s:
+        caption = tr(
+            lang, f"สัดส่วนครัวเรือนที่มีรายได้ต่อคนต่ำกว่าเส้นความยากจนเท่าเดิมที่ {F.pct(before_s)} "
+                  f"({int(r['n_below_before']):,d} ครัวเรือน) ({n_text})",
+            f"The share of households with income per person below the poverty line stayed at "
+            f"{F.pct(before_s)} ({int(r['n_below_before']):,d} households) ({n_text}).")
+    else:
+        word_th, word_en = ("ลดลง", "fell") if after_s < before_s else ("เพิ่มขึ้น", "rose")
+        caption = tr(
+            lang, f"สัดส่วนครัวเรือนที่มีรายได้ต่อคนต่ำกว่าเส้นความยากจน{word_th}จาก "
+                  f"{F.pct(before_s)} ({int(r['n_below_before']):,d} ครัวเรือน) เป็น "
+                  f"{F.pct(after_s)} ({int(r['n_below_after']):,d} ครัวเรือน) ({n_text})",
+            f"The share of households with income per person below the poverty line {word_en} "
+            f"from {F.pct(before_s)} ({int(r['n_below_before']):,d} households) to "
+            f"{F.pct(after_s)} ({int(r['n_below_after']):,d}) ({n_text}).")
+    if pd.isna(p):
+        caption += tr(lang, " (ไม่มีครัวเรือนใดเปลี่ยนสถานะ จึงไม่ต้องทดสอบ)",
+                        " No household changed status, so there is nothing to test.")
+    caption += tr(lang, " เส้นความยากจนของ สศช. เป็นบาทต่อคนต่อเดือน",
+                    " Poverty line: NESDC, baht per person per month.")
+    ctx.figure(fch.poverty_share(pov, lang=lang), "poverty_share",
+               tr(lang, "ครัวเรือนใต้เส้นความยากจน", "Households below the poverty line"),
+               caption)
+    return R.jsonable({k: r[k] for k in ("share_below_before", "share_below_after",
+                                          "n_below_before", "n_below_after", "n_pairs",
+                                          "p_value")})
+
+
+# =========================================================================== accounts
+def section_accounts(project, ctx, *, lang: str | None = None, village_id: str | None = None,
+                     min_entries: int | None = None, min_months: int | None = None,
+                     heading: bool = True) -> dict:
+    """Account keeping and the savings group: who keeps accounts, group balance over time,
+    regular savers.
+
+    Returns
+    -------
+    dict
+        ``accounts``: ``n_keeping, n_households, share`` (target households
+        keeping accounts regularly, :func:`evaluation.ledger.account_keeping`);
+        ``savings``: per group ``{group_id: {members, regular_savers,
+        share_regular_savers, balance, loans_outstanding}}``.
+    """
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
+    if heading:
+        section_heading(ctx, lang, "การทำบัญชีครัวเรือนและกลุ่มออมทรัพย์",
+                  "Account keeping and the savings group")
+    return {"accounts": _accounts(v, ctx, lang, min_entries, min_months),
+            "savings": _savings(v, ctx, lang)}
+
+
+def _accounts(v, ctx, lang, min_entries, min_months) -> dict:
+    from ..charts import finance as fch
+    from ..ledger import MIN_ENTRIES, MIN_MONTHS, account_keeping, ledger_monthly
+
+    ctx.heading(tr(lang, "บัญชีครัวเรือน", "Household accounts"), level=3)
+    if v.ledger.empty:
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลบัญชีครัวเรือน",
+                         "There are no household account books for this village.")
+    min_entries = MIN_ENTRIES if min_entries is None else min_entries
+    min_months = MIN_MONTHS if min_months is None else min_months
+    people = v.participants
+    target_hh = people.loc[people["role"] == "target", "household_id"].drop_duplicates()
+    if target_hh.empty:
+        target_hh = people["household_id"].drop_duplicates()
+    keep = account_keeping(v.ledger, households=target_hh.tolist(), min_entries=min_entries,
+                           min_months=min_months, lang=lang)
+    keep = keep[keep["household_id"].isin(set(target_hh))]
+    n_keep, n_hh = int(keep["keeps_accounts"].sum()), int(len(keep))
+    monthly = ledger_monthly(v.ledger)
+    rule = tr(lang, f"อย่างน้อย {min_entries} รายการต่อเดือน อย่างน้อย {min_months} เดือน",
+                f"at least {min_entries} entries a month in at least {min_months} months")
+    caption = tr(lang, f"ครัวเรือนกลุ่มเป้าหมาย {n_keep:,d} จาก {n_hh:,d} ครัวเรือน "
+                         f"({F.pct(n_keep / n_hh if n_hh else None)}) บันทึกบัญชีสม่ำเสมอ ({rule})",
+                   f"{n_keep:,d} of {n_hh:,d} target households "
+                   f"({F.pct(n_keep / n_hh if n_hh else None)}) keep accounts regularly ({rule}).")
+    ctx.figure(accounts_by_month(monthly, n_households=n_hh, lang=lang), "accounts_by_month",
+               tr(lang, "ครัวเรือนที่บันทึกบัญชีแต่ละเดือน", "Households keeping accounts by month"),
+               caption)
+    per_month = monthly.groupby("month")[["income", "expenses"]].mean()
+    fig = fch.ledger_income_expenses(monthly, stat="mean", lang=lang)
+    ax = fig.axes[0]
+    month_ticks(ax, per_month.index, lang, positions=range(len(per_month)))
+    legend_outside(ax)
+    ctx.figure(fig, "ledger_income_expenses",
+               tr(lang, "รายรับรายจ่ายจากบัญชีครัวเรือน", "Income and expenses in the account books"),
+               tr(lang, f"ค่าเฉลี่ยต่อครัวเรือนที่บันทึกบัญชีในเดือนนั้น: รายรับ {F.baht(per_month['income'].mean(), lang)} "
+                          f"รายจ่าย {F.baht(per_month['expenses'].mean(), lang)} ต่อเดือน "
+                          f"(เฉลี่ย {len(per_month):,d} เดือน)",
+                    f"Mean per household writing that month: income "
+                    f"{F.baht(per_month['income'].mean(), lang)} and expenses "
+                    f"{F.baht(per_month['expenses'].mean(), lang)} a month (average of "
+                    f"{len(per_month):,d} months)."))
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
+    detail = pd.DataFrame({
+        t("รหัสครัวเรือน", "Household"): keep["household_id"].astype(str).to_numpy(),
+        t("จำนวนรายการ", "Entries"): keep["n_entries"].astype(int).to_numpy(),
+        t("เดือนที่ผ่านเกณฑ์", "Qualifying months"): keep["n_qualifying_months"].astype(int).to_numpy(),
+        t("ทำบัญชีสม่ำเสมอ", "Keeps accounts"): [t("ใช่", "yes") if k else t("ไม่", "no")
+                                                 for k in keep["keeps_accounts"]],
+    })
+    show_table(ctx, detail, "account_keeping", t("การทำบัญชีรายครัวเรือน", "Account keeping by household"),
+              show=False)
+    ctx.note(t("ตารางรายครัวเรือนอยู่ในไฟล์ tables.xlsx (แผ่นงาน 'การทำบัญชีรายครัวเรือน')",
+               "The table per household is in tables.xlsx (sheet 'Account keeping by "
+               "household')."))
+    return {"n_keeping": n_keep, "n_households": n_hh,
+            "share": R.jsonable(n_keep / n_hh if n_hh else None),
+            "min_entries": min_entries, "min_months": min_months}
+
+
+def _savings(v, ctx, lang) -> dict:
+    from ..charts import finance as fch
+    from ..savings import savings_monthly, savings_summary
+
+    ctx.heading(tr(lang, "กลุ่มออมทรัพย์", "Savings group"), level=3)
+    if v.savings.empty:
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลกลุ่มออมทรัพย์",
+                         "There are no savings-group records for this village.")
+    summary = savings_summary(v.savings)
+    monthly = savings_monthly(v.savings)
+    parts = []
+    for r in summary.itertuples():
+        parts.append(tr(
+            lang, f"กลุ่ม {r.group_id}: เงินออมสะสม {F.baht(r.balance, lang)} สมาชิก {r.members:,d} คน "
+                  f"ออมทุกเดือน {r.regular_savers:,d} คน ({F.pct(r.share_regular_savers)}) "
+                  f"เงินกู้คงค้าง {F.baht(r.loans_outstanding, lang)} "
+                  f"(ณ {F.date(r.period_end, lang)})",
+            f"Group {r.group_id}: savings {F.baht(r.balance, lang)}, {r.members:,d} members, "
+            f"{r.regular_savers:,d} saving every month ({F.pct(r.share_regular_savers)}), "
+            f"loans outstanding {F.baht(r.loans_outstanding, lang)} (at "
+            f"{F.date(r.period_end, lang)})."))
+    fig = fch.savings_balance(monthly, lang=lang)
+    month_ticks(fig.axes[0], sorted(monthly["month"].unique()), lang)
+    ctx.figure(fig, "savings_balance",
+               tr(lang, "เงินออมสะสมของกลุ่ม", "Savings-group balance"), " ".join(parts))
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
+    table = pd.DataFrame({
+        t("กลุ่ม", "Group"): summary["group_id"].astype(str).to_numpy(),
+        t("สมาชิก (คน)", "Members"): summary["members"].astype(int).to_numpy(),
+        t("ออมทุกเดือน (คน)", "Regular savers"): summary["regular_savers"].astype(int).to_numpy(),
+        t("ร้อยละผู้ออมทุกเดือน", "Share of regular savers (%)"):
+            100 * summary["share_regular_savers"].to_numpy(dtype=float),
+        t("จำนวนเดือน", "Months"): summary["n_months"].astype(int).to_numpy(),
+        t("เงินฝากรวม (บาท)", "Deposits (baht)"): summary["total_deposits"].to_numpy(dtype=float),
+        t("ถอนรวม (บาท)", "Withdrawals (baht)"): summary["total_withdrawals"].to_numpy(dtype=float),
+        t("เงินออมสะสม (บาท)", "Balance (baht)"): summary["balance"].to_numpy(dtype=float),
+        t("เงินกู้คงค้าง (บาท)", "Loans outstanding (baht)"):
+            summary["loans_outstanding"].to_numpy(dtype=float),
+    })
+    show_table(ctx, table, "savings_groups", t("กลุ่มออมทรัพย์", "Savings groups"), decimals=0,
+              note=t("ผู้ออมทุกเดือน = สมาชิกที่ฝากเงินทุกเดือนตั้งแต่เดือนแรกถึงเดือนสุดท้ายของกลุ่ม",
+                     "A regular saver deposited in every month from the group's first to its "
+                     "last month."))
+    return {str(r.group_id): R.jsonable({
+        "members": r.members, "regular_savers": r.regular_savers,
+        "share_regular_savers": r.share_regular_savers, "balance": r.balance,
+        "loans_outstanding": r.loans_outstanding}) for r in summary.itertuples()}
+
+
+# =========================================================================== lessons
+def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | None = None,
+                    show_raw_text: bool = False, n_themes: int = 3, n_quotes: int = 2,
+                    n_keywords: int = 15, codebook=None, heading: bool = True) -> dict:
+    """Lessons learned: themes, keywords and quotes, with personal data masked.
+
+    Text is always redacted with :func:`evaluation.privacy.redact_frame`
+    (participants' names, titles + names, national ids, phones, e-mails)
+    before any analysis, unless ``show_raw_text=True`` is passed explicitly;
+    then the texts are also shown in full (escaped) for the evaluator.
+
+    Returns
+    -------
+    dict
+        ``n_texts``, ``n_sentences``, ``redacted`` (bool), ``themes``
+        (``{theme_id: n_sentences}``), ``top_themes`` (ids), ``keywords``
+        (list of words shown), ``quotes`` (list of quote texts shown).
+    """
+    from ..lessons import code_themes, keywords, prepare_lessons, quotes
+    from ..privacy import redact_frame
+
+    lang = resolve_lang(ctx, lang)
+    v = R.one_village(project, village_id)
+    if heading:
+        section_heading(ctx, lang, "บทเรียนที่ได้", "Lessons learned")
+    lessons = v.lessons
+    if lessons.empty or lessons["text"].fillna("").str.strip().eq("").all():
+        return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีบันทึกการถอดบทเรียน",
+                         "There are no lessons-learned texts for this village.")
+    redacted = not show_raw_text
+    source = redact_frame(lessons, participants=v.participants, labels=lang) if redacted \
+        else lessons
+    prepared = prepare_lessons(source)
+    themes = code_themes(prepared, codebook)
+    summary = themes.summary
+    explain(ctx, lang,
+              "ข้อความจากเวทีถอดบทเรียนถูกแบ่งเป็นประโยค แล้วจัดเข้าประเด็นตามคำสำคัญในสมุดรหัส (codebook) "
+              "ชื่อบุคคล เลขประจำตัวประชาชน และเบอร์โทรศัพท์ถูกปิดไว้ทั้งหมด",
+              "The lessons-learned texts are split into sentences and coded into themes with "
+              "the codebook's terms. Personal names, national ID numbers and phone numbers "
+              "are masked.")
+    if not redacted:
+        ctx.note(tr(lang, "คำเตือน: รายงานนี้แสดงข้อความดิบที่ไม่ได้ปิดข้อมูลส่วนบุคคล ห้ามเผยแพร่",
+                      "Warning: this report shows the raw text without masking personal data. "
+                      "Do not share it."))
+    n_sent = int(len(themes.sentences))
+    ordered = summary.sort_values("n_sentences", ascending=False, kind="stable")
+    top = ordered[ordered["n_sentences"] > 0].head(n_themes)
+    name_col = "theme_th" if lang == "th" else "theme_en"
+    if len(top):
+        first = top.iloc[0]
+        caption = tr(lang, f"จาก {n_sent:,d} ประโยค ประเด็นที่กล่าวถึงมากที่สุดคือ '{first['theme_th']}' "
+                             f"({int(first['n_sentences']):,d} ประโยค, {F.pct(first['share_of_sentences'])})",
+                       f"Of {n_sent:,d} sentences, the most frequent theme is "
+                       f"'{first['theme_en']}' ({int(first['n_sentences']):,d} sentences, "
+                       f"{F.pct(first['share_of_sentences'])}).")
+        if len(top) > 1:
+            rest = ", ".join(f"'{r[name_col]}' ({int(r['n_sentences']):,d})"
+                             for _, r in top.iloc[1:].iterrows())
+            caption += tr(lang, f" รองลงมาคือ {rest}", f" Next come {rest}.")
+    else:
+        caption = tr(lang, f"ไม่พบประเด็นจากสมุดรหัสใน {n_sent:,d} ประโยค",
+                       f"No codebook theme was found in {n_sent:,d} sentences.")
+    ctx.figure(theme_bars(summary, lang=lang), "lesson_themes",
+               tr(lang, "ประเด็นบทเรียน", "Lesson themes"), caption)
+    t = lambda th, en: tr(lang, th, en)  # noqa: E731
+    show_table(ctx, pd.DataFrame({
+        t("ประเด็น", "Theme"): summary[name_col].astype(str).to_numpy(),
+        t("จำนวนประโยค", "Sentences"): summary["n_sentences"].astype(int).to_numpy(),
+        t("ร้อยละของประโยค", "Share of sentences (%)"):
+            100 * summary["share_of_sentences"].to_numpy(dtype=float),
+    }), "lesson_themes", t("ประเด็นบทเรียน", "Lesson themes"), decimals=1)
+    kw = keywords(prepared, by=None, top=None, rank_by="count")
+    kw = kw[~kw["word"].astype(str).str.lower().isin(_TOKEN_WORDS)].head(n_keywords)
+    words = kw["word"].astype(str).tolist()
+    if len(kw):
+        ctx.figure(keyword_bars(kw, top=n_keywords, lang=lang), "lesson_keywords",
+                   t("คำสำคัญ", "Keywords"),
+                   t("คำที่พบบ่อยที่สุด: " + ", ".join(f"{w} ({int(c):,d})" for w, c in
+                                                      zip(kw["word"].head(5), kw["count"].head(5))),
+                     "Most frequent words: " + ", ".join(f"{w} ({int(c):,d})" for w, c in
+                                                       zip(kw["word"].head(5), kw["count"].head(5)))
+                     + "."))
+    shown_quotes = []
+    rows = []
+    for _, r in top.iterrows():
+        q = quotes(themes, r["theme"], n=n_quotes, participants=v.participants,
+                   redact=redacted, labels=lang)
+        for qr in q.itertuples():
+            rows.append({t("ประเด็น", "Theme"): r[name_col], t("หัวข้อ", "Section"): qr.section,
+                         t("ข้อความ", "Quote"): qr.quote})
+            shown_quotes.append(qr.quote)
+    if rows:
+        show_table(ctx, pd.DataFrame(rows), "lesson_quotes",
+                  t("ตัวอย่างข้อความ", "Example quotes"),
+                  note=t("ข้อความที่อยู่ใน [ ] คือข้อมูลส่วนบุคคลที่ถูกปิดไว้" if redacted else
+                         "ข้อความดิบ (ไม่ได้ปิดข้อมูลส่วนบุคคล)",
+                         "Text in [ ] is personal data that has been masked." if redacted else
+                         "Raw text (personal data not masked)."))
+    if not redacted:
+        ctx.heading(t("ข้อความเต็ม", "Full texts"), level=3)
+        for r in lessons.itertuples():
+            ctx.heading(str(r.section), level=4)
+            ctx.paragraph(str(r.text))
+    return {"n_texts": int(len(lessons)), "n_sentences": n_sent, "redacted": redacted,
+            "themes": {str(k): int(n) for k, n in zip(summary["theme"], summary["n_sentences"])},
+            "top_themes": top["theme"].astype(str).tolist(), "keywords": words,
+            "quotes": shown_quotes}
+
+
+# =========================================================================== all
+#: Section functions of the village report, in report order.
+VILLAGE_SECTIONS = ("cover", "key_results", "ladder", "happiness", "money", "accounts",
+                    "lessons", "data_quality", "methods")
+
+
+def _section_functions() -> dict:
+    from .methods import section_data_quality, section_methods
+
+    return {**{n: globals()[f"section_{n}"] for n in VILLAGE_SECTIONS[:-2]},
+            "data_quality": section_data_quality, "methods": section_methods}
+
+
+def run_village_sections(project, ctx, *, village_id: str | None = None,
+                         lang: str | None = None, show_raw_text: bool = False,
+                         parameters: dict | None = None) -> dict:
+    """Run every village section in order (what the village notebook does cell by cell).
+
+    Returns
+    -------
+    dict
+        ``{section_name: returned dict}``.
+    """
+    v = R.one_village(project, village_id)
+    funcs = _section_functions()
+    out = {}
+    for name in VILLAGE_SECTIONS:
+        func = funcs[name]
+        if name == "lessons":
+            out[name] = func(v, ctx, lang=lang, show_raw_text=show_raw_text)
+        elif name == "methods":
+            out[name] = func(v, ctx, lang=lang, parameters=parameters)
+        else:
+            out[name] = func(v, ctx, lang=lang)
+    return out

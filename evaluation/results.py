@@ -1,0 +1,473 @@
+"""Figures derived once per village view: the numbers every report shows.
+
+Sits between the analysis modules and the reports. It computes with the
+library and keeps no language and no formatting:
+
+* :func:`headline_figures` — the few numbers a funder reads first (scores
+  with :func:`evaluation.score_instrument`, paired change with
+  :func:`evaluation.happiness.happiness_change`, household income change
+  with :func:`evaluation.finance.finance_change`, the outcome ladder with
+  :func:`evaluation.evaluate_ladder`) as a flat, JSON-serialisable dict;
+  :func:`overall_status` from the ladder counts;
+* :func:`participants_by_role`, :func:`participants_by_village`;
+* the per-village-view memo (:func:`memo`) that lets every report section
+  reuse one scoring (:func:`scores`) and one ladder evaluation
+  (:func:`evaluate_ladder_once`);
+* small lookups the sections share: :func:`one_village`,
+  :func:`village_row`, :func:`main_instrument`, :func:`instrument_name`,
+  :func:`waves_present`, :func:`jsonable`.
+
+:func:`evaluation.reporting.headline.write_headline` turns the headline
+figures into the labelled entries of ``headline.json``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ArgumentError, EvaluationError
+
+__all__ = ["HEADLINE_KEYS", "PREFERRED_INSTRUMENTS", "SectionArgumentError",
+           "evaluate_ladder_once", "headline_figures", "instrument_name", "instrument_short",
+           "instruments_present", "jsonable", "main_instrument", "memo", "one_village",
+           "overall_status", "participants_by_role", "participants_by_village", "scores",
+           "village_row", "waves_present"]
+
+#: Instrument shown first (headline) when present in the data.
+PREFERRED_INSTRUMENTS = ("tmhi15", "who5", "happinometer", "happy10")
+
+
+class SectionArgumentError(ArgumentError):
+    """A report section or a results function was called with an invalid argument."""
+
+
+def is_missing(value) -> bool:
+    """True for None, NaN, NA and NaT."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+#: Keys of :func:`headline_figures`, in order.
+HEADLINE_KEYS = (
+    "village_id", "name", "project_id", "project_name", "n_participants", "n_target", "n_team",
+    "n_mentor", "n_households", "instrument", "wave_before", "wave_after",
+    "happiness_mean_change", "happiness_ci_low", "happiness_ci_high", "happiness_n",
+    "happiness_share_improved", "happiness_p_t", "happiness_p_wilcoxon",
+    "income_mean_change", "income_ci_low", "income_ci_high", "income_n",
+    "income_share_up", "ladder_achieved", "ladder_partial", "ladder_not_achieved",
+    "ladder_no_data", "ladder_total", "status",
+)
+
+#: Share of ladder indicators achieved for "on_track" and for "partly".
+ON_TRACK, PARTLY = 0.8, 0.5
+
+
+def overall_status(achieved: int, total_with_data: int) -> str:
+    """``on_track`` / ``partly`` / ``off_track`` / ``no_data`` from the ladder.
+
+    Notes
+    -----
+    ``share = achieved / indicators with data``; on track when
+    ``share >= 0.8``, partly when ``share >= 0.5``, otherwise off track;
+    ``no_data`` when no indicator has data.
+
+    Examples
+    --------
+    >>> overall_status(10, 12), overall_status(6, 12), overall_status(0, 0)
+    ('on_track', 'partly', 'no_data')
+    """
+    if not total_with_data:
+        return "no_data"
+    share = achieved / total_with_data
+    if share >= ON_TRACK:
+        return "on_track"
+    if share >= PARTLY:
+        return "partly"
+    return "off_track"
+
+
+def _happiness(project, instrument, before, after) -> dict:
+    from .happiness import happiness_change
+
+    out = dict(instrument=instrument, happiness_mean_change=None, happiness_ci_low=None,
+               happiness_ci_high=None, happiness_n=0, happiness_share_improved=None,
+               happiness_p_t=None, happiness_p_wilcoxon=None)
+    if instrument is None:
+        return out
+    sc = scores(project, instrument)
+    waves = waves_present(sc[sc["total"].notna()]) if len(sc) else []
+    if before not in waves or after not in waves:
+        return out
+    res = happiness_change(sc, contrasts=[(before, after)]).iloc[0]
+    out.update(happiness_mean_change=res["mean_diff"], happiness_ci_low=res["ci_low"],
+               happiness_ci_high=res["ci_high"], happiness_n=res["n_pairs"],
+               happiness_share_improved=res["share_improved"], happiness_p_t=res["p_t"],
+               happiness_p_wilcoxon=res["p_wilcoxon"])
+    return out
+
+
+def _income(project, before, after) -> dict:
+    from .finance import finance_change
+
+    out = dict(income_mean_change=None, income_ci_low=None, income_ci_high=None, income_n=0,
+               income_share_up=None)
+    fin = project.finance
+    if fin.empty or "income" not in fin.columns:
+        return out
+    waves = waves_present(fin[fin["income"].notna()])
+    if before not in waves or after not in waves:
+        return out
+    res = finance_change(fin, before=before, after=after, measures=["income"]).iloc[0]
+    out.update(income_mean_change=res["mean_diff"], income_ci_low=res["ci_low"],
+               income_ci_high=res["ci_high"], income_n=res["n_pairs"],
+               income_share_up=res["share_income_up"])
+    return out
+
+
+def _ladder(project, ladder_frame=None) -> dict:
+    out = dict(ladder_achieved=0, ladder_partial=0, ladder_not_achieved=0, ladder_no_data=0,
+               ladder_total=0)
+    if ladder_frame is None:
+        if not project.ladders:
+            return out
+        ladder_frame = evaluate_ladder_once(project)
+    frame = ladder_frame
+    if "level" in frame.columns:
+        frame = frame[frame["level"] == "village"]
+    counts = frame["status"].value_counts()
+    out.update(ladder_achieved=int(counts.get("achieved", 0)),
+               ladder_partial=int(counts.get("partial", 0)),
+               ladder_not_achieved=int(counts.get("not_achieved", 0)),
+               ladder_no_data=int(counts.get("no_data", 0)), ladder_total=int(len(frame)))
+    return out
+
+
+def headline_figures(project, *, village_id: str | None = None, instrument: str | None = None,
+                     before: str = "pre", after: str = "post", ladder_frame=None) -> dict:
+    """The headline figures of one village.
+
+    Parameters
+    ----------
+    project : Project
+        A village view (``proj.village("V01")``) or a project with
+        ``village_id`` given.
+    village_id : str, optional
+        The village, when `project` holds several.
+    instrument : str, optional
+        Happiness instrument of the headline (default ``tmhi15`` when present,
+        else the first instrument in the data).
+    before, after : {"pre", "during", "post"}
+        Waves compared (default pre and post).
+    ladder_frame : DataFrame, optional
+        An :func:`evaluation.evaluate_ladder` result to reuse (one village).
+
+    Returns
+    -------
+    dict
+        JSON-serialisable (``None`` where a value cannot be computed), keys
+        :data:`HEADLINE_KEYS`:
+
+        ``village_id, name, project_id, project_name``; ``n_participants``
+        and ``n_target, n_team, n_mentor`` (by role), ``n_households``
+        (distinct households of the participants); ``instrument``,
+        ``wave_before``, ``wave_after``; ``happiness_mean_change``,
+        ``happiness_ci_low``, ``happiness_ci_high`` (95% t interval),
+        ``happiness_n`` (complete pairs), ``happiness_share_improved`` (0–1),
+        ``happiness_p_t``, ``happiness_p_wilcoxon``; ``income_mean_change``,
+        ``income_ci_low``, ``income_ci_high`` (baht per month, households with
+        income at both waves), ``income_n``, ``income_share_up`` (0–1);
+        ``ladder_achieved``, ``ladder_partial``, ``ladder_not_achieved``,
+        ``ladder_no_data``, ``ladder_total`` (indicator counts); ``status``
+        (:func:`overall_status`).
+
+    Notes
+    -----
+    Happiness change is ``mean(total_after − total_before)`` over persons with
+    a total at both waves, with the paired t interval (R ``t.test(after,
+    before, paired = TRUE)``), exactly the ``pre→post`` row of
+    :func:`evaluation.happiness.happiness_change`; income change is the
+    ``income`` row of :func:`evaluation.finance.finance_change`.
+
+    Examples
+    --------
+    >>> import evaluation as ev
+    >>> from evaluation.results import headline_figures
+    >>> fig = headline_figures(ev.load_project("data/sample").village("V01"))
+    >>> fig["village_id"], fig["happiness_n"], fig["ladder_total"]
+    ('V01', 30, 12)
+    """
+    v = one_village(project, village_id)
+    row = village_row(v)
+    people = v.participants
+    roles = people["role"].value_counts() if len(people) else pd.Series(dtype=int)
+    inst = main_instrument(v, instrument)
+    out = {
+        "village_id": row.get("village_id"), "name": row.get("name"),
+        "project_id": row.get("project_id"), "project_name": row["project"].get("name"),
+        "n_participants": int(len(people)), "n_target": int(roles.get("target", 0)),
+        "n_team": int(roles.get("team", 0)), "n_mentor": int(roles.get("mentor", 0)),
+        "n_households": int(people["household_id"].nunique()),
+        "wave_before": before, "wave_after": after,
+    }
+    out.update(_happiness(v, inst, before, after))
+    out.update(_income(v, before, after))
+    out.update(_ladder(v, ladder_frame))
+    out["status"] = overall_status(out["ladder_achieved"],
+                                   out["ladder_total"] - out["ladder_no_data"])
+    return jsonable({k: out.get(k) for k in HEADLINE_KEYS})
+
+
+# --------------------------------------------------------------------------- participants
+ROLES = ("team", "target", "mentor")
+
+
+def participants_by_role(participants, *, role: str = "role", sex: str = "sex"):
+    """Number of participants per role, by sex.
+
+    Parameters
+    ----------
+    participants : DataFrame
+        One row per person.
+    role, sex : str
+        Column names (role values team/target/mentor; sex ``F``/``M``).
+
+    Returns
+    -------
+    DataFrame
+        One row per role in the order team, target, mentor (roles with nobody
+        included, with zeros) and columns ``role, female, male, total``;
+        ``total`` also counts people whose sex is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> people = pd.DataFrame({"role": ["team", "target", "target"], "sex": ["F", "F", "M"]})
+    >>> participants_by_role(people)["total"].tolist()
+    [1, 2, 0]
+    """
+    for col, arg in ((role, "role"), (sex, "sex")):
+        if col not in participants.columns:
+            raise ValueError(f"{arg}={col!r} is not a column of participants; columns: "
+                             f"{list(participants.columns)}")
+    roles = pd.Categorical(participants[role], categories=ROLES)
+    frame = pd.DataFrame({"role": roles, "F": participants[sex].eq("F").to_numpy(),
+                          "M": participants[sex].eq("M").to_numpy()})
+    grouped = frame.groupby("role", observed=False)
+    out = pd.DataFrame({"role": list(ROLES),
+                        "female": grouped["F"].sum().reindex(ROLES).to_numpy().astype("int64"),
+                        "male": grouped["M"].sum().reindex(ROLES).to_numpy().astype("int64"),
+                        "total": grouped.size().reindex(ROLES).to_numpy().astype("int64")})
+    return out
+
+
+def participants_by_village(project):
+    """Participants per role and households for every village of a project.
+
+    Parameters
+    ----------
+    project : Project
+        A loaded project (or a part of it).
+
+    Returns
+    -------
+    DataFrame
+        One row per village in file order with columns ``village_id,
+        project_id, name, subdistrict, district, province, team, target,
+        mentor, participants, households``.
+
+    Examples
+    --------
+    >>> import evaluation as ev
+    >>> table = participants_by_village(ev.load_project("data/sample"))
+    >>> table[["village_id", "participants"]].head(2).to_dict("records")
+    [{'village_id': 'V04', 'participants': 26}, {'village_id': 'V05', 'participants': 24}]
+    """
+    people = project.participants
+    counts = pd.crosstab(people["village_id"], pd.Categorical(people["role"], categories=ROLES),
+                         dropna=False)
+    counts.columns = [str(c) for c in counts.columns]
+    cols = ["village_id", "project_id", "name", "subdistrict", "district", "province"]
+    out = project.villages[[c for c in cols if c in project.villages.columns]].copy()
+    vids = out["village_id"]
+    for r in ROLES:
+        out[r] = counts[r].reindex(vids).fillna(0).to_numpy().astype("int64") \
+            if r in counts.columns else 0
+    out["participants"] = out[list(ROLES)].sum(axis=1)
+    hh = people.groupby("village_id")["household_id"].nunique()
+    out["households"] = hh.reindex(vids).fillna(0).to_numpy().astype("int64")
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- village views
+def one_village(project, village_id: str | None = None):
+    """The village view of `project` (the project itself if it has one village)."""
+    villages = project.villages
+    if village_id is not None:
+        if len(villages) == 1 and str(villages["village_id"].iloc[0]) == str(village_id):
+            return project
+        return project.village(str(village_id))
+    if len(villages) != 1:
+        ids = ", ".join(map(str, villages["village_id"]))
+        raise SectionArgumentError(
+            f"village section needs one village: pass project.village(id) or village_id=...; "
+            f"this project has {len(villages)} villages ({ids})")
+    return project
+
+
+def village_row(project) -> dict:
+    """The (single) village row as a dict, with its project's row under ``project``."""
+    v = project.villages.iloc[0].to_dict()
+    pr = project.projects[project.projects["project_id"] == v.get("project_id")]
+    v["project"] = pr.iloc[0].to_dict() if len(pr) else {}
+    return v
+
+
+# --------------------------------------------------------------------------- happiness and ladder, once per view
+def instruments_present(project) -> list[str]:
+    """Instrument ids in the happiness table, preferred ones first."""
+    hap = project.happiness
+    if hap.empty or "instrument" not in hap.columns:
+        return []
+    present = [str(x) for x in pd.unique(hap["instrument"].dropna())]
+    first = [i for i in PREFERRED_INSTRUMENTS if i in present]
+    return first + sorted(i for i in present if i not in first)
+
+
+def main_instrument(project, instrument: str | None = None) -> str | None:
+    """The headline instrument: `instrument`, else tmhi15 (or the first present)."""
+    present = instruments_present(project)
+    if instrument is not None:
+        return instrument
+    return present[0] if present else None
+
+
+def instrument_obj(project, instrument: str):
+    """The Instrument definition (user instruments of the project first)."""
+    from .instruments import get_instrument
+
+    user = getattr(project, "instruments", None) or {}
+    return user.get(instrument) or get_instrument(instrument)
+
+
+def instrument_name(project, instrument: str, lang: str) -> str:
+    try:
+        inst = instrument_obj(project, instrument)
+    except EvaluationError:
+        return instrument
+    return inst.name_th if lang == "th" else inst.name_en
+
+
+def memo(project, key: tuple, compute, *, depends: tuple = ()):
+    """Compute once per village view: ``compute()`` cached on `project`.
+
+    The report sections of one village use the same intermediate results
+    (happiness scores in key results, happiness and data quality; the ladder
+    evaluation in key results and the ladder section). The cache lives on the
+    :class:`~evaluation.project.Project` object the notebook passes to every
+    section (``v = project.village(id)``), so it disappears with it. An entry
+    is reused only while the tables it was computed from (`depends`, e.g.
+    ``("happiness", "participants")``) are the very same objects, so a
+    notebook that replaces a table gets fresh results. DataFrames are
+    returned as shallow copies (copy-on-write: changing one never changes the
+    cache).
+    """
+    store = vars(project).setdefault("_section_memo", {})
+    sources = tuple(getattr(project, name) for name in depends)
+    hit = store.get(key)
+    if hit is not None and len(hit[0]) == len(sources) and all(
+            a is b for a, b in zip(hit[0], sources)):
+        value = hit[1]
+    else:
+        value = compute()
+        store[key] = (sources, value)
+    return value.copy(deep=False) if isinstance(value, pd.DataFrame) else value
+
+
+def instrument_short(project, instrument: str | None, lang: str) -> str:
+    """Short display name of an instrument for headers and titles: ``TMHI-15``,
+    ``WHO-5``; the full name when it has no abbreviation in brackets."""
+    if instrument is None:
+        return "–"
+    name = instrument_name(project, instrument, lang)
+    found = re.search(r"\(([^()]*[A-Za-z][^()]*)\)\s*$", name)
+    if found and len(found.group(1)) <= 16:
+        return found.group(1).strip()
+    return name
+
+
+def scores(project, instrument: str) -> pd.DataFrame:
+    """Scored totals (one row per person × wave) with ``village_id`` and ``role``.
+
+    :func:`evaluation.score_instrument` on the project's happiness rows of
+    `instrument`, participants' ``village_id`` and ``role`` merged in
+    (computed once per village view, see :func:`memo`).
+    """
+    return memo(project, ("scores", instrument), lambda: _scores(project, instrument),
+                depends=("happiness", "participants", "instruments"))
+
+
+def evaluate_ladder_once(project, *, partial_threshold: float = 0.5) -> pd.DataFrame:
+    """:func:`evaluation.evaluate_ladder` (``on_error="warn"``, warnings silenced),
+    computed once per village view and threshold (see :func:`memo`)."""
+    import warnings
+
+    from .ladder import evaluate_ladder
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return evaluate_ladder(project, on_error="warn", partial_threshold=partial_threshold)
+
+    return memo(project, ("ladder", float(partial_threshold)), run,
+                depends=("ladders", "instruments", "projects", "villages", "participants",
+                         "happiness", "finance", "ledger", "savings", "lessons"))
+
+
+def _scores(project, instrument: str) -> pd.DataFrame:
+    from .instruments import score_instrument
+
+    hap = project.happiness
+    hap = hap[hap["instrument"] == instrument]
+    if hap.empty:
+        return pd.DataFrame()
+    sc = score_instrument(hap, instrument_obj(project, instrument))
+    people = project.participants[["person_id", "village_id", "role"]].drop_duplicates(
+        "person_id")
+    return sc.merge(people, on="person_id", how="left")
+
+
+def waves_present(frame: pd.DataFrame, column: str = "wave") -> list[str]:
+    from .schema import WAVES
+
+    if frame is None or frame.empty or column not in frame.columns:
+        return []
+    have = set(frame[column].dropna().astype(str))
+    return [w for w in WAVES if w in have]
+
+
+def jsonable(value: Any):
+    """Plain Python value for JSON (NaN/NA -> None, numpy -> int/float)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if is_missing(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
