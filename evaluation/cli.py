@@ -223,15 +223,6 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
 
     return default_notebook("card")
 
-    grace: float = typer.Option(30.0, "--grace", min=0,
-                                help="After Ctrl-C or SIGTERM: seconds running reports may "
-                                     "take to finish (a second Ctrl-C stops at once)."),
-    report_timeout: float = typer.Option(300.0, "--report-timeout", min=0,
-                                         help="Seconds allowed per report; a report over it "
-                                              "fails and the run goes on (0: no limit)."),
-    kernel_memory: Optional[str] = typer.Option(
-        None, "--kernel-memory", help="Memory cap per kernel, e.g. 4G; a report needing more "
-                                      "fails with 'out of memory' and the run goes on."),
 
 @app.command()
 def report(
@@ -305,6 +296,15 @@ def batch(
                                       callback=_check_formats_option),
     show_raw_text: bool = typer.Option(False, "--show-raw-text",
                                        help="Show lessons text as written (not redacted)."),
+    grace: float = typer.Option(30.0, "--grace", min=0,
+                                help="After Ctrl-C or SIGTERM: seconds running reports may "
+                                     "take to finish (a second Ctrl-C stops at once)."),
+    report_timeout: float = typer.Option(300.0, "--report-timeout", min=0,
+                                         help="Seconds allowed per report; a report over it "
+                                              "fails and the run goes on (0: no limit)."),
+    kernel_memory: Optional[str] = typer.Option(
+        None, "--kernel-memory", help="Memory cap per kernel, e.g. 4G; a report needing more "
+                                      "fails with 'out of memory' and the run goes on."),
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 

@@ -204,7 +204,7 @@ def test_fault_hook_only_for_the_named_village(monkeypatch, tmp_path):
     monkeypatch.setenv(lc.TEST_FAULT_ENV, "hang:V02,memory:V04")
     assert lc.test_fault_cell({"village_id": "V01"}) is None
     assert "while True" in lc.test_fault_cell({"village_id": "V02"})
-    assert "bytearray" in lc.test_fault_cell({"village_id": "V04"})
+    assert "numpy.empty" in lc.test_fault_cell({"village_id": "V04"})
     marker = tmp_path / "once"
     monkeypatch.setenv(lc.TEST_FAULT_ENV, f"kill-worker:V01:{marker}")
     assert "SIGKILL" in lc.test_fault_cell({"village_id": "V01"})
