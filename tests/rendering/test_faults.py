@@ -420,7 +420,10 @@ def test_dask_ctrl_c_cancels_futures_and_leaves_the_cluster_usable(program, tmp_
         def processing(dask_scheduler=None):
             return sum(len(ws.processing) for ws in dask_scheduler.workers.values())
 
-        run.wait_for(lambda: client.run_on_scheduler(processing) >= 2, "reports running")
+        run.wait_for(lambda: client.run_on_scheduler(processing) >= 2, "reports handed out")
+        # both kernels are running a report (the tiny notebook wrote its headline)
+        run.wait_for(lambda: len(list(out.glob(".staging/*/headline.json"))) >= 2,
+                     "reports running in their kernels")
         run.signal(signal.SIGINT)
         time.sleep(1.0)
         run.signal(signal.SIGINT)
@@ -435,6 +438,7 @@ def test_dask_ctrl_c_cancels_futures_and_leaves_the_cluster_usable(program, tmp_
             time.sleep(0.5)
         assert client.run_on_scheduler(tasks) == 0            # no outstanding futures
         assert len(client.scheduler_info()["workers"]) == 2   # the cluster is still there
-        assert client.submit(sum, [1, 2, 3], pure=False).result(timeout=60) == 6
+        # the workers are free again: the stopped reports' threads ended
+        assert client.submit(sum, [1, 2, 3], pure=False).result(timeout=120) == 6
     assert run.wait_gone() == []   # the batch's own process is gone (the cluster is not its)
     assert_consistent(out)
