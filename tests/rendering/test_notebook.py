@@ -114,7 +114,7 @@ def test_report_folder_layout(rendered):
                 "tables/key_results.csv", "tables/participants_by_role.csv"):
         assert (folder / rel).is_file(), rel
     assert paths["portfolio"] == out / "portfolio" / "all" / "report.html"
-    assert not list((out / ".staging").iterdir())  # nothing left half-done
+    assert not (out / ".staging").exists()  # nothing left half-done (removed when empty)
 
 
 def test_html_has_no_code_and_no_parameters(rendered):
