@@ -478,6 +478,8 @@ def import_(
 # [commands:report] — `report` and `batch` commands live below this line.
 
 EXIT_REPORT_FAILED = 1
+#: `batch`: the output folder cannot be written (disk full, read-only): EX_IOERR.
+EXIT_OUTPUT_ERROR = 74
 
 
 def _check_lang_option(lang: str) -> str:
@@ -640,15 +642,27 @@ def batch(
                                        help="Show lessons text as written (not redacted)."),
     pdf: bool = typer.Option(False, "--pdf", help="Also print report.pdf next to each "
                              "report.html (A4, needs the Chromium browser)."),
+    grace: float = typer.Option(30.0, "--grace", min=0,
+                                help="After Ctrl-C or SIGTERM: seconds running reports may "
+                                     "take to finish (a second Ctrl-C stops at once)."),
+    report_timeout: float = typer.Option(300.0, "--report-timeout", min=0,
+                                         help="Seconds allowed per report; a report over it "
+                                              "fails and the run goes on (0: no limit)."),
+    kernel_memory: Optional[str] = typer.Option(
+        None, "--kernel-memory", help="Memory cap per kernel, e.g. 4G; a report needing more "
+                                      "fails with 'out of memory' and the run goes on."),
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 
     Exit codes: 0 every report rendered; 1 some failed (the others are still rendered;
     errors are listed at the end and in the index) or could not be printed to PDF;
     2 invalid data, an unknown village id, a wrong option or argument, or --pdf without
-    Chromium (the problems are printed; nothing is rendered).
+    Chromium (the problems are printed; nothing is rendered); 74 the output cannot be
+    written (disk full, read-only folder); 130 stopped with Ctrl-C (SIGINT); 143 stopped
+    with SIGTERM. A stopped or killed run resumes where it stopped when run again.
     """
     from .rendering.batch import ENGINES, run_batch
+    from .rendering.lifecycle import OutputWriteError
     from .errors import EvaluationError
 
     if engine not in ENGINES:
@@ -661,12 +675,19 @@ def batch(
                            force=force, engine=engine, scheduler=scheduler, gather=gather,
                            progress=progress, notebook=notebook,
                            portfolio_notebook=portfolio_notebook, portfolios=not no_portfolio,
-                           chart_formats=chart_formats, show_raw_text=show_raw_text)
+                           chart_formats=chart_formats, show_raw_text=show_raw_text,
+                           grace=grace, report_timeout=report_timeout or None,
+                           kernel_memory=kernel_memory)
+    except OutputWriteError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_OUTPUT_ERROR)
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
     typer.echo(result.summary())
+    if result.exit_code and result.exit_code != EXIT_REPORT_FAILED:  # stopped: 130/143
+        raise typer.Exit(result.exit_code)
     printed = True
     if pdf:
         pages = [result.out_dir / r["name"] / "report.html" for r in result.reports

@@ -12,24 +12,28 @@
    with ``scheduler="tcp://host:8786"``);
 3. a report whose inputs did not change since the last run (same data
    files, notebook, parameters and package version) is skipped unless
-   ``force=True`` (``manifest.json`` in the output folder remembers);
+   ``force=True`` (``manifest.json`` in the output folder remembers; every
+   finished report is also appended to ``manifest.journal`` at once, so a
+   killed run resumes exactly);
 4. a report that fails does not stop the others: its error (cell, exception,
-   message) goes to the manifest, the index and the returned summary;
+   message, a report over its time limit, out of memory) goes to the
+   manifest, the index and the returned summary;
 5. ``index.html`` (:mod:`evaluation.rendering.index`): every village with its
    headline figures, status and links, sortable by clicking a column header,
-   self-contained (embedded font, inline script, no external URL).
+   self-contained (embedded font, inline script, no external URL);
+6. SIGINT/SIGTERM stop the run in order, a full disk stops it with a clear
+   error, and workers and kernels never outlive the run
+   (:mod:`evaluation.rendering.lifecycle`, :mod:`evaluation.rendering.pool`).
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import errno
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import shutil
-import tempfile
 import time
 import zipfile
 from collections.abc import Sequence
@@ -42,6 +46,9 @@ from ..export import CHART_FORMATS, atomic_write_text, unique_names
 from ..i18n import check_lang
 from .index import INDEX, write_index
 from .kernel import WarmKernel
+from .lifecycle import (Journal, OutputWriteError, StopSignals, describe_output_error,
+                        output_error, parse_memory)
+from .pool import run_dask, run_processes
 from .notebook import (STAGING, RenderResult, ReportFailure, _formats_text, default_notebook,
                        describe_error, notebook_digest, portfolio_parameters, render_notebook,
                        village_parameters)
@@ -50,11 +57,16 @@ __all__ = ["BatchResult", "ENGINES", "data_digest", "describe_error", "run_batch
 
 ENGINES = ("process", "dask")
 MANIFEST = "manifest.json"
+JOURNAL = "manifest.journal"
 
 PORTFOLIO_DIR = "portfolio"
 #: Names a village folder can never take (they are used by the batch itself).
-RESERVED = (PORTFOLIO_DIR, INDEX, MANIFEST, STAGING, "index", "manifest")
-STATUSES = ("ok", "failed", "skipped")
+RESERVED = (PORTFOLIO_DIR, INDEX, MANIFEST, JOURNAL, STAGING, "index", "manifest")
+STATUSES = ("ok", "failed", "skipped", "interrupted")
+#: Default seconds allowed for one whole report (``--report-timeout``).
+REPORT_TIMEOUT = 300.0
+#: Default seconds running reports may take to finish after a stop signal (``--grace``).
+GRACE = 30.0
 
 
 # =========================================================================== tasks
@@ -70,6 +82,7 @@ class Task:
     lang: str
     key: str                  # content hash of everything the report depends on
     timeout: float | None = 600
+    report_timeout: float | None = None
 
     @property
     def village(self) -> str | None:
@@ -112,39 +125,31 @@ def _task_key(*, data: str, notebook: str, kind: str, id: str | None, parameters
 
 
 # =========================================================================== workers
-_KERNEL: WarmKernel | None = None
+def _render_task(task: Task, out_dir: str, kernel: WarmKernel, abort=None) -> dict:
+    """Render one task into ``out_dir`` and describe the outcome (JSON-able).
 
-
-def _process_kernel() -> WarmKernel:
-    """The warm kernel of this worker process (started on first use)."""
-    global _KERNEL
-    if _KERNEL is None:
-        _KERNEL = WarmKernel()
-        import multiprocessing.util
-
-        multiprocessing.util.Finalize(_KERNEL, _KERNEL.shutdown, exitpriority=10)
-        import atexit
-
-        atexit.register(_KERNEL.shutdown)
-    return _KERNEL
-
-
-def _init_worker() -> None:
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    _process_kernel().start()
-
-
-def _render_task(task: Task, out_dir: str, kernel: WarmKernel) -> dict:
-    """Render one task into ``out_dir`` and describe the outcome (JSON-able)."""
+    Runs on a worker. A report never kills its worker: any error becomes a
+    failed outcome; an output that cannot be written (full disk, read-only
+    folder) becomes a failed outcome marked ``fatal`` (the batch stops).
+    """
     parent, folder = task.root_and_folder
     root = Path(out_dir) / parent if parent else Path(out_dir)
+    fatal = None
     try:
         result = render_notebook(task.notebook, task.parameters, root, folder, kernel=kernel,
-                                 lang=task.lang, timeout=task.timeout, village=task.village)
+                                 lang=task.lang, timeout=task.timeout, village=task.village,
+                                 report_timeout=task.report_timeout, abort=abort)
     except Exception as exc:  # noqa: BLE001 - a worker never dies with a task
+        disk = output_error(exc)
+        if disk is not None:
+            fatal = describe_output_error(disk, root / folder)
         result = RenderResult(name=folder, status="failed", path=root / folder,
-                              error=ReportFailure.from_exception(exc, village=task.village))
-    return _outcome(task, result)
+                              error=ReportFailure.from_exception(disk or exc,
+                                                                 village=task.village))
+    outcome = _outcome(task, result)
+    if fatal:
+        outcome["fatal"] = fatal
+    return outcome
 
 
 def _outcome(task: Task, result: RenderResult) -> dict:
@@ -156,73 +161,12 @@ def _outcome(task: Task, result: RenderResult) -> dict:
             "worker": os.getpid()}
 
 
-def _process_task(task: Task, out_dir: str) -> dict:
-    return _render_task(task, out_dir, _process_kernel())
-
-
-# -- Dask -------------------------------------------------------------------------
-def _dask_kernel() -> WarmKernel:
-    """The warm kernel of the current Dask worker (one per worker, kept between tasks)."""
-    from distributed import get_worker
-
-    worker = get_worker()
-    kernel = getattr(worker, "_evaluation_kernel", None)
-    if kernel is None:
-        kernel = WarmKernel()
-        worker._evaluation_kernel = kernel
-    return kernel
-
-
-def _kernel_plugin_class():
-    """The Dask worker plugin class (defined on first use: importing
-    ``distributed`` is only paid by Dask runs)."""
-    cls = globals().get("_KernelPluginClass")
-    if cls is not None:
-        return cls
-    from distributed.diagnostics.plugin import WorkerPlugin
-
-    class KernelPlugin(WorkerPlugin):
-        """Dask worker plugin: stop the worker's warm kernel when the worker closes."""
-
-        name = "evaluation-warm-kernel"
-
-        def setup(self, worker):
-            os.environ.setdefault("MPLBACKEND", "Agg")
-
-        def teardown(self, worker):
-            kernel = getattr(worker, "_evaluation_kernel", None)
-            if kernel is not None:
-                kernel.shutdown()
-                worker._evaluation_kernel = None
-
-    KernelPlugin.__module__ = __name__
-    KernelPlugin.__qualname__ = "KernelPlugin"
-    globals()["_KernelPluginClass"] = KernelPlugin
-    return KernelPlugin
-
-
-def __getattr__(name: str):  # PEP 562: lets pickle find KernelPlugin on Dask workers
-    if name == "KernelPlugin":
-        return _kernel_plugin_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _dask_task(task: Task, out_dir: str, gather: bool = False) -> dict:
-    """Run on a Dask worker: render into the shared `out_dir`, or (``gather``)
-    into a local temporary folder and return the report folder as zip bytes."""
-    kernel = _dask_kernel()
-    if not gather:
-        return _render_task(task, out_dir, kernel)
-    with tempfile.TemporaryDirectory(prefix="ev-gather-") as tmp:
-        outcome = _render_task(task, tmp, kernel)
-        folder = Path(tmp) / task.name
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for p in sorted(folder.rglob("*")):
-                if p.is_file():
-                    zf.write(p, p.relative_to(folder).as_posix())
-        outcome["zip"] = buf.getvalue()
-    return outcome
+def _failed_outcome(task: Task, exc: BaseException) -> dict:
+    """Outcome of a report whose worker died (process pool) or was lost (Dask)."""
+    parent, folder = task.root_and_folder
+    return _outcome(task, RenderResult(
+        name=folder, status="failed", path=Path(task.name),
+        error=ReportFailure.from_exception(exc, village=task.village)))
 
 
 def _unpack(outcome: dict, out_dir: Path) -> None:
@@ -269,6 +213,22 @@ def _write_manifest(out_dir: Path, manifest: dict) -> None:
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
 
 
+def _clear_staging(out: Path, names=None) -> None:
+    """Remove staging folders of reports that did not finish (all with `names` None)."""
+    for root in (out / STAGING, out / PORTFOLIO_DIR / STAGING):
+        if not root.is_dir():
+            continue
+        for child in list(root.iterdir()):
+            folder = child.name.removesuffix(".old")
+            rel = folder if root.parent == out else f"{PORTFOLIO_DIR}/{folder}"
+            if names is None or rel in names:
+                shutil.rmtree(child, ignore_errors=True)
+        try:
+            root.rmdir()
+        except OSError:
+            pass
+
+
 # =========================================================================== result
 @dataclass
 class BatchResult:
@@ -287,6 +247,12 @@ class BatchResult:
         Wall time of the whole run.
     workers : int
     engine : str
+    interrupted : str or None
+        ``"SIGINT"`` or ``"SIGTERM"`` when a stop signal ended the run early;
+        reports it did not render have status ``interrupted``.
+    exit_code : int
+        0 all reports ok; 1 some failed; 130 stopped by SIGINT; 143 stopped by
+        SIGTERM.
     """
 
     out_dir: Path
@@ -295,6 +261,8 @@ class BatchResult:
     seconds: float = 0.0
     workers: int = 1
     engine: str = "process"
+    interrupted: str | None = None
+    exit_code: int = 0
 
     def count(self, status: str) -> int:
         return sum(r["status"] == status for r in self.reports)
@@ -309,7 +277,22 @@ class BatchResult:
         return not self.failed
 
     def summary(self) -> str:
-        """Plain-text summary: counts, then one line per failed report."""
+        """Plain-text summary: counts, then one line per failed report.
+
+        An interrupted run ends with one line: ``interrupted (SIGTERM): 4 of
+        12 report(s) done (3 ok, 1 skipped, 0 failed), 8 not rendered; run
+        the same command again to resume; index: …``.
+        """
+        if self.interrupted:
+            done = len(self.reports) - self.count("interrupted")
+            lines = [f"  FAILED {r['name']}: {describe_error(r.get('error'))}"
+                     for r in self.failed]
+            lines.append(f"interrupted ({self.interrupted}): {done} of {len(self.reports)} "
+                         f"report(s) done ({self.count('ok')} ok, {self.count('skipped')} "
+                         f"skipped, {self.count('failed')} failed), "
+                         f"{self.count('interrupted')} not rendered in {self.seconds:.1f} s; "
+                         f"run the same command again to resume; index: {self.index}")
+            return "\n".join(lines)
         rendered = [r for r in self.reports if r["status"] != "skipped"]
         per = (sum(r["seconds"] for r in rendered) / len(rendered)) if rendered else 0.0
         lines = [f"{len(self.reports)} report(s): {self.count('ok')} ok, "
@@ -336,7 +319,9 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
               portfolios: bool = True, notebook=None, portfolio_notebook=None,
               show_raw_text: bool = False, timeout: float | None = 600,
               progress: bool = True,
-              chart_formats: str | Sequence[str] | None = CHART_FORMATS) -> BatchResult:
+              chart_formats: str | Sequence[str] | None = CHART_FORMATS,
+              report_timeout: float | None = REPORT_TIMEOUT, kernel_memory=None,
+              grace: float = GRACE) -> BatchResult:
     """Render every village report, the portfolio reports and ``index.html``.
 
     Parameters
@@ -380,6 +365,20 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         ``chart_formats`` parameter). Charts are most of a report's cost:
         ``"png"`` alone takes about 40% less time; the report pages always show
         the PNG pictures. Part of the incremental-run key.
+    report_timeout : float, optional, default 300
+        Seconds allowed for one whole report: past it its kernel is stopped
+        and replaced, the report fails with ``ReportTimeout`` and the run goes
+        on (None: no limit).
+    kernel_memory : int or str, optional
+        Cap on each kernel's memory (address space), e.g. ``"4G"``: a report
+        that needs more fails with "out of memory", its kernel is replaced
+        and the run goes on. An idle kernel takes about 2.4 GB of address space.
+    grace : float, default 30
+        After SIGINT (Ctrl-C) or SIGTERM: seconds the running reports may take
+        to finish. No new report starts; then workers and kernels are shut
+        down, the manifest is written, ``index.html`` marks the reports not
+        rendered as interrupted, and :attr:`BatchResult.interrupted` is set. A
+        second signal stops at once.
 
     Returns
     -------
@@ -395,6 +394,20 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         Called at the top level of a script without
         ``if __name__ == "__main__":`` while worker processes are needed
         (they import the script again); the message shows the guard to add.
+    OutputWriteError
+        The output cannot be written (full disk, read-only folder): the run
+        stops, no partial report or temporary file is left, ``manifest.json``
+        and ``index.html`` describe the reports that exist (as far as the
+        disk allows).
+
+    Notes
+    -----
+    Every finished report is appended to ``manifest.journal`` at once, so a
+    run that is killed (SIGKILL, power cut) resumes exactly: the next run
+    reads the journal, skips what was finished and renders the rest. The
+    journal is folded into ``manifest.json`` when a run ends. Workers and
+    kernels exit by themselves within a second or so when the batch process
+    dies.
     """
     from ..project import load_project
 
@@ -413,6 +426,12 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         from ..mainguard import check_main_guard
 
         check_main_guard("run_batch")
+    memory = parse_memory(kernel_memory)
+    if report_timeout is not None and not report_timeout > 0:
+        raise ArgumentError(f"report_timeout must be a positive number of seconds or None, "
+                            f"got {report_timeout!r}")
+    if grace is None or not grace >= 0:
+        raise ArgumentError(f"grace must be a number of seconds >= 0, got {grace!r}")
     out = Path(out_dir).resolve()
     data = Path(data_dir).resolve()
     project = load_project(data)          # DataValidationError -> nothing rendered
@@ -422,7 +441,14 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         if unknown:
             raise EvaluationError(f"unknown village id(s) in only: {unknown}; known villages: "
                                   f"{', '.join(village_ids)}")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK):
+            raise PermissionError(errno.EACCES, "Permission denied", str(out))
+    except OSError as exc:
+        if output_error(exc) is None:
+            raise
+        raise OutputWriteError(describe_output_error(exc, out)) from exc
     names = unique_names(village_ids, reserved=RESERVED)
     nb_village = str(Path(notebook or default_notebook("village")).resolve())
     nb_portfolio = str(Path(portfolio_notebook or default_notebook("portfolio")).resolve())
@@ -437,7 +463,8 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
                                     chart_formats=formats)
         tasks.append(Task("village", vid, names[vid], nb_village, params, lang,
                           _task_key(data=digest, notebook=nb_digests[nb_village],
-                                    kind="village", id=vid, parameters=params), timeout))
+                                    kind="village", id=vid, parameters=params), timeout,
+                          report_timeout))
     if portfolios and not only:
         project_ids = [str(p) for p in project.projects["project_id"]]
         pnames = unique_names(project_ids, reserved=("all",))
@@ -447,9 +474,11 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
             tasks.append(Task("portfolio", pid, f"{PORTFOLIO_DIR}/{folder}", nb_portfolio,
                               params, lang,
                               _task_key(data=digest, notebook=nb_digests[nb_portfolio],
-                                        kind="portfolio", id=pid, parameters=params), timeout))
+                                        kind="portfolio", id=pid, parameters=params), timeout,
+                              report_timeout))
 
-    manifest = _read_manifest(out)
+    journal = Journal(out / JOURNAL)
+    manifest = journal.replay(_read_manifest(out))   # what a killed run finished
     manifest.update({"format": 1, "data_dir": str(data), "lang": lang})
     reports = manifest["reports"]
     outcomes: dict[str, dict] = {}
@@ -464,117 +493,78 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
             pending.append(task)
 
     n_workers = workers or _default_workers()
-    if pending:
-        runner = _run_dask if engine == "dask" else _run_processes
-        last_write = time.monotonic()
-        try:
-            for outcome in runner(pending, out, n_workers, scheduler=scheduler, gather=gather,
-                                  progress=progress):
-                outcome["last"] = outcome["status"]
-                outcomes[outcome["name"]] = outcome
-                reports[outcome["name"]] = {k: v for k, v in outcome.items() if k != "zip"}
-                if time.monotonic() - last_write > 2.0:  # progress survives an interruption
-                    _write_manifest(out, manifest)
-                    last_write = time.monotonic()
-        finally:
-            _write_manifest(out, manifest)
-    else:
-        _write_manifest(out, manifest)
-
-    for staging in (out / STAGING, out / PORTFOLIO_DIR / STAGING):
-        try:
-            staging.rmdir()  # only when empty: leftovers of an interrupted run stay visible
-        except OSError:
-            pass
-    index = write_index(out, project, names, manifest, lang=lang)
-    ordered = [outcomes[t.name] for t in tasks]
-    return BatchResult(out_dir=out, index=index, reports=ordered,
-                       seconds=time.perf_counter() - t0, workers=n_workers, engine=engine)
-
-
-def _progress_bar(total: int, progress: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, disable=not progress, unit="report", desc="reports",
-                dynamic_ncols=True)
-
-
-def _run_processes(tasks: list[Task], out: Path, workers: int, *, progress: bool, **_):
-    """Yield outcomes as reports finish: in this process (1 worker) or a pool."""
-    workers = max(1, min(workers, len(tasks)))
-    bar = _progress_bar(len(tasks), progress)
-    try:
-        if workers == 1:
-            with WarmKernel() as kernel:
-                for task in tasks:
-                    outcome = _render_task(task, str(out), kernel)
-                    bar.update(1)
-                    yield outcome
-            return
-        ctx = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                    initializer=_init_worker) as pool:
-            futures = {pool.submit(_process_task, task, str(out)): task for task in tasks}
+    kernel_options = {"memory_limit": memory}
+    fatal: str | None = None
+    problems: list[str] = []
+    stop = StopSignals(grace)
+    with stop:
+        _clear_staging(out)            # leftovers of a run that was killed
+        if pending:
             try:
-                for fut in cf.as_completed(futures):
-                    task = futures[fut]
+                if engine == "dask":
+                    outcomes_iter = run_dask(pending, out, n_workers, work=_render_task,
+                                             stop=stop, kernel_options=kernel_options,
+                                             failed_outcome=_failed_outcome,
+                                             scheduler=scheduler, gather=gather,
+                                             unpack=_unpack, progress=progress)
+                else:
+                    outcomes_iter = run_processes(pending, out, n_workers, work=_render_task,
+                                                  stop=stop, kernel_options=kernel_options,
+                                                  failed_outcome=_failed_outcome,
+                                                  progress=progress)
+                for outcome in outcomes_iter:
+                    if outcome["status"] == "interrupted":
+                        continue
+                    if outcome.get("fatal"):
+                        fatal = fatal or outcome["fatal"]
+                        stop.abort()           # the disk is full: nothing more can be written
+                        continue
+                    outcome["last"] = outcome["status"]
+                    outcomes[outcome["name"]] = outcome
+                    entry = {k: v for k, v in outcome.items() if k != "zip"}
+                    reports[outcome["name"]] = entry
                     try:
-                        outcome = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a worker process died
-                        outcome = _outcome(task, RenderResult(
-                            name=task.name, status="failed", path=out / task.name,
-                            error=ReportFailure.from_exception(exc, village=task.village)))
-                    bar.update(1)
-                    yield outcome
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-    finally:
-        bar.close()
-
-
-def _run_dask(tasks: list[Task], out: Path, workers: int, *, scheduler: str | None,
-              gather: bool, progress: bool):
-    """Yield outcomes from a Dask cluster (a LocalCluster unless `scheduler`)."""
-    from distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=max(1, min(workers, len(tasks))), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        client = Client(cluster)
-    bar = _progress_bar(len(tasks), progress)
-    try:
-        plugin_cls = _kernel_plugin_class()
-        client.register_plugin(plugin_cls(), name=plugin_cls.name)
-        futures = client.map(_dask_task, tasks, out_dir=str(out), gather=gather, pure=False,
-                             key=[f"report-{hashlib.sha1(t.name.encode()).hexdigest()[:12]}-"
-                                  f"{time.time_ns()}" for t in tasks])
-        by_key = {f.key: t for f, t in zip(futures, tasks)}
-        for fut in as_completed(futures):
-            task = by_key[fut.key]
-            try:
-                outcome = fut.result()
-                if gather:
-                    _unpack(outcome, out)
-            except Exception as exc:  # noqa: BLE001 - worker lost etc.
-                outcome = _outcome(task, RenderResult(
-                    name=task.name, status="failed", path=out / task.name,
-                    error=ReportFailure.from_exception(exc, village=task.village)))
-            bar.update(1)
-            fut.release()
-            yield outcome
-    finally:
-        bar.close()
-        if cluster is not None:
-            # stop the kernels before the worker processes go away
-            try:
-                client.unregister_worker_plugin(_kernel_plugin_class().name)
-            except Exception:  # noqa: BLE001
-                pass
-            client.close()
-            cluster.close()
+                        journal.append(outcome["name"], entry)   # resume exactly after a kill
+                    except OSError as exc:
+                        disk = output_error(exc)
+                        if disk is None:
+                            raise
+                        fatal = fatal or describe_output_error(disk, journal.path)
+                        stop.abort()
+            finally:
+                unfinished = {t.name for t in pending if t.name not in outcomes}
+                _clear_staging(out, unfinished)
+                try:
+                    journal.compact(lambda: _write_manifest(out, manifest))
+                except OSError as exc:   # the journal stays; the next run replays it
+                    problems.append(describe_output_error(exc, out / MANIFEST)
+                                    if output_error(exc) else str(exc))
         else:
-            client.close()
+            try:
+                journal.compact(lambda: _write_manifest(out, manifest))
+            except OSError as exc:
+                problems.append(describe_output_error(exc, out / MANIFEST)
+                                if output_error(exc) else str(exc))
+
+    interrupted = {t.name for t in pending if t.name not in outcomes}
+    index = out / INDEX
+    try:
+        index = write_index(out, project, names, manifest, lang=lang, interrupted=interrupted)
+    except OSError as exc:
+        if output_error(exc) is None:
+            raise
+        problems.append(describe_output_error(exc, out / INDEX))
+    if fatal or problems:
+        raise OutputWriteError(fatal or problems[0], also=problems[1:] if fatal is None
+                               else problems)
+    ordered = [outcomes.get(t.name) or {"name": t.name, "kind": t.kind, "id": t.id,
+                                        "status": "interrupted", "error": None,
+                                        "seconds": 0.0, "attempts": 0}
+               for t in tasks]
+    result = BatchResult(out_dir=out, index=index, reports=ordered,
+                         seconds=time.perf_counter() - t0, workers=n_workers, engine=engine,
+                         interrupted=stop.signal_name or None)
+    result.exit_code = stop.exit_code or (1 if result.failed else 0)
+    return result
+
+

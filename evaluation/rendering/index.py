@@ -27,7 +27,7 @@ __all__ = ["INDEX", "index_rows", "render_index", "write_index"]
 
 INDEX = "index.html"
 #: Sort order of the status column.
-_STATUS_ORDER = {"failed": 0, "ok": 1, "skipped": 2}
+_STATUS_ORDER = {"failed": 0, "ok": 1, "skipped": 2, "interrupted": 3}
 
 
 def _escape(value) -> str:
@@ -69,8 +69,12 @@ def _links(out: Path, name: str, labels: dict) -> list[dict]:
     return links
 
 
-def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th") -> dict:
+def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th",
+               interrupted=()) -> dict:
     """What the index page shows, as plain data (the template's context).
+
+    Reports named in `interrupted` (a stopped batch run did not render them)
+    show "not rendered (interrupted)".
 
     Returns
     -------
@@ -92,7 +96,8 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
                 columns.setdefault(key, item.get("label", key))
 
     rows = []
-    counts = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}
+    counts = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}   # + "interrupted" if any
+    interrupted = set(interrupted)
     vcols = [c for c in ("village_id", "project_id", "name", "district", "province")
              if c in project.villages.columns]
     for rec in project.villages[vcols].astype(object).to_dict("records"):
@@ -101,7 +106,7 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
             continue
         name = names[vid]
         entry = reports.get(name)
-        status = _status(entry)
+        status = "interrupted" if name in interrupted else _status(entry)
         counts[status] = counts.get(status, 0) + 1
         headline = ((entry or {}).get("meta") or {}).get("headline") or {}
         figures = []
@@ -113,6 +118,8 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
         raw_status = None if entry is None else entry.get("status", "failed")
         if raw_status == "ok" and entry.get("last") == "skipped":
             raw_status = "skipped"
+        if status == "interrupted":
+            raw_status = "interrupted"
         rows.append({
             "village_id": vid, "name": _text(rec.get("name")),
             "project_id": _text(rec.get("project_id")),
@@ -120,9 +127,9 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
             "location": " / ".join(str(rec[c]) for c in ("district", "province")
                                    if c in rec and rec[c] is not None and rec[c] == rec[c]),
             "figures": figures,
-            "status": "missing" if entry is None else raw_status,
-            "status_order": _STATUS_ORDER.get(raw_status, 3),
-            "status_label": labels["missing"] if entry is None
+            "status": "missing" if raw_status is None else raw_status,
+            "status_order": _STATUS_ORDER.get(raw_status, 4),
+            "status_label": labels["missing"] if raw_status is None
             else labels.get(raw_status, raw_status),
             "error": describe_error(entry.get("error"))
             if entry is not None and raw_status == "failed" else "",
@@ -134,7 +141,7 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
         if entry.get("kind") != "portfolio":
             continue
         pid = entry.get("id")
-        status = _status(entry)
+        status = "interrupted" if name in interrupted else _status(entry)
         portfolios.append({
             "title": labels["all"] if pid is None else f"{pid} {projects.get(str(pid), '')}",
             "href": quote(f"{name}/report.html") if (out / name / "report.html").is_file()
@@ -145,7 +152,9 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
     summary = (f"{labels['villages']}: {len(rows)} · {labels['ok']}: {counts['ok']} · "
                f"{labels['skipped']}: {counts['skipped']} · {labels['failed']}: "
                f"{counts['failed']}" + (f" · {labels['missing']}: {counts['missing']}"
-                                        if counts["missing"] else ""))
+                                        if counts["missing"] else "")
+               + (f" · {labels['interrupted']}: {counts['interrupted']}"
+                  if counts.get("interrupted") else ""))
     return {"figure_heads": list(columns.values()), "rows": rows, "portfolios": portfolios,
             "counts": counts, "summary": summary}
 
@@ -155,10 +164,10 @@ def _text(value) -> str:
 
 
 def render_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "th",
-                 now: dt.datetime | None = None) -> str:
+                 now: dt.datetime | None = None, interrupted=()) -> str:
     """The index page as HTML text (see :func:`write_index`)."""
     labels = INDEX_LABELS[check_lang(lang)]
-    data = index_rows(out_dir, project, names, manifest, lang=lang)
+    data = index_rows(out_dir, project, names, manifest, lang=lang, interrupted=interrupted)
     now = now or dt.datetime.now()
     generated = (f"{now.day}/{now.month}/{now.year + 543 if lang == 'th' else now.year} "
                  f"{now:%H:%M}")
@@ -167,7 +176,8 @@ def render_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "
                               generated=generated, heads=heads, **data)
 
 
-def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "th") -> Path:
+def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "th",
+                interrupted=()) -> Path:
     """Write ``out_dir/index.html`` from the manifest (atomically) and return its path.
 
     Every village of `project` with a folder name in `names` (the villages
@@ -188,6 +198,9 @@ def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "t
     manifest : dict
         The batch's ``manifest.json`` contents.
     lang : {"th", "en"}
+    interrupted : collection of str, optional
+        Report folder names a stopped run did not render: "not rendered
+        (interrupted)".
 
     Examples
     --------
@@ -198,5 +211,5 @@ def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "t
     >>> "ยังไม่ได้สร้าง" in page.read_text(encoding="utf-8")   # not rendered yet
     True
     """
-    page = render_index(out_dir, project, names, manifest, lang=lang)
+    page = render_index(out_dir, project, names, manifest, lang=lang, interrupted=interrupted)
     return atomic_write_text(Path(out_dir) / INDEX, page)

@@ -16,7 +16,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import sys
+import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,11 +35,21 @@ ENGINE_NAME = "evaluation-warm"
 _KERNEL_STATE: dict[str, Any] = {}
 
 
-def _kernel_setup(preload: Iterable[str] = ()) -> None:
-    """Import the heavy modules once and remember the clean state to restore."""
+def _kernel_setup(preload: Iterable[str] = (), memory: int | None = None,
+                  death_signal: bool = False) -> None:
+    """Import the heavy modules once and remember the clean state to restore.
+
+    The kernel also exits by itself when its worker dies (parent-death signal
+    when `death_signal`, and a watchdog thread), and its address space is
+    capped at `memory` bytes (an allocation beyond raises ``MemoryError``).
+    """
     import importlib
     import random
     import warnings
+
+    from .lifecycle import guard_child, set_memory_limit
+
+    guard_child(death_signal=death_signal)
 
     for mod in preload:
         try:
@@ -57,6 +70,7 @@ def _kernel_setup(preload: Iterable[str] = ()) -> None:
     _KERNEL_STATE.clear()
     _KERNEL_STATE.update(state)
     _freeze_heap()
+    set_memory_limit(memory)
 
 
 def _freeze_heap() -> None:
@@ -134,7 +148,7 @@ DEFAULT_PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.figure", "IPytho
                    "matplotlib.backends.backend_pdf", "fontTools.subset", "PIL.PngImagePlugin",
                    "openpyxl", "scipy.stats")
 _SETUP_CODE = ("__import__('evaluation.rendering.kernel', fromlist=['_kernel_setup'])"
-               "._kernel_setup({preload!r})")
+               "._kernel_setup({preload!r}, memory={memory!r}, death_signal={death_signal!r})")
 _RESET_CODE = "__import__('evaluation.rendering.kernel', fromlist=['_kernel_reset'])._kernel_reset()"
 
 
@@ -149,6 +163,12 @@ class WarmKernel:
         Modules imported once at start (their import cost is paid once).
     startup_timeout : float, default 60
         Seconds to wait for the kernel to start.
+    memory_limit : int, optional
+        Cap on the kernel's address space in bytes (``resource.setrlimit``
+        with ``RLIMIT_AS`` inside the kernel): a report that allocates beyond
+        it fails with ``MemoryError`` instead of starving the machine. An
+        idle kernel with its preloaded modules takes about 2.4 GB of address
+        space (most of it reserved, not used).
 
     Notes
     -----
@@ -159,6 +179,11 @@ class WarmKernel:
     working directory, and restarts execution counts at 1, so a report is
     the same as on a fresh kernel.
 
+    The kernel exits by itself when the process that started it dies, and
+    :meth:`stop` ends it from another thread (a report over its time limit,
+    a batch run being stopped): the report running on it then fails at once
+    with nbclient's ``DeadKernelError`` and :attr:`stop_reason` says why.
+
     Examples
     --------
     >>> from evaluation.rendering import render_village_report
@@ -167,10 +192,14 @@ class WarmKernel:
     """
 
     def __init__(self, kernel_name: str = "python3", *, preload: Iterable[str] = DEFAULT_PRELOAD,
-                 startup_timeout: float = 60):
+                 startup_timeout: float = 60, memory_limit: int | None = None):
         self.kernel_name = kernel_name
         self.preload = tuple(preload)
         self.startup_timeout = startup_timeout
+        self.memory_limit = int(memory_limit) if memory_limit else None
+        #: why :meth:`stop` ended the kernel during the last report ("timeout",
+        #: "interrupted") or None
+        self.stop_reason: str | None = None
         self.km = None
         self.kc = None
         self.starts = 0
@@ -205,9 +234,39 @@ class WarmKernel:
         kc.allow_stdin = False
         self.km, self.kc = km, kc
         self.starts += 1
-        self._run(_SETUP_CODE.format(preload=self.preload))
+        # the kernel's parent-death signal follows the thread that started it:
+        # only safe when that thread lives as long as this process
+        main = threading.current_thread() is threading.main_thread()
+        try:
+            self._run(_SETUP_CODE.format(preload=self.preload, memory=self.memory_limit,
+                                         death_signal=main))
+        except Exception:
+            self._cleanup()
+            raise
         self._dirty = False
         return self
+
+    @property
+    def options(self) -> dict:
+        """The keyword arguments that make an identical kernel."""
+        return {"kernel_name": self.kernel_name, "preload": self.preload,
+                "startup_timeout": self.startup_timeout, "memory_limit": self.memory_limit}
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the running kernel."""
+        provisioner = getattr(self.km, "provisioner", None)
+        return getattr(provisioner, "pid", None)
+
+    def stop(self, reason: str) -> None:
+        """End the kernel process now (SIGKILL), from any thread; remember `reason`."""
+        self.stop_reason = reason
+        pid = self.pid
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
     @property
     def alive(self) -> bool:
@@ -291,16 +350,25 @@ class WarmKernel:
         self._dirty = False
 
     def execute(self, nb, parameters: Mapping[str, Any], *, output_path=None,
-                timeout: float | None = 600):
+                timeout: float | None = 600, report_timeout: float | None = None,
+                abort=None):
         """Execute a notebook with papermill on this kernel (reset first).
 
         Returns the executed notebook; raises papermill's
         ``PapermillExecutionError`` when a cell fails and nbclient's
         ``DeadKernelError`` when the kernel dies.
+
+        `timeout` bounds each cell; `report_timeout` the whole notebook: past
+        it the kernel is stopped (:attr:`stop_reason` ``"timeout"``). `abort`
+        is polled during execution; when it returns true the kernel is
+        stopped (:attr:`stop_reason` ``"interrupted"``).
         """
         import papermill
 
+        from .lifecycle import test_fault_cell
+
         _ensure_engine()
+        self.stop_reason = None
         if self.km is None or not self.alive:
             self.restart()
         elif self._dirty:
@@ -308,10 +376,36 @@ class WarmKernel:
         self._dirty = True
         self.reports += 1
         logging.getLogger("papermill").setLevel(logging.ERROR)
-        return papermill.execute_notebook(
-            nb, str(output_path) if output_path else None, parameters=dict(parameters),
-            engine_name=ENGINE_NAME, kernel_name=self.kernel_name, progress_bar=False,
-            request_save_on_cell_execute=False, execution_timeout=timeout, warm_kernel=self)
+        fault = test_fault_cell(parameters)
+        if fault is not None:  # tests only (EVALUATION_TEST_FAULT)
+            import copy
+
+            from nbformat.v4 import new_code_cell
+
+            nb = copy.deepcopy(nb)
+            nb.cells.insert(0, new_code_cell(fault))
+        done = threading.Event()
+        if report_timeout or abort is not None:
+            threading.Thread(target=self._watch, args=(done, report_timeout, abort),
+                             name="evaluation-report-timer", daemon=True).start()
+        try:
+            return papermill.execute_notebook(
+                nb, str(output_path) if output_path else None, parameters=dict(parameters),
+                engine_name=ENGINE_NAME, kernel_name=self.kernel_name, progress_bar=False,
+                request_save_on_cell_execute=False, execution_timeout=timeout,
+                warm_kernel=self)
+        finally:
+            done.set()
+
+    def _watch(self, done: threading.Event, report_timeout, abort) -> None:
+        deadline = time.monotonic() + report_timeout if report_timeout else None
+        while not done.wait(0.2):
+            if deadline is not None and time.monotonic() >= deadline:
+                self.stop("timeout")
+                return
+            if abort is not None and abort():
+                self.stop("interrupted")
+                return
 
 
 

@@ -22,10 +22,11 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from ..i18n import check_lang
 from ..reporting.headline import read_headline_file
 from .html import export_html
 from .kernel import WarmKernel
+from .lifecycle import output_error
 
 __all__ = [
     "NOTEBOOKS_DIR",
@@ -180,7 +182,7 @@ class RenderResult:
     ----------
     name : str
         Folder name of the report inside the output folder.
-    status : {"ok", "failed"}
+    status : {"ok", "failed", "interrupted"}
     path : pathlib.Path
         The report folder.
     seconds : float
@@ -258,7 +260,8 @@ def _is_dead_kernel(exc: BaseException) -> bool:
 def render_notebook(notebook, parameters: Mapping[str, Any], out_dir, name: str, *,
                     kernel: WarmKernel | None = None, lang: str = "th",
                     title: str | None = None, timeout: float | None = 600,
-                    retries: int = 1, village: str | None = None) -> RenderResult:
+                    retries: int = 1, village: str | None = None,
+                    report_timeout: float | None = None, abort=None) -> RenderResult:
     """Execute a report notebook and write its folder ``out_dir/name/`` atomically.
 
     The notebook runs in a staging folder ``out_dir/.staging/name`` (its
@@ -290,10 +293,27 @@ def render_notebook(notebook, parameters: Mapping[str, Any], out_dir, name: str,
         How often a report is retried when the kernel dies (on a new kernel).
     village : str, optional
         The village id, recorded in the :class:`ReportFailure` of a failed report.
+    report_timeout : float, optional
+        Seconds allowed for the whole notebook: past it the kernel is
+        stopped and replaced and the report fails with ``ReportTimeout``.
+    abort : callable, optional
+        Polled while the notebook runs; when it returns true the kernel is
+        stopped, nothing is written and the result's status is
+        ``"interrupted"`` (a batch run being stopped).
 
     Returns
     -------
     RenderResult
+        ``status`` ``"ok"`` or ``"failed"`` (``"interrupted"`` only with
+        `abort`). A report that runs out of memory (``MemoryError``, e.g.
+        beyond the kernel's ``memory_limit``) fails with "out of memory" and
+        its kernel is replaced.
+
+    Raises
+    ------
+    OSError
+        The output cannot be written (full disk, read-only folder): the
+        staging folder is removed and the previous report left as it was.
 
     Examples
     --------
@@ -324,35 +344,89 @@ def render_notebook(notebook, parameters: Mapping[str, Any], out_dir, name: str,
             params["out_dir"] = str(staging)
             try:
                 executed = kernel.execute(nb, params, output_path=staging / "report.ipynb",
-                                          timeout=timeout)
+                                          timeout=timeout, report_timeout=report_timeout,
+                                          abort=abort)
                 error = None
                 break
             except Exception as exc:  # noqa: BLE001 - recorded in the result
+                disk = output_error(exc) or _cell_output_error(exc)
+                if disk is not None:      # the output cannot be written: stop the run
+                    raise disk from exc
                 error = ReportFailure.from_exception(exc, village=village)
+                reason = kernel.stop_reason
+                if reason == "interrupted":   # the batch is stopping: leave nothing behind
+                    shutil.rmtree(staging, ignore_errors=True)
+                    return RenderResult(name=name, status="interrupted", path=final,
+                                        seconds=time.perf_counter() - t0, attempts=attempts)
+                if reason == "timeout":
+                    error = ReportFailure(
+                        "ReportTimeout", f"the report did not finish within "
+                        f"{report_timeout:g} s (report timeout); its kernel was stopped and "
+                        f"replaced", village=village)
+                    kernel.restart()
+                    break
+                if error.ename == "MemoryError":
+                    cap = kernel.memory_limit
+                    limit = f" of {cap / 2**30:.1f} GB (kernel memory cap)" if cap else ""
+                    error = replace(error, evalue=f"out of memory: the report needed more "
+                                    f"than the kernel's memory{limit}; the kernel was replaced"
+                                    + (f" ({error.evalue})" if error.evalue else ""))
+                    kernel.restart()
+                    break
                 if _is_dead_kernel(exc) or not kernel.alive:
                     kernel.restart()
                     if attempts <= retries:
                         continue
                 break
+        headline = read_headline_file(staging)
+        if error is None:
+            page_title = title or headline.get("title") or name
+            html_text = export_html(executed, title=page_title, lang=lang)
+            atomic_write_text(staging / "report.html", html_text)  # the last file of a report
+            status = "ok"
+        else:
+            failed_nb = staging / "report.ipynb"
+            if failed_nb.exists():
+                os.replace(failed_nb, staging / "report.failed.ipynb")
+            atomic_write_text(staging / "error.json",
+                              json.dumps(error.to_json(), ensure_ascii=False, indent=1))
+            status = "failed"
+        _swap_into_place(staging, final)
+    except BaseException:
+        # nothing half-written stays behind (full disk, stopped run): the
+        # previous report folder, if any, is untouched
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(out_root / STAGING)
+        raise
     finally:
         if own_kernel:
             kernel.shutdown()
-    headline = read_headline_file(staging)
-    if error is None:
-        page_title = title or headline.get("title") or name
-        html_text = export_html(executed, title=page_title, lang=lang)
-        atomic_write_text(staging / "report.html", html_text)      # the last file of a complete report
-        status = "ok"
-    else:
-        failed_nb = staging / "report.ipynb"
-        if failed_nb.exists():
-            os.replace(failed_nb, staging / "report.failed.ipynb")
-        atomic_write_text(staging / "error.json",
-                          json.dumps(error.to_json(), ensure_ascii=False, indent=1))
-        status = "failed"
-    _swap_into_place(staging, final)
+    _remove_empty(out_root / STAGING)
     return RenderResult(name=name, status=status, path=final, seconds=time.perf_counter() - t0,
                         attempts=attempts, error=error, headline=headline)
+
+
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+_ERRNO_RE = re.compile(r"\[Errno (\d+)\] ([^:]*)(?::\s*'(.*)')?")
+
+
+def _cell_output_error(exc: BaseException) -> OSError | None:
+    """The OSError of a notebook cell that could not write its files (a full disk)."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if not isinstance(exc, PapermillExecutionError) or "Error" not in (exc.ename or ""):
+        return None
+    match = _ERRNO_RE.search(str(exc.evalue))
+    if not match:
+        return None
+    err = OSError(int(match.group(1)), match.group(2).strip(), match.group(3))
+    return output_error(err)
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:
@@ -361,7 +435,12 @@ def _swap_into_place(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         os.replace(final, old)
-    os.replace(staging, final)
+    try:
+        os.replace(staging, final)
+    except OSError:
+        if old.exists() and not final.exists():
+            os.replace(old, final)      # put the previous report back
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 

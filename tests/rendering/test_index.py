@@ -108,3 +108,20 @@ def test_failure_record_from_papermill_error():
         (6, 5, "  x = 1/0", "ZeroDivisionError", "V02")
     g = ReportFailure.from_exception(RuntimeError("x" * 5000))
     assert g.ename == "RuntimeError" and len(g.evalue) == 2000 and g.cell_index is None
+
+
+def test_index_marks_reports_a_stopped_run_did_not_render(project, tmp_path):
+    """Issue 17: a stopped batch run marks its unfinished villages in the index."""
+    names = {v: v for v in project.village_ids}
+    failure = ReportFailure("KeyError", "'x'", village="V03")
+    data = index_rows(tmp_path, project, names, _manifest(failure), lang="en",
+                      interrupted={"V02", "V04"})
+    rows = {r["village_id"]: r for r in data["rows"]}
+    assert (rows["V02"]["status"], rows["V04"]["status"]) == ("interrupted", "interrupted")
+    assert rows["V02"]["status_label"] == "not rendered (interrupted)"
+    assert rows["V01"]["status"] == "ok"
+    assert data["counts"]["interrupted"] == 2
+    assert data["summary"].endswith("not rendered (interrupted): 2")
+    th = index_rows(tmp_path, project, names, _manifest(failure), interrupted={"V02"})
+    assert {r["village_id"]: r for r in th["rows"]}["V02"]["status_label"] == \
+        "ยังไม่ได้สร้าง (หยุดกลางคัน)"
