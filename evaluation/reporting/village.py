@@ -1030,7 +1030,8 @@ VILLAGE_SECTIONS = ("cover", "key_results", "ladder", "happiness", "money", "com
 def _section_functions() -> dict:
     from .methods import section_data_quality, section_methods
 
-    return {**{n: globals()[f"section_{n}"] for n in VILLAGE_SECTIONS[:-2]},
+    return {**{n: globals()[f"section_{n}"] for n in VILLAGE_SECTIONS[:-2]
+               if n != "comparison"},   # comparison: run with the whole program (below)
             "data_quality": section_data_quality, "methods": section_methods}
 
 
