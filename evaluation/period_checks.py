@@ -40,8 +40,11 @@ def participant_date_warnings(tables: dict, provs: dict) -> list[dict]:
     projects = tables["projects"]
     if not {"start_date", "end_date"} <= set(projects.columns):
         return []
-    periods = projects.set_index("project_id")[["start_date", "end_date"]]
-    project = people["village_id"].map(tables["villages"].set_index("village_id")["project_id"])
+    # duplicate ids are reported elsewhere; the first row of each id gives the period here
+    periods = projects.drop_duplicates("project_id").set_index("project_id")[
+        ["start_date", "end_date"]]
+    villages = tables["villages"].drop_duplicates("village_id").set_index("village_id")
+    project = people["village_id"].map(villages["project_id"])
     start = project.map(periods["start_date"]) - pd.Timedelta(days=GRACE_DAYS)
     end = project.map(periods["end_date"]) + pd.Timedelta(days=GRACE_DAYS)
     out = []

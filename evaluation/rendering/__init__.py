@@ -12,6 +12,11 @@
 * :mod:`~evaluation.rendering.index` — ``index.html`` from a Jinja template.
 """
 
+# papermill loads its engines' entry points while it is imported, ours included
+# (evaluation.rendering.engine): import it before any submodule so that importing
+# evaluation.rendering.engine first does not meet itself half-initialised.
+import papermill  # noqa: F401
+
 from .batch import BatchResult, run_batch
 from .index import write_index
 from .kernel import WarmKernel

@@ -223,7 +223,8 @@ def test_report_command_renders_and_reports_failure(data_dir, tmp_path, failed_r
     assert "ValueError" in bad.output and "V03" in bad.output
     unknown = runner.invoke(app, ["report", str(data_dir), "--village", "V77", "--out",
                                   str(tmp_path)])
-    assert unknown.exit_code == 1 and "V77" in unknown.output
+    # an unknown village is a usage error found before any kernel starts (issue #20)
+    assert unknown.exit_code == 2 and "V77" in unknown.output
 
 
 def test_describe_error():

@@ -374,7 +374,9 @@ def test_charts_and_tables_are_recorded(v01):
     for name in ctx.tables:
         assert (out / "tables" / f"{name}.csv").exists()
     wb = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
-    assert len(wb.sheetnames) == len(ctx.tables)
+    # one sheet per table, after the contents sheet (สารบัญ) that lists them
+    assert wb.sheetnames[0] == "สารบัญ"
+    assert len(wb.sheetnames) == len(ctx.tables) + 1
     meta = json.loads((out / "headline.json").read_text(encoding="utf-8"))
     assert meta["headline"]["status"]["value"] == "on_track"
 
