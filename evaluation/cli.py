@@ -547,6 +547,9 @@ def report(
                                       callback=_check_formats_option),
     pdf: bool = typer.Option(False, "--pdf", help="Also print report.pdf next to each "
                              "report.html (A4, needs the Chromium browser)."),
+    min_cell: int = typer.Option(3, "--min-cell", min=1,
+                                 help="No statistic about fewer than this many people "
+                                      "(counts below show as <N)."),
 ) -> None:
     """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx).
 
@@ -567,7 +570,7 @@ def report(
     try:
         path = render_village_report(data_dir, village, out, lang=lang,
                                      show_raw_text=show_raw_text, notebook=notebook,
-                                     chart_formats=chart_formats)
+                                     chart_formats=chart_formats, min_cell=min_cell)
     except ReportError as exc:
         from .rendering.notebook import describe_error
 
@@ -640,6 +643,12 @@ def batch(
                                        help="Show lessons text as written (not redacted)."),
     pdf: bool = typer.Option(False, "--pdf", help="Also print report.pdf next to each "
                              "report.html (A4, needs the Chromium browser)."),
+    min_cell: int = typer.Option(3, "--min-cell", min=1,
+                                 help="No statistic about fewer than this many people "
+                                      "(counts below show as <N)."),
+    privacy_scan: bool = typer.Option(True, "--privacy-scan/--no-privacy-scan",
+                                      help="Audit every output file for personal "
+                                           "identifiers at the end (result in the index)."),
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 
@@ -661,12 +670,19 @@ def batch(
                            force=force, engine=engine, scheduler=scheduler, gather=gather,
                            progress=progress, notebook=notebook,
                            portfolio_notebook=portfolio_notebook, portfolios=not no_portfolio,
-                           chart_formats=chart_formats, show_raw_text=show_raw_text)
+                           chart_formats=chart_formats, show_raw_text=show_raw_text,
+                           min_cell=min_cell, privacy_scan=privacy_scan)
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
     typer.echo(result.summary())
+    if result.privacy_scan is not None:
+        n = result.privacy_scan["n_findings"]
+        typer.echo(f"privacy-scan: {n} possible personal identifier(s) in "
+                   f"{result.privacy_scan['n_files']} output files"
+                   + (f" — do not publish; run `evaluation privacy-scan {out}` for details"
+                      if n else ""), err=bool(n))
     printed = True
     if pdf:
         pages = [result.out_dir / r["name"] / "report.html" for r in result.reports
