@@ -549,6 +549,9 @@ def report(
                                       callback=_check_formats_option),
     pdf: bool = typer.Option(False, "--pdf", help="Also print report.pdf next to each "
                              "report.html (A4, needs the Chromium browser)."),
+    min_cell: int = typer.Option(3, "--min-cell", min=1,
+                                 help="No statistic about fewer than this many people "
+                                      "(counts below show as <N)."),
 ) -> None:
     """Render one village report: OUT/<village>/report.html (+ charts, tables.xlsx).
 
@@ -569,7 +572,7 @@ def report(
     try:
         path = render_village_report(data_dir, village, out, lang=lang,
                                      show_raw_text=show_raw_text, notebook=notebook,
-                                     chart_formats=chart_formats)
+                                     chart_formats=chart_formats, min_cell=min_cell)
     except ReportError as exc:
         from .rendering.notebook import describe_error
 
@@ -651,6 +654,12 @@ def batch(
     kernel_memory: Optional[str] = typer.Option(
         None, "--kernel-memory", help="Memory cap per kernel, e.g. 4G; a report needing more "
                                       "fails with 'out of memory' and the run goes on."),
+    min_cell: int = typer.Option(3, "--min-cell", min=1,
+                                 help="No statistic about fewer than this many people "
+                                      "(counts below show as <N)."),
+    privacy_scan: bool = typer.Option(True, "--privacy-scan/--no-privacy-scan",
+                                      help="Audit every output file for personal "
+                                           "identifiers at the end (result in the index)."),
 ) -> None:
     """Render every village, the portfolio reports and OUT/index.html.
 
@@ -677,7 +686,8 @@ def batch(
                            portfolio_notebook=portfolio_notebook, portfolios=not no_portfolio,
                            chart_formats=chart_formats, show_raw_text=show_raw_text,
                            grace=grace, report_timeout=report_timeout or None,
-                           kernel_memory=kernel_memory)
+                           kernel_memory=kernel_memory,
+                           min_cell=min_cell, privacy_scan=privacy_scan)
     except OutputWriteError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_OUTPUT_ERROR)
@@ -688,6 +698,12 @@ def batch(
     typer.echo(result.summary())
     if result.exit_code and result.exit_code != EXIT_REPORT_FAILED:  # stopped: 130/143
         raise typer.Exit(result.exit_code)
+    if result.privacy_scan is not None:
+        n = result.privacy_scan["n_findings"]
+        typer.echo(f"privacy-scan: {n} possible personal identifier(s) in "
+                   f"{result.privacy_scan['n_files']} output files"
+                   + (f" — do not publish; run `evaluation privacy-scan {out}` for details"
+                      if n else ""), err=bool(n))
     printed = True
     if pdf:
         pages = [result.out_dir / r["name"] / "report.html" for r in result.reports

@@ -186,7 +186,11 @@ INDEX_LABELS = {
            "missing": "ยังไม่ได้สร้าง", "interrupted": "ยังไม่ได้สร้าง (หยุดกลางคัน)",
            "portfolio": "รายงานภาพรวม", "all": "ทุกโครงการ",
            "villages": "หมู่บ้าน", "generated": "สร้างเมื่อ",
-           "sort": "คลิกหัวคอลัมน์เพื่อเรียงลำดับ", "summary": "สรุป"},
+           "sort": "คลิกหัวคอลัมน์เพื่อเรียงลำดับ", "summary": "สรุป",
+           "scan_ok": "ตรวจข้อมูลส่วนบุคคลในไฟล์ผลลัพธ์ {n} ไฟล์: ไม่พบ",
+           "scan_found": "ตรวจข้อมูลส่วนบุคคลในไฟล์ผลลัพธ์ {n} ไฟล์: พบสิ่งที่อาจเป็นข้อมูลส่วนบุคคล "
+                         "{k} รายการใน {f} ไฟล์ ห้ามเผยแพร่จนกว่าจะแก้ไข (ดูรายละเอียด: "
+                         "evaluation privacy-scan)"},
     "en": {"title": "Village evaluation reports", "village_id": "Code", "name": "Village",
            "project": "Project", "location": "District / province", "status": "Report status",
            "links": "Files", "report": "Report", "excel": "Excel", "notebook": "Notebook",
@@ -194,5 +198,9 @@ INDEX_LABELS = {
            "missing": "not rendered", "interrupted": "not rendered (interrupted)",
            "portfolio": "Portfolio reports", "all": "All projects",
            "villages": "Villages", "generated": "Generated",
-           "sort": "Click a column header to sort", "summary": "Summary"},
+           "sort": "Click a column header to sort", "summary": "Summary",
+           "scan_ok": "Personal-data audit of {n} output files: nothing found",
+           "scan_found": "Personal-data audit of {n} output files: {k} possible personal "
+                         "identifiers in {f} files. Do not publish until fixed (details: "
+                         "evaluation privacy-scan)"},
 }

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._version import __version__
+from ..disclosure import DEFAULT_MIN_CELL, check_min_cell
 from ..errors import ArgumentError, EvaluationError
 from ..export import CHART_FORMATS, atomic_write_text, unique_names
 from ..i18n import check_lang
@@ -253,6 +254,9 @@ class BatchResult:
     exit_code : int
         0 all reports ok; 1 some failed; 130 stopped by SIGINT; 143 stopped by
         SIGTERM.
+    privacy_scan : dict or None
+        ``n_files`` read and ``n_findings`` of the audit of the outputs
+        (:func:`evaluation.privacy_scan.scan_outputs`); None when not run.
     """
 
     out_dir: Path
@@ -263,6 +267,7 @@ class BatchResult:
     engine: str = "process"
     interrupted: str | None = None
     exit_code: int = 0
+    privacy_scan: dict | None = None
 
     def count(self, status: str) -> int:
         return sum(r["status"] == status for r in self.reports)
@@ -321,7 +326,8 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
               progress: bool = True,
               chart_formats: str | Sequence[str] | None = CHART_FORMATS,
               report_timeout: float | None = REPORT_TIMEOUT, kernel_memory=None,
-              grace: float = GRACE) -> BatchResult:
+              grace: float = GRACE,
+              min_cell: int = DEFAULT_MIN_CELL, privacy_scan: bool = True) -> BatchResult:
     """Render every village report, the portfolio reports and ``index.html``.
 
     Parameters
@@ -379,6 +385,13 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         down, the manifest is written, ``index.html`` marks the reports not
         rendered as interrupted, and :attr:`BatchResult.interrupted` is set. A
         second signal stops at once.
+    min_cell : int, default 3
+        No statistic about fewer than this many people is shown in any
+        report (the notebooks' ``min_cell`` parameter; part of the key).
+    privacy_scan : bool, default True
+        At the end, audit every output file for personal identifiers
+        (:func:`evaluation.privacy_scan.scan_outputs`): the counts go to
+        ``privacy-scan.json`` and a result line into ``index.html``.
 
     Returns
     -------
@@ -422,6 +435,7 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     if gather and engine != "dask":
         raise ArgumentError("gather=True needs engine='dask' (or a scheduler)")
     formats = _formats_text(chart_formats)  # ValueError before anything is loaded
+    min_cell = check_min_cell(min_cell)
     if workers != 1 and not scheduler:  # worker processes re-import the user's script
         from ..mainguard import check_main_guard
 
@@ -460,7 +474,7 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     selected = [v for v in village_ids if not only or v in set(map(str, only))]
     for vid in selected:
         params = village_parameters(data, vid, lang=lang, show_raw_text=show_raw_text,
-                                    chart_formats=formats)
+                                    chart_formats=formats, min_cell=min_cell)
         tasks.append(Task("village", vid, names[vid], nb_village, params, lang,
                           _task_key(data=digest, notebook=nb_digests[nb_village],
                                     kind="village", id=vid, parameters=params), timeout,
@@ -469,7 +483,8 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         project_ids = [str(p) for p in project.projects["project_id"]]
         pnames = unique_names(project_ids, reserved=("all",))
         for pid in [*project_ids, None]:
-            params = portfolio_parameters(data, pid, lang=lang, chart_formats=formats)
+            params = portfolio_parameters(data, pid, lang=lang, chart_formats=formats,
+                                          min_cell=min_cell)
             folder = "all" if pid is None else pnames[pid]
             tasks.append(Task("portfolio", pid, f"{PORTFOLIO_DIR}/{folder}", nb_portfolio,
                               params, lang,
@@ -554,6 +569,15 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         if output_error(exc) is None:
             raise
         problems.append(describe_output_error(exc, out / INDEX))
+    scan = None
+    if privacy_scan and not fatal and not problems:
+        # audit every output (the index included), then show the result in it
+        from ..privacy_scan import scan_outputs, write_scan_summary
+
+        findings = scan_outputs(out, participants=project.participants)
+        write_scan_summary(out, findings)
+        scan = {"n_files": int(findings.attrs.get("n_files", 0)), "n_findings": len(findings)}
+        index = write_index(out, project, names, manifest, lang=lang, interrupted=interrupted)
     if fatal or problems:
         raise OutputWriteError(fatal or problems[0], also=problems[1:] if fatal is None
                                else problems)
@@ -563,7 +587,7 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
                for t in tasks]
     result = BatchResult(out_dir=out, index=index, reports=ordered,
                          seconds=time.perf_counter() - t0, workers=n_workers, engine=engine,
-                         interrupted=stop.signal_name or None)
+                         interrupted=stop.signal_name or None, privacy_scan=scan)
     result.exit_code = stop.exit_code or (1 if result.failed else 0)
     return result
 

@@ -173,7 +173,24 @@ def render_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "
                  f"{now:%H:%M}")
     heads = [labels["village_id"], labels["name"], labels["project"], labels["location"]]
     return _template().render(lang=lang, version=__version__, labels=labels, css=report_css(),
-                              generated=generated, heads=heads, **data)
+                              generated=generated, heads=heads,
+                              privacy_scan=_scan_line(out_dir, labels), **data)
+
+
+def _scan_line(out_dir, labels: dict) -> dict | None:
+    """The privacy-scan result for the index (from ``privacy-scan.json``), or None."""
+    from ..privacy_scan import read_scan_summary
+
+    summary = read_scan_summary(out_dir)
+    if summary is None:
+        return None
+    files = [str(f) for f in summary.get("files", [])]
+    if not summary.get("n_findings"):
+        return {"ok": True, "text": labels["scan_ok"].format(n=summary.get("n_files", 0)),
+                "files": []}
+    return {"ok": False, "files": files[:50],
+            "text": labels["scan_found"].format(n=summary.get("n_files", 0),
+                                                k=summary["n_findings"], f=len(files))}
 
 
 def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "th",

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArgumentError, EvaluationError
+from ..disclosure import DEFAULT_MIN_CELL, check_min_cell
 from ..export import CHART_FORMATS, atomic_write_text, chart_formats, safe_name
 from ..i18n import check_lang
 from ..reporting.headline import read_headline_file
@@ -446,19 +447,22 @@ def _swap_into_place(staging: Path, final: Path) -> None:
 
 def village_parameters(data_dir, village_id: str, *, lang: str = "th",
                        show_raw_text: bool = False,
-                       chart_formats: str | Iterable[str] | None = CHART_FORMATS) -> dict:
+                       chart_formats: str | Iterable[str] | None = CHART_FORMATS,
+                       min_cell: int = DEFAULT_MIN_CELL) -> dict:
     """Papermill parameters of the village report (``out_dir`` is added when run)."""
     return {"data_dir": str(Path(data_dir).resolve()), "village_id": str(village_id),
             "lang": check_lang(lang), "show_raw_text": bool(show_raw_text),
-            "chart_formats": _formats_text(chart_formats)}
+            "chart_formats": _formats_text(chart_formats), "min_cell": check_min_cell(min_cell)}
 
 
 def portfolio_parameters(data_dir, project_id: str | None = None, *, lang: str = "th",
-                         chart_formats: str | Iterable[str] | None = CHART_FORMATS) -> dict:
+                         chart_formats: str | Iterable[str] | None = CHART_FORMATS,
+                         min_cell: int = DEFAULT_MIN_CELL) -> dict:
     """Papermill parameters of the portfolio report (``out_dir`` is added when run)."""
     return {"data_dir": str(Path(data_dir).resolve()),
             "project_id": None if project_id is None else str(project_id),
-            "lang": check_lang(lang), "chart_formats": _formats_text(chart_formats)}
+            "lang": check_lang(lang), "chart_formats": _formats_text(chart_formats),
+            "min_cell": check_min_cell(min_cell)}
 
 
 def _formats_text(formats) -> str:
@@ -469,7 +473,8 @@ def _formats_text(formats) -> str:
 def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th",
                           show_raw_text: bool = False, kernel: WarmKernel | None = None,
                           notebook=None, timeout: float | None = 600,
-                          chart_formats: str | Iterable[str] | None = CHART_FORMATS) -> Path:
+                          chart_formats: str | Iterable[str] | None = CHART_FORMATS,
+                          min_cell: int = DEFAULT_MIN_CELL) -> Path:
     """Render one village's report into ``out_dir/<village>/``.
 
     Parameters
@@ -494,6 +499,9 @@ def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th
         Chart files written to ``charts/`` (the notebook parameter
         ``chart_formats``); ``"png"`` alone takes about 40% less time. The
         report page always shows the PNG pictures.
+    min_cell : int, default 3
+        No statistic about fewer than this many people is shown (the
+        notebook parameter ``min_cell``; see :mod:`evaluation.disclosure`).
 
     Returns
     -------
@@ -518,7 +526,7 @@ def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th
     result = render_notebook(
         notebook or default_notebook("village"),
         village_parameters(data_dir, village_id, lang=lang, show_raw_text=show_raw_text,
-                           chart_formats=chart_formats),
+                           chart_formats=chart_formats, min_cell=min_cell),
         out_dir, safe_name(village_id), kernel=kernel, lang=lang, timeout=timeout,
         village=str(village_id))
     if result.status != "ok":
@@ -529,7 +537,8 @@ def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th
 def render_portfolio_report(data_dir, out_dir, *, project_id: str | None = None,
                             lang: str = "th", kernel: WarmKernel | None = None,
                             notebook=None, timeout: float | None = 600,
-                            chart_formats: str | Iterable[str] | None = CHART_FORMATS) -> Path:
+                            chart_formats: str | Iterable[str] | None = CHART_FORMATS,
+                            min_cell: int = DEFAULT_MIN_CELL) -> Path:
     """Render the portfolio report of one project (or of the whole folder).
 
     The report folder is ``out_dir/portfolio/<project>/`` (``all`` for the
@@ -551,7 +560,8 @@ def render_portfolio_report(data_dir, out_dir, *, project_id: str | None = None,
     root = Path(out_dir) / "portfolio"
     result = render_notebook(
         notebook or default_notebook("portfolio"),
-        portfolio_parameters(data_dir, project_id, lang=lang, chart_formats=chart_formats),
+        portfolio_parameters(data_dir, project_id, lang=lang, chart_formats=chart_formats,
+                             min_cell=min_cell),
         root, name, kernel=kernel,
         lang=lang, timeout=timeout)
     if result.status != "ok":

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..disclosure import (DEFAULT_MIN_CELL, SUPPRESSED_COLUMN, check_min_cell,
+                          small_count_label, suppress_small_cells)
 from ..export import (CHART_FORMATS, chart_formats, html_escape, html_table, render_figure,
                       safe_name, write_csv, write_tables)
 from ..i18n import COLUMN_LABELS, ROLES, check_lang, label, tr
@@ -65,6 +67,11 @@ class ReportContext:
         the ``.png`` file.
     dpi : int, default 200
         PNG resolution (also used for the picture inside the HTML).
+    min_cell : int, default 3
+        No statistic about fewer than this many people is shown:
+        :meth:`suppress` hides such rows of a table, :meth:`small_count`
+        writes such counts as ``<3``; :attr:`suppressed` counts the hidden
+        cells for the data-quality section.
 
     Notes
     -----
@@ -84,8 +91,10 @@ class ReportContext:
 
     def __init__(self, out_dir, lang: str = "th", *,
                  formats: str | Iterable[str] | None = CHART_FORMATS,
-                 dpi: int = 200, display: bool = True):
+                 dpi: int = 200, display: bool = True, min_cell: int = DEFAULT_MIN_CELL):
         self.out_dir = Path(out_dir)
+        self.min_cell = check_min_cell(min_cell)
+        self.suppressed = 0
         self.lang = check_lang(lang)
         self.formats = chart_formats(formats)
         self.dpi = dpi
@@ -98,6 +107,26 @@ class ReportContext:
         self.out_dir.mkdir(parents=True, exist_ok=True)
 
     # -- helpers ----------------------------------------------------------------
+    def suppress(self, frame, **kwargs):
+        """:func:`evaluation.disclosure.suppress_small_cells` with this report's
+        ``min_cell``; the hidden cells are added to :attr:`suppressed`."""
+        out, n = suppress_small_cells(frame, min_cell=self.min_cell, **kwargs)
+        self.suppressed += n
+        return out.drop(columns=SUPPRESSED_COLUMN)
+
+    def is_small(self, n) -> bool:
+        """Whether ``n`` people are too few to show a statistic about them (1 <= n < min_cell)."""
+        import pandas as pd
+
+        return n is not None and not pd.isna(n) and 0 < n < self.min_cell
+
+    def small_count(self, n) -> str:
+        """A count for display: ``<3`` when it is small (counted as suppressed)."""
+        if self.is_small(n):
+            self.suppressed += 1
+            return small_count_label(self.min_cell)
+        return format_number(n)
+
     def pick(self, th: str, en: str) -> str:
         """The Thai or English text, by the report language."""
         return th if self.lang == "th" else en
@@ -312,6 +341,79 @@ def section_heading(ctx, lang: str, th: str, en: str, level: int = 2) -> None:
 def explain(ctx, lang: str, th: str, en: str) -> None:
     """A paragraph of narrative text (generated, escaped by the context)."""
     ctx.paragraph(tr(lang, th, en))
+
+
+def too_few(ctx, lang: str, n, th: str, en: str) -> bool:
+    """Whether ``n`` people are fewer than the report's ``min_cell``; if so, a
+    note says what is not shown and one suppressed cell is counted."""
+    is_small = getattr(ctx, "is_small", None)
+    if is_small is None or not is_small(n):
+        return False
+    ctx.suppressed += 1
+    ctx.note(tr(lang, f"{th}: ไม่แสดง เพราะมีข้อมูลของคนหรือครัวเรือนน้อยกว่า {ctx.min_cell} "
+                      "ซึ่งอาจระบุตัวบุคคลได้",
+                f"{en}: not shown, because fewer than {ctx.min_cell} people or households "
+                "have data (they could be identified)."))
+    return True
+
+
+def small_counts(ctx, frame, columns):
+    """Counts of ``columns`` as display text, ``<3`` where small (each counted)."""
+    if getattr(ctx, "small_count", None) is None:
+        return frame
+    out = frame.copy()
+    for col in columns:
+        out[col] = [ctx.small_count(v) for v in frame[col].tolist()]
+    return out
+
+
+def count_small_groups(ctx, frame, min_cell: int) -> None:
+    """Add the groups of a split (``n`` between 1 and ``min_cell - 1``) that a
+    table will hide to the report's suppressed cells."""
+    import pandas as pd
+
+    if hasattr(ctx, "suppressed") and "n" in frame.columns:
+        n = pd.to_numeric(frame["n"], errors="coerce")
+        ctx.suppressed += int(((n > 0) & (n < min_cell)).sum())
+
+
+_HEADLINE_GROUPS = {
+    "happiness_n": ("happiness_mean_change", "happiness_ci_low", "happiness_ci_high",
+                    "happiness_share_improved", "happiness_p_t", "happiness_p_wilcoxon"),
+    "income_n": ("income_mean_change", "income_ci_low", "income_ci_high", "income_share_up"),
+    "n_participants": (), "n_households": (),
+}
+
+
+def suppress_headline(ctx, figs: dict) -> tuple[dict, set]:
+    """Headline figures with every statistic about too few people set to None
+    (and its n); returns the figures and the keys of the hidden counts."""
+    is_small = getattr(ctx, "is_small", None)
+    out, hidden = dict(figs), set()
+    if is_small is None:
+        return out, hidden
+    for n_key, keys in _HEADLINE_GROUPS.items():
+        if is_small(out.get(n_key)):
+            hidden.add(n_key)
+            ctx.suppressed += 1 + sum(out.get(k) is not None for k in keys)
+            out[n_key] = None
+            for k in keys:
+                out[k] = None
+    return out, hidden
+
+
+def suppressed_sentence(ctx, lang: str) -> dict:
+    """The data-quality sentence on small cells: how many were hidden so far."""
+    n = int(getattr(ctx, "suppressed", 0))
+    min_cell = getattr(ctx, "min_cell", None)
+    if min_cell is None:
+        return {}
+    ctx.paragraph(tr(
+        lang, f"ตัวเลขที่ไม่แสดงเพื่อปกป้องข้อมูลส่วนบุคคล (เกี่ยวกับคนหรือครัวเรือนน้อยกว่า {min_cell}): "
+              f"{n:,d} ช่อง",
+        f"Figures not shown to protect personal data (about fewer than {min_cell} people or "
+        f"households): {n:,d} cells."))
+    return {"n_suppressed": n, "min_cell": int(min_cell)}
 
 
 def no_data(ctx, lang: str, th: str, en: str, **extra) -> dict:

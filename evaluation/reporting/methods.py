@@ -19,7 +19,8 @@ import pandas as pd
 from .. import results as R
 from ..i18n import tr, wave_name
 from . import fmt as F
-from .context import explain, resolve_lang, section_heading, show_table
+from .context import (explain, resolve_lang, section_heading, show_table, small_counts,
+                      suppressed_sentence)
 
 __all__ = ["TESTS", "section_data_quality", "section_methods"]
 
@@ -82,7 +83,9 @@ def section_data_quality(project, ctx, *, lang: str | None = None,
                      t("มีข้อที่ไม่ตอบ (ครั้ง)", "With unanswered items"): n_items,
                      t("คำนวณคะแนนไม่ได้ (ครั้ง)", "Score not computable"): n_nan})
     if rows:
-        show_table(ctx, pd.DataFrame(rows), "quality_happiness",
+        rows = pd.DataFrame(rows)
+        rows = small_counts(ctx, rows, rows.columns[1:])
+        show_table(ctx, rows, "quality_happiness",
                   t("ความครบถ้วนของแบบประเมินความสุข", "Completeness of happiness assessments"),
                   note=t("คะแนนที่ตอบไม่ครบไม่เกิน 20% ของข้อ ใช้ค่าเฉลี่ยของข้อที่ตอบแทน (prorate) เกินกว่านั้นไม่คำนวณคะแนน",
                          "Scores with at most 20% of items unanswered are prorated (mean of the "
@@ -154,6 +157,7 @@ def section_data_quality(project, ctx, *, lang: str | None = None,
         ctx.note(t(f"มีคำเตือนทั่วไป (ไม่ระบุหมู่บ้าน) {len(general):,d} รายการ ดูได้จากคำสั่ง evaluation check",
                    f"{len(general):,d} general warnings (not tied to a village); see "
                    "`evaluation check`."))
+    out.update(suppressed_sentence(ctx, lang))
     return out
 
 

@@ -8,12 +8,15 @@ takes a loaded :class:`~evaluation.project.Project` (restricted to
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import results as R
+from ..disclosure import small_count_label
 from ..i18n import MEASURE_LABELS, STATUS_LABELS, tr, wave_name
 from . import fmt as F
-from .context import explain, no_data, resolve_lang, section_heading, show_table
+from .context import (count_small_groups, explain, no_data, resolve_lang, section_heading,
+                      show_table, small_counts, suppress_headline, suppressed_sentence)
 from ..charts.sections import forest_plot, theme_heatmap
 
 __all__ = [
@@ -111,7 +114,10 @@ def section_portfolio_cover(project, ctx, *, lang: str | None = None,
                      t("โครงการ", "Project"): r.project_id,
                      t("ผู้เข้าร่วม (คน)", "Participants"): int(len(sub)),
                      t("ครัวเรือน", "Households"): int(sub["household_id"].nunique())})
-    show_table(ctx, pd.DataFrame(rows), "villages", t("หมู่บ้านในรายงาน", "Villages in this report"))
+    rows = pd.DataFrame(rows)
+    if len(rows):
+        rows = small_counts(ctx, rows, rows.columns[-2:])
+    show_table(ctx, rows, "villages", t("หมู่บ้านในรายงาน", "Villages in this report"))
     ctx.headline("villages", len(program_villages), label=t("หมู่บ้าน", "Villages"))
     ctx.headline("participants", len(people), label=t("ผู้เข้าร่วม", "Participants"))
     return {"project_ids": projects["project_id"].astype(str).tolist(),
@@ -119,6 +125,25 @@ def section_portfolio_cover(project, ctx, *, lang: str | None = None,
             "n_comparison_villages": int(comp.sum()),
             "n_households": int(people["household_id"].nunique()),
             "period_start": start, "period_end": end}
+
+
+def _suppress_villages(ctx, frame: pd.DataFrame):
+    """Village rows of a forest-plot frame (``label, mean_diff, ci_low, ci_high,
+    n_pairs``) about too few people hidden, with the next smallest village too
+    when one alone would follow from a total; adds ``suppressed`` and
+    ``n_shown`` (display text of n)."""
+    frame = frame.reset_index(drop=True)
+    if getattr(ctx, "suppress", None) is None:
+        return frame.assign(suppressed=False, n_shown=frame["n_pairs"].astype(int)), \
+            [False] * len(frame)
+    shown = ctx.suppress(frame, n="n_pairs", columns=["mean_diff", "ci_low", "ci_high"])
+    hidden = shown["mean_diff"].isna() & frame["mean_diff"].notna()
+    hidden |= shown["n_pairs"].astype(str).str.startswith("<")
+    out = frame.copy()
+    out.loc[hidden, ["mean_diff", "ci_low", "ci_high"]] = np.nan
+    out["suppressed"] = hidden.to_numpy()
+    out["n_shown"] = shown["n_pairs"].to_numpy()
+    return out, list(hidden)
 
 
 # =========================================================================== village table
@@ -144,12 +169,16 @@ def section_village_table(project, ctx, *, lang: str | None = None,
     inst = R.main_instrument(p, instrument)
     short = R.instrument_short(p, inst, lang)
     figs = {v: headline_figures(p.village(v), instrument=inst) for v in p.village_ids}
+    small = small_count_label(getattr(ctx, "min_cell", 3))
     rows = []
     for v, f in figs.items():
+        f, hidden = suppress_headline(ctx, f)
+        figs[v] = f
         rows.append({
             t("หมู่บ้าน", "Village"): f"{v} {F.text_or_dash(f['name'])}",
-            t("ผู้เข้าร่วม (คน)", "Participants"): f["n_participants"],
-            t("ครัวเรือน", "Households"): f["n_households"],
+            t("ผู้เข้าร่วม (คน)", "Participants"):
+                small if "n_participants" in hidden else f["n_participants"],
+            t("ครัวเรือน", "Households"): small if "n_households" in hidden else f["n_households"],
             t(f"ความสุขเปลี่ยนไป ({short}, คะแนน)", f"Happiness change ({short}, points)"):
                 F.estimate_cell(f["happiness_mean_change"], f["happiness_ci_low"],
                                 f["happiness_ci_high"], f["happiness_n"], lang),
@@ -217,6 +246,8 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
         "ci_high": list(by_v["ci_high"]) + [pooled["ci_high"]],
         "n_pairs": list(by_v["n_pairs"].fillna(0)) + [pooled["n_pairs"]],
     })
+    frame, hidden = _suppress_villages(ctx, frame)
+    by_v.loc[[v for v, h in zip(order, hidden) if h], ["mean_diff", "ci_low", "ci_high"]] = np.nan
     name = R.instrument_name(p, inst, lang)
     short = R.instrument_short(p, inst, lang)
     up = [labels[v] for v in order if by_v.loc[v, "ci_low"] > 0]
@@ -229,7 +260,8 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
                  f"{name_list(up, lang)}; ลดลงชัดเจน {len(down):,d} หมู่บ้าน: {name_list(down, lang)}",
                  f" Clear rises (interval above zero), {len(up):,d}: {name_list(up, lang)}; "
                  f"clear falls, {len(down):,d}: {name_list(down, lang)}.")
-    fig = forest_plot(frame, label="label", unit=t("คะแนน", "points"), lang=lang,
+    fig = forest_plot(frame[~frame["suppressed"]], label="label", unit=t("คะแนน", "points"),
+                      lang=lang,
                       overall=all_label,
                       title=t(f"คะแนนความสุขเปลี่ยนไป ({short}) {wave_name(before, 'th')} → "
                               f"{wave_name(after, 'th')}",
@@ -239,7 +271,7 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
                                           f"Happiness change by village: {name}"), caption)
     show_table(ctx, pd.DataFrame({
         t("หมู่บ้าน", "Village"): frame["label"],
-        t("จำนวนคู่ (n)", "Pairs (n)"): frame["n_pairs"].astype(int),
+        t("จำนวนคู่ (n)", "Pairs (n)"): frame["n_shown"],
         t("เปลี่ยนแปลงเฉลี่ย (คะแนน)", "Mean change (points)"): frame["mean_diff"],
         t("95% CI ต่ำสุด", "95% CI low"): frame["ci_low"],
         t("95% CI สูงสุด", "95% CI high"): frame["ci_high"],
@@ -283,10 +315,10 @@ def section_ladder_disaggregation(project, ctx, *, lang: str | None = None,
     explain(ctx, lang,
               "ตัวชี้วัดของทั้งโครงการแยกตามเพศและกลุ่มอายุ เฉพาะตัวชี้วัดที่คำนวณจากคนหรือครัวเรือน "
               "(ครัวเรือนจัดกลุ่มตามสมาชิกกลุ่มเป้าหมายคนแรก) กลุ่มที่มีข้อมูลน้อยกว่า "
-              f"{MIN_CELL} รายการไม่แสดงค่า และซ่อนกลุ่มถัดไปด้วยเพื่อไม่ให้คำนวณย้อนกลับได้",
+              f"{max(MIN_CELL, getattr(ctx, 'min_cell', MIN_CELL))} รายการไม่แสดงค่า และซ่อนกลุ่มถัดไปด้วยเพื่อไม่ให้คำนวณย้อนกลับได้",
               "Indicators of the whole project split by sex and age group, for indicators "
               "computed over people or households (a household is grouped by its first "
-              f"listed target participant). Groups with fewer than {MIN_CELL} records show "
+              f"listed target participant). Groups with fewer than {max(MIN_CELL, getattr(ctx, 'min_cell', MIN_CELL))} records show "
               "no value, nor does the next smallest group (so it cannot be worked back).")
     out: dict = {}
     several = len(p.ladders) > 1
@@ -299,7 +331,9 @@ def section_ladder_disaggregation(project, ctx, *, lang: str | None = None,
             if frame.empty or frame[split].nunique(dropna=False) < 2:
                 continue
             label = SPLIT_LABELS[lang][split]
-            show_table(ctx, split_table(frame, split, lang=lang),
+            min_cell = max(MIN_CELL, getattr(ctx, "min_cell", MIN_CELL))
+            count_small_groups(ctx, frame, min_cell)
+            show_table(ctx, split_table(frame, split, lang=lang, min_cell=min_cell),
                     f"ladder_by_{split}" + (f"_{pid}" if several else ""),
                     t(f"ตัวชี้วัดแยกตาม{label}", f"Indicators by {label.lower()}")
                     + (f" ({pid})" if several else ""))
@@ -422,13 +456,16 @@ def section_finance_by_village(project, ctx, *, lang: str | None = None,
                           "ci_low": inc["ci_low"].to_numpy(dtype=float),
                           "ci_high": inc["ci_high"].to_numpy(dtype=float),
                           "n_pairs": inc["n_pairs"].fillna(0).to_numpy(dtype=float)})
+    frame, hidden = _suppress_villages(ctx, frame)
+    inc.loc[[v for v, h in zip(order, hidden) if h], ["mean_diff", "ci_low", "ci_high"]] = np.nan
     up = [labels[v] for v in order if inc.loc[v, "ci_low"] > 0]
     down = [labels[v] for v in order if inc.loc[v, "ci_high"] < 0]
     caption = t(f"รายได้ต่อเดือนเพิ่มขึ้นชัดเจน (ช่วงความเชื่อมั่นสูงกว่าศูนย์) {len(up):,d} หมู่บ้าน: "
                 f"{name_list(up, lang)}; ลดลงชัดเจน {len(down):,d} หมู่บ้าน: {name_list(down, lang)}",
                 f"Clear rise in monthly income (interval above zero), {len(up):,d}: "
                 f"{name_list(up, lang)}; clear fall, {len(down):,d}: {name_list(down, lang)}.")
-    ctx.figure(forest_plot(frame, label="label", unit=t("บาทต่อเดือน", "baht per month"),
+    ctx.figure(forest_plot(frame[~frame["suppressed"]], label="label",
+                           unit=t("บาทต่อเดือน", "baht per month"),
                            lang=lang, title=t("รายได้ครัวเรือนต่อเดือนเปลี่ยนไป รายหมู่บ้าน",
                                               "Change in monthly household income by village")),
                "income_forest", t("รายได้เปลี่ยนไปรายหมู่บ้าน", "Income change by village"),
@@ -442,7 +479,11 @@ def section_finance_by_village(project, ctx, *, lang: str | None = None,
         for m in measures:
             if m not in sub.index:
                 continue
-            r = sub.loc[m]
+            r = sub.loc[m].copy()
+            if getattr(ctx, "is_small", lambda n: False)(r["n_pairs"]) or \
+                    hidden[order.index(v)]:
+                r[["mean_diff", "ci_low", "ci_high", "n_pairs"]] = np.nan
+                ctx.suppressed += 1
             out[v][m] = R.jsonable({k: r[k] for k in ("mean_diff", "ci_low", "ci_high",
                                                       "n_pairs")})
             row[f"{tr(lang, *MEASURE_LABELS[m])} ({t('บาท', 'baht')})"] = F.estimate_cell(
@@ -613,8 +654,10 @@ def section_portfolio_data_quality(project, ctx, *, lang: str | None = None,
 
     show_table(ctx, pd.DataFrame({
         t("หมู่บ้าน", "Village"): [f"{r.village_id} {r.village_name}" for r in s.itertuples()],
-        t("กลุ่มเป้าหมาย (คน)", "Target members"): s["n_target"].astype(int).to_numpy(),
-        t("ครัวเรือน", "Households"): s["n_households"].astype(int).to_numpy(),
+        t("กลุ่มเป้าหมาย (คน)", "Target members"):
+            [getattr(ctx, "small_count", int)(int(x)) for x in s["n_target"]],
+        t("ครัวเรือน", "Households"):
+            [getattr(ctx, "small_count", int)(int(x)) for x in s["n_households"]],
         t("ช่วงประเมินความสุข", "Happiness waves"): [waves(x) for x in s["waves_happiness"]],
         t("ช่วงข้อมูลการเงิน", "Finance waves"): [waves(x) for x in s["waves_finance"]],
         t("รายการบัญชีครัวเรือน", "Account entries"): s["n_ledger_entries"].astype(int).to_numpy(),
@@ -624,10 +667,12 @@ def section_portfolio_data_quality(project, ctx, *, lang: str | None = None,
     }), "data_completeness", t("ความครบถ้วนของข้อมูล", "Data completeness"),
         note=t("คำเตือนคือค่าที่เป็นไปได้แต่น่าสงสัย ดูรายละเอียดในรายงานของแต่ละหมู่บ้าน",
                "Warnings are possible but suspicious values; see each village report."))
-    return {str(r["village_id"]): R.jsonable({k: r[k] for k in s.columns
-                                              if k not in ("village_id", "village_name",
-                                                           "project_id")})
-            for _, r in s.iterrows()}
+    out = {str(r["village_id"]): R.jsonable({k: r[k] for k in s.columns
+                                             if k not in ("village_id", "village_name",
+                                                          "project_id")})
+           for _, r in s.iterrows()}
+    out.update(suppressed_sentence(ctx, lang))
+    return out
 
 
 #: Section functions of the portfolio report, in report order (methods from village).

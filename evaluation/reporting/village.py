@@ -20,7 +20,9 @@ from .. import results as R
 from ..i18n import MEASURE_LABELS, STATUS_LABELS, tr, wave_name
 from . import fmt as F
 from .fmt import format_p
-from .context import explain, no_data, resolve_lang, section_heading, show_table
+from ..disclosure import small_count_label
+from .context import (explain, no_data, resolve_lang, section_heading, show_table,
+                      count_small_groups, small_counts, suppress_headline, too_few)
 from ..charts.sections import accounts_by_month, keyword_bars, legend_outside, month_ticks, theme_bars
 
 __all__ = [
@@ -75,8 +77,8 @@ def section_cover(project, ctx, *, lang: str | None = None, village_id: str | No
     n_households = int(people["household_id"].nunique())
     n_target_hh = int(people.loc[people["role"] == "target", "household_id"].nunique())
     start, end = F.date(proj.get("start_date"), lang), F.date(proj.get("end_date"), lang)
-    role_text = ", ".join(f"{tr(lang, *_role_names(r))} {n_by_role[r]:,d}" for r in ROLES
-                          if n_by_role[r])
+    role_text = ", ".join(f"{tr(lang, *_role_names(r))} {ctx.small_count(n_by_role[r])}"
+                          for r in ROLES if n_by_role[r])
     facts = {
         tr(lang, "โครงการ", "Project"): f"{F.text_or_dash(proj.get('name'))} "
                                            f"({F.text_or_dash(row.get('project_id'))})",
@@ -86,7 +88,7 @@ def section_cover(project, ctx, *, lang: str | None = None, village_id: str | No
         tr(lang, "ระยะเวลาโครงการ", "Project period"): f"{start} – {end}",
         tr(lang, "งบประมาณ", "Budget"): F.baht(proj.get("budget"), lang),
         tr(lang, "ผู้เข้าร่วม", "Participants"):
-            f"{len(people):,d} {tr(lang, 'คน', 'people')}" + (f" ({role_text})"
+            f"{ctx.small_count(len(people))} {tr(lang, 'คน', 'people')}" + (f" ({role_text})"
                                                                   if role_text else ""),
         tr(lang, "ครัวเรือน", "Households"):
             tr(lang, f"{n_households:,d} ครัวเรือน (ครัวเรือนกลุ่มเป้าหมาย {n_target_hh:,d})",
@@ -94,7 +96,9 @@ def section_cover(project, ctx, *, lang: str | None = None, village_id: str | No
     }
     ctx.facts(facts)
     if len(people):
-        show_table(ctx, _role_table(people, lang), "participants_by_role",
+        roles_table = _role_table(people, lang)
+        roles_table = small_counts(ctx, roles_table, roles_table.columns[1:])
+        show_table(ctx, roles_table, "participants_by_role",
                   tr(lang, "ผู้เข้าร่วมตามบทบาทและเพศ", "Participants by role and sex"),
                   note=tr(lang, "นับจากตารางผู้เข้าร่วม ไม่แสดงชื่อหรือข้อมูลส่วนบุคคล",
                             "Counted from the participants table; no names or personal "
@@ -155,6 +159,8 @@ def section_key_results(project, ctx, *, lang: str | None = None,
     lang = resolve_lang(ctx, lang)
     v = R.one_village(project, village_id)
     figs = headline_figures(v, instrument=instrument, before=before, after=after)
+    shown_n = {k: figs.get(k) for k in ("n_participants", "n_households")}
+    figs, hidden = suppress_headline(ctx, figs)
     write_headline(ctx, figs, lang=lang)
     if heading:
         section_heading(ctx, lang, "ผลลัพธ์สำคัญโดยสรุป", "Key results at a glance")
@@ -207,7 +213,8 @@ def section_key_results(project, ctx, *, lang: str | None = None,
             tr(lang, "ตัวชี้วัดบันไดผลลัพธ์ที่บรรลุ", "Ladder indicators achieved"),
         ],
         tr(lang, "ผล (95% CI), n", "Result (95% CI), n"): [
-            F.count(figs["n_participants"]), F.count(figs["n_households"]),
+            *(small_count_label(ctx.min_cell) if k in hidden else F.count(shown_n[k])
+              for k in ("n_participants", "n_households")),
             F.estimate_cell(figs["happiness_mean_change"], figs["happiness_ci_low"],
                             figs["happiness_ci_high"], figs["happiness_n"], lang),
             (f"{F.pct(figs['happiness_share_improved'])}, n = {figs['happiness_n']:,d}"
@@ -293,6 +300,8 @@ def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | N
     v = R.one_village(project, village_id)
     if heading:
         section_heading(ctx, lang, "บันไดผลลัพธ์", "The outcome ladder")
+    if too_few(ctx, lang, len(v.participants), "ตัวชี้วัดบันไดผลลัพธ์", "Ladder indicators"):
+        return {"suppressed": True}
     if not v.ladders:
         return no_data(ctx, lang, "โครงการนี้ยังไม่มีบันไดผลลัพธ์ (ไฟล์ ladder.yaml) จึงยังประเมินตัวชี้วัดไม่ได้",
                          "This project has no outcome ladder (ladder.yaml), so no indicator "
@@ -368,14 +377,16 @@ def _ladder_by_sex(v, ctx, lang, partial_threshold) -> dict:
     frame = frame[frame["level"] == "village"]
     if frame.empty:
         return {}
-    show_table(ctx, split_table(frame, "sex", lang=lang), "ladder_by_sex",
+    min_cell = max(MIN_CELL, getattr(ctx, "min_cell", MIN_CELL))
+    count_small_groups(ctx, frame, min_cell)
+    show_table(ctx, split_table(frame, "sex", lang=lang, min_cell=min_cell), "ladder_by_sex",
                tr(lang, "ตัวชี้วัดแยกตามเพศ", "Indicators by sex"),
                note=tr(lang, "เฉพาะตัวชี้วัดที่คำนวณจากคนหรือครัวเรือน (ครัวเรือนจัดตามเพศของสมาชิก"
-                             f"กลุ่มเป้าหมายคนแรก) กลุ่มที่มีข้อมูลน้อยกว่า {MIN_CELL} รายการไม่แสดงค่า "
+                             f"กลุ่มเป้าหมายคนแรก) กลุ่มที่มีข้อมูลน้อยกว่า {min_cell} รายการไม่แสดงค่า "
                              "และซ่อนอีกกลุ่มด้วยเพื่อไม่ให้คำนวณย้อนกลับจากผลรวมได้",
                        "Indicators computed over people or households only (a household "
                        "counts under the sex of its first listed target participant); groups "
-                       f"with fewer than {MIN_CELL} records show no value, nor does the next "
+                       f"with fewer than {min_cell} records show no value, nor does the next "
                        "smallest group (it could be worked back from the total)."))
     return R.jsonable({ind: dict(zip(sub["sex"].astype(str), sub["actual"]))
                        for ind, sub in frame.groupby("indicator_id", sort=False)})
@@ -438,6 +449,9 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
         valid = sc[sc["total"].notna()]
         waves = R.waves_present(valid)
         res: dict = {"instrument": inst}
+        if too_few(ctx, lang, valid["person_id"].nunique(), f"ผลของ{short}", f"{short} results"):
+            out[inst] = {"instrument": inst, "suppressed": True}
+            continue
         if not waves:
             res.update(no_data(ctx, lang, "ยังคำนวณคะแนนไม่ได้ (คำตอบไม่ครบ)",
                                  "No score could be computed (too many missing answers)."))
@@ -675,6 +689,9 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
               "before and after.")
     change = finance_change(fin, before=before, after=after)
     hf = household_finance(fin, before=before, after=after)
+    if too_few(ctx, lang, fin["household_id"].nunique(), "ผลด้านการเงินครัวเรือน",
+               "Household money results"):
+        return {"suppressed": True}
     out: dict = {"n_households": int(len(hf))}
     for _, r in change.iterrows():
         out[str(r["measure"])] = R.jsonable({k: r[k] for k in (
@@ -798,6 +815,9 @@ def section_accounts(project, ctx, *, lang: str | None = None, village_id: str |
     if heading:
         section_heading(ctx, lang, "การทำบัญชีครัวเรือนและกลุ่มออมทรัพย์",
                   "Account keeping and the savings group")
+    if too_few(ctx, lang, v.participants["household_id"].nunique(),
+               "ผลการทำบัญชีและการออม", "Account keeping and savings results"):
+        return {"suppressed": True}
     return {"accounts": _accounts(v, ctx, lang, min_entries, min_months),
             "savings": _savings(v, ctx, lang)}
 

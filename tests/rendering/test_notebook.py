@@ -631,3 +631,79 @@ def test_report_project_returns_private_copies(data_dir):
     a.villages.loc[:, "name"] = "x"
     b = report_project(data_dir)
     assert (b.participants["role"] != "changed").all() and (b.villages["name"] != "x").all()
+
+
+# ---------------------------------------------------------------- privacy (issue 18)
+def test_privacy_scan_finds_nothing_in_the_rendered_reports(rendered, data_dir):
+    from evaluation.privacy_scan import scan_outputs
+
+    found = scan_outputs(rendered[0], data_dir=data_dir)
+    assert found.attrs["n_files"] > 40
+    assert found.empty, found[["file", "location", "kind", "rule"]].to_string()
+
+
+def test_privacy_scan_finds_a_planted_name_and_phone(rendered, data_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from evaluation.cli import app
+
+    out = tmp_path / "out"
+    shutil.copytree(rendered[0] / "V01", out / "V01")
+    runner = CliRunner()
+    assert runner.invoke(app, ["privacy-scan", str(out), "--data", str(data_dir)]).exit_code == 0
+    people = pd.read_csv(data_dir / "participants.csv", dtype=str)
+    page = out / "V01" / "report.html"
+    page.write_text(read(page).replace("</main>", f"<p>{people['name'][5]}</p></main>"),
+                    encoding="utf-8")
+    csv = next((out / "V01" / "tables").glob("*.csv"))
+    csv.write_text(read(csv) + f"\nโทร,{people['phone'][7]}\n", encoding="utf-8")
+    res = runner.invoke(app, ["privacy-scan", str(out), "--data", str(data_dir)])
+    assert res.exit_code == 1
+    assert "V01/report.html" in res.output and f"V01/tables/{csv.name}" in res.output
+
+
+def one_man_one_woman(folder: Path) -> Path:
+    """The sample project with V03 cut down to one woman and one man."""
+    shutil.copytree(SAMPLE, folder)
+    people = pd.read_csv(folder / "participants.csv", dtype=str)
+    v03 = people[people["village_id"] == "V03"]
+    keep = [v03[v03["sex"] == "F"].index[0], v03[v03["sex"] == "M"].index[0]]
+    drop = v03.index.difference(keep)
+    gone_p, gone_h = set(people.loc[drop, "person_id"]), set(people.loc[drop, "household_id"])
+    gone_h -= set(people.loc[keep, "household_id"])
+    people.drop(index=drop).to_csv(folder / "participants.csv", index=False)
+    for name, col, gone in (("happiness", "person_id", gone_p), ("finance", "household_id", gone_h),
+                            ("ledger", "household_id", gone_h), ("savings", "member_id", gone_p)):
+        t = pd.read_csv(folder / f"{name}.csv", dtype=str)
+        t[~t[col].isin(gone)].to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def test_village_with_one_man_and_one_woman_is_suppressed(kernel, tmp_path):
+    data = one_man_one_woman(tmp_path / "program")
+    project = ev.load_project(data)
+    v = project.village("V03").participants
+    assert sorted(v["sex"]) == ["F", "M"]
+    out = tmp_path / "reports"
+    page = read(ev.render_village_report(data, "V03", out, kernel=kernel, chart_formats="png"))
+    text = visible_text(page)
+    # counts below 3 show as <3; no statistic about the two of them
+    assert "<3" in text
+    roles = pd.read_csv(out / "V03" / "tables" / "participants_by_role.csv", dtype=str)
+    assert (roles.iloc[:, 1:].isin(["<3", "0"])).all().all(), roles
+    assert "ไม่แสดง เพราะมีข้อมูลของคนหรือครัวเรือนน้อยกว่า 3" in text
+    assert not any((out / "V03" / "charts").glob("happiness_individual_*.png"))
+    assert not any((out / "V03" / "tables").glob("happiness_change_*.csv"))
+    assert not (out / "V03" / "tables" / "finance_change.csv").exists()
+    head = json.loads(read(out / "V03" / "headline.json"))
+    values = {k: (item or {}).get("value") for k, item in head.get("headline", head).items()
+              if isinstance(item, dict)}
+    assert values.get("participants") is None and values.get("happiness_change") is None
+    assert values.get("income_change") is None
+    m = re.search(r"(?:ตัวเลขที่ไม่แสดงเพื่อปกป้องข้อมูลส่วนบุคคล[^:]*): (\d+) ช่อง", text)
+    assert m and int(m.group(1)) >= 5, text[-2000:]
+    # min_cell=1 hides nothing
+    page = read(ev.render_village_report(data, "V03", out, kernel=kernel, chart_formats="png",
+                                         min_cell=1))
+    assert "<1" not in visible_text(page)
+    assert (out / "V03" / "tables" / "finance_change.csv").exists()
