@@ -695,15 +695,15 @@ def batch(
         _fail_on_evaluation_error(exc)
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
-    typer.echo(result.summary())
-    if result.exit_code and result.exit_code != EXIT_REPORT_FAILED:  # stopped: 130/143
-        raise typer.Exit(result.exit_code)
     if result.privacy_scan is not None:
         n = result.privacy_scan["n_findings"]
         typer.echo(f"privacy-scan: {n} possible personal identifier(s) in "
                    f"{result.privacy_scan['n_files']} output files"
                    + (f" — do not publish; run `evaluation privacy-scan {out}` for details"
                       if n else ""), err=bool(n))
+    typer.echo(result.summary())
+    if result.exit_code and result.exit_code != EXIT_REPORT_FAILED:  # stopped: 130/143
+        raise typer.Exit(result.exit_code)
     printed = True
     if pdf:
         pages = [result.out_dir / r["name"] / "report.html" for r in result.reports
