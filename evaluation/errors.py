@@ -148,6 +148,22 @@ class ArgumentError(EvaluationError, ValueError, TypeError):
     """
 
 
+class ParseError(EvaluationError, ValueError):
+    """A value from the data could not be read (a number, date or label).
+
+    Raised by the parsers in :mod:`evaluation.thai`; the message says what was
+    expected. Also a ``ValueError``, so ``except ValueError`` keeps working.
+
+    Examples
+    --------
+    >>> from evaluation.thai import parse_number
+    >>> parse_number("abc")
+    Traceback (most recent call last):
+    ...
+    evaluation.errors.ParseError: expected a number, e.g. 1500 or ๑,๕๐๐
+    """
+
+
 def column_list(value, name: str, *, allow_empty: bool = True,
                 error: type[Exception] = ArgumentError) -> list[str]:
     """Normalise a ``by=``/``columns=`` argument: None, one name, or a list of names."""

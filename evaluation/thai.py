@@ -65,6 +65,8 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 
+from .errors import ArgumentError, ParseError
+
 __all__ = [
     "BLANK",
     "KIND_LABELS",
@@ -274,11 +276,11 @@ def _number_text(text: str, expected: str) -> float:
             reason = "; more than one decimal point"
         elif re.fullmatch(r"[+-]?[\d, .]+", text) and ("," in text or " " in text):
             reason = "; thousands separators must separate groups of 3 digits (1,500)"
-        raise ValueError(expected + reason)
+        raise ParseError(expected + reason)
     number = float(m.group("sign") + m.group("int").replace(",", "").replace(" ", "")
                    + (m.group("frac") or "") + (m.group("exp") or ""))
     if not math.isfinite(number):
-        raise ValueError(expected + "; the number is too large")
+        raise ParseError(expected + "; the number is too large")
     return number
 
 
@@ -286,16 +288,16 @@ def _number_value(value, expected: str, *, money: bool = False) -> float:
     if value is None:
         return math.nan
     if isinstance(value, (bool, np.bool_)):
-        raise ValueError(expected + "; got a true/false value")
+        raise ParseError(expected + "; got a true/false value")
     if isinstance(value, (Real, Decimal, np.number)):
         number = float(value)
         if math.isinf(number):
-            raise ValueError(expected + "; got an infinite value")
+            raise ParseError(expected + "; got an infinite value")
         return number  # NaN stays NaN (blank)
     if not isinstance(value, str):
         if is_blank(value):
             return math.nan
-        raise ValueError(f"{expected}; got a value of type {type(value).__name__}")
+        raise ParseError(f"{expected}; got a value of type {type(value).__name__}")
     text = unicodedata.normalize("NFKC", value.translate(_TRANSLATE_CLEAN))
     text = text.translate(_TRANSLATE_NUMBER).strip()
     if not text:
@@ -339,7 +341,7 @@ def parse_number(value) -> float:
     >>> parse_number("12 ครัวเรือน")
     Traceback (most recent call last):
     ...
-    ValueError: expected a number, e.g. 1500 or ๑,๕๐๐
+    evaluation.errors.ParseError: expected a number, e.g. 1500 or ๑,๕๐๐
     """
     return _number_value(value, NUMBER_EXPECTED)
 
@@ -393,7 +395,7 @@ def parse_int(value) -> int | None:
     if math.isnan(number):
         return None
     if number != int(number):
-        raise ValueError(INT_EXPECTED + "; got a fraction")
+        raise ParseError(INT_EXPECTED + "; got a fraction")
     return int(number)
 
 
@@ -454,13 +456,13 @@ _RE_NAME_D_Y = re.compile(r"([a-z]+)\.?\s*(\d{1,2}),?\s*(\d+)?")
 
 def _check_era(era: str) -> None:
     if era not in ERAS:
-        raise ValueError(f"era must be one of {', '.join(map(repr, ERAS))}; got {era!r}")
+        raise ArgumentError(f"era must be one of {', '.join(map(repr, ERAS))}; got {era!r}")
 
 
 def _year_to_ce(year_text: str, era: str, *, english_month: bool = False) -> int:
     """Calendar year (CE) of a written year under the era policy."""
     if len(year_text) not in (2, 4):
-        raise ValueError(f"the year {year_text!r} should have 4 digits (2566 or 2023) or 2 (66)")
+        raise ParseError(f"the year {year_text!r} should have 4 digits (2566 or 2023) or 2 (66)")
     year = int(year_text)
     if len(year_text) == 2:
         if era == "ce" or (era == "auto" and english_month):
@@ -475,13 +477,13 @@ def _year_to_ce(year_text: str, era: str, *, english_month: bool = False) -> int
 
 def _make_date(year: int, month: int, day: int) -> pd.Timestamp:
     if not 1 <= month <= 12:
-        raise ValueError(f"month {month} does not exist (dates are read day first: DD/MM/YYYY)")
+        raise ParseError(f"month {month} does not exist (dates are read day first: DD/MM/YYYY)")
     if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise ValueError(f"the year {year} CE is outside the supported range "
+        raise ParseError(f"the year {year} CE is outside the supported range "
                          f"{_MIN_YEAR}–{_MAX_YEAR} CE; check the era (BE = CE + 543)")
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
-        raise ValueError(f"day {day} does not exist in {_EN_MONTHS_FULL[month - 1]} {year} "
+        raise ParseError(f"day {day} does not exist in {_EN_MONTHS_FULL[month - 1]} {year} "
                          f"(it has {last} days)")
     return pd.Timestamp(year, month, day)
 
@@ -520,7 +522,7 @@ def _parse_date_text(text: str, era: str) -> pd.Timestamp:
     if m:
         d, mo, y = m.groups()
         if y is None:
-            raise ValueError("the year is missing (write e.g. 7/7/2566)")
+            raise ParseError("the year is missing (write e.g. 7/7/2566)")
         return _make_date(_year_to_ce(y, era), int(mo), int(d))
     for pattern, order in ((_RE_D_NAME_Y, "dmy"), (_RE_NAME_D_Y, "mdy")):
         m = pattern.fullmatch(text)
@@ -534,13 +536,13 @@ def _parse_date_text(text: str, era: str) -> pd.Timestamp:
         if month is None:
             if order == "mdy" or not _month_key(name) or not _RE_HAS_DIGIT.search(text):
                 continue
-            raise ValueError(f"unknown month name {name.strip(' .,-/')!r}; {DATE_EXPECTED}")
+            raise ParseError(f"unknown month name {name.strip(' .,-/')!r}; {DATE_EXPECTED}")
         if d is None:
-            raise ValueError("the day is missing (write e.g. 7 ก.ค. 2566)")
+            raise ParseError("the day is missing (write e.g. 7 ก.ค. 2566)")
         if y is None:
-            raise ValueError("the year is missing (write e.g. 14 ก.ย. 2565)")
+            raise ParseError("the year is missing (write e.g. 14 ก.ย. 2565)")
         return _make_date(_year_to_ce(y, era, english_month=month[1]), month[0], int(d))
-    raise ValueError(DATE_EXPECTED)
+    raise ParseError(DATE_EXPECTED)
 
 
 def parse_date(value, *, era: str = "auto") -> pd.Timestamp:
@@ -609,7 +611,7 @@ def parse_date(value, *, era: str = "auto") -> pd.Timestamp:
         value = pd.Timestamp(value)
     if isinstance(value, (_dt.date, pd.Timestamp)):  # datetime is a date subclass
         return _date_from_object(value)
-    raise ValueError(f"{DATE_EXPECTED}; got a value of type {type(value).__name__}")
+    raise ParseError(f"{DATE_EXPECTED}; got a value of type {type(value).__name__}")
 
 
 # ---------------------------------------------------------------------------
@@ -721,7 +723,7 @@ def parse_wave(value) -> str | None:
     try:
         return _WAVE_KEYS[key]
     except KeyError:
-        raise ValueError(WAVE_EXPECTED) from None
+        raise ParseError(WAVE_EXPECTED) from None
 
 
 def parse_sex(value) -> str | None:
@@ -742,9 +744,9 @@ def parse_sex(value) -> str | None:
         return _SEX_KEYS[key]
     except KeyError:
         if key in _TITLES or key.replace(".", "") in _TITLES:
-            raise ValueError("a name title (นาย/นาง/นางสาว) is not a sex label; "
+            raise ParseError("a name title (นาย/นาง/นางสาว) is not a sex label; "
                              "expected ชาย/หญิง or M/F") from None
-        raise ValueError(SEX_EXPECTED) from None
+        raise ParseError(SEX_EXPECTED) from None
 
 
 def parse_role(value) -> str | None:
@@ -765,7 +767,7 @@ def parse_role(value) -> str | None:
     try:
         return _ROLE_KEYS[key]
     except KeyError:
-        raise ValueError(ROLE_EXPECTED) from None
+        raise ParseError(ROLE_EXPECTED) from None
 
 
 def parse_kind(value) -> str | None:
@@ -785,7 +787,7 @@ def parse_kind(value) -> str | None:
     try:
         return _KIND_KEYS[key]
     except KeyError:
-        raise ValueError(KIND_EXPECTED) from None
+        raise ParseError(KIND_EXPECTED) from None
 
 
 def parse_arm(value) -> str | None:
@@ -805,7 +807,7 @@ def parse_arm(value) -> str | None:
     try:
         return _ARM_KEYS[key]
     except KeyError:
-        raise ValueError(ARM_EXPECTED) from None
+        raise ParseError(ARM_EXPECTED) from None
 
 
 # ---------------------------------------------------------------------------
@@ -949,8 +951,8 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
     ([None, None, None], True)
     """
     if kind not in SERIES_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(map(repr, SERIES_KINDS))}; "
-                         f"got {kind!r}")
+        raise ArgumentError(f"kind must be one of {', '.join(map(repr, SERIES_KINDS))}; "
+                            f"got {kind!r}")
     _check_era(era)
     if not isinstance(series, pd.Series):
         series = pd.Series(series)
@@ -1032,7 +1034,7 @@ LANGS = ("th", "en")
 
 def _check_lang(lang: str) -> None:
     if lang not in LANGS:
-        raise ValueError(f"lang must be one of 'th', 'en'; got {lang!r}")
+        raise ArgumentError(f"lang must be one of 'th', 'en'; got {lang!r}")
 
 
 def label(kind: str, value, lang: str = "th") -> str:
@@ -1052,7 +1054,7 @@ def label(kind: str, value, lang: str = "th") -> str:
     ('ก่อน', 'Mentor')
     """
     if kind not in _LABELS:
-        raise ValueError(f"kind must be one of {', '.join(map(repr, _LABELS))}; got {kind!r}")
+        raise ArgumentError(f"kind must be one of {', '.join(map(repr, _LABELS))}; got {kind!r}")
     _check_lang(lang)
     if is_blank(value):
         return BLANK
@@ -1060,8 +1062,8 @@ def label(kind: str, value, lang: str = "th") -> str:
     try:
         return table[value]
     except KeyError:
-        raise ValueError(f"value must be one of {', '.join(map(repr, table))} for "
-                         f"kind={kind!r}; got {value!r}") from None
+        raise ArgumentError(f"value must be one of {', '.join(map(repr, table))} for "
+                            f"kind={kind!r}; got {value!r}") from None
 
 
 def format_number(x, decimals: int = 0) -> str:
@@ -1117,7 +1119,7 @@ def format_thai_date(ts, *, style: str = "short", lang: str = "th") -> str:
     ('7 กรกฎาคม 2566', '7 Jul 2023')
     """
     if style not in _DATE_STYLES:
-        raise ValueError(f"style must be one of 'short', 'long', 'iso'; got {style!r}")
+        raise ArgumentError(f"style must be one of 'short', 'long', 'iso'; got {style!r}")
     _check_lang(lang)
     ts = parse_date(ts)
     if ts is pd.NaT:
