@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .errors import ArgumentError, DataValidationError, problems_frame
+from .errors import ArgumentError, DataValidationError, problems_frame, require_columns
 
 __all__ = ["DID_FIELDS", "FewClustersWarning", "did", "webb_weights"]
 
@@ -226,11 +226,8 @@ def did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, group: str, c
                       ("cluster", cluster)):
         if not isinstance(col, str):
             raise ArgumentError(f"{name} must be a column name, got {col!r}")
-    if not isinstance(data, pd.DataFrame):
-        raise ArgumentError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in (outcome, unit, time, group, cluster) if c not in data.columns]
-    if missing:
-        raise KeyError(f"column(s) {missing} not in data; columns are {list(data.columns)}")
+    require_columns(data, {"outcome": outcome, "unit": unit, "time": time, "group": group,
+                           "cluster": cluster}, what="data")
     if pre == post:
         raise ArgumentError(f"pre and post must be two different waves, got {pre!r} twice")
     if isinstance(wild_reps, bool) or not isinstance(wild_reps, (int, np.integer)) or wild_reps < 1:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .errors import EvaluationError
+from .errors import EvaluationError, require_columns
 
 __all__ = ["DEFAULT_MIN_CELL", "check_min_cell", "suppress_small_cells", "small_count_label",
            "SUPPRESSED_COLUMN"]
@@ -117,14 +117,9 @@ def suppress_small_cells(
     >>> out["mean_change"].tolist(), hidden
     ([4.5, nan], 1)
     """
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
-    min_cell = check_min_cell(min_cell)
     counts = [n] if isinstance(n, str) else list(n)
-    missing = [c for c in counts if c not in table.columns]
-    if missing:
-        raise KeyError(f"count column(s) {missing} not in the table; columns present: "
-                       f"{list(map(str, table.columns))}")
+    require_columns(table, {"n": counts}, what="table")
+    min_cell = check_min_cell(min_cell)
     if columns is None:
         columns = [c for c in table.columns
                    if c not in counts and pd.api.types.is_numeric_dtype(table[c])

@@ -189,18 +189,22 @@ class ColumnError(ArgumentError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-def require_columns(frame, columns, *, what: str = "data") -> None:
+def require_columns(frame, columns, *, what: str = "data", hint: str = "") -> None:
     """Check that `frame` is a DataFrame holding `columns`; the one check of its kind.
 
     Parameters
     ----------
     frame : object
         What the caller received.
-    columns : iterable of str, or mapping
+    columns : str, iterable of str, or mapping
         Column names, or ``{parameter: column}`` when the columns were named by
-        keyword arguments (the message then names the parameter).
+        keyword arguments (the message then names the parameter); a value may
+        also be a list of columns (``{"by": ["village_id", "sex"]}``) or None
+        (skipped).
     what : str
         How the message calls the table (usually the parameter name).
+    hint : str, optional
+        A sentence added to the message (e.g. which function makes such a table).
 
     Raises
     ------
@@ -223,14 +227,19 @@ def require_columns(frame, columns, *, what: str = "data") -> None:
     evaluation.errors.ColumnError: participants lacks column(s) ['rol'] (role='rol'); columns present: ['a']
     """
     if not isinstance(frame, pd.DataFrame):
-        raise ArgumentError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
-    named = dict(columns) if isinstance(columns, dict) else None
-    wanted = list(named.values()) if named is not None else list(columns)
-    missing = [c for c in wanted if c not in frame.columns]
+        raise ArgumentError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}"
+                            + (f". {hint}" if hint else ""))
+    if isinstance(columns, dict):  # {parameter: column or list of columns}
+        named = [(k, c) for k, v in columns.items()
+                 for c in ([v] if isinstance(v, str) or v is None else list(v))]
+        named = [(k, c) for k, c in named if c is not None]
+        wanted = [c for _, c in named]
+    else:
+        named, wanted = None, [columns] if isinstance(columns, str) else list(columns)
+    missing = list(dict.fromkeys(c for c in wanted if c not in frame.columns))
     if missing:
         params = ""
         if named is not None:
-            params = " (" + ", ".join(f"{k}={v!r}" for k, v in named.items()
-                                      if v in missing) + ")"
+            params = " (" + ", ".join(f"{k}={c!r}" for k, c in named if c in missing) + ")"
         raise ColumnError(f"{what} lacks column(s) {missing}{params}; columns present: "
-                          f"{list(map(str, frame.columns))}")
+                          f"{list(map(str, frame.columns))}" + (f". {hint}" if hint else ""))

@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import ArgumentError
+
 __all__ = [
     "CHART_FORMATS",
     "atomic_path",
@@ -106,7 +108,7 @@ def safe_name(value: object, *, max_bytes: int = 80, fallback: str = "unnamed") 
     '_CON'
     """
     if not isinstance(max_bytes, int) or max_bytes < 8:
-        raise ValueError(f"max_bytes must be an integer >= 8, got {max_bytes!r}")
+        raise ArgumentError(f"max_bytes must be an integer >= 8, got {max_bytes!r}")
     text = unicodedata.normalize("NFC", str(value))
     out = []
     for ch in text:
@@ -386,14 +388,14 @@ def chart_formats(formats: str | Iterable[str] | None = CHART_FORMATS) -> tuple[
     out = []
     for item in items:
         if not isinstance(item, str):
-            raise ValueError(f"formats must be names from {ALLOWED_FORMATS}, got {formats!r}")
+            raise ArgumentError(f"formats must be names from {ALLOWED_FORMATS}, got {formats!r}")
         name = item.strip().lower().lstrip(".")
         if name and name not in out:
             out.append(name)
     bad = [f for f in out if f not in ALLOWED_FORMATS]
     if bad or not out:
-        raise ValueError(f"formats must be a non-empty list of {ALLOWED_FORMATS} "
-                         f"(e.g. 'png,svg,pdf'), got {formats!r}")
+        raise ArgumentError(f"formats must be a non-empty list of {ALLOWED_FORMATS} "
+                            f"(e.g. 'png,svg,pdf'), got {formats!r}")
     return tuple(out)
 
 
@@ -785,9 +787,9 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     if not tables:
-        raise ValueError("tables must contain at least one table, got an empty mapping")
+        raise ArgumentError("tables must contain at least one table, got an empty mapping")
     if lang not in _CONTENTS:
-        raise ValueError(f"lang must be 'th' or 'en', got {lang!r}")
+        raise ArgumentError(f"lang must be 'th' or 'en', got {lang!r}")
     thin = Side(style="thin")
     head_font, head_border = Font(bold=True), Border(left=thin, right=thin, top=thin,
                                                      bottom=thin)

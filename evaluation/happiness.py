@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError, DataValidationError, column_list, problems_frame
+from .errors import (ArgumentError, DataValidationError, column_list, problems_frame,
+                     require_columns)
 from .schema import WAVES
 from .stats import _BOOT_FIELDS, _bootstrap_arrays, _check_alternative, \
     _check_conf_level, _mcnemar_arrays, _paired_core
@@ -49,14 +50,6 @@ def _as_list(value, name: str) -> list[str]:
     return column_list(value, name)
 
 
-def _check_frame(data, name: str, columns: list[str]) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise KeyError(f"column(s) {missing} not in {name}; columns are {list(data.columns)}")
-
-
 def _wave_labels(series: pd.Series) -> list[str]:
     """Allowed wave labels in order: the categories of an ordered categorical, else WAVES."""
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -71,17 +64,17 @@ def _check_wave_values(series: pd.Series, name: str) -> list[str]:
     present = pd.unique(series.dropna())
     unknown = sorted({str(v) for v in present} - set(labels))
     if unknown:
-        raise ValueError(f"column {name!r} holds wave labels {unknown}; expected one of {labels} "
-                         f"(load the data with evaluation.load_project to normalise Thai labels)")
+        raise ArgumentError(f"column {name!r} holds wave labels {unknown}; expected one of {labels} "
+                            f"(load the data with evaluation.load_project to normalise Thai labels)")
     return labels
 
 
 def _check_pair(before: str, after: str, labels: list[str], what: str) -> None:
     for side, w in (("before", before), ("after", after)):
         if not isinstance(w, str) or w not in labels:
-            raise ValueError(f"{what}: {side} wave must be one of {labels}, got {w!r}")
+            raise ArgumentError(f"{what}: {side} wave must be one of {labels}, got {w!r}")
     if before == after:
-        raise ValueError(f"{what}: the two waves must differ, got {before!r} twice")
+        raise ArgumentError(f"{what}: the two waves must differ, got {before!r} twice")
 
 
 def _group_codes(data: pd.DataFrame, keys: list[str]):
@@ -314,24 +307,25 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
     by_cols = _as_list(by, "by")
     values = _as_list(value, "value")
     if not values:
-        raise ValueError("value must name at least one score column, got an empty list")
-    _check_frame(scores, "scores", [person, wave, *values, *by_cols])
+        raise ArgumentError("value must name at least one score column, got an empty list")
+    require_columns(scores, {"person": person, "wave": wave, "value": values, "by": by_cols},
+                    what="scores")
     for v in values:
         if not (pd.api.types.is_numeric_dtype(scores[v].dtype) or scores[v].isna().all()):
-            raise TypeError(f"value column {v!r} must be numeric, got dtype {scores[v].dtype}")
+            raise ArgumentError(f"value column {v!r} must be numeric, got dtype {scores[v].dtype}")
     labels = _check_wave_values(scores[wave], wave)
     try:
         pairs = [(a, b) for a, b in contrasts]
     except (TypeError, ValueError):
-        raise ValueError(f"contrasts must be a sequence of (before, after) wave pairs, "
-                         f"got {contrasts!r}") from None
+        raise ArgumentError(f"contrasts must be a sequence of (before, after) wave pairs, "
+                            f"got {contrasts!r}") from None
     if not pairs:
-        raise ValueError("contrasts must contain at least one (before, after) pair")
+        raise ArgumentError("contrasts must contain at least one (before, after) pair")
     for a, b in pairs:
         _check_pair(a, b, labels, "contrasts")
     if bootstrap is not None and (isinstance(bootstrap, bool) or not isinstance(bootstrap, int)
                                   or bootstrap < 1):
-        raise ValueError(f"bootstrap must be a positive number of resamples or None, got {bootstrap!r}")
+        raise ArgumentError(f"bootstrap must be a positive number of resamples or None, got {bootstrap!r}")
 
     if padjust is not None:
         _check_padjust(padjust)
@@ -519,12 +513,13 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
     0        3             1            2  0  1
     """
     by_cols = _as_list(by, "by")
-    _check_frame(scores, "scores", [person, wave, band, *by_cols])
+    require_columns(scores, {"person": person, "wave": wave, "band": band, "by": by_cols},
+                    what="scores")
     labels = _check_wave_values(scores[wave], wave)
     _check_pair(before, after, labels, "band_transitions")
     tops = _as_list(top_bands, "top_bands") if top_bands is not None else None
     if tops is not None and not tops:
-        raise ValueError("top_bands must name at least one band, got an empty list")
+        raise ArgumentError("top_bands must name at least one band, got an empty list")
     prep = _prepare(scores, by_cols=by_cols, person=person, wave=wave, instrument=instrument,
                     labels=labels)
     data, inst_key, grp = prep.data, prep.inst_key, prep.keys
@@ -540,8 +535,8 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
     if tops is not None:
         unknown = [t for t in tops if t not in all_bands]
         if unknown:
-            raise ValueError(f"top_bands {unknown} are not bands in the data; bands are "
-                             f"{sorted(all_bands)}")
+            raise ArgumentError(f"top_bands {unknown} are not bands in the data; bands are "
+                                f"{sorted(all_bands)}")
     n_inst = len(orders)
     K = max((len(o) for o in orders), default=0)
 
@@ -715,7 +710,8 @@ def attrition(scores_or_table: pd.DataFrame, *, by=None, person: str = "person_i
     2        P3    post
     """
     by_cols = _as_list(by, "by")
-    _check_frame(scores_or_table, "scores_or_table", [person, wave, *by_cols])
+    require_columns(scores_or_table, {"person": person, "wave": wave, "by": by_cols},
+                    what="scores_or_table")
     labels = _check_wave_values(scores_or_table[wave], wave)
     data = scores_or_table
     if value is not None and value in data.columns:

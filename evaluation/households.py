@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import EvaluationError
+from .errors import ArgumentError, EvaluationError, require_columns
 from .schema import ROLES, WAVES
 
 __all__ = ["COMPONENTS", "rank_households", "select_model_households"]
@@ -31,12 +31,12 @@ def _check_weights(weights) -> dict[str, float]:
     if weights is None:
         return {c: 1.0 for c in COMPONENTS}
     if not isinstance(weights, dict):
-        raise ValueError("weights must be a dict of component -> weight (components: "
-                         f"{', '.join(COMPONENTS)}); got {type(weights).__name__}")
+        raise ArgumentError("weights must be a dict of component -> weight (components: "
+                            f"{', '.join(COMPONENTS)}); got {type(weights).__name__}")
     unknown = [k for k in weights if k not in COMPONENTS]
     if unknown:
-        raise ValueError(f"weights has unknown components {unknown}; components: "
-                         f"{', '.join(COMPONENTS)}")
+        raise ArgumentError(f"weights has unknown components {unknown}; components: "
+                            f"{', '.join(COMPONENTS)}")
     out = {}
     for c in COMPONENTS:
         w = weights.get(c, 0.0)
@@ -45,11 +45,11 @@ def _check_weights(weights) -> dict[str, float]:
         except (TypeError, ValueError):
             w = math.nan
         if not math.isfinite(w) or w < 0:
-            raise ValueError(f"weights[{c!r}] must be a number ≥ 0, got {weights.get(c)!r}")
+            raise ArgumentError(f"weights[{c!r}] must be a number ≥ 0, got {weights.get(c)!r}")
         out[c] = w
     if sum(out.values()) <= 0:
-        raise ValueError("weights must give at least one component a positive weight; "
-                         f"got {weights!r}")
+        raise ArgumentError("weights must give at least one component a positive weight; "
+                            f"got {weights!r}")
     return out
 
 
@@ -61,7 +61,7 @@ def _months(dates: pd.Series) -> pd.Series:
 
 def _households(project, role) -> pd.DataFrame:
     if role is not None and role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)} or None; got {role!r}")
+        raise ArgumentError(f"role must be one of {', '.join(ROLES)} or None; got {role!r}")
     part = project.participants
     if role is not None:
         part = part[part["role"] == role]
@@ -270,9 +270,9 @@ def rank_households(project, *, weights=None, instrument: str = "tmhi15",
     w = _check_weights(weights)
     for name, value in (("before", before), ("after", after)):
         if value not in WAVES:
-            raise ValueError(f"{name} must be one of {', '.join(WAVES)}; got {value!r}")
+            raise ArgumentError(f"{name} must be one of {', '.join(WAVES)}; got {value!r}")
     if not isinstance(n_per_village, (int, np.integer)) or n_per_village < 1:
-        raise ValueError(f"n_per_village must be a whole number ≥ 1, got {n_per_village!r}")
+        raise ArgumentError(f"n_per_village must be a whole number ≥ 1, got {n_per_village!r}")
     hh = _households(project, role)
     villages = getattr(project, "villages", None)
     if villages is not None and "arm" in villages.columns:   # model households: program only
@@ -354,13 +354,10 @@ def select_model_households(ranked: pd.DataFrame, *,
     """
     levels = list(levels)
     if not levels:
-        raise ValueError("levels must name at least one area column, e.g. ('village_id',)")
-    missing = [c for c in levels + ["household_id", "score", "selected"]
-               if c not in ranked.columns]
-    if missing:
-        raise EvaluationError(f"ranked lacks the columns {missing}; columns: "
-                              f"{', '.join(map(str, ranked.columns))}. Pass the output of "
-                              "rank_households (with the villages' area columns).")
+        raise ArgumentError("levels must name at least one area column, e.g. ('village_id',)")
+    require_columns(ranked, {"levels": levels, "ranked": ["household_id", "score", "selected"]},
+                    what="ranked", hint="Pass the output of rank_households (with the "
+                    "villages' area columns).")
     w = _check_weights(weights)
     rows = []
     level0 = levels[0]

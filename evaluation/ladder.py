@@ -183,8 +183,8 @@ def indicator_status(actual: float, target: float, comparator: str, *, n: int | 
     theta = _check_threshold(partial_threshold)
     cmp = COMPARATORS.get(comparator)
     if cmp is None:
-        raise ValueError(f"comparator must be one of {', '.join(COMPARATORS)}; "
-                         f"got {comparator!r}")
+        raise ArgumentError(f"comparator must be one of {', '.join(COMPARATORS)}; "
+                            f"got {comparator!r}")
     if actual is None or pd.isna(actual) or (n is not None and n == 0):
         return "no_data"
     actual, target = float(actual), float(target)
@@ -220,7 +220,7 @@ def _check_threshold(theta) -> float:
     except (TypeError, ValueError):
         value = math.nan
     if not (0 < value <= 1):
-        raise ValueError(f"partial_threshold must be a number in (0, 1], got {theta!r}")
+        raise ArgumentError(f"partial_threshold must be a number in (0, 1], got {theta!r}")
     return value
 
 
@@ -240,8 +240,8 @@ def _ladders(project, ladder) -> list[Ladder]:
         ladder = list(ladder.values())
     if isinstance(ladder, (list, tuple)) and all(isinstance(x, Ladder) for x in ladder):
         return list(ladder)
-    raise TypeError("ladder must be None (all of project.ladders), a Ladder, a path to a "
-                    f"ladder YAML file, or a list of Ladders; got {type(ladder).__name__}")
+    raise ArgumentError("ladder must be None (all of project.ladders), a Ladder, a path to a "
+                        f"ladder YAML file, or a list of Ladders; got {type(ladder).__name__}")
 
 
 def _table(project, name) -> pd.DataFrame:
@@ -367,7 +367,7 @@ def _groups(scope, splits, age_bins):
     keys = people[splits].astype(object).where(people[splits].notna(), None)
     out = []
     for values in sorted({tuple(r) for r in keys.itertuples(index=False)},
-                         key=lambda t: tuple((v is None, str(v)) for v in t)):
+                            key=lambda t: tuple((v is None, str(v)) for v in t)):
         def member(frame):
             mask = pd.Series(True, index=frame.index)
             for col, val in zip(splits, values):

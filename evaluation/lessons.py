@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import DataValidationError, EvaluationError, problems_frame
+from .errors import ArgumentError, DataValidationError, EvaluationError, problems_frame
 from .text import (
     _check_engine,
     _content_words,
@@ -99,8 +99,8 @@ class PreparedLessons:
 
 def _check_lessons(lessons: pd.DataFrame, text: str) -> None:
     if not isinstance(lessons, pd.DataFrame):
-        raise TypeError("lessons must be a pandas DataFrame (the lessons table) or the result "
-                        f"of prepare_lessons(); got {type(lessons).__name__}")
+        raise ArgumentError("lessons must be a pandas DataFrame (the lessons table) or the result "
+                            f"of prepare_lessons(); got {type(lessons).__name__}")
     missing = [c for c in ("village_id", "section", text) if c not in lessons.columns]
     if missing:
         raise DataValidationError(problems_frame([
@@ -249,8 +249,8 @@ def load_codebook(codebook: str | Path | Mapping | pd.DataFrame | None = None) -
     elif isinstance(codebook, Mapping):
         source, doc = "<dict>", codebook
     else:
-        raise TypeError("codebook must be None, a path to a YAML file, a dict or a DataFrame; "
-                        f"got {type(codebook).__name__}")
+        raise ArgumentError("codebook must be None, a path to a YAML file, a dict or a DataFrame; "
+                            f"got {type(codebook).__name__}")
     problems, rows = [], []
     themes = doc.get("themes") if isinstance(doc, Mapping) else None
     if not isinstance(themes, list) or not themes:
@@ -470,7 +470,7 @@ def code_themes(
     sentences = prepared.sentences
     if by not in sentences.columns or by in ("sentence", "tokens", "n_chars", "sentence_id"):
         allowed = [c for c in prepared.lessons.columns if c != text]
-        raise ValueError(f"by must be a lessons column, one of {allowed}; got {by!r}")
+        raise ArgumentError(f"by must be a lessons column, one of {allowed}; got {by!r}")
     cb = load_codebook(codebook)
     themes = _compile_codebook(cb)
 
@@ -611,16 +611,16 @@ def keywords(
     [['V1', 'เพาะเห็ด', 1], ['V2', 'น้ำพริก', 1]]
     """
     if rank_by not in ("tfidf", "count"):
-        raise ValueError(f"rank_by must be 'tfidf' or 'count', got {rank_by!r}")
+        raise ArgumentError(f"rank_by must be 'tfidf' or 'count', got {rank_by!r}")
     if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
-        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+        raise ArgumentError(f"top must be a positive integer or None, got {top!r}")
     if not isinstance(min_count, (int, np.integer)) or min_count < 1:
-        raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
+        raise ArgumentError(f"min_count must be a positive integer, got {min_count!r}")
     prepared = prepare_lessons(lessons, text=text)
     sentences = prepared.sentences
     if by is not None and (by not in prepared.lessons.columns or by == text):
         allowed = [c for c in prepared.lessons.columns if c != text]
-        raise ValueError(f"by must be a lessons column, one of {allowed}, or None; got {by!r}")
+        raise ArgumentError(f"by must be a lessons column, one of {allowed}, or None; got {by!r}")
     stop = _resolve_stopwords(stopwords)
     keys = sentences[by].tolist() if by is not None else ["all"] * len(sentences)
     counters: dict = {}
@@ -730,21 +730,21 @@ def quotes(
     from .privacy import names_from_participants, redact_pii
 
     if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+        raise ArgumentError(f"n must be a positive integer, got {n!r}")
     if not (0 <= min_chars <= max_chars):
-        raise ValueError(f"need 0 <= min_chars <= max_chars, got {min_chars} and {max_chars}")
+        raise ArgumentError(f"need 0 <= min_chars <= max_chars, got {min_chars} and {max_chars}")
     result = lessons if isinstance(lessons, ThemeResult) else code_themes(
         lessons, codebook, text=text)
     cb = result.codebook
     ids = cb.drop_duplicates("theme")
     match = ids[(ids["theme"] == theme) | (ids["theme_th"] == theme) | (ids["theme_en"] == theme)]
     if match.empty:
-        raise ValueError(f"theme must be one of {ids['theme'].tolist()} (or their Thai/English "
-                         f"labels); got {theme!r}")
+        raise ArgumentError(f"theme must be one of {ids['theme'].tolist()} (or their Thai/English "
+                            f"labels); got {theme!r}")
     theme_id = match["theme"].iloc[0]
     hits = result.hits[result.hits["theme"] == theme_id]
     if by is not None and by not in result.sentences.columns:
-        raise ValueError(f"by must be a lessons column; got {by!r}")
+        raise ArgumentError(f"by must be a lessons column; got {by!r}")
     hits = hits.merge(result.sentences[["sentence_id", "n_chars"]
                                        + ([by] if by and by not in hits.columns else [])],
                       on="sentence_id")
@@ -759,7 +759,7 @@ def quotes(
     all_names = list(names_from_participants(participants)) if participants is not None else []
     if names is not None:
         if isinstance(names, str):
-            raise TypeError("names must be a collection of names, not a single string")
+            raise ArgumentError("names must be a collection of names, not a single string")
         all_names.extend(names)
     quote = [redact_pii(s, names=all_names, labels=labels) if redact else s
              for s in chosen["sentence"].tolist()]

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import EvaluationError
+from .errors import ArgumentError, EvaluationError, require_columns
 from .schema import ROLES, WAVES
 
 __all__ = [
@@ -178,19 +178,19 @@ def metric(name: str, *, unit: str | None = None, replace: bool = False,
     True
     """
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"metric name must be a non-empty string, got {name!r}")
+        raise ArgumentError(f"metric name must be a non-empty string, got {name!r}")
 
     def decorator(func):
         if not callable(func):
-            raise TypeError(f"@metric({name!r}) must decorate a function, got {func!r}")
+            raise ArgumentError(f"@metric({name!r}) must decorate a function, got {func!r}")
         if name in _REGISTRY and not replace and _REGISTRY[name].func is not func:
             raise EvaluationError(
                 f"a metric named {name!r} is already registered; pass replace=True to "
                 "replace it")
         if over is not None and over not in OVER:
-            raise ValueError(f"over must be one of {', '.join(OVER)} or None, got {over!r}")
+            raise ArgumentError(f"over must be one of {', '.join(OVER)} or None, got {over!r}")
         if wave_param is not None and wave_param not in inspect.signature(func).parameters:
-            raise ValueError(f"wave_param {wave_param!r} is not a parameter of {name!r}")
+            raise ArgumentError(f"wave_param {wave_param!r} is not a parameter of {name!r}")
         doc = inspect.getdoc(func) or ""
         _REGISTRY[name] = MetricInfo(name=name, func=func, unit=unit,
                                      description=doc.strip().splitlines()[0] if doc else "",
@@ -316,8 +316,8 @@ def _check_choice(param: str, value, allowed, *, allow_none: bool = False):
         return
     if value not in allowed:
         extra = " or None" if allow_none else ""
-        raise ValueError(f"{param} must be one of {', '.join(map(str, allowed))}{extra}; "
-                         f"got {value!r}")
+        raise ArgumentError(f"{param} must be one of {', '.join(map(str, allowed))}{extra}; "
+                            f"got {value!r}")
 
 
 def _check_waves(**waves):
@@ -717,7 +717,7 @@ def _top_band(project, instrument) -> str:
     inst = user.get(instrument) or get_instrument(instrument)
     bands = list(inst.bands)
     if not bands:
-        raise ValueError(f"instrument {instrument!r} defines no bands; pass bands=[...]")
+        raise ArgumentError(f"instrument {instrument!r} defines no bands; pass bands=[...]")
     best = max(bands, key=lambda b: _band_attr(b, "high", -math.inf))
     return _band_attr(best, "id", None)
 
@@ -765,12 +765,10 @@ def count_rows(project, *, table, query=None, distinct=None):
         try:
             frame = frame.query(query)
         except Exception as exc:  # pandas raises many types for a bad query
-            raise ValueError(f"count_rows query {query!r} on table {table!r} failed: {exc}. "
-                             f"Columns: {', '.join(map(str, frame.columns))}") from None
+            raise ArgumentError(f"count_rows query {query!r} on table {table!r} failed: {exc}. "
+                                f"Columns: {', '.join(map(str, frame.columns))}") from None
     if distinct is not None:
-        if distinct not in frame.columns:
-            raise ValueError(f"count_rows distinct={distinct!r} is not a column of {table!r}; "
-                             f"columns: {', '.join(map(str, frame.columns))}")
+        require_columns(frame, {"distinct": distinct}, what=f"count_rows table {table!r}")
         k = int(frame[distinct].dropna().nunique())
     else:
         k = len(frame)

@@ -22,6 +22,8 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .errors import ArgumentError, require_columns
+
 from .names import FORMAL_TITLES, find_names
 from .text import THAI_DIGITS, _segment, _trie_for
 
@@ -118,8 +120,8 @@ def names_from_participants(participants: pd.DataFrame | None, *, column: str = 
     """
     if participants is None or column not in getattr(participants, "columns", ()):
         if participants is not None and not isinstance(participants, pd.DataFrame):
-            raise TypeError("participants must be a pandas DataFrame (the participants table), "
-                            f"got {type(participants).__name__}")
+            raise ArgumentError("participants must be a pandas DataFrame (the participants table), "
+                                f"got {type(participants).__name__}")
         return []
     values = participants[column].dropna().astype(str).str.strip()
     return list(dict.fromkeys(v for v in values if v))
@@ -405,21 +407,21 @@ def _resolve(cands):
 
 def _check_labels(labels: str) -> None:
     if labels not in _LABELS:
-        raise ValueError(f"labels must be 'th' or 'en', got {labels!r}")
+        raise ArgumentError(f"labels must be 'th' or 'en', got {labels!r}")
 
 
 def _check_text(text) -> str:
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
     if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}: {text!r}")
+        raise ArgumentError(f"text must be a string, got {type(text).__name__}: {text!r}")
     return text
 
 
 def _check_names(names):
     if isinstance(names, str):
-        raise TypeError("names must be a collection of names (e.g. participants['name']), "
-                        f"not a single string: {names!r}")
+        raise ArgumentError("names must be a collection of names (e.g. participants['name']), "
+                            f"not a single string: {names!r}")
     if isinstance(names, pd.DataFrame):
         return names_from_participants(names)
     if names is None:
@@ -589,16 +591,11 @@ def redact_frame(
     >>> redact_frame(df)["text"].tolist()
     ['ติดต่อ [อีเมล-1]']
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
-    _check_labels(labels)
     if isinstance(columns, str):
         columns = (columns,)
     columns = list(columns)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"columns {missing} not in the table; columns present: "
-                         f"{list(map(str, frame.columns))}")
+    require_columns(frame, {"columns": columns}, what="frame")
+    _check_labels(labels)
     all_names = list(names_from_participants(participants))
     names = _check_names(names)
     if names is not None:

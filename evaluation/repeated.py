@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .errors import ArgumentError, DataValidationError, column_list, problems_frame
+from .errors import (ArgumentError, DataValidationError, column_list, problems_frame,
+                     require_columns)
 from .schema import WAVES
 from .signrank import hodges_lehmann
 from .stats import _paired_core
@@ -143,9 +144,8 @@ def _to_wide(data, *, dv: str, within: str, subject: str, by=None, binary: bool 
     for name, col in (("dv", dv), ("within", within), ("subject", subject)):
         if not isinstance(col, str):
             raise ArgumentError(f"{name} must be a column name, got {col!r}")
-    missing = [c for c in (dv, within, subject, *keys) if c not in data.columns]
-    if missing:
-        raise KeyError(f"column(s) {missing} not in data; columns are {list(data.columns)}")
+    require_columns(data, {"dv": dv, "within": within, "subject": subject, "by": keys},
+                    what="data")
     values = data[dv]
     if pd.api.types.is_bool_dtype(values.dtype):
         values = values.astype("Float64")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import ArgumentError
 from .charts.sroi import PARAMETER_LABELS
 from .ladder_export import write_safe_workbook
 
@@ -110,7 +111,7 @@ def sroi_tables(result, sensitivity=None, *, lang: str = "th") -> dict[str, pd.D
     ['แผนที่คุณค่า', 'มูลค่ารายปี', 'การลงทุน', 'สรุป', 'ข้อควรระวัง']
     """
     if lang not in _H:
-        raise ValueError(f"lang must be 'th' or 'en', got {lang!r}")
+        raise ArgumentError(f"lang must be 'th' or 'en', got {lang!r}")
     h = _H[lang]
     names = h["sheets"]
     labels = dict(zip(result.outcomes["outcome_id"], result.outcomes["outcome"]))

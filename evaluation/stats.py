@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .errors import ArgumentError, column_list
+from .errors import ArgumentError, column_list, require_columns
 from .signrank import (hodges_lehmann, psignrank_lower, psignrank_upper,
                        signrank_exact_ties_p)
 
@@ -58,7 +58,7 @@ EXACT_MAX_N = 50
 # --------------------------------------------------------------------------- checks
 def _check_alternative(alternative: str) -> str:
     if alternative not in _ALTERNATIVES:
-        raise ValueError(f"alternative must be one of {_ALTERNATIVES}, got {alternative!r}")
+        raise ArgumentError(f"alternative must be one of {_ALTERNATIVES}, got {alternative!r}")
     return alternative
 
 
@@ -68,7 +68,7 @@ def _check_conf_level(conf_level) -> float:
     except (TypeError, ValueError):
         level = float("nan")
     if not 0 < level < 1:
-        raise ValueError(f"conf_level must be a number strictly between 0 and 1, got {conf_level!r}")
+        raise ArgumentError(f"conf_level must be a number strictly between 0 and 1, got {conf_level!r}")
     return level
 
 
@@ -77,17 +77,17 @@ def _as_float(values, name: str) -> np.ndarray:
     if isinstance(values, (pd.Series, pd.Index)):
         if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)
                 or values.isna().all()):
-            raise TypeError(f"{name} must be numeric; got dtype {values.dtype}")
+            raise ArgumentError(f"{name} must be numeric; got dtype {values.dtype}")
         arr = values.to_numpy(dtype=float, na_value=np.nan)
     else:
         try:
             arr = np.asarray(pd.array(list(values) if not isinstance(values, np.ndarray) else values,
                                       dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be a sequence of numbers (missing values as None/NaN); "
-                            f"could not convert: {exc}") from None
+            raise ArgumentError(f"{name} must be a sequence of numbers (missing values as None/NaN); "
+                                f"could not convert: {exc}") from None
     if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+        raise ArgumentError(f"{name} must be one-dimensional, got shape {arr.shape}")
     return arr
 
 
@@ -363,12 +363,8 @@ def paired_frame(data: pd.DataFrame, *, before: str, after: str, by=None,
     """
     _check_alternative(alternative)
     conf_level = _check_conf_level(conf_level)
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     keys = _as_list(by, "by")
-    missing = [col for col in (before, after, *keys) if col not in data.columns]
-    if missing:
-        raise KeyError(f"column(s) {missing} not in data; columns are {list(data.columns)}")
+    require_columns(data, {"before": before, "after": after, "by": keys}, what="data")
     b = _as_float(data[before], f"column {before!r}")
     a = _as_float(data[after], f"column {after!r}")
     if keys:
@@ -521,8 +517,8 @@ def paired_test(before, after, *, conf_int: bool = False, exact: bool | None = N
     b = _as_float(before, "before")
     a = _as_float(after, "after")
     if len(b) != len(a):
-        raise ValueError(f"before and after must have the same length (they are paired); "
-                         f"got {len(b)} and {len(a)}")
+        raise ArgumentError(f"before and after must have the same length (they are paired); "
+                            f"got {len(b)} and {len(a)}")
     _check_flag(conf_int, "conf_int")
     _check_flag(correct, "correct")
     _check_flag(exact_ties, "exact_ties")
@@ -566,8 +562,8 @@ def _as_flags(values, name: str) -> np.ndarray:
         arr = _objects_to_flags(np.asarray(values, dtype=object).ravel(), name)
     bad = ~np.isnan(arr) & (arr != 0) & (arr != 1)
     if bad.any():
-        raise ValueError(f"{name} must hold True/False (or 1/0, missing allowed); "
-                         f"found {sorted(set(arr[bad].tolist()))[:5]}")
+        raise ArgumentError(f"{name} must hold True/False (or 1/0, missing allowed); "
+                            f"found {sorted(set(arr[bad].tolist()))[:5]}")
     return arr
 
 
@@ -579,7 +575,7 @@ def _objects_to_flags(values: np.ndarray, name: str) -> np.ndarray:
         elif isinstance(v, (bool, np.bool_, int, np.integer, float, np.floating)):
             out[i] = float(v)
         else:
-            raise ValueError(f"{name} must hold True/False (or 1/0, missing allowed); found {v!r}")
+            raise ArgumentError(f"{name} must hold True/False (or 1/0, missing allowed); found {v!r}")
     return out
 
 
@@ -662,8 +658,8 @@ def mcnemar_test(before_flag, after_flag, *, exact: bool = False,
     x = _as_flags(before_flag, "before_flag")
     y = _as_flags(after_flag, "after_flag")
     if len(x) != len(y):
-        raise ValueError(f"before_flag and after_flag must have the same length (they are "
-                         f"paired); got {len(x)} and {len(y)}")
+        raise ArgumentError(f"before_flag and after_flag must have the same length (they are "
+                            f"paired); got {len(x)} and {len(y)}")
     ok = ~(np.isnan(x) | np.isnan(y))
     x, y = x[ok], y[ok]
     b = int(((x == 1) & (y == 0)).sum())
@@ -682,7 +678,7 @@ def mcnemar_test(before_flag, after_flag, *, exact: bool = False,
 def _bootstrap_arrays(b: np.ndarray, a: np.ndarray, *, n_resamples: int, seed, conf_level: float):
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) \
             or n_resamples < 1:
-        raise ValueError(f"n_resamples (bootstrap) must be a positive whole number, got {n_resamples!r}")
+        raise ArgumentError(f"n_resamples (bootstrap) must be a positive whole number, got {n_resamples!r}")
     ok = ~(np.isnan(b) | np.isnan(a))
     d = a[ok] - b[ok]
     seed_out = seed if seed is None or isinstance(seed, (int, np.integer)) else str(seed)
@@ -737,7 +733,7 @@ def bootstrap_change(before, after, *, n_resamples: int = 2000, seed=None,
     b = _as_float(before, "before")
     a = _as_float(after, "after")
     if len(b) != len(a):
-        raise ValueError(f"before and after must have the same length (they are paired); "
-                         f"got {len(b)} and {len(a)}")
+        raise ArgumentError(f"before and after must have the same length (they are paired); "
+                            f"got {len(b)} and {len(a)}")
     vals = _bootstrap_arrays(b, a, n_resamples=n_resamples, seed=seed, conf_level=conf_level)
     return pd.Series(dict(zip(_BOOT_FIELDS, vals)), dtype=object)

@@ -27,6 +27,8 @@ _os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .errors import ArgumentError, require_columns  # noqa: E402
+
 __all__ = [
     "normalize_text",
     "domain_words",
@@ -123,8 +125,8 @@ def _trie_for(custom_words: Iterable[str] | None):
     if custom_words is None:
         return _trie(domain_words())
     if isinstance(custom_words, str):
-        raise TypeError("custom_words must be a collection of words, not a single string; "
-                        f"got {custom_words!r}")
+        raise ArgumentError("custom_words must be a collection of words, not a single string; "
+                            f"got {custom_words!r}")
     return _trie(frozenset(normalize_text(w) for w in custom_words if w and w.strip()))
 
 
@@ -132,7 +134,7 @@ def _resolve_stopwords(stopwords: Iterable[str] | None) -> frozenset[str]:
     if stopwords is None:
         return default_stopwords()
     if isinstance(stopwords, str):
-        raise TypeError(f"stopwords must be a collection of words, not a string; got {stopwords!r}")
+        raise ArgumentError(f"stopwords must be a collection of words, not a string; got {stopwords!r}")
     return frozenset(stopwords)
 
 
@@ -163,7 +165,7 @@ def normalize_text(text: str) -> str:
     if text is None or (isinstance(text, float) and text != text):
         return ""
     if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}: {text!r}")
+        raise ArgumentError(f"text must be a string, got {type(text).__name__}: {text!r}")
     from pythainlp.util import normalize as _pythainlp_normalize
 
     text = unicodedata.normalize("NFC", text.translate(_ZERO_WIDTH)).translate(THAI_DIGITS)
@@ -385,7 +387,7 @@ _SENTENCE_ENGINES = ("crfcut", "whitespace", "lines")
 
 def _check_engine(engine: str) -> None:
     if engine not in _SENTENCE_ENGINES:
-        raise ValueError(f"engine must be one of {_SENTENCE_ENGINES}, got {engine!r}")
+        raise ArgumentError(f"engine must be one of {_SENTENCE_ENGINES}, got {engine!r}")
 
 
 def split_sentences(
@@ -501,7 +503,7 @@ def _quantity_frame(rows: list[dict]) -> pd.DataFrame:
 
 def _quantity_rows(text: str, offset: int = 0) -> list[dict]:
     if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}: {text!r}")
+        raise ArgumentError(f"text must be a string, got {type(text).__name__}: {text!r}")
     scan = text.translate(THAI_DIGITS)  # one character for one: offsets stay valid
     rows = []
     for m in _QUANTITY.finditer(scan):
@@ -575,9 +577,7 @@ def extract_quantities(text: str | pd.DataFrame, *, column: str = "text") -> pd.
     2  1500.0      บาท
     """
     if isinstance(text, pd.DataFrame):
-        if column not in text.columns:
-            raise ValueError(f"column {column!r} not in the table; columns present: "
-                             f"{list(map(str, text.columns))}")
+        require_columns(text, {"column": column}, what="text")
         frame = text.reset_index(drop=True)
         other = [c for c in frame.columns if c != column]
         rows, meta = [], frame[other].to_dict("records")
@@ -644,7 +644,7 @@ def extract_ladder_steps(text: str) -> pd.DataFrame:
     [{'value': 1.0, 'unit': 'บาท/วัน', 'phrase': 'วันละ 1 บาท'}]
     """
     if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}: {text!r}")
+        raise ArgumentError(f"text must be a string, got {type(text).__name__}: {text!r}")
     scan = text.translate(THAI_DIGITS)
     keyed = list(_LADDER_MARKER.finditer(scan))
     markers: list[tuple[int, int, int]] = []  # (start, end of marker, step)

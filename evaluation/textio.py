@@ -30,7 +30,7 @@ import re
 
 import yaml
 
-from .errors import EvaluationError
+from .errors import ArgumentError, EvaluationError
 
 #: Largest YAML document read (bytes of text).
 MAX_YAML_BYTES = 2_000_000
@@ -230,7 +230,7 @@ def load_yaml(text: str, loader=yaml.SafeLoader):
     if not (isinstance(loader, type) and issubclass(loader, (yaml.SafeLoader,
                                                              getattr(yaml, "CSafeLoader",
                                                                      yaml.SafeLoader)))):
-        raise ValueError(f"loader must be a SafeLoader class, got {loader!r}")
+        raise ArgumentError(f"loader must be a SafeLoader class, got {loader!r}")
     _check_size(text)
     instance = loader(text)
     try:

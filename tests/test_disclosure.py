@@ -82,7 +82,7 @@ def test_input_untouched_and_index_kept():
     ({"min_cell": 0}, MinCellError, "min_cell must be a whole number"),
     ({"min_cell": 2.5}, MinCellError, "got 2.5"),
     ({"min_cell": True}, MinCellError, "got True"),
-    ({"n": "count"}, KeyError, "not in the table"),
+    ({"n": "count"}, KeyError, r"lacks column\(s\) \['count'\] \(n='count'\)"),
 ])
 def test_errors(kwargs, exc, message):
     with pytest.raises(exc, match=message):

@@ -194,7 +194,7 @@ def test_rank_households_argument_errors(kwargs, match):
 
 
 def test_select_needs_area_columns(ranked):
-    with pytest.raises(ev.EvaluationError, match=r"lacks the columns \['province'\]"):
+    with pytest.raises(ev.EvaluationError, match=r"lacks column\(s\) \['province'\] \(levels='province'\)"):
         ev.select_model_households(ranked, levels=("village_id", "province"))
     with pytest.raises(ValueError, match="levels must name at least one"):
         ev.select_model_households(ranked, levels=())

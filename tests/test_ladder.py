@@ -486,7 +486,7 @@ def test_ladder_chart_english_and_project_rows(project):
 
 
 @pytest.mark.parametrize("frame, match", [
-    (pd.DataFrame({"step": [1]}), "missing columns"),
+    (pd.DataFrame({"step": [1]}), r"lacks column\(s\)"),
     (pd.DataFrame(columns=LADDER_COLUMNS), "is empty"),
 ])
 def test_ladder_chart_errors(frame, match):

@@ -230,7 +230,7 @@ def test_redact_frame():
 
 
 @pytest.mark.parametrize("kwargs, exc, message", [
-    ({"columns": ["body"]}, ValueError, "not in the table"),
+    ({"columns": ["body"]}, KeyError, r"lacks column\(s\) \['body'\] \(columns='body'\)"),
     ({"labels": "de"}, ValueError, "labels must be"),
 ])
 def test_redact_frame_errors(kwargs, exc, message):

@@ -318,7 +318,7 @@ def test_paired_frame_mixed_exact_and_normal_groups():
 
 
 def test_paired_frame_missing_column():
-    with pytest.raises(KeyError, match="not in data"):
+    with pytest.raises(KeyError, match=r"lacks column\(s\) \['b'\] \(after='b'\)"):
         paired_frame(pd.DataFrame({"a": [1]}), before="a", after="b")
 
 

@@ -198,7 +198,7 @@ def test_extract_quantities_table():
     assert list(q.columns) == ["text_id", "village_id", "section"] + QUANTITY_COLUMNS
     assert q["text_id"].tolist() == [0, 2, 2]
     assert q["village_id"].tolist() == ["V1", "V3", "V3"]
-    with pytest.raises(ValueError, match="column 'body' not in the table"):
+    with pytest.raises(ValueError, match=r"text lacks column\(s\) \['body'\] \(column='body'\)"):
         extract_quantities(lessons, column="body")
 
 

@@ -11,6 +11,8 @@ matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from ..errors import ArgumentError  # noqa: E402
+
 FONT_FAMILY = "Sarabun"
 _registered = False
 
@@ -71,4 +73,4 @@ def pick(lang: str, th: str, en: str) -> str:
         return th
     if lang == "en":
         return en
-    raise ValueError(f"lang must be 'th' or 'en', got {lang!r}")
+    raise ArgumentError(f"lang must be 'th' or 'en', got {lang!r}")

@@ -82,18 +82,18 @@ def _pairs(scores, *, before, after, value, person, wave, instrument) -> pd.Data
             wide[w] = np.nan
     wide = wide[[before, after]].dropna()
     if instrument in scores.columns and wide.index.get_level_values(instrument).nunique() > 1:
-        raise ValueError(f"scores hold several instruments "
-                         f"{sorted(wide.index.get_level_values(instrument).unique())}; "
-                         f"filter to one instrument before drawing this chart")
+        raise ArgumentError(f"scores hold several instruments "
+                            f"{sorted(wide.index.get_level_values(instrument).unique())}; "
+                            f"filter to one instrument before drawing this chart")
     return wide.reset_index()
 
 
 def _check_waves(before, after, order):
     for name, w in (("before", before), ("after", after)):
         if w not in order:
-            raise ValueError(f"{name} must be one of {order}, got {w!r}")
+            raise ArgumentError(f"{name} must be one of {order}, got {w!r}")
     if before == after:
-        raise ValueError(f"before and after must differ, got {before!r} twice")
+        raise ArgumentError(f"before and after must differ, got {before!r} twice")
 
 
 # --------------------------------------------------------------------------- waves_chart
@@ -163,10 +163,10 @@ def waves_chart(scores: pd.DataFrame, *, by=None, value: str = "total", wave: st
     keys = _keys(by)
     _need(scores, [wave, value, *keys], "scores")
     if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+        raise ArgumentError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     if instrument in scores.columns and scores[instrument].nunique() > 1:
-        raise ValueError(f"scores hold several instruments {sorted(scores[instrument].unique())}; "
-                         f"filter to one instrument before drawing this chart")
+        raise ArgumentError(f"scores hold several instruments {sorted(scores[instrument].unique())}; "
+                            f"filter to one instrument before drawing this chart")
     order = _wave_order(scores[wave])
     stats = wave_means(scores, by=keys, value=value, wave=wave, conf_level=conf_level)
     stats["_x"] = stats[wave].astype(str).map({w: i for i, w in enumerate(order)})
@@ -239,11 +239,11 @@ def slope_chart(scores: pd.DataFrame, *, before: str = "pre", after: str = "post
     _check_waves(before, after, _wave_order(scores[wave]))
     if isinstance(max_persons, bool) or not isinstance(max_persons, (int, np.integer)) \
             or max_persons < 1:
-        raise ValueError(f"max_persons must be a positive whole number, got {max_persons!r}")
+        raise ArgumentError(f"max_persons must be a positive whole number, got {max_persons!r}")
     wide = _pairs(scores, before=before, after=after, value=value, person=person, wave=wave,
                   instrument=instrument)
     if not len(wide):
-        raise ValueError(f"no person has a {value!r} score at both {before!r} and {after!r}")
+        raise ArgumentError(f"no person has a {value!r} score at both {before!r} and {after!r}")
     d = wide[after] - wide[before]
     shown = wide if len(wide) <= max_persons else wide.sample(n=max_persons, random_state=seed)
     fig, ax = new_figure(width=5.5, height=5.0)
@@ -326,7 +326,7 @@ def change_distribution(scores: pd.DataFrame, *, before: str = "pre", after: str
     wide = _pairs(scores, before=before, after=after, value=value, person=person, wave=wave,
                   instrument=instrument)
     if not len(wide):
-        raise ValueError(f"no person has a {value!r} score at both {before!r} and {after!r}")
+        raise ArgumentError(f"no person has a {value!r} score at both {before!r} and {after!r}")
     d = (wide[after] - wide[before]).to_numpy(dtype=float)
     if bins is None:
         whole = np.all(d == np.round(d))
@@ -387,8 +387,8 @@ def band_transition_chart(table: pd.DataFrame, *, before: str = "pre", after: st
     _need(table, ["band_before", "band_after", "band_before_rank", "band_after_rank", "n"],
           "table")
     if "instrument" in table.columns and table["instrument"].nunique() > 1:
-        raise ValueError(f"table holds several instruments {sorted(table['instrument'].unique())}; "
-                         f"filter it to one instrument")
+        raise ArgumentError(f"table holds several instruments {sorted(table['instrument'].unique())}; "
+                            f"filter it to one instrument")
     lab_b = pick(lang, "band_before_label", "band_before_label_en")
     lab_a = pick(lang, "band_after_label", "band_after_label_en")
     agg = table.groupby(["band_before_rank", "band_after_rank"], sort=True)["n"].sum()

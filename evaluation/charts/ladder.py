@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 
+from ..errors import ArgumentError, require_columns
 from .base import STATUS_COLOURS, new_figure, pick
 
 __all__ = ["ladder_chart", "ladder_heatmap", "wrap_thai"]
@@ -78,20 +79,15 @@ def wrap_thai(text: str, width: int, *, max_lines: int | None = None) -> str:
 
 
 def _check_frame(frame: pd.DataFrame, name: str = "evaluation_frame") -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be the DataFrame returned by evaluate_ladder, got "
-                        f"{type(frame).__name__}")
-    missing = [c for c in _NEEDED if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} must be the output of evaluate_ladder; missing columns: "
-                         f"{', '.join(missing)}")
+    require_columns(frame, _NEEDED, what=name, hint="Pass the DataFrame returned by "
+                    "evaluate_ladder.")
     if frame.empty:
-        raise ValueError(f"{name} is empty: nothing to draw (did the ladder's project have "
-                         "villages in the data?)")
+        raise ArgumentError(f"{name} is empty: nothing to draw (did the ladder's project have "
+                            "villages in the data?)")
     bad = sorted(set(frame["status"]) - set(_STATUSES))
     if bad:
-        raise ValueError(f"{name}.status has unknown values {bad}; expected "
-                         f"{', '.join(_STATUSES)}")
+        raise ArgumentError(f"{name}.status has unknown values {bad}; expected "
+                            f"{', '.join(_STATUSES)}")
 
 
 def ladder_chart(evaluation_frame: pd.DataFrame, *, lang: str = "th", ladder=None,
@@ -139,8 +135,8 @@ def ladder_chart(evaluation_frame: pd.DataFrame, *, lang: str = "th", ladder=Non
     frame = evaluation_frame
     projects = frame["project_id"].dropna().unique().tolist()
     if len(projects) != 1:
-        raise ValueError("evaluation_frame must hold one project's ladder (filter it by "
-                         f"project_id first); found projects {projects}")
+        raise ArgumentError("evaluation_frame must hold one project's ladder (filter it by "
+                            f"project_id first); found projects {projects}")
     level_note = ""
     if "level" in frame.columns and (frame["level"] == "project").any():
         if (frame["level"] != "project").any():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import ArgumentError
 from .base import PALETTE, new_figure, pick
 
 __all__ = ["tornado_chart", "PARAMETER_LABELS"]
@@ -54,7 +55,7 @@ def tornado_chart(sensitivity, *, lang: str = "th", top: int = 10, outcome_label
     """
     pick(lang, "", "")
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ValueError(f"top must be a whole number of at least 1, got {top!r}")
+        raise ArgumentError(f"top must be a whole number of at least 1, got {top!r}")
     table = sensitivity.table
     base = sensitivity.base_ratio
     key = table["outcome_id"].astype(object).where(table["outcome_id"].notna(), "")
