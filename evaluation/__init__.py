@@ -50,7 +50,7 @@ _EXPORTS = {
     "bootstrap_change": "stats", "mcnemar_test": "stats", "paired_test": "stats",
     "attrition": "happiness", "band_transitions": "happiness", "happiness_change": "happiness",
     # finance, ledger, savings
-    "FinanceArgumentError": "finance", "cpi_table": "finance", "deflate": "finance",
+    "FinanceArgumentError": "finance", "cpi_table": "cpi", "deflate": "cpi",
     "finance_change": "finance", "household_finance": "finance", "poverty_change": "finance",
     "poverty_lines": "finance", "poverty_status": "finance",
     "account_keeping": "ledger", "ledger_categories": "ledger", "ledger_monthly": "ledger",

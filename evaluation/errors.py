@@ -189,7 +189,22 @@ class ColumnError(ArgumentError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-def require_columns(frame, columns, *, what: str = "data", hint: str = "") -> None:
+class TableColumnError(ColumnError, DataValidationError):
+    """Columns are missing from a data table (finance, ledger, savings, lessons,
+    happiness responses): a :class:`ColumnError` (so also a ``KeyError``,
+    ``ValueError`` and ``TypeError``) that is also a :class:`DataValidationError`
+    whose ``problems`` table has one row per missing column
+    (``problem_code="missing_column"``)."""
+
+    def __init__(self, message: str, problems: pd.DataFrame):
+        DataValidationError.__init__(self, problems, message)
+
+    def __str__(self) -> str:
+        return ColumnError.__str__(self)
+
+
+def require_columns(frame, columns, *, what: str = "data", hint: str = "",
+                    table: str | None = None) -> None:
     """Check that `frame` is a DataFrame holding `columns`; the one check of its kind.
 
     Parameters
@@ -205,13 +220,17 @@ def require_columns(frame, columns, *, what: str = "data", hint: str = "") -> No
         How the message calls the table (usually the parameter name).
     hint : str, optional
         A sentence added to the message (e.g. which function makes such a table).
+    table : str, optional
+        The data table `frame` holds (``"finance"``, ``"lessons"`` …): the error is
+        then a :class:`TableColumnError` whose ``problems`` name that sheet.
 
     Raises
     ------
     ArgumentError
         `frame` is not a DataFrame.
     ColumnError
-        Columns are missing; the message names them and lists the columns present.
+        Columns are missing; the message names them and lists the columns present
+        (a :class:`TableColumnError` when `table` is given).
 
     Examples
     --------
@@ -241,5 +260,12 @@ def require_columns(frame, columns, *, what: str = "data", hint: str = "") -> No
         params = ""
         if named is not None:
             params = " (" + ", ".join(f"{k}={c!r}" for k, c in named if c in missing) + ")"
-        raise ColumnError(f"{what} lacks column(s) {missing}{params}; columns present: "
-                          f"{list(map(str, frame.columns))}" + (f". {hint}" if hint else ""))
+        present = list(map(str, frame.columns))
+        message = (f"{what} lacks column(s) {missing}{params}; columns present: {present}"
+                   + (f". {hint}" if hint else ""))
+        if table is None:
+            raise ColumnError(message)
+        raise TableColumnError(message, problems_frame([
+            {"file": None, "sheet": table, "row": None, "column": c, "value": None,
+             "problem": f"missing required column {c!r}; columns present: {present}",
+             "problem_code": "missing_column", "severity": "error"} for c in missing]))

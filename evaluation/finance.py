@@ -1,5 +1,5 @@
 """Household finance change: before/after per household, grouped paired statistics,
-poverty status against the official line, and a CPI deflator.
+and poverty status against the official line.
 
 The finance table has one row per household × wave (``household_id, wave,
 date, income, expenses, debt_formal, debt_informal, savings[, household_size]``;
@@ -13,8 +13,10 @@ finance_change      per group × measure: means, medians, paired t / Wilcoxon, s
 poverty_lines       the packaged official poverty lines (with their sources)
 poverty_status      per household × wave: income per person against the line
 poverty_change      per group: share below the line before and after, McNemar's test
-cpi_table           the packaged (illustrative) CPI table, only used when passed explicitly
-deflate             baht into constant baht of a base year with a CPI table
+
+The CPI table and :func:`deflate` live in :mod:`evaluation.cpi` (importable from
+here too); the money columns and the shared table checks in
+:mod:`evaluation.money_frames`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError, DataValidationError, column_list, problems_frame
+from .cpi import cpi_table, deflate  # noqa: F401  (re-exported: evaluation.finance.deflate)
+from .money_frames import (  # noqa: F401  (MONEY_COLUMNS … re-exported from here)
+    ALL_MONEY_COLUMNS, LOWER_IS_BETTER, MEASURES, MONEY_COLUMNS, FinanceArgumentError, _as_list,
+    _bad_rows, _check_frame, _check_waves, _numeric)
 from .schema import WAVES
 from .repeated import _check_padjust, omnibus_frame, p_adjust
 from .stats import PAIRED_FIELDS, _paired_core, mcnemar_test, paired_frame
@@ -43,86 +48,6 @@ __all__ = [
     "cpi_table",
     "deflate",
 ]
-
-#: Money columns of the finance table (monthly flows, then balances).
-MONEY_COLUMNS = ("income", "expenses", "debt_formal", "debt_informal", "savings")
-#: Measures compared before/after, in output order.
-MEASURES = ("income", "expenses", "net", "debt_formal", "debt_informal", "debt_total",
-            "savings", "debt_to_annual_income")
-#: Measures for which a fall is the improvement (``n_improved`` counts falls).
-LOWER_IS_BETTER = ("expenses", "debt_formal", "debt_informal", "debt_total",
-                   "debt_to_annual_income")
-#: Money columns of every table, converted by :func:`deflate` by default.
-ALL_MONEY_COLUMNS = MONEY_COLUMNS + ("amount", "deposit", "withdrawal", "loan", "repayment",
-                                     "budget")
-
-
-class FinanceArgumentError(ArgumentError):
-    """A function of the finance, ledger or savings modules got a bad argument."""
-
-
-# --------------------------------------------------------------------------- shared helpers
-def _check_frame(frame, name: str, required, table: str) -> None:
-    """A DataFrame with the required columns, or a clear error."""
-    if not isinstance(frame, pd.DataFrame):
-        raise FinanceArgumentError(f"{name} must be a pandas DataFrame (the {table} table), "
-                                   f"got {type(frame).__name__}")
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        rows = [{"file": None, "sheet": table, "row": None, "column": c, "value": None,
-                 "problem": f"required column {c!r} is missing; columns present: "
-                            f"{list(map(str, frame.columns))}", "severity": "error"}
-                for c in missing]
-        raise DataValidationError(problems_frame(rows),
-                                  f"{table} table lacks column(s) {missing}")
-
-
-def _bad_rows(frame: pd.DataFrame, mask, table: str, column: str, problem: str, *,
-              message: str | None = None):
-    """Raise DataValidationError listing the rows where ``mask`` is true (first 50)."""
-    mask = np.asarray(mask, dtype=bool)
-    idx = np.flatnonzero(mask)
-    if not len(idx):
-        return
-    rows = []
-    values = frame[column].to_numpy(dtype=object) if column in frame.columns else None
-    for i in idx[:50]:
-        rows.append({"file": None, "sheet": table, "row": None, "column": column,
-                     "value": None if values is None else str(values[i]),
-                     "problem": problem, "severity": "error"})
-    raise DataValidationError(problems_frame(rows),
-                              message or f"{len(idx)} row(s) of the {table} table: {problem}")
-
-
-def _as_list(value, name: str) -> list[str]:
-    return column_list(value, name, allow_empty=False, error=FinanceArgumentError)
-
-
-def _check_waves(before, after) -> None:
-    for name, value in (("before", before), ("after", after)):
-        if value not in WAVES:
-            raise FinanceArgumentError(f"{name} must be one of {WAVES}, got {value!r}")
-    if WAVES.index(before) >= WAVES.index(after):
-        raise FinanceArgumentError(f"before must be an earlier wave than after "
-                                   f"(order {' < '.join(WAVES)}); got before={before!r}, "
-                                   f"after={after!r}")
-
-
-def _numeric(frame: pd.DataFrame, column: str, table: str) -> np.ndarray:
-    """A float array of a money column (missing column -> all NaN); negative -> error."""
-    if column not in frame.columns:
-        return np.full(len(frame), np.nan)
-    col = frame[column]
-    if not (pd.api.types.is_numeric_dtype(col.dtype) or col.isna().all()):
-        raise DataValidationError(problems_frame([{
-            "file": None, "sheet": table, "row": None, "column": column, "value": str(col.dtype),
-            "problem": f"column {column!r} must hold numbers (baht); got dtype {col.dtype}. "
-                       f"Load the data with evaluation.load_project to convert '1,500 บาท'.",
-            "severity": "error"}]), f"{table} column {column!r} is not numeric")
-    arr = col.to_numpy(dtype=float, na_value=np.nan)
-    _bad_rows(frame, arr < 0, table, column, "negative amount (money columns are never negative)")
-    return arr
-
 
 def _household_attributes(participants: pd.DataFrame, columns, household: str) -> pd.DataFrame:
     """One row per household with ``columns`` taken from its representative participant.
@@ -272,7 +197,7 @@ def household_finance(finance: pd.DataFrame, *, before: str = "pre", after: str 
     1           H2            NaN                NaN       <NA>
     """
     _check_waves(before, after)
-    _check_frame(finance, "finance", [household, wave], "finance")
+    _check_frame(finance, "finance", {"household": household, "wave": wave}, "finance")
     keys = _as_list(by, "by")
     _bad_rows(finance, finance[household].isna().to_numpy(), "finance", household,
               "missing household id")
@@ -770,7 +695,7 @@ def poverty_status(finance: pd.DataFrame, *, participants: pd.DataFrame | None =
     0           H1             2250.0  3043.0        True
     1           H2             3750.0  3043.0       False
     """
-    _check_frame(finance, "finance", [household, wave], "finance")
+    _check_frame(finance, "finance", {"household": household, "wave": wave}, "finance")
     table = _line_table(line)
     inc = _numeric(finance, income, "finance")
     n = len(finance)
@@ -782,7 +707,7 @@ def poverty_status(finance: pd.DataFrame, *, participants: pd.DataFrame | None =
         hh_size = s
         source[~np.isnan(s)] = "finance"
     if np.isnan(hh_size).any() and participants is not None:
-        _check_frame(participants, "participants", [household], "participants")
+        _check_frame(participants, "participants", {"household": household}, "participants")
         ids = finance[household]
         if size in participants.columns:
             ps = pd.to_numeric(participants[size], errors="coerce")
@@ -930,169 +855,4 @@ def poverty_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
     out = pd.DataFrame(rows)
     for c in ("method", "reason"):
         out[c] = out[c].astype("string")
-    return out
-
-
-# --------------------------------------------------------------------------- CPI
-@lru_cache(maxsize=1)
-def _packaged_cpi() -> pd.DataFrame:
-    path = resources.files("evaluation") / "data" / "cpi.csv"
-    with resources.as_file(path) as p:
-        table = pd.read_csv(p, comment="#")
-    table["year"] = table["year"].astype(np.int64)
-    table["cpi"] = table["cpi"].astype(float)
-    return table
-
-
-def cpi_table() -> pd.DataFrame:
-    """An illustrative Thai headline CPI table (annual average, 2010 = 100).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``year``, ``cpi``, ``method`` (``observed`` or how the year was
-        extended), ``source``. A copy.
-
-    Notes
-    -----
-    2010–2021 are the World Bank WDI series ``FP.CPI.TOTL`` (IMF IFS);
-    2022–2024 extend 2021 with the Ministry of Commerce's published annual
-    headline inflation (6.08 %, 1.23 %, 0.40 %). The table is a convenience,
-    never used unless passed to :func:`deflate`; check it against the official
-    series before publishing. See ``evaluation/data/cpi.csv``.
-
-    Examples
-    --------
-    >>> cpi_table().set_index("year").loc[2021, "cpi"]
-    np.float64(113.69)
-    """
-    return _packaged_cpi().copy()
-
-
-def _cpi_map(cpi) -> dict[int, float]:
-    if isinstance(cpi, pd.DataFrame):
-        if "year" not in cpi.columns or "cpi" not in cpi.columns:
-            raise FinanceArgumentError(f"cpi table needs columns 'year' and 'cpi'; got "
-                                       f"{list(cpi.columns)}")
-        pairs = zip(cpi["year"].tolist(), cpi["cpi"].tolist())
-    elif isinstance(cpi, Mapping):
-        pairs = cpi.items()
-    else:
-        raise FinanceArgumentError(f"cpi must be a DataFrame with columns year, cpi or a "
-                                   f"{{year: cpi}} mapping; got {type(cpi).__name__}")
-    out: dict[int, float] = {}
-    for y, v in pairs:
-        try:
-            yy, vv = int(y), float(v)
-        except (TypeError, ValueError):
-            raise FinanceArgumentError(f"cpi table must hold whole years and numbers; "
-                                       f"got year={y!r}, cpi={v!r}") from None
-        if yy != y or not np.isfinite(vv) or vv <= 0:
-            raise FinanceArgumentError(f"cpi table must hold whole years and positive index "
-                                       f"values; got year={y!r}, cpi={v!r}")
-        if yy in out:
-            raise FinanceArgumentError(f"cpi table has year {yy} more than once")
-        out[yy] = vv
-    if not out:
-        raise FinanceArgumentError("cpi table is empty")
-    return out
-
-
-def deflate(frame: pd.DataFrame, *, cpi, base_year: int, date: str = "date",
-            year=None, columns=None) -> pd.DataFrame:
-    """Turn baht into constant baht of ``base_year`` with a CPI table.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Any table with money columns and a date (or year) per row.
-    cpi : pandas.DataFrame or mapping
-        Columns ``year`` and ``cpi`` (any base), or ``{year: cpi}``. Your own
-        table, or :func:`cpi_table` explicitly.
-    base_year : int
-        The year whose prices the result is expressed in (must be in ``cpi``).
-    date : str
-        Date column giving each row's year (ignored when ``year`` is given).
-    year : int or str, optional
-        One year for every row, or the name of a column holding the year.
-    columns : list of str, optional
-        Columns to convert; default every known money column present
-        (``income, expenses, debt_formal, debt_informal, savings, amount,
-        deposit, withdrawal, loan, repayment, budget``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy of ``frame`` with the columns converted (other columns
-        unchanged); ``.attrs["price_base_year"]`` records ``base_year``.
-
-    Notes
-    -----
-    ``real = nominal × CPI(base_year) / CPI(year of the row)``. Annual
-    averages are used for every date in a year. A row with a value but no
-    year, or a year missing from ``cpi``, is an error (listed), never a silent
-    blank.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> fin = pd.DataFrame({"date": pd.to_datetime(["2022-03-01", "2024-03-01"]),
-    ...                     "income": [10000.0, 10000.0]})
-    >>> deflate(fin, cpi={2022: 105.0, 2024: 110.0}, base_year=2024)["income"].round(2).tolist()
-    [10476.19, 10000.0]
-    """
-    if not isinstance(frame, pd.DataFrame):
-        raise FinanceArgumentError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
-    table = _cpi_map(cpi)
-    if isinstance(base_year, bool) or not isinstance(base_year, (int, np.integer)):
-        raise FinanceArgumentError(f"base_year must be a whole year such as 2024, got "
-                                   f"{base_year!r}")
-    if int(base_year) not in table:
-        raise FinanceArgumentError(f"base_year {base_year} is not in the cpi table (years "
-                                   f"{min(table)}–{max(table)})")
-    if columns is None:
-        cols = [c for c in ALL_MONEY_COLUMNS if c in frame.columns]
-    else:
-        cols = _as_list(columns, "columns")
-        missing = [c for c in cols if c not in frame.columns]
-        if missing:
-            raise FinanceArgumentError(f"columns {missing} not in the frame; columns present: "
-                                       f"{list(frame.columns)}")
-    n = len(frame)
-    if year is None:
-        if date not in frame.columns:
-            raise FinanceArgumentError(f"the frame has no {date!r} column; pass date= (a date "
-                                       f"column) or year= (a year or a year column)")
-        d = frame[date]
-        if not pd.api.types.is_datetime64_any_dtype(d.dtype):
-            raise FinanceArgumentError(f"column {date!r} must be datetime64 (CE); got "
-                                       f"{d.dtype}")
-        years = d.dt.year.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    elif isinstance(year, str):
-        if year not in frame.columns:
-            raise FinanceArgumentError(f"year column {year!r} not in the frame")
-        years = pd.to_numeric(frame[year], errors="coerce").astype("Float64").to_numpy(
-            dtype=float, na_value=np.nan)
-    elif isinstance(year, (int, np.integer)) and not isinstance(year, bool):
-        years = np.full(n, float(year))
-    else:
-        raise FinanceArgumentError(f"year must be None, a whole year or a column name; got "
-                                   f"{year!r}")
-    base = table[int(base_year)]
-    factor_map = {y: base / v for y, v in table.items()}
-    factor = pd.Series(years).map(factor_map).to_numpy(dtype=float)
-    out = frame.copy()
-    for c in cols:
-        vals = _numeric(frame, c, "frame")
-        has_value = ~np.isnan(vals)
-        no_year = has_value & np.isnan(years)
-        _bad_rows(frame, no_year, "frame", date if year is None else str(year),
-                  f"row has a {c!r} amount but no year: cannot deflate")
-        no_cpi = has_value & ~np.isnan(years) & np.isnan(factor)
-        if no_cpi.any():
-            miss = sorted(set(years[no_cpi].astype(int).tolist()))
-            raise FinanceArgumentError(f"cpi table has no value for year(s) {miss} (it covers "
-                                       f"{sorted(table)})")
-        out[c] = vals * factor
-    out.attrs["price_base_year"] = int(base_year)
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .finance import FinanceArgumentError, _bad_rows, _check_frame, _numeric
+from .money_frames import FinanceArgumentError, _bad_rows, _check_frame, _numeric
 from .schema import KINDS
 
 __all__ = ["ledger_monthly", "ledger_categories", "account_keeping", "MIN_ENTRIES",
@@ -34,8 +34,8 @@ def month_start(dates: pd.Series) -> pd.Series:
 def _prepare(ledger: pd.DataFrame, *, household: str, date: str, kind: str, amount: str,
              category: str | None = None) -> pd.DataFrame:
     """Checked working frame with canonical columns household_id, date, month, kind, amount."""
-    required = [household, date, kind, amount]
-    _check_frame(ledger, "ledger", required, "ledger")
+    _check_frame(ledger, "ledger", {"household": household, "date": date, "kind": kind,
+                                    "amount": amount}, "ledger")
     d = ledger[date]
     if not pd.api.types.is_datetime64_any_dtype(d.dtype):
         raise FinanceArgumentError(

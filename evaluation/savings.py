@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .finance import FinanceArgumentError, _as_list, _bad_rows, _check_frame, _numeric
+from .money_frames import FinanceArgumentError, _as_list, _bad_rows, _check_frame, _numeric
 from .ledger import _period_bounds, month_start
 
 __all__ = ["savings_summary", "savings_monthly", "savings_balances", "SAVINGS_MONEY"]
@@ -22,7 +22,8 @@ SAVINGS_MONEY = ("deposit", "withdrawal", "loan", "repayment")
 
 
 def _prepare(savings: pd.DataFrame, *, group: str, member: str, date: str) -> pd.DataFrame:
-    _check_frame(savings, "savings", [group, member, date], "savings")
+    _check_frame(savings, "savings", {"group": group, "member": member, "date": date},
+                 "savings")
     d = savings[date]
     if not pd.api.types.is_datetime64_any_dtype(d.dtype):
         raise FinanceArgumentError(
