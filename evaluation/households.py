@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError, EvaluationError, require_columns
+from .errors import ArgumentError, require_columns
 from .schema import ROLES, WAVES
 
 __all__ = ["COMPONENTS", "rank_households", "select_model_households"]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .arms import comparison_mask, program_village_ids
-from .errors import ArgumentError, EvaluationError, column_list
+from .errors import ArgumentError, EvaluationError, column_list, require_columns
 from .ladder_spec import (  # noqa: F401  (re-exported: the public ladder API)
     COMPARATOR_SYMBOLS, COMPARATORS, STATUS_LABELS, STATUSES, TARGET_WAVES, UNIT_LABELS,
     UNIT_NAMES, UNITS, Indicator, Ladder, LadderError, Step, parse_ladder, read_ladder,
@@ -718,10 +718,8 @@ def ladder_table(evaluation_frame: pd.DataFrame, lang: str = "th") -> pd.DataFra
     lang = _lang(lang)
     h = _TABLE_HEADERS[lang]
     f = evaluation_frame
-    missing = [c for c in _REQUIRED if c not in f.columns]
-    if missing:
-        raise ArgumentError("evaluation_frame must be the output of evaluate_ladder; missing "
-                            f"columns: {', '.join(missing)}")
+    require_columns(f, _REQUIRED, what="evaluation_frame",
+                    hint="Pass the output of evaluate_ladder.")
     out = {}
     levels = f["level"] if "level" in f.columns else pd.Series("village", index=f.index)
     scopes = pd.Series(list(zip(f["village_id"].astype(object).fillna(""), levels)))

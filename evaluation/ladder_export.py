@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .disclosure import DEFAULT_MIN_CELL
-from .errors import ArgumentError
+from .errors import ArgumentError, require_columns
 from .ladder import (
     SPLIT_LABELS, SPLITS, STATUS_LABELS, UNIT_LABELS, _lang, _ladders, evaluate_ladder,
     split_label,
@@ -116,10 +116,8 @@ def tracking_table(frame: pd.DataFrame, ladders=None, *, lang: str = "th") -> pd
     need = ["project_id", "village_id", "step", "outcome", "indicator_id", "label", "wave",
             "baseline", "target", "actual", "unit", "pct_of_target", "pct_progress",
             "status", "n"]
-    missing = [c for c in need if c not in frame.columns]
-    if missing:
-        raise ArgumentError("frame must be evaluate_ladder(..., waves=True) output; missing "
-                            f"columns: {', '.join(missing)}")
+    require_columns(frame, need, what="frame",
+                    hint="Pass the output of evaluate_ladder(..., waves=True).")
     splits = [c for c in SPLITS if c in frame.columns]
     sources: dict = {}
     if ladders is not None:
@@ -331,10 +329,8 @@ def split_table(frame: pd.DataFrame, column: str, *, lang: str = "th",
     if column not in SPLITS:
         raise ArgumentError(f"column must be one of {', '.join(SPLITS)}, got {column!r}")
     need = ["step", "indicator_id", "label", column, "actual", "unit", "n"]
-    missing = [c for c in need if c not in frame.columns]
-    if missing:
-        raise ArgumentError(f"frame must be evaluate_ladder(..., by=[..., {column!r}]) "
-                            f"output; missing columns: {', '.join(missing)}")
+    require_columns(frame, need, what="frame",
+                    hint=f"Pass the output of evaluate_ladder(..., by=[..., {column!r}]).")
     min_cell = check_min_cell(min_cell)
     keys = [c for c in ("project_id", "village_id", "level") if c in frame.columns]
     table = frame[need + keys].reset_index(drop=True)

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import ArgumentError, DataValidationError, EvaluationError, problems_frame
+from .errors import (ArgumentError, DataValidationError, EvaluationError, problems_frame,
+                     require_columns)
 from .text import (
     _check_engine,
     _content_words,
@@ -101,13 +102,8 @@ def _check_lessons(lessons: pd.DataFrame, text: str) -> None:
     if not isinstance(lessons, pd.DataFrame):
         raise ArgumentError("lessons must be a pandas DataFrame (the lessons table) or the result "
                             f"of prepare_lessons(); got {type(lessons).__name__}")
-    missing = [c for c in ("village_id", "section", text) if c not in lessons.columns]
-    if missing:
-        raise DataValidationError(problems_frame([
-            {"file": None, "sheet": "lessons", "row": None, "column": c, "value": None,
-             "problem": f"column '{c}' not in lessons; columns present: "
-                        f"{list(map(str, lessons.columns))}", "severity": "error"}
-            for c in missing]), f"lessons table lacks column(s) {missing}")
+    require_columns(lessons, {"lessons": ["village_id", "section"], "text": text},
+                    what="lessons", table="lessons")
 
 
 def prepare_lessons(

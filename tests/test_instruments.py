@@ -430,7 +430,7 @@ def test_bad_responses_list_every_row_at_once():
 
 def test_missing_column():
     df = long([("A", "pre", {"q1": 1})]).drop(columns="value")
-    with pytest.raises(DataValidationError, match="column 'value' not in responses"):
+    with pytest.raises(DataValidationError, match=r"responses lacks column\(s\) \['value'\] \(value='value'\)"):
         score_instrument(df, "happy10")
 
 

@@ -62,7 +62,7 @@ def test_tracking_table_english_and_split(project):
 
 
 def test_tracking_table_needs_evaluate_ladder_output():
-    with pytest.raises(ev.EvaluationError, match="missing columns: .*wave"):
+    with pytest.raises(ev.EvaluationError, match=r"lacks column\(s\) \[.*'wave'"):
         tracking_table(pd.DataFrame({"project_id": ["P01"]}))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataValidationError, problems_frame
+from ..errors import DataValidationError, problems_frame, require_columns
 from ..schema import WAVES
 from .registry import ArgumentError, Instrument, _classify, get_instrument
 
@@ -164,14 +164,8 @@ def score_instrument(
             f"responses must be a pandas DataFrame (the long happiness table); got "
             f"{type(responses).__name__}")
 
-    cols = {"person": person, "wave": wave, "item": item, "value": value}
-    absent = [c for c in cols.values() if c not in responses.columns]
-    if absent:
-        raise DataValidationError(problems_frame([
-            {"file": None, "sheet": None, "row": None, "column": c, "value": None,
-             "problem": f"column {c!r} not in responses; columns present: "
-                        f"{', '.join(map(str, responses.columns))}"}
-            for c in absent]), f"responses lack column(s): {', '.join(absent)}")
+    require_columns(responses, {"person": person, "wave": wave, "item": item, "value": value},
+                    what="responses", table="happiness")
 
     df = responses
     if "instrument" in df.columns:
