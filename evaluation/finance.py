@@ -31,7 +31,8 @@ import pandas as pd
 
 from .cpi import cpi_table, deflate  # noqa: F401  (re-exported: evaluation.finance.deflate)
 from .money_frames import (  # noqa: F401  (MONEY_COLUMNS … re-exported from here)
-    ALL_MONEY_COLUMNS, LOWER_IS_BETTER, MEASURES, MONEY_COLUMNS, FinanceArgumentError, _as_list,
+    ALL_MONEY_COLUMNS, LOWER_IS_BETTER, MEASURES, MONEY_COLUMNS, FinanceArgumentError,
+    FinanceColumnError, _as_list,
     _bad_rows, _check_frame, _check_waves, _numeric)
 from .schema import WAVES
 from .repeated import _check_padjust, omnibus_frame, p_adjust
@@ -101,7 +102,7 @@ def _attach(table: pd.DataFrame, keys: list[str], *, key_col: str, participants,
                 out = out.join(v, on="village_id")
     need = [k for k in keys if k not in out.columns]
     if need:
-        raise FinanceArgumentError(
+        raise FinanceColumnError(
             f"by column(s) {need} are neither in the {table_name} table nor obtainable from "
             f"participants (household level) or villages (via village_id); pass "
             f"participants=... and/or villages=..., or add the column(s) first")
@@ -551,7 +552,7 @@ def _line_table(line) -> tuple[np.ndarray, np.ndarray] | float:
     elif isinstance(line, pd.DataFrame):
         col = next((c for c in ("line_baht_per_person_month", "line") if c in line.columns), None)
         if "year" not in line.columns or col is None:
-            raise FinanceArgumentError(
+            raise FinanceColumnError(
                 "line as a table needs columns 'year' and 'line_baht_per_person_month' (or "
                 f"'line'); got columns {list(line.columns)}")
         t = pd.DataFrame({"year": line["year"].to_numpy(), "line": line[col].to_numpy()})
@@ -614,9 +615,9 @@ def _wave_years(finance: pd.DataFrame, *, year, wave: str, date: str) -> np.ndar
                                    f"mapping or None (years from the {date!r} column); got "
                                    f"{year!r}")
     if date not in finance.columns:
-        raise FinanceArgumentError(f"the finance table has no {date!r} column: pass year= (a "
-                                   f"year, or a {{wave: year}} mapping) to choose the poverty "
-                                   f"line")
+        raise FinanceColumnError(f"the finance table has no {date!r} column: pass year= (a "
+                                 f"year, or a {{wave: year}} mapping) to choose the poverty "
+                                 f"line")
     d = finance[date]
     if not pd.api.types.is_datetime64_any_dtype(d.dtype):
         d = pd.to_datetime(d, errors="coerce")
@@ -722,9 +723,9 @@ def poverty_status(finance: pd.DataFrame, *, participants: pd.DataFrame | None =
         hh_size = np.where(fill, vals, hh_size)
         source[fill] = "participant_count"
     if size not in finance.columns and participants is None:
-        raise FinanceArgumentError(f"household size is needed: add a {size!r} column to the "
-                                   f"finance table or pass participants= (their {size!r} "
-                                   f"column or the count of participants per household)")
+        raise FinanceColumnError(f"household size is needed: add a {size!r} column to the "
+                                 f"finance table or pass participants= (their {size!r} "
+                                 f"column or the count of participants per household)")
     _bad_rows(finance, hh_size <= 0, "finance", size if size in finance.columns else household,
               "household size must be at least 1")
     years = _wave_years(finance, year=year, wave=wave, date=date)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .money_frames import FinanceArgumentError, _bad_rows, _check_frame, _numeric
+from .money_frames import FinanceArgumentError, FinanceColumnError, _bad_rows, _check_frame, _numeric
 from .schema import KINDS
 
 __all__ = ["ledger_monthly", "ledger_categories", "account_keeping", "MIN_ENTRIES",
@@ -231,8 +231,8 @@ def _household_list(households, household: str):
         return None
     if isinstance(households, pd.DataFrame):
         if household not in households.columns:
-            raise FinanceArgumentError(f"households as a table needs a {household!r} column; "
-                                       f"got {list(households.columns)}")
+            raise FinanceColumnError(f"households as a table needs a {household!r} column; "
+                                     f"got {list(households.columns)}")
         values = households[household]
     elif isinstance(households, str):
         raise FinanceArgumentError("households must be a list of household ids or a table "

@@ -215,11 +215,7 @@ def load_codebook(codebook: str | Path | Mapping | pd.DataFrame | None = None) -
     ['team_building', 'occupation_work', 'partners_support']
     """
     if isinstance(codebook, pd.DataFrame):
-        missing = [c for c in CODEBOOK_COLUMNS if c not in codebook.columns]
-        if missing:
-            raise DataValidationError(problems_frame([_codebook_problem(
-                "<DataFrame>", None, c, None, f"codebook table lacks column '{c}'")
-                for c in missing]), f"codebook table lacks column(s) {missing}")
+        require_columns(codebook, CODEBOOK_COLUMNS, what="codebook", table="codebook")
         return codebook[CODEBOOK_COLUMNS].reset_index(drop=True)
     source: object
     if codebook is None:

@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError, DataValidationError, column_list, problems_frame, \
-    require_columns
+from .errors import ArgumentError, ColumnError, DataValidationError, column_list, \
+    problems_frame, require_columns
 from .schema import WAVES
 
-__all__ = ["ALL_MONEY_COLUMNS", "FinanceArgumentError", "LOWER_IS_BETTER", "MEASURES",
+__all__ = ["ALL_MONEY_COLUMNS", "FinanceArgumentError", "FinanceColumnError", "LOWER_IS_BETTER", "MEASURES",
            "MONEY_COLUMNS"]
 
 #: Money columns of the finance table (monthly flows, then balances).
@@ -40,6 +40,11 @@ ALL_MONEY_COLUMNS = MONEY_COLUMNS + ("amount", "deposit", "withdrawal", "loan", 
 
 class FinanceArgumentError(ArgumentError):
     """A function of the finance, ledger or savings modules got a bad argument."""
+
+
+class FinanceColumnError(FinanceArgumentError, ColumnError):
+    """A column a finance, ledger or savings function needs is in none of the tables
+    it was given (also a :class:`~evaluation.errors.ColumnError`, so a ``KeyError``)."""
 
 
 # --------------------------------------------------------------------------- shared helpers

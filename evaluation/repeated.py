@@ -53,9 +53,9 @@ _TESTS = ("t", "wilcoxon")
 
 
 # --------------------------------------------------------------------------- p.adjust
-def _check_padjust(method) -> str:
+def _check_padjust(method, name: str = "padjust") -> str:
     if method not in PADJUST_METHODS:
-        raise ArgumentError(f"padjust must be one of {PADJUST_METHODS}, got {method!r}")
+        raise ArgumentError(f"{name} must be one of {PADJUST_METHODS}, got {method!r}")
     return method
 
 
@@ -88,7 +88,7 @@ def p_adjust(p, method: str = "holm") -> np.ndarray:
     >>> p_adjust([0.01, 0.04, 0.03], "holm").round(4).tolist()   # R: p.adjust(c(.01,.04,.03), "holm")
     [0.03, 0.06, 0.06]
     """
-    _check_padjust(method)
+    _check_padjust(method, "method")
     p = np.asarray(p, dtype=float)
     out = p.copy()
     ok = ~np.isnan(p)

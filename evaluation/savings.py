@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .money_frames import FinanceArgumentError, _as_list, _bad_rows, _check_frame, _numeric
+from .money_frames import (FinanceArgumentError, FinanceColumnError, _as_list, _bad_rows,
+                           _check_frame, _numeric)
 from .ledger import _period_bounds, month_start
 
 __all__ = ["savings_summary", "savings_monthly", "savings_balances", "SAVINGS_MONEY"]
@@ -77,7 +78,7 @@ def _keys_frame(work: pd.DataFrame, savings: pd.DataFrame, keys: list[str], *, g
             work = work.join(v, on="village_id")
     need = [k for k in need if k not in work.columns]
     if need:
-        raise FinanceArgumentError(
+        raise FinanceColumnError(
             f"by column(s) {need} are neither in the savings table nor obtainable from "
             f"participants (member_id = person_id) or villages (via village_id); pass "
             f"participants=... and/or villages=...")
