@@ -41,7 +41,7 @@ _EXPORTS = {
     # io
     "Project": "project", "load_project": "project", "village_summary": "project",
     "write_template": "template", "write_workbook": "template",
-    "format_baht": "thai", "format_thai_date": "thai", "parse_date": "thai",
+    "format_baht": "formatting", "format_thai_date": "formatting", "parse_date": "thai",
     "parse_money": "thai", "parse_number": "thai", "parse_wave": "thai",
     # instruments and happiness
     "Instrument": "instruments", "InstrumentError": "instruments",
@@ -97,7 +97,7 @@ _EXPORTS = {
 _MODULES = ("charts", "schema", "instruments", "stats", "happiness", "finance", "ledger",
             "savings", "households", "metrics", "ladder", "lessons", "privacy", "text",
             "export", "project", "template", "thai", "results", "i18n", "reporting",
-            "rendering", "errors", "synth")
+            "rendering", "errors", "synth", "cpi", "formatting")
 
 __all__ = ["__version__", "DataValidationError", "EvaluationError", *_EXPORTS,
            "charts", "instruments", "registry", "schema"]

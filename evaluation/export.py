@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError
+from .formatting import _is_missing, format_number, format_p  # noqa: F401  (re-exported)
 
 __all__ = [
     "CHART_FORMATS",
@@ -975,45 +976,6 @@ def md_escape(text: object) -> str:
     return raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _is_missing(value: object) -> bool:
-    try:
-        return value is None or value is pd.NA or value is pd.NaT or (
-            isinstance(value, float) and math.isnan(value))
-    except TypeError:  # pragma: no cover - exotic objects
-        return False
-
-
-def format_number(value: object, decimals: int | None = None, *, missing: str = "–") -> str:
-    """A number with thousands separators: ``1500 -> '1,500'``.
-
-    Parameters
-    ----------
-    value : number or missing
-        The value; text is returned unchanged (escaped by the caller).
-    decimals : int, optional
-        Digits after the point; by default 0 for whole numbers, else 1.
-    missing : str, default "–"
-        Shown for NaN/None/NA.
-
-    Examples
-    --------
-    >>> format_number(1500), format_number(2.345, 2), format_number(float("nan"))
-    ('1,500', '2.35', '–')
-    """
-    if _is_missing(value):
-        return missing
-    if isinstance(value, (bool, np.bool_)):
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}" if decimals in (None, 0) else f"{value:,.{decimals}f}"
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            return str(value)
-        if decimals is None:
-            decimals = 0 if float(value).is_integer() else 1
-        return f"{value:,.{decimals}f}"
-    return str(value)
-
 
 #: Tables with at least this many columns get the CSS class ``ev-wide``
 #: (smaller type, so they fit an A4 page).
@@ -1021,20 +983,6 @@ WIDE_TABLE_COLUMNS = 7
 #: Tables with more rows get ``ev-long``: printed, they may continue on the next page
 #: (between rows, header repeated) instead of jumping whole to it.
 LONG_TABLE_ROWS = 8
-
-
-def format_p(value, *, missing: str = "–") -> str:
-    """A p-value for display: ``< 0.001``, ``0.023``, ``0.48``.
-
-    >>> format_p(0.00004), format_p(0.0234), format_p(0.481), format_p(float("nan"))
-    ('< 0.001', '0.023', '0.481', '–')
-    """
-    if _is_missing(value):
-        return missing
-    value = float(value)
-    if not math.isfinite(value):
-        return missing
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def html_table(frame: pd.DataFrame, *, decimals: int | Mapping[str, int] | None = None,

@@ -1,10 +1,15 @@
 """Thai-aware normalisation of cell values, and Thai/English output formats.
 
+Reading only: the display side (labels, ``format_baht``, ``format_thai_date``,
+``format_number``) lives in :mod:`evaluation.i18n` and
+:mod:`evaluation.formatting` and stays importable from here.
+
 Field staff type data into Excel or CSV by hand, so one column can hold
 ``1500``, ``1,500 บาท`` and ``๑,๕๐๐.-``; dates can be Buddhist-era (BE) or
 common-era (CE), numeric or with Thai month names; wave labels can be Thai,
 English or numbers. This module turns every such value into one canonical
-form, and says clearly (``ValueError`` with a short English message) what was
+form, and says clearly (:class:`~evaluation.errors.ParseError`, a ``ValueError``,
+with a short English message) what was
 expected when it cannot.
 
 Scalar parsers
@@ -66,6 +71,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError, ParseError
+from .i18n import (  # noqa: F401  (the labels are re-exported from here)
+    KIND_LABELS, LANGS, ROLE_LABELS, SEX_LABELS, WAVE_LABELS, label)
 
 __all__ = [
     "BLANK",
@@ -76,9 +83,6 @@ __all__ = [
     "WAVE_LABELS",
     "clean_id",
     "clean_text",
-    "format_baht",
-    "format_number",
-    "format_thai_date",
     "is_blank",
     "label",
     "parse_date",
@@ -1009,126 +1013,15 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
 
 
 # ---------------------------------------------------------------------------
-# Output formatting and labels
+# Display (moved): labels live in evaluation.i18n, formats in evaluation.formatting;
+# the names stay importable from here.
 # ---------------------------------------------------------------------------
-
-WAVE_LABELS = {
-    "th": {"pre": "ก่อน", "during": "ระหว่าง", "post": "หลัง"},
-    "en": {"pre": "Before", "during": "During", "post": "After"},
-}
-SEX_LABELS = {
-    "th": {"F": "หญิง", "M": "ชาย"},
-    "en": {"F": "Female", "M": "Male"},
-}
-ROLE_LABELS = {
-    "th": {"team": "คณะทำงาน", "target": "กลุ่มเป้าหมาย", "mentor": "ครูพี่เลี้ยง"},
-    "en": {"team": "Working team", "target": "Target member", "mentor": "Mentor"},
-}
-KIND_LABELS = {
-    "th": {"income": "รายรับ", "expense": "รายจ่าย"},
-    "en": {"income": "Income", "expense": "Expense"},
-}
-_LABELS = {"wave": WAVE_LABELS, "sex": SEX_LABELS, "role": ROLE_LABELS, "kind": KIND_LABELS}
-LANGS = ("th", "en")
+_MOVED_TO_FORMATTING = ("format_baht", "format_number", "format_thai_date")
 
 
-def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise ArgumentError(f"lang must be one of 'th', 'en'; got {lang!r}")
+def __getattr__(name: str):
+    if name in _MOVED_TO_FORMATTING:
+        from . import formatting
 
-
-def label(kind: str, value, lang: str = "th") -> str:
-    """Display label of a canonical value.
-
-    Parameters
-    ----------
-    kind : {"wave", "sex", "role", "kind"}
-    value : str
-        A canonical value (``"pre"``, ``"F"``, ``"team"``, ``"income"``, …);
-        blank gives ``"–"``.
-    lang : {"th", "en"}, default "th"
-
-    Examples
-    --------
-    >>> label("wave", "pre"), label("role", "mentor", lang="en")
-    ('ก่อน', 'Mentor')
-    """
-    if kind not in _LABELS:
-        raise ArgumentError(f"kind must be one of {', '.join(map(repr, _LABELS))}; got {kind!r}")
-    _check_lang(lang)
-    if is_blank(value):
-        return BLANK
-    table = _LABELS[kind][lang]
-    try:
-        return table[value]
-    except KeyError:
-        raise ArgumentError(f"value must be one of {', '.join(map(repr, table))} for "
-                            f"kind={kind!r}; got {value!r}") from None
-
-
-def format_number(x, decimals: int = 0) -> str:
-    """``1,500``-style number; blank gives ``"–"``.
-
-    Examples
-    --------
-    >>> format_number(1500), format_number(-1234.567, 2), format_number(None)
-    ('1,500', '-1,234.57', '–')
-    """
-    if is_blank(x):
-        return BLANK
-    return f"{float(x):,.{int(decimals)}f}"
-
-
-def format_baht(x, *, decimals: int = 0, unit: bool = True, lang: str = "th") -> str:
-    """Amount of money for a report: ``1,500 บาท`` / ``1,500 baht``.
-
-    Examples
-    --------
-    >>> format_baht(1500), format_baht(1500.5, decimals=2, lang="en")
-    ('1,500 บาท', '1,500.50 baht')
-    >>> format_baht(float("nan")), format_baht(1500, unit=False)
-    ('–', '1,500')
-    """
-    _check_lang(lang)
-    text = format_number(x, decimals)
-    if text == BLANK or not unit:
-        return text
-    return f"{text} {'บาท' if lang == 'th' else 'baht'}"
-
-
-_DATE_STYLES = ("short", "long", "iso")
-
-
-def format_thai_date(ts, *, style: str = "short", lang: str = "th") -> str:
-    """Date for a report, BE in Thai and CE in English.
-
-    Parameters
-    ----------
-    ts : date-like
-        Anything :func:`parse_date` accepts; blank gives ``"–"``.
-    style : {"short", "long", "iso"}, default "short"
-        ``7 ก.ค. 2566`` / ``7 กรกฎาคม 2566`` / ``2566-07-07`` in Thai;
-        ``7 Jul 2023`` / ``7 July 2023`` / ``2023-07-07`` in English.
-    lang : {"th", "en"}, default "th"
-
-    Examples
-    --------
-    >>> format_thai_date(pd.Timestamp("2023-07-07"))
-    '7 ก.ค. 2566'
-    >>> format_thai_date("2023-07-07", style="long"), format_thai_date("7/7/66", lang="en")
-    ('7 กรกฎาคม 2566', '7 Jul 2023')
-    """
-    if style not in _DATE_STYLES:
-        raise ArgumentError(f"style must be one of 'short', 'long', 'iso'; got {style!r}")
-    _check_lang(lang)
-    ts = parse_date(ts)
-    if ts is pd.NaT:
-        return BLANK
-    year = ts.year + _BE_OFFSET if lang == "th" else ts.year
-    if style == "iso":
-        return f"{year:04d}-{ts.month:02d}-{ts.day:02d}"
-    if lang == "th":
-        names = _TH_MONTHS_ABBR if style == "short" else _TH_MONTHS_FULL
-    else:
-        names = _EN_MONTHS_ABBR if style == "short" else _EN_MONTHS_FULL
-    return f"{ts.day} {names[ts.month - 1]} {year}"
+        return getattr(formatting, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "evaluation"
 
 #: Layers: a module may import its own layer and the ones below, never above.
-IO = {"project", "schema", "thai", "template", "export", "errors", "_version", "synth"}
+IO = {"project", "schema", "thai", "template", "export", "errors", "_version", "synth",
+      "formatting"}
 ANALYSIS = {"stats", "instruments", "happiness", "finance", "cpi", "money_frames", "ledger",
             "savings", "households",
             "metrics", "ladder", "lessons", "text", "privacy", "sroi", "import_", "xlsform",

@@ -7,7 +7,7 @@ The tables come from :func:`evaluation.results.participants_by_role` and
 from __future__ import annotations
 
 from ..errors import ArgumentError
-from ..export import format_number
+from ..formatting import format_number
 from ..i18n import ROLES, check_lang, label
 from .base import PALETTE, new_figure, pick
 

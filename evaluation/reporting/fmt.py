@@ -2,7 +2,9 @@
 
 Every function returns display text and never changes a value (the library
 does no rounding; only these functions round, for display). Missing values
-show as ``–``.
+show as ``–``. The single-value formatters (``format_number``, ``format_p``,
+``format_baht``, ``format_thai_date``) are defined once, in
+:mod:`evaluation.formatting`, and re-exported here.
 
 * counts and numbers: :func:`format_number` (tables; whole numbers without
   decimals, others with one), :func:`num` (fixed decimals), :func:`count`,
@@ -26,9 +28,8 @@ import math
 
 import pandas as pd
 
-from ..export import format_number, format_p
+from ..formatting import format_baht, format_number, format_p, format_thai_date
 from ..i18n import check_lang, tr, unit_word
-from ..thai import format_baht, format_thai_date
 
 __all__ = ["baht", "change_sentence", "ci_text", "count", "date", "estimate_cell",
            "format_number", "format_p", "format_report_date", "is_missing", "num", "pct",
@@ -184,7 +185,7 @@ def place_text(row: dict, lang: str) -> str:
 def format_report_date(value, lang: str = "th") -> str:
     """A date for a report: Buddhist era in Thai (``7 ก.ค. 2566``), CE in English.
 
-    Thin wrapper of :func:`evaluation.thai.format_thai_date`; missing values
+    Thin wrapper of :func:`evaluation.formatting.format_thai_date`; missing values
     give ``"–"``.
 
     >>> format_report_date("2023-07-07"), format_report_date("2023-07-07", "en")
