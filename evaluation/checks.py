@@ -229,7 +229,7 @@ def ambiguous_dates(chunk, column: str, dates: pd.Series, alt: np.ndarray,
 
 def unknown_numbers(chunk, parsed: pd.DataFrame, problems: list[dict]) -> None:
     """An optional numeric column is empty while an unknown column holds numbers."""
-    from .thai import parse_series
+    from .thai_series import parse_series
 
     table = chunk.table
     known = {c.name for c in table.columns}

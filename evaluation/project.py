@@ -184,7 +184,7 @@ class Project:
 
 def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
     """Normalise every recognised column; report every bad cell."""
-    from .thai import parse_series
+    from .thai_series import parse_series
 
     frame = chunk.frame
     out = {}

@@ -1,0 +1,219 @@
+"""Whole columns of raw cells parsed at once: :func:`parse_series`.
+
+Clean values take a vectorised fast path; the rest go through the scalar
+parsers of :mod:`evaluation.thai` once per distinct value. ``parse_series``
+and ``SERIES_KINDS`` stay importable from :mod:`evaluation.thai`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> values, errors = parse_series(pd.Series(["1,500 บาท", "x", None]), "money")
+>>> values.tolist()[:1], errors.tolist()
+([1500.0], [None, 'expected an amount in baht, e.g. 1500, 1,500 บาท or ๑,๕๐๐.-', None])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import ArgumentError
+from .thai import (INT_EXPECTED, NUMBER_EXPECTED, WAVES, _check_era, _number_value, clean_id,
+                   clean_text, parse_arm, parse_date, parse_kind, parse_money, parse_number,
+                   parse_role, parse_sex, parse_wave)
+
+__all__ = ["SERIES_KINDS", "parse_series"]
+
+
+SERIES_KINDS = ("id", "text", "number", "int", "money", "date", "wave", "sex", "role", "kind",
+                "arm")
+_RE_PLAIN_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_RE_PLAIN_ID = r"[A-Za-z0-9_\-./#]+(?: [A-Za-z0-9_\-./#]+)*"
+
+
+def _factorized(series: pd.Series, func, fail):
+    """Apply ``func`` once per distinct value of ``series``.
+
+    Returns ``codes`` (position of each cell's value in the distinct values,
+    ``-1`` for NA) and two object arrays with one slot per distinct value plus
+    a last slot for NA: the results (``fail`` where ``func`` raised
+    ``ValueError``) and the error messages (``None`` where fine). Indexing
+    them with ``codes`` aligns them with ``series`` (-1 picks the last slot).
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    n = len(uniques)
+    results = np.empty(n + 1, dtype=object)
+    errors = np.full(n + 1, None, dtype=object)
+    for i, value in enumerate(uniques):
+        try:
+            results[i] = func(value)
+        except ValueError as exc:
+            results[i] = fail
+            errors[i] = str(exc)
+    results[n] = func(None)
+    return codes, results, errors
+
+
+def _map_unique(series: pd.Series, func, fail) -> tuple[np.ndarray, np.ndarray]:
+    """Results and error messages of ``func`` aligned with ``series``."""
+    codes, results, errors = _factorized(series, func, fail)
+    return results[codes], errors[codes]
+
+
+def _errors_series(errors: np.ndarray | None, index) -> pd.Series:
+    if errors is None:
+        errors = np.full(len(index), None, dtype=object)
+    return pd.Series(errors, index=index, dtype=object)
+
+
+def _numbers(series: pd.Series, scalar) -> tuple[np.ndarray, np.ndarray | None]:
+    """float64 values and error messages (or None if there is no error)."""
+    n = len(series)
+    if pd.api.types.is_bool_dtype(series.dtype):
+        values = np.full(n, np.nan)
+        errors = np.where(series.isna().to_numpy(), None, NUMBER_EXPECTED).astype(object)
+        return values, errors
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        bad = np.isinf(values)
+        if not bad.any():
+            return values, None
+        errors = np.full(n, None, dtype=object)
+        errors[bad] = NUMBER_EXPECTED + "; got an infinite value"
+        values = values.copy()
+        values[bad] = np.nan
+        return values, errors
+    # Text, or mixed objects from Excel (checked through their str(): True
+    # becomes "True" and fails): plain numbers pass a vectorised regex and an
+    # Arrow cast; the rest go to ``scalar`` once per distinct value.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = series if series.dtype == "str" else series.astype("str")
+    plain = text.str.fullmatch(_RE_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
+    values = np.full(n, np.nan)
+    if plain.any():
+        arr = pa.array(text[plain].array)
+        values[plain] = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    todo = ~plain & series.notna().to_numpy()
+    values[~plain] = np.nan
+    if not todo.any():
+        return values, None
+    sub_values, sub_errors = _map_unique(series[todo], scalar, np.nan)
+    values[todo] = sub_values.astype("float64")
+    errors = np.full(n, None, dtype=object)
+    errors[todo] = sub_errors
+    return values, errors
+
+
+def _ids(series: pd.Series) -> tuple[np.ndarray, None]:
+    """Identifier strings; a vectorised path for already-clean ASCII ids."""
+    n = len(series)
+    if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
+        return series.astype(str).to_numpy(dtype=object), None
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        plain = series.str.fullmatch(_RE_PLAIN_ID).fillna(False).to_numpy(dtype=bool)
+        out = np.full(n, None, dtype=object)
+        out[plain] = series[plain].to_numpy(dtype=object)
+        if not plain.all():
+            out[~plain] = _map_unique(series[~plain], clean_id, None)[0]
+        return out, None
+    return _map_unique(series, clean_id, None)[0], None
+
+
+def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
+                 keep_newlines: bool = True) -> tuple[pd.Series, pd.Series]:
+    """Parse a whole column with the parser for ``kind``.
+
+    Clean values take a vectorised fast path (numbers: a regex check and an
+    Arrow cast or ``pandas.to_numeric``); the rest are parsed once per distinct
+    value, so a column with few distinct labels or dates is cheap however long
+    it is.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Raw cell values (any dtype).
+    kind : {"id", "text", "number", "int", "money", "date", "wave", "sex", "role", "kind"}
+        The value kind (as in :mod:`evaluation.schema`).
+    era : {"auto", "be", "ce"}, default "auto"
+        Era policy for ``kind="date"`` (see :func:`parse_date`).
+    keep_newlines : bool, default True
+        For ``kind="text"``: keep line breaks (see :func:`clean_text`).
+
+    Returns
+    -------
+    values : pandas.Series
+        Same index as ``series``. dtype by kind: number/money ``float64``
+        (NaN for blanks and errors); int ``Int64``; date ``datetime64[ns]``
+        (NaT); wave ordered ``Categorical(["pre", "during", "post"])``;
+        id/text/sex/role/kind ``object`` holding ``str`` or ``None``.
+    errors : pandas.Series
+        ``object`` Series, same index: the error message for each cell that
+        could not be parsed, ``None`` elsewhere (blank cells are not errors).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> values, errors = parse_series(pd.Series(["1,500 บาท", "๒๐๐", "", "lots"]), "money")
+    >>> values.tolist()
+    [1500.0, 200.0, nan, nan]
+    >>> errors.tolist()[:3], errors[3].startswith("expected an amount")
+    ([None, None, None], True)
+    """
+    if kind not in SERIES_KINDS:
+        raise ArgumentError(f"kind must be one of {', '.join(map(repr, SERIES_KINDS))}; "
+                            f"got {kind!r}")
+    _check_era(era)
+    if not isinstance(series, pd.Series):
+        series = pd.Series(series)
+    index = series.index
+    errors: np.ndarray | None
+
+    if kind in ("number", "money", "int"):
+        scalar = {"number": parse_number, "money": parse_money,
+                  "int": lambda v: _number_value(v, INT_EXPECTED)}[kind]
+        values, errors = _numbers(series, scalar)
+        if kind == "int":
+            finite = np.isfinite(values)
+            frac = finite & (values != np.floor(values))
+            huge = finite & (np.abs(values) >= 2.0**63)
+            if frac.any() or huge.any():
+                errors = np.full(len(values), None, dtype=object) if errors is None else errors
+                errors[frac] = INT_EXPECTED + "; got a fraction"
+                errors[huge] = INT_EXPECTED + "; the number is too large"
+                values = values.copy()
+                values[frac | huge] = np.nan
+            out = pd.Series(pd.array(values, dtype="Float64"), index=index)
+            out = out.astype("Int64")
+        else:
+            out = pd.Series(values, index=index, dtype="float64")
+        return out, _errors_series(errors, index)
+
+    if kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            out = series.dt.tz_localize(None) if series.dt.tz is not None else series
+            return (out.dt.normalize().astype("datetime64[ns]"),
+                    _errors_series(None, index))
+        codes, results, errors = _factorized(series, lambda v: parse_date(v, era=era), pd.NaT)
+        nat = np.datetime64("NaT", "ns")
+        stamps = np.array([nat if r is pd.NaT else r.asm8.astype("datetime64[ns]")
+                           for r in results], dtype="datetime64[ns]")
+        return (pd.Series(stamps[codes], index=index, dtype="datetime64[ns]"),
+                _errors_series(errors[codes], index))
+
+    if kind == "wave":
+        codes, results, errors = _factorized(series, parse_wave, None)
+        positions = np.array([-1 if r is None else WAVES.index(r) for r in results])
+        out = pd.Series(pd.Categorical.from_codes(positions[codes], categories=list(WAVES),
+                                                  ordered=True), index=index)
+        return out, _errors_series(errors[codes], index)
+    if kind == "id":
+        results, errors = _ids(series)
+    elif kind == "text":
+        results, errors = _map_unique(
+            series, lambda v: clean_text(v, keep_newlines=keep_newlines), None)
+    else:
+        func = {"sex": parse_sex, "role": parse_role, "kind": parse_kind, "arm": parse_arm}[kind]
+        results, errors = _map_unique(series, func, None)
+    return pd.Series(results, index=index, dtype=object), _errors_series(errors, index)
