@@ -89,7 +89,7 @@ def _is_blank(value) -> bool:
         return False
 
 
-def label(kind: str, value, lang: str = "th") -> str:
+def label(kind: str, value, *, lang: str = "th") -> str:
     """Display label of a canonical value.
 
     Parameters

@@ -296,7 +296,7 @@ def _project_scope(project, project_id):
 
 # ------------------------------------------------------------- splitting --
 
-def age_groups(age: pd.Series, bins=AGE_BINS) -> pd.Series:
+def age_groups(age: pd.Series, *, bins=AGE_BINS) -> pd.Series:
     """Age in years -> age-group label (``"<25"``, ``"25-39"``, ``"40-59"``, ``"60+"``).
 
     ``bins`` are the lower edges of the groups after the first (whole years,
@@ -323,7 +323,8 @@ def _split_columns(participants: pd.DataFrame, splits: list[str], age_bins) -> p
     people = participants.copy()
     if "age_group" in splits:
         people["age_group"] = age_groups(people.get("age", pd.Series(index=people.index,
-                                                                     dtype=float)), age_bins)
+                                                                     dtype=float)),
+                                         bins=age_bins)
     for col in splits:
         if col not in people.columns:
             people[col] = pd.NA
@@ -486,7 +487,7 @@ def evaluate_ladder(project, ladder=None, *, by="village_id", include_project: b
         raise ArgumentError(f"waves must be True or False, got {waves!r}")
     groups = [c for c in splits if c != "village_id"]
     if groups:
-        age_groups(pd.Series([], dtype=float), age_bins)  # checks age_bins
+        age_groups(pd.Series([], dtype=float), bins=age_bins)  # checks age_bins
     opts = {"village": "village_id" in splits, "include_project": include_project,
             "groups": groups, "waves": waves, "basis": status_basis,
             "theta": partial_threshold, "on_error": on_error, "age_bins": age_bins}
@@ -685,7 +686,7 @@ def split_label(column: str, value, lang: str = "th") -> str:
     return labels.get(str(value), str(value))
 
 
-def ladder_table(evaluation_frame: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
+def ladder_table(evaluation_frame: pd.DataFrame, *, lang: str = "th") -> pd.DataFrame:
     """Format :func:`evaluate_ladder` output for a report (strings only).
 
     Parameters

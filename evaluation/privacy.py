@@ -432,8 +432,8 @@ def _check_names(names):
 
 def pii_report(
     text: str,
-    names: Iterable[str] | None = None,
     *,
+    names: Iterable[str] | None = None,
     labels: str = "th",
     titles: Iterable[str] = DEFAULT_TITLES,
 ) -> pd.DataFrame:
@@ -542,7 +542,7 @@ def redact_pii(
     >>> redact_pii("ต่อมามะลิเล่าว่า", names=["นางสาวมะลิ หอมดี"])
     'ต่อมา[ชื่อ-1]เล่าว่า'
     """
-    report = pii_report(text, names, labels=labels, titles=titles)
+    report = pii_report(text, names=names, labels=labels, titles=titles)
     text = _check_text(text)
     if report.empty:
         return text

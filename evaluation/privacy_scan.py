@@ -95,7 +95,7 @@ def scan_text(text: str, *, names: list[str] | None = None,
               phone_pattern: re.Pattern | None = None) -> list[dict]:
     """Findings in one text: kind, rule, value, context (and start)."""
     found = []
-    rep = pii_report(text, names or None)
+    rep = pii_report(text, names=names or None)
     for r in rep.itertuples(index=False):
         found.append({"kind": r.kind, "rule": r.rule, "value": r.value, "start": r.start,
                       "end": r.end})

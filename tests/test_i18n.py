@@ -26,7 +26,7 @@ def test_check_lang_names_the_parameter():
     ("sex", "F", "หญิง", "Female"), ("role", "team", "คณะทำงาน", "Working team"),
     ("kind", "expense", "รายจ่าย", "Expense")])
 def test_labels_in_both_languages(kind, value, th, en):
-    assert i18n.label(kind, value) == th and i18n.label(kind, value, "en") == en
+    assert i18n.label(kind, value) == th and i18n.label(kind, value, lang="en") == en
 
 
 def test_label_errors_name_what_is_allowed():

@@ -159,7 +159,7 @@ def test_participant_names_everywhere():
     names = ["นางสาวแก้วตา ทองมา", "นายสมปอง รักดี"]
     text = ("แก้วตา ทองมาเป็นแกนนำ ส่วนแก้วตาก็ช่วย นางสาว แก้วตา ทองมา "
             "สมปองมาด้วย ทองมาอีกครั้ง ได้ผลรักดี")
-    rep = pii_report(text, names)
+    rep = pii_report(text, names=names)
     out = redact_pii(text, names=names)
     assert "แก้วตา" not in out and "สมปอง" not in out
     # full name without title, first name alone, title with a space, surname alone

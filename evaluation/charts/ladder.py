@@ -210,7 +210,7 @@ def ladder_chart(evaluation_frame: pd.DataFrame, *, lang: str = "th", ladder=Non
     return fig
 
 
-def ladder_heatmap(frame: pd.DataFrame, lang: str = "th", *, villages=None,
+def ladder_heatmap(frame: pd.DataFrame, *, lang: str = "th", villages=None,
                    annotate: bool | None = None, title: str | None = None):
     """Village × indicator heat map of indicator status (portfolio view).
 

@@ -45,11 +45,11 @@ def participants_chart(table, *, lang: str = "th", by: str = "role"):
         raise ArgumentError(f"by must be 'role' or 'village', got {by!r}")
     if by == "role":
         fig, ax = new_figure(7, 3.2)
-        names = [label("role", r, lang) for r in table["role"]]
+        names = [label("role", r, lang=lang) for r in table["role"]]
         female = table["female"].to_numpy()
         male = table["male"].to_numpy()
-        ax.barh(names, female, color=PALETTE[0], label=label("sex", "F", lang))
-        ax.barh(names, male, left=female, color=PALETTE[1], label=label("sex", "M", lang))
+        ax.barh(names, female, color=PALETTE[0], label=label("sex", "F", lang=lang))
+        ax.barh(names, male, left=female, color=PALETTE[1], label=label("sex", "M", lang=lang))
         for y, total in enumerate(table["total"]):
             ax.text(total, y, f" {format_number(total)}", va="center")
         ax.invert_yaxis()
@@ -74,7 +74,7 @@ def participants_chart(table, *, lang: str = "th", by: str = "role"):
         left = np.zeros(len(table))
         for i, r in enumerate(ROLES):
             vals = table[r].to_numpy()
-            ax.barh(names, vals, left=left, color=PALETTE[i], label=label("role", r, lang))
+            ax.barh(names, vals, left=left, color=PALETTE[i], label=label("role", r, lang=lang))
             left = left + vals
         ax.invert_yaxis()
         ax.legend(frameon=False, loc="lower right")

@@ -845,7 +845,7 @@ def registry(extra_dirs: Sequence[str | Path] = ()) -> dict[str, Instrument]:
     return dict(sorted(out.items()))
 
 
-def get_instrument(instrument: str | Instrument,
+def get_instrument(instrument: str | Instrument, *,
                    extra_dirs: Sequence[str | Path] = ()) -> Instrument:
     """Look up an instrument by id (or pass an :class:`Instrument` through).
 

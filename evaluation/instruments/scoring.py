@@ -150,7 +150,7 @@ def score_instrument(
     0        P1   32.0  poor
     1        P2   92.0  good
     """
-    inst = get_instrument(instrument, extra_dirs)
+    inst = get_instrument(instrument, extra_dirs=extra_dirs)
     if missing not in MISSING_POLICIES:
         raise ArgumentError(
             f"missing must be one of {', '.join(repr(m) for m in MISSING_POLICIES)}; "

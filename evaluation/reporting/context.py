@@ -261,7 +261,7 @@ class ReportContext:
         """
         out = frame.copy()
         if "role" in out.columns:
-            out["role"] = [label("role", r, self.lang) if r in ROLES else r for r in out["role"]]
+            out["role"] = [label("role", r, lang=self.lang) if r in ROLES else r for r in out["role"]]
         return out.rename(columns=COLUMN_LABELS[self.lang])
 
     def table(self, frame, name: str, title: str, *, decimals=None, note: str | None = None,

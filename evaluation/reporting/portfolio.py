@@ -404,7 +404,7 @@ def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
                                               "name"].iloc[0])
         if several:
             ctx.heading(f"{pname} ({pid})", level=3)
-        ctx.figure(ladder_heatmap(sub, lang, villages=p.villages[
+        ctx.figure(ladder_heatmap(sub, lang=lang, villages=p.villages[
                        p.villages["village_id"].astype(str).isin(vids)]),
                    f"ladder_heatmap_{pid}" if several else "ladder_heatmap",
                    t("บันไดผลลัพธ์รายหมู่บ้าน", "Outcome ladder by village")
