@@ -199,7 +199,7 @@ def _scale(frame: pd.DataFrame, group) -> pd.DataFrame:
 def rank_households(project, *, weights=None, instrument: str = "tmhi15",
                     before: str = "pre", after: str = "post", role: str | None = "target",
                     n_per_village: int = 1) -> pd.DataFrame:
-    """Composite model-household score per household, ranked within village.
+    """Composite model-household score per household of a project, ranked within village.
 
     Parameters
     ----------

@@ -396,7 +396,7 @@ def evaluate_ladder(project, ladder=None, *, by="village_id", include_project: b
                     waves: bool = False, status_basis: str = "ratio",
                     partial_threshold: float = 0.5, age_bins=AGE_BINS,
                     on_error: str = "raise") -> pd.DataFrame:
-    """Compute every ladder indicator and compare it with its target.
+    """Compute every ladder indicator of a project and compare it with its target.
 
     Parameters
     ----------

@@ -216,7 +216,7 @@ def write_safe_workbook(tables: dict, path) -> Path:
 def write_ladder_excel(project, path, ladder=None, *, by="village_id",
                        include_project: bool = True, lang: str = "th",
                        status_basis: str = "ratio", partial_threshold: float = 0.5) -> Path:
-    """Write the indicator tracking table of each ladder to an Excel workbook.
+    """Write the tracking table of each ladder of a project to an Excel workbook.
 
     Parameters
     ----------

@@ -624,7 +624,7 @@ def _attach_village(problems: pd.DataFrame, tables, provs) -> pd.DataFrame:
 
 
 def village_summary(project: Project) -> pd.DataFrame:
-    """One row per village: participants, households, waves present, warnings.
+    """One row per village of a project: participants, households, waves, warnings.
 
     Returns
     -------

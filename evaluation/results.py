@@ -152,7 +152,7 @@ def _ladder(project, ladder_frame=None) -> dict:
 
 def headline_figures(project, *, village_id: str | None = None, instrument: str | None = None,
                      before: str = "pre", after: str = "post", ladder_frame=None) -> dict:
-    """The headline figures of one village.
+    """The headline figures of one village (takes a Project or a village view).
 
     Parameters
     ----------

@@ -288,7 +288,7 @@ def _ratio(a: pd.DataFrame, rate, investment_total) -> float:
 # ------------------------------------------------------------------- sroi --
 
 def sroi(project, value_map=None, *, discount_rate: float | None = None) -> SroiResult:
-    """Social return on investment of one project from its value map.
+    """Social return on investment of one project (takes a Project) from its value map.
 
     Parameters
     ----------
@@ -415,7 +415,7 @@ def _bounds(base, rel, lo=0.0, hi=100.0):
 def sroi_sensitivity(project, value_map=None, *, ranges: dict | None = None,
                      monte_carlo: int = 0, seed: int = 2566, level: float = 0.95,
                      discount_rate: float | None = None) -> SensitivityResult:
-    """How the SROI ratio moves when each assumption moves.
+    """How the SROI ratio of a project moves when each assumption moves.
 
     Parameters
     ----------
