@@ -17,7 +17,8 @@ PKG = ROOT / "evaluation"
 
 #: Layers: a module may import its own layer and the ones below, never above.
 IO = {"project", "schema", "thai", "template", "export", "errors", "_version", "synth",
-      "formatting", "thai_series", "safe_files", "synth_model", "synth_messy", "synth_exports"}
+      "formatting", "thai_series", "safe_files", "synth_model", "synth_messy", "synth_exports",
+      "synth_readme"}
 ANALYSIS = {"stats", "instruments", "happiness", "finance", "cpi", "money_frames", "ledger",
             "savings", "households",
             "metrics", "ladder", "lessons", "text", "privacy", "sroi", "import_", "xlsform",
