@@ -246,3 +246,49 @@ def test_report_loads_offline_with_the_embedded_thai_font(report_html, tmp_path)
         assert layout["charts"] // 3 <= pages <= layout["charts"] + 15, pages
     finally:
         browser.close()
+
+
+@needs_chromium
+def test_inline_chart_text_is_shaped_like_harfbuzz_in_chromium(tmp_path):
+    """The page's charts keep their text as text, drawn by Chromium with the embedded
+    Sarabun subset: the Thai test string must look like HarfBuzz's rendering of it
+    (tone marks, upper and lower vowels, sara am; see tests/thai_shaping.py)."""
+    import io
+
+    from PIL import Image
+
+    from evaluation.charts.svg import figure_svg
+    from evaluation.rendering.html import report_css
+    from thai_shaping import compare_ink, ink, reference_image, text_figure
+
+    svg = figure_svg(text_figure(), prefix="t-")
+    # the chart at its own size (1 CSS px per SVG px: 64 px text), like in a report
+    page = tmp_path / "chart.html"
+    page.write_text(f"<!DOCTYPE html><html lang=\"th\"><head><meta charset=\"utf-8\">"
+                    f"<style>{report_css()} body{{max-width:none;margin:0;padding:0}} "
+                    f"figure.ev-figure{{margin:0}} "
+                    f"figure.ev-figure svg.ev-chart{{max-width:none}}</style></head>"
+                    f"<body><main><figure class=\"ev-figure\">{svg}</figure></main></body></html>",
+                    encoding="utf-8")
+    browser = Chromium(CHROMIUM, tmp_path / "profile")
+    try:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget",
+                               {"targetId": target, "flatten": True})["sessionId"]
+        browser.send("Page.enable", session=session)
+        browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired", timeout=60)
+        box = browser.send("Runtime.evaluate", {
+            "expression": "document.fonts.ready.then(() => { const r = document.querySelector("
+                          "'svg.ev-chart').getBoundingClientRect(); return [r.x, r.y, r.width, "
+                          "r.height]; })",
+            "awaitPromise": True, "returnByValue": True}, session=session)["result"]["value"]
+        shot = browser.send("Page.captureScreenshot", {"format": "png", "clip": {
+            "x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1}},
+            session=session)
+    finally:
+        browser.close()
+    image = Image.open(io.BytesIO(base64.b64decode(shot["data"])))
+    image.save(tmp_path / "chart.png")
+    overall, worst = compare_ink(ink(image), ink(reference_image()))
+    assert overall > 0.7 and worst > 0.5, (overall, worst)
