@@ -9,7 +9,8 @@
 A synthetic program of N villages is generated with
 ``evaluation.synth.write_program``. Then, on the same machine in one run:
 
-* **batch**: ``evaluation batch DATA --out OUT --force --no-portfolio`` (one
+* **batch**: ``evaluation batch DATA --out OUT --force --no-portfolio
+  --no-privacy-scan`` (the naive loop audits nothing either; one
   process; warm kernels in ``--workers`` worker processes, HTML export in
   process) — timed end to end, start-up included;
 * **naive**: what a user would write first: for each village
@@ -269,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(out_batch, ignore_errors=True)
     cmd = [sys.executable, "-m", "evaluation.cli", "batch", str(data), "--out", str(out_batch),
            "--workers", str(workers), "--engine", args.engine, "--no-portfolio", "--force",
-           "--no-progress", "--chart-formats", args.chart_formats, "--report", args.report]
+           "--no-progress", "--chart-formats", args.chart_formats, "--report", args.report,
+           "--no-privacy-scan"]  # the naive loop does not scan either (timed separately)
     cpu0 = children_cpu()
     seconds = run(cmd, env=env)
     batch_cpu = children_cpu() - cpu0
