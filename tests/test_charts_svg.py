@@ -157,3 +157,12 @@ def test_svg_file_draws_text_as_harfbuzz_glyph_paths(tmp_path):
     # every glyph but the space is drawn, in HarfBuzz's order (its glyph ids)
     assert glyphs == [g for g, _, _ in expected if g != expected[THAI_TEXT.index(" ")][0]] \
         or glyphs == [g for g, _, _ in expected]
+
+
+def test_text_from_the_data_is_escaped_in_the_page():
+    fig = text_figure("<script>alert(1)</script> & <b>บ้าน</b>")
+    svg = figure_svg(fig, prefix="c1-", title='"><img src=x onerror=alert(2)>')
+    assert "<script" not in svg and "<b>" not in svg and "<img" not in svg
+    root = ET.fromstring(svg)
+    assert "<script>alert(1)</script> & <b>บ้าน</b>" in ["".join(t.itertext())
+                                                         for t in root.iter("text")]
