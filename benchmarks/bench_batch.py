@@ -2,13 +2,15 @@
 
     python benchmarks/bench_batch.py                      # 20 villages, both methods
     python benchmarks/bench_batch.py --villages 1000 --skip-baseline   # the scale figure
-    python benchmarks/bench_batch.py --villages 1000 --skip-baseline --chart-formats png
+    python benchmarks/bench_batch.py --villages 100 --skip-baseline --chart-formats png,svg,pdf
     python benchmarks/bench_batch.py --report card        # the village summary card
+    python benchmarks/bench_batch.py --stages-only        # where a full report's time goes
 
 A synthetic program of N villages is generated with
 ``evaluation.synth.write_program``. Then, on the same machine in one run:
 
-* **batch**: ``evaluation batch DATA --out OUT --force --no-portfolio`` (one
+* **batch**: ``evaluation batch DATA --out OUT --force --no-portfolio
+  --no-privacy-scan`` (the naive loop audits nothing either; one
   process; warm kernels in ``--workers`` worker processes, HTML export in
   process) — timed end to end, start-up included;
 * **naive**: what a user would write first: for each village
@@ -20,10 +22,23 @@ A synthetic program of N villages is generated with
 Both methods render the same notebook (``--report full``: the village report,
 ``village_report.ipynb``; ``--report card``: the one-page village summary card,
 ``village_card.ipynb``) with the same parameters
-(``--chart-formats``, default ``png,svg,pdf``: every chart as three files).
+(``--chart-formats``, default none: the page has every chart inline as SVG;
+``png,svg,pdf`` writes every chart as three files too).
 The executed notebooks of both methods are compared cell by cell (outputs,
 with the report's run date masked) to show the content is the same. Results are printed
-as a table; ``--json`` also writes them to a file.
+as a table, with the CPU seconds per village of the batch (its processes,
+workers and kernels, from ``getrusage``); ``--json`` also writes them to a file.
+
+**Stages** (``--stages N``, default 5 villages; ``--report full``): where one
+full report's time goes, in CPU seconds per village on one warm process after
+a first village, printed as a table: computing the sections (data) and
+building the figures (split by a cProfile run of the same sections: time
+inside ``evaluation.charts`` called from the sections), the layout
+(constrained layout, once per chart), the inline SVG of the page, each chart
+file format (PNG 200 dpi, SVG text as paths, PDF), and the notebook
+machinery (papermill, the warm kernel's reset, nbclient, the HTML export,
+tables and headline files: a whole warm-kernel render minus the in-process
+parts, CPU of this process and the kernel).
 """
 
 from __future__ import annotations
@@ -61,6 +76,147 @@ def outputs(path: Path) -> list:
             for c in nb.cells if c.cell_type == "code" and c.get("outputs")]
 
 
+def cpu_now(include_children: bool = True) -> float:
+    """CPU seconds of this process and (optionally) its live child processes (kernels)."""
+    import psutil
+
+    me = psutil.Process()
+    t = me.cpu_times()
+    total = t.user + t.system
+    if include_children:
+        for child in me.children(recursive=True):
+            try:
+                c = child.cpu_times()
+                total += c.user + c.system
+            except psutil.Error:
+                pass
+    return total
+
+
+def children_cpu() -> float:
+    """CPU seconds of finished child processes (and theirs), from getrusage."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def figure_share(project, village_id: str, tmp: Path) -> float:
+    """Share of the sections' time spent building figures (inside evaluation.charts,
+    called from evaluation.reporting), from one cProfile run."""
+    import cProfile
+    import pstats
+
+    from evaluation.reporting.context import ReportContext
+    from evaluation.reporting.village import run_village_sections
+
+    class Collect(ReportContext):
+        def figure(self, fig, name, title, caption):
+            self.figures.append(fig)
+
+    ctx = Collect(tmp / "profile", display=False)
+    prof = cProfile.Profile()
+    prof.enable()
+    run_village_sections(project, ctx, village_id=village_id)
+    prof.disable()
+    stats = pstats.Stats(prof).stats
+    total = sum(tt for (_, _, tt, _, _) in stats.values())
+    charts = 0.0
+    for (file, _, _), (_, _, _, _, callers) in stats.items():
+        if f"{os.sep}evaluation{os.sep}charts{os.sep}" not in file:
+            continue
+        for (cfile, _, _), (_, _, _, ct) in callers.items():
+            if f"{os.sep}evaluation{os.sep}reporting{os.sep}" in cfile:
+                charts += ct
+    return min(charts / total, 1.0) if total else 0.0
+
+
+def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> list[tuple]:
+    """CPU seconds per village of each stage of a full report (see the module text)."""
+
+    from evaluation.charts.svg import figure_svg
+    from evaluation.export import _attach_shared_canvas, render_figure
+    from evaluation.project import load_project
+    from evaluation.rendering.kernel import WarmKernel
+    from evaluation.rendering.notebook import render_village_report
+    from evaluation.reporting.context import ReportContext
+    from evaluation.reporting.village import run_village_sections
+
+    class Collect(ReportContext):
+        """Keeps the figures instead of rendering them."""
+
+        def figure(self, fig, name, title, caption):
+            self.figures.append(fig)
+
+    project = load_project(data)
+    first, rest = village_ids[0], village_ids[1:n + 1]
+    tmp = work / "stages"
+    shutil.rmtree(tmp, ignore_errors=True)
+    cpu = lambda: time.process_time()
+    acc = {k: 0.0 for k in ("sections", "layout", "svg", "png", "svg_file", "pdf")}
+    n_figs = 0
+    for i, vid in enumerate([first, *rest]):
+        ctx = Collect(tmp / vid, display=False)
+        t0 = cpu()
+        run_village_sections(project, ctx, village_id=vid)
+        t_sections = cpu() - t0
+        t_layout = t_svg = 0.0
+        t_fmt = {"png": 0.0, "svg": 0.0, "pdf": 0.0}
+        for j, fig in enumerate(ctx.figures):
+            _attach_shared_canvas(fig)
+            t0 = cpu()
+            engine = fig.get_layout_engine()
+            if engine is not None:
+                engine.execute(fig)
+                fig.set_layout_engine(None)
+            t_layout += cpu() - t0
+            t0 = cpu()
+            figure_svg(fig, prefix=f"c{j}-")
+            t_svg += cpu() - t0
+            for fmt in t_fmt:
+                t0 = cpu()
+                render_figure(fig, tmp / vid / "charts" / f"c{j}", (fmt,))
+                t_fmt[fmt] += cpu() - t0
+        if i == 0:
+            continue  # caches warm (fonts, text measurements, subsets)
+        n_figs += len(ctx.figures)
+        acc["sections"] += t_sections
+        acc["layout"] += t_layout
+        acc["svg"] += t_svg
+        acc["png"] += t_fmt["png"]
+        acc["svg_file"] += t_fmt["svg"]
+        acc["pdf"] += t_fmt["pdf"]
+    k = len(rest)
+    share = figure_share(project, rest[0], tmp)
+    per = {key: v / k for key, v in acc.items()}
+    # the whole report on one warm kernel, default (no chart files): this process + kernel
+    with WarmKernel() as kernel:
+        render_village_report(data, first, tmp / "nb", kernel=kernel)
+        t0 = cpu_now()
+        for vid in rest:
+            render_village_report(data, vid, tmp / "nb", kernel=kernel)
+        whole = (cpu_now() - t0) / k
+    machinery = whole - per["sections"] - per["layout"] - per["svg"]
+    rows = [
+        ("computing the sections (data, statistics, tables)", per["sections"] * (1 - share)),
+        ("building the figures (matplotlib artists)", per["sections"] * share),
+        ("layout (constrained, once per chart)", per["layout"]),
+        ("inline SVG for the page (text as text)", per["svg"]),
+        ("notebook machinery (papermill, kernel, reset, HTML export, files)", machinery),
+        ("= whole report, default (no chart files), warm kernel", whole),
+        ("+ PNG files, 200 dpi (--chart-formats png)", per["png"]),
+        ("+ SVG files, text as paths (--chart-formats svg)", per["svg_file"]),
+        ("+ PDF files, Sarabun embedded (--chart-formats pdf)", per["pdf"]),
+    ]
+    print()
+    print(f"where a full report's time goes: CPU s per village, mean of {k} villages after "
+          f"a first one; {n_figs / k:.0f} charts per village")
+    print(f"{'stage':<70} {'CPU s/village':>13}")
+    for name, value in rows:
+        print(f"{name:<70} {value:>13.3f}")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--villages", type=int, default=20, help="villages to generate")
@@ -73,8 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2566)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "batch")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
-    parser.add_argument("--chart-formats", default="png,svg,pdf",
-                        help="chart files per report (both methods), e.g. png,svg,pdf or png")
+    parser.add_argument("--chart-formats", default="",
+                        help="chart files per report (both methods), e.g. png,svg,pdf "
+                             "(default: none, charts inline in the page)")
+    parser.add_argument("--stages", type=int, default=5,
+                        help="villages for the per-stage breakdown (full report; 0: skip)")
+    parser.add_argument("--stages-only", action="store_true",
+                        help="only the per-stage breakdown (no batch, no naive loop)")
     parser.add_argument("--report", default="full", choices=("full", "card"),
                         help="full: the village report; card: the village summary card")
     args = parser.parse_args(argv)
@@ -98,19 +259,32 @@ def main(argv: list[str] | None = None) -> int:
     village_ids = pd.read_csv(data / "villages.csv", dtype=str)["village_id"].tolist()
     workers = args.workers or len(os.sched_getaffinity(0))
     rows = []
+    stages = None
+    if args.report == "full" and args.stages > 0:
+        stages = stage_breakdown(data, village_ids, min(args.stages, len(village_ids) - 1), work)
+    if args.stages_only:
+        return 0
 
     # -- batch -----------------------------------------------------------------
     out_batch = work / "batch"
     shutil.rmtree(out_batch, ignore_errors=True)
     cmd = [sys.executable, "-m", "evaluation.cli", "batch", str(data), "--out", str(out_batch),
            "--workers", str(workers), "--engine", args.engine, "--no-portfolio", "--force",
-           "--no-progress", "--chart-formats", args.chart_formats, "--report", args.report]
+           "--no-progress", "--chart-formats", args.chart_formats, "--report", args.report,
+           "--no-privacy-scan"]  # the naive loop does not scan either (timed separately)
+    cpu0 = children_cpu()
     seconds = run(cmd, env=env)
+    batch_cpu = children_cpu() - cpu0
     ok = sum((out_batch / v / "report.html").is_file() for v in village_ids)
-    what = args.chart_formats if args.report == "full" else "card"
+    what = (args.chart_formats or "charts inline") if args.report == "full" else "card"
     rows.append({"method": f"evaluation batch ({workers} workers, {args.engine}, {what})",
                  "villages": len(village_ids), "ok": ok, "seconds": seconds,
-                 "per_village": seconds / len(village_ids)})
+                 "per_village": seconds / len(village_ids),
+                 "cpu_per_village": batch_cpu / len(village_ids)})
+    sizes = [sum(p.stat().st_size for p in (out_batch / v).rglob("*") if p.is_file())
+             for v in village_ids if (out_batch / v).is_dir()]
+    html_sizes = [(out_batch / v / "report.html").stat().st_size for v in village_ids
+                  if (out_batch / v / "report.html").is_file()]
     # incremental re-run: nothing changed, everything skipped
     cmd_again = [c for c in cmd if c != "--force"]
     seconds_again = run(cmd_again, env=env)
@@ -126,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out_base, ignore_errors=True)
         out_base.mkdir(parents=True)
         t0 = time.perf_counter()
+        cpu0 = children_cpu()
         for vid in village_ids[:n_base]:
             folder = out_base / vid
             folder.mkdir()
@@ -140,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = sum((out_base / v / "report.html").is_file() for v in village_ids[:n_base])
         rows.append({"method": f"naive loop (papermill + nbconvert subprocesses, {what})",
                      "villages": n_base, "ok": ok, "seconds": seconds,
-                     "per_village": seconds / n_base})
+                     "per_village": seconds / n_base,
+                     "cpu_per_village": (children_cpu() - cpu0) / n_base})
         same = all(outputs(out_base / v / "report.ipynb") == outputs(out_batch / v / "report.ipynb")
                    for v in village_ids[:min(n_base, 5)])
 
@@ -148,20 +324,28 @@ def main(argv: list[str] | None = None) -> int:
     base = next((r["per_village"] for r in rows if r["method"].startswith("naive")), None)
     print()
     print(f"machine: {os.cpu_count()} CPU(s); notebook: {notebook.relative_to(ROOT)}")
-    print(f"{'method':<58} {'villages':>8} {'ok':>6} {'seconds':>9} {'s/village':>10} "
-          f"{'speed-up':>9}")
+    print(f"{'method':<66} {'villages':>8} {'ok':>6} {'seconds':>9} {'s/village':>10} "
+          f"{'CPU s/vil.':>10} {'speed-up':>9}")
     for r in rows:
         ratio = f"{base / r['per_village']:.1f}x" if base else "–"
-        print(f"{r['method']:<58} {r['villages']:>8} {r['ok']:>6} {r['seconds']:>9.1f} "
-              f"{r['per_village']:>10.3f} {ratio:>9}")
+        cpu_v = f"{r['cpu_per_village']:.3f}" if r.get("cpu_per_village") is not None else "–"
+        print(f"{r['method']:<66} {r['villages']:>8} {r['ok']:>6} {r['seconds']:>9.1f} "
+              f"{r['per_village']:>10.3f} {cpu_v:>10} {ratio:>9}")
         r["speedup"] = (base / r["per_village"]) if base else None
+    if sizes:
+        print(f"report folder: mean {sum(sizes) / len(sizes) / 1e6:.2f} MB, largest "
+              f"{max(sizes) / 1e6:.2f} MB; report.html: mean "
+              f"{sum(html_sizes) / len(html_sizes) / 1e6:.2f} MB, largest "
+              f"{max(html_sizes) / 1e6:.2f} MB")
     if same is not None:
         print(f"same report content (executed cell outputs, first villages): "
               f"{'yes' if same else 'NO'}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"rows": rows, "same_content": same, "report": args.report,
-                                         "cpus": os.cpu_count()}, indent=1))
+                                         "cpus": os.cpu_count(), "stages": stages,
+                                         "folder_bytes": sizes, "html_bytes": html_sizes},
+                                        indent=1))
     return 0
 
 

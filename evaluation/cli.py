@@ -489,10 +489,10 @@ def _check_lang_option(lang: str) -> str:
 
 
 def _check_formats_option(value: str) -> str:
-    from .export import chart_formats
+    from .reporting.context import report_chart_formats
 
     try:
-        return ",".join(chart_formats(value))
+        return ",".join(report_chart_formats(value))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--chart-formats")
 
@@ -544,8 +544,10 @@ def report(
                                     help="full: the village report; card: the one-page "
                                          "village summary card (no charts, for thousands "
                                          "of villages)."),
-    chart_formats: str = typer.Option("png,svg,pdf", "--chart-formats",
-                                      help="Chart files to write, e.g. png,svg,pdf or png.",
+    chart_formats: str = typer.Option("", "--chart-formats",
+                                      help="Chart files to write besides the page, e.g. "
+                                           "png,svg,pdf (default: none; the page has every "
+                                           "chart inline).",
                                       callback=_check_formats_option),
     pdf: bool = typer.Option(False, "--pdf", help="Also print report.pdf next to each "
                              "report.html (A4, needs the Chromium browser)."),
@@ -584,6 +586,57 @@ def report(
     typer.echo(f"wrote {path}")
     if pdf and not _print_pdfs([path], chromium=chromium, workers=1):
         raise typer.Exit(EXIT_REPORT_FAILED)
+
+
+@app.command("charts")
+def charts_command(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    village: str = typer.Option(..., "--village", help="Village id."),
+    formats: str = typer.Option("png,svg,pdf", "--formats",
+                                help="Chart files to write: any of png (200 dpi), svg "
+                                     "(text as paths), pdf (font embedded), jpg."),
+    out: Optional[Path] = typer.Option(None, "--out",
+                                       help="Folder for the files (default: "
+                                            "reports/<village>/charts)."),
+    lang: str = typer.Option("th", "--lang", help="Chart language: th or en.",
+                             callback=_check_lang_option),
+    min_cell: int = typer.Option(3, "--min-cell", min=1,
+                                 help="No chart about fewer than this many people."),
+) -> None:
+    """Write the charts of one village's report as files (PNG, SVG, PDF), no report.
+
+    The same files `evaluation report --chart-formats FORMATS` writes to charts/.
+    Exit codes: 0 written; 2 invalid data, an unknown village id or a wrong option.
+    """
+    from .errors import EvaluationError
+    from .export import safe_name
+    from .project import load_project
+    from .reporting.chart_files import write_village_charts
+    from .reporting.context import report_chart_formats
+
+    try:
+        chosen = report_chart_formats(formats)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--formats")
+    if not chosen:
+        raise typer.BadParameter("name at least one of png, svg, pdf, jpg",
+                                 param_hint="--formats")
+    try:
+        project = load_project(data_dir)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    known = [str(v) for v in project.village_ids]
+    if village not in known:
+        typer.echo(f"error: unknown village id {village!r} (--village); known villages: "
+                   f"{', '.join(known)}", err=True)
+        raise typer.Exit(EXIT_INVALID_DATA)
+    target = out if out is not None else Path("reports") / safe_name(village) / "charts"
+    try:
+        files = write_village_charts(project, village, target, formats=chosen, lang=lang,
+                                     min_cell=min_cell)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    typer.echo(f"wrote {len(files)} file(s) to {target}")
 
 
 def _pdf_browser() -> str:
@@ -637,9 +690,10 @@ def batch(
         None, "--portfolio-notebook", help="Portfolio report notebook (default: packaged)."),
     no_portfolio: bool = typer.Option(False, "--no-portfolio",
                                       help="Skip the portfolio reports."),
-    chart_formats: str = typer.Option("png,svg,pdf", "--chart-formats",
-                                      help="Chart files to write, e.g. png,svg,pdf or png "
-                                           "(png alone takes ~40% less time).",
+    chart_formats: str = typer.Option("", "--chart-formats",
+                                      help="Chart files to write besides each page, e.g. "
+                                           "png,svg,pdf (default: none; the pages have every "
+                                           "chart inline; each format adds time).",
                                       callback=_check_formats_option),
     show_raw_text: bool = typer.Option(False, "--show-raw-text",
                                        help="Show lessons text as written (not redacted)."),

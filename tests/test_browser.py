@@ -140,7 +140,7 @@ class Chromium:
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    return ev.render_village_report(SAMPLE, "V01", out, chart_formats="png")
+    return ev.render_village_report(SAMPLE, "V01", out)  # default: charts inline, no files
 
 
 @needs_chromium
@@ -187,22 +187,40 @@ def test_report_loads_offline_with_the_embedded_thai_font(report_html, tmp_path)
             session=session)["nodeId"]}, session=session)["fonts"]
         assert {f["familyName"] for f in body_fonts} == {"Sarabun"}
 
-        # every table fits the page width (none needs sideways scrolling), every picture
-        # fits its column and was decoded
+        # every table fits the page width (none needs sideways scrolling); every chart
+        # (inline SVG) is drawn: a box of its own, inside the column, with its text
         layout = browser.send("Runtime.evaluate", {"expression": """(() => {
             const wraps = [...document.querySelectorAll('.ev-table-wrap')];
-            const imgs = [...document.querySelectorAll('figure.ev-figure img')];
+            const charts = [...document.querySelectorAll('figure.ev-figure svg.ev-chart')];
             const main = document.querySelector('main').getBoundingClientRect().width;
+            const boxes = charts.map(c => c.getBoundingClientRect());
             return {tables: wraps.length,
                     overflowing: wraps.filter(w => w.scrollWidth > w.clientWidth + 1)
                                       .map(w => w.querySelector('caption')?.textContent),
-                    images: imgs.length,
-                    broken: imgs.filter(i => !i.complete || i.naturalWidth === 0).length,
-                    tooWide: imgs.filter(i => i.getBoundingClientRect().width > main + 1).length};
+                    charts: charts.length,
+                    empty: boxes.filter(b => b.width < 100 || b.height < 60).length,
+                    tooWide: boxes.filter(b => b.width > main + 1).length,
+                    noText: charts.filter(c => {
+                        const t = [...c.querySelectorAll('text')];
+                        return !t.length || t.every(e => e.getBBox().width === 0);
+                    }).length,
+                    images: document.querySelectorAll('img').length,
+                    ids: [...document.querySelectorAll('[id]')].map(e => e.id)};
         })()""", "returnByValue": True}, session=session)["result"]["value"]
-        assert layout["tables"] >= 10 and layout["images"] >= 10, layout
-        assert layout["overflowing"] == [], layout
-        assert layout["broken"] == 0 and layout["tooWide"] == 0, layout
+        assert layout["tables"] >= 10 and layout["charts"] >= 10, layout["charts"]
+        assert layout["overflowing"] == [], layout["overflowing"]
+        assert layout["empty"] == 0 and layout["tooWide"] == 0 and layout["noText"] == 0
+        assert layout["images"] == 0  # no picture files and no base64 pictures
+        assert len(layout["ids"]) == len(set(layout["ids"]))  # valid HTML: ids unique
+
+        # chart text is laid out by Chromium with the embedded Sarabun, Thai included
+        title = browser.send("DOM.querySelector", {
+            "nodeId": root, "selector": "figure.ev-figure svg.ev-chart text"},
+            session=session)["nodeId"]
+        chart_fonts = browser.send("CSS.getPlatformFontsForNode", {"nodeId": title},
+                                   session=session)["fonts"]
+        assert {f["familyName"] for f in chart_fonts} == {"Sarabun"}, chart_fonts
+        assert all(f["isCustomFont"] for f in chart_fonts)
 
         shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)
         png = base64.b64decode(shot["data"])
@@ -218,5 +236,59 @@ def test_report_loads_offline_with_the_embedded_thai_font(report_html, tmp_path)
         assert boxes, "no page size in the printed PDF"
         for width, height in boxes:  # A4 = 595.3 x 841.9 points (72 per inch)
             assert abs(float(width) - 595.3) < 1.5 and abs(float(height) - 841.9) < 1.5
+        import io
+
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(io.BytesIO(data)).pages)
+        # a sane page count: the sample village's report is about 15 pages of A4; every
+        # chart printed whole (no chart cut over pages, none blown up to a page each)
+        assert layout["charts"] // 3 <= pages <= layout["charts"] + 15, pages
     finally:
         browser.close()
+
+
+@needs_chromium
+def test_inline_chart_text_is_shaped_like_harfbuzz_in_chromium(tmp_path):
+    """The page's charts keep their text as text, drawn by Chromium with the embedded
+    Sarabun subset: the Thai test string must look like HarfBuzz's rendering of it
+    (tone marks, upper and lower vowels, sara am; see tests/thai_shaping.py)."""
+    import io
+
+    from PIL import Image
+
+    from evaluation.charts.svg import figure_svg
+    from evaluation.rendering.html import report_css
+    from thai_shaping import compare_ink, ink, reference_image, text_figure
+
+    svg = figure_svg(text_figure(), prefix="t-")
+    # the chart at its own size (1 CSS px per SVG px: 64 px text), like in a report
+    page = tmp_path / "chart.html"
+    page.write_text(f"<!DOCTYPE html><html lang=\"th\"><head><meta charset=\"utf-8\">"
+                    f"<style>{report_css()} body{{max-width:none;margin:0;padding:0}} "
+                    f"figure.ev-figure{{margin:0}} "
+                    f"figure.ev-figure svg.ev-chart{{max-width:none}}</style></head>"
+                    f"<body><main><figure class=\"ev-figure\">{svg}</figure></main></body></html>",
+                    encoding="utf-8")
+    browser = Chromium(CHROMIUM, tmp_path / "profile")
+    try:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget",
+                               {"targetId": target, "flatten": True})["sessionId"]
+        browser.send("Page.enable", session=session)
+        browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired", timeout=60)
+        box = browser.send("Runtime.evaluate", {
+            "expression": "document.fonts.ready.then(() => { const r = document.querySelector("
+                          "'svg.ev-chart').getBoundingClientRect(); return [r.x, r.y, r.width, "
+                          "r.height]; })",
+            "awaitPromise": True, "returnByValue": True}, session=session)["result"]["value"]
+        shot = browser.send("Page.captureScreenshot", {"format": "png", "clip": {
+            "x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1}},
+            session=session)
+    finally:
+        browser.close()
+    image = Image.open(io.BytesIO(base64.b64decode(shot["data"])))
+    image.save(tmp_path / "chart.png")
+    overall, worst = compare_ink(ink(image), ink(reference_image()))
+    assert overall > 0.7 and worst > 0.5, (overall, worst)

@@ -43,7 +43,7 @@ from pathlib import Path
 from .._version import __version__
 from ..disclosure import DEFAULT_MIN_CELL, check_min_cell
 from ..errors import ArgumentError, EvaluationError
-from ..export import CHART_FORMATS, atomic_write_text, unique_names
+from ..export import atomic_write_text, unique_names
 from ..i18n import check_lang
 from .index import INDEX, write_index
 from .kernel import WarmKernel
@@ -324,7 +324,7 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
               portfolios: bool = True, notebook=None, portfolio_notebook=None,
               show_raw_text: bool = False, timeout: float | None = 600,
               progress: bool = True,
-              chart_formats: str | Sequence[str] | None = CHART_FORMATS,
+              chart_formats: str | Sequence[str] | None = (),
               report_timeout: float | None = REPORT_TIMEOUT, kernel_memory=None,
               grace: float = GRACE,
               min_cell: int = DEFAULT_MIN_CELL, privacy_scan: bool = True) -> BatchResult:
@@ -366,11 +366,11 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         Seconds allowed per notebook cell.
     progress : bool, default True
         Show a progress bar (tqdm) on stderr.
-    chart_formats : str or sequence of str, default "png,svg,pdf"
+    chart_formats : str or sequence of str, default "" (no chart files)
         Chart files every report writes to ``charts/`` (the notebooks'
-        ``chart_formats`` parameter). Charts are most of a report's cost:
-        ``"png"`` alone takes about 40% less time; the report pages always show
-        the PNG pictures. Part of the incremental-run key.
+        ``chart_formats`` parameter), e.g. ``"png,svg,pdf"``; each format adds
+        to every report's time (``docs/scale.md``). The report pages always show
+        every chart as inline SVG. Part of the incremental-run key.
     report_timeout : float, optional, default 300
         Seconds allowed for one whole report: past it its kernel is stopped
         and replaced, the report fails with ``ReportTimeout`` and the run goes

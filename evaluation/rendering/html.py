@@ -1,20 +1,18 @@
 """Self-contained HTML of an executed report notebook (never imported by notebooks).
 
 nbconvert's HTML exporter in process: code, prompts and the parameter cells
-hidden, pictures inline, the Sarabun font embedded, no script and no URL,
+hidden, charts inline (SVG), the Sarabun font embedded (WOFF2 subsets), no script and no URL,
 an A4 print stylesheet (``templates/report.css``, ``templates/report.html.j2``).
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import functools
 import re
 from pathlib import Path
 
 from .._version import __version__
-from ..errors import EvaluationError
 from ..i18n import check_lang
 
 __all__ = ["HIDDEN_CELL_TAGS", "TEMPLATES_DIR", "export_html", "report_css"]
@@ -24,26 +22,17 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 HIDDEN_CELL_TAGS = ("parameters", "injected-parameters", "remove_cell", "hide")
 
 
-@functools.lru_cache(maxsize=1)
 def _font_css() -> str:
-    from ..charts.base import font_files
+    """Sarabun Regular and Bold, subset to Thai, Latin and punctuation, as WOFF2
+    (:func:`evaluation.charts.svg.font_face_css`, made once per process)."""
+    from ..charts.svg import font_face_css
 
-    files = {p.stem: p for p in font_files()}
-    faces = []
-    for stem, weight in (("Sarabun-Regular", 400), ("Sarabun-Bold", 700)):
-        path = files.get(stem)
-        if path is None:  # pragma: no cover - broken font package
-            raise EvaluationError(f"font file {stem}.ttf not found in fontpkg-sarabun")
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        faces.append("@font-face{font-family:\"Sarabun\";font-style:normal;"
-                     f"font-weight:{weight};font-display:block;"
-                     f"src:url(data:font/ttf;base64,{data}) format(\"truetype\");}}")
-    return "\n".join(faces)
+    return font_face_css()
 
 
 @functools.lru_cache(maxsize=1)
 def report_css() -> str:
-    """The stylesheet of every page: embedded Sarabun, report style, A4 print."""
+    """The stylesheet of every page: embedded Sarabun (WOFF2 subsets), report style, A4 print."""
     return _font_css() + "\n" + (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
 

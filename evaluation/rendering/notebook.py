@@ -32,8 +32,9 @@ from typing import Any
 
 from ..errors import ArgumentError, EvaluationError
 from ..disclosure import DEFAULT_MIN_CELL, check_min_cell
-from ..export import CHART_FORMATS, atomic_write_text, chart_formats, safe_name
+from ..export import atomic_write_text, safe_name
 from ..i18n import check_lang
+from ..reporting.context import REPORT_CHART_FORMATS, report_chart_formats
 from ..reporting.headline import read_headline_file
 from .html import export_html
 from .kernel import WarmKernel
@@ -447,7 +448,7 @@ def _swap_into_place(staging: Path, final: Path) -> None:
 
 def village_parameters(data_dir, village_id: str, *, lang: str = "th",
                        show_raw_text: bool = False,
-                       chart_formats: str | Iterable[str] | None = CHART_FORMATS,
+                       chart_formats: str | Iterable[str] | None = REPORT_CHART_FORMATS,
                        min_cell: int = DEFAULT_MIN_CELL) -> dict:
     """Papermill parameters of the village report (``out_dir`` is added when run)."""
     return {"data_dir": str(Path(data_dir).resolve()), "village_id": str(village_id),
@@ -456,7 +457,7 @@ def village_parameters(data_dir, village_id: str, *, lang: str = "th",
 
 
 def portfolio_parameters(data_dir, project_id: str | None = None, *, lang: str = "th",
-                         chart_formats: str | Iterable[str] | None = CHART_FORMATS,
+                         chart_formats: str | Iterable[str] | None = REPORT_CHART_FORMATS,
                          min_cell: int = DEFAULT_MIN_CELL) -> dict:
     """Papermill parameters of the portfolio report (``out_dir`` is added when run)."""
     return {"data_dir": str(Path(data_dir).resolve()),
@@ -466,14 +467,15 @@ def portfolio_parameters(data_dir, project_id: str | None = None, *, lang: str =
 
 
 def _formats_text(formats) -> str:
-    """``"png,svg,pdf"``: the notebooks' ``chart_formats`` parameter (validated)."""
-    return ",".join(chart_formats(formats))
+    """``"png,svg,pdf"`` or ``""`` (no files): the notebooks' ``chart_formats``
+    parameter (validated)."""
+    return ",".join(report_chart_formats(formats))
 
 
 def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th",
                           show_raw_text: bool = False, kernel: WarmKernel | None = None,
                           notebook=None, timeout: float | None = 600,
-                          chart_formats: str | Iterable[str] | None = CHART_FORMATS,
+                          chart_formats: str | Iterable[str] | None = REPORT_CHART_FORMATS,
                           min_cell: int = DEFAULT_MIN_CELL) -> Path:
     """Render one village's report into ``out_dir/<village>/``.
 
@@ -495,10 +497,11 @@ def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th
         Report notebook (default ``notebooks/village_report.ipynb``).
     timeout : float, optional
         Seconds allowed per cell.
-    chart_formats : str or sequence of str, default "png,svg,pdf"
+    chart_formats : str or sequence of str, default "" (no chart files)
         Chart files written to ``charts/`` (the notebook parameter
-        ``chart_formats``); ``"png"`` alone takes about 40% less time. The
-        report page always shows the PNG pictures.
+        ``chart_formats``), e.g. ``"png,svg,pdf"``: PNG at 200 dpi, SVG with
+        text as paths, PDF with the font embedded; each costs time per chart.
+        The page always shows every chart as inline SVG.
     min_cell : int, default 3
         No statistic about fewer than this many people is shown (the
         notebook parameter ``min_cell``; see :mod:`evaluation.disclosure`).
@@ -537,7 +540,7 @@ def render_village_report(data_dir, village_id: str, out_dir, *, lang: str = "th
 def render_portfolio_report(data_dir, out_dir, *, project_id: str | None = None,
                             lang: str = "th", kernel: WarmKernel | None = None,
                             notebook=None, timeout: float | None = 600,
-                            chart_formats: str | Iterable[str] | None = CHART_FORMATS,
+                            chart_formats: str | Iterable[str] | None = REPORT_CHART_FORMATS,
                             min_cell: int = DEFAULT_MIN_CELL) -> Path:
     """Render the portfolio report of one project (or of the whole folder).
 

@@ -16,15 +16,18 @@ Modules: :mod:`~evaluation.reporting.context` (:class:`ReportContext`,
 :func:`report_project`), :mod:`~evaluation.reporting.fmt` (every number,
 date, interval and p-value format), :mod:`~evaluation.reporting.headline`
 (``headline.json``), :mod:`~evaluation.reporting.village`,
+:mod:`~evaluation.reporting.money`,
 :mod:`~evaluation.reporting.methods`, :mod:`~evaluation.reporting.portfolio`
 and :mod:`~evaluation.reporting.card` (the sections). Nothing here starts a
 kernel or writes HTML: that is :mod:`evaluation.rendering`.
 
-Every section computes with the library, shows titled charts (saved as
-files by the context) with a plain-language sentence under each, tables
-with Thai (or English) headers, estimates with n and 95% intervals, and
-returns a small dict of the numbers it showed. Sections with no data show a
-short explanation instead of failing. Text from the data is escaped by the
+Every section computes with the library, shows titled charts (inline SVG
+in the page; files on request) with a plain-language sentence under each,
+tables with Thai (or English) headers, estimates with n and 95% intervals,
+and returns a small dict of the numbers it showed. Sections with no data
+show a short explanation instead of failing.
+:mod:`~evaluation.reporting.chart_files` writes one village's chart files
+without a report (``evaluation charts``). Text from the data is escaped by the
 context; lessons texts are redacted unless ``show_raw_text=True``.
 """
 

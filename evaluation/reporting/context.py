@@ -15,7 +15,6 @@ Imported by the report notebooks (never by the rendering side's callers):
 
 from __future__ import annotations
 
-import base64
 import copy
 import datetime as _dt
 import sys
@@ -25,15 +24,38 @@ from typing import Any
 
 from ..disclosure import (DEFAULT_MIN_CELL, SUPPRESSED_COLUMN, check_min_cell,
                           small_count_label, suppress_small_cells)
-from ..export import (CHART_FORMATS, chart_formats, html_escape, html_table, render_figure,
+from ..export import (chart_formats, html_escape, html_table,
                       safe_name, write_csv, write_tables)
 from ..i18n import COLUMN_LABELS, ROLES, check_lang, label, tr
 from ..results import SectionArgumentError
 from .fmt import format_number, format_report_date
 from .headline import write_headline_file
 
-__all__ = ["ReportContext", "SectionArgumentError", "explain", "no_data", "report_project",
+__all__ = ["REPORT_CHART_FORMATS", "ReportContext", "SectionArgumentError", "explain", "no_data",
+           "report_chart_formats", "report_project",
            "resolve_lang", "section_heading", "show_table"]
+
+
+#: Chart files a report writes by default: none (the page has every chart inline).
+REPORT_CHART_FORMATS: tuple[str, ...] = ()
+
+
+def report_chart_formats(formats: str | Iterable[str] | None = REPORT_CHART_FORMATS
+                         ) -> tuple[str, ...]:
+    """The chart files a report writes: ``""``, ``"none"`` or ``None`` for none.
+
+    Otherwise as :func:`evaluation.export.chart_formats` (``"png,svg,pdf"``).
+
+    >>> report_chart_formats(""), report_chart_formats("none"), report_chart_formats("png, pdf")
+    ((), (), ('png', 'pdf'))
+    """
+    if formats is None:
+        return ()
+    if isinstance(formats, str) and formats.strip().lower() in ("", "none"):
+        return ()
+    if not isinstance(formats, str) and len(list(formats)) == 0:
+        return ()
+    return chart_formats(formats)
 
 
 def resolve_lang(ctx, lang: str | None) -> str:
@@ -60,13 +82,13 @@ class ReportContext:
         ``tables.xlsx``, headline figures to ``headline.json``.
     lang : {"th", "en"}
         Language of labels written by the context.
-    formats : str or tuple of str, default ("png", "svg", "pdf")
-        Chart file formats, a sequence or comma-separated text such as the
+    formats : str or tuple of str, default ()
+        Chart files to write besides the page (:func:`report_chart_formats`):
+        none by default; a sequence or comma-separated text such as the
         notebooks' ``chart_formats`` parameter (``"png,svg,pdf"``, ``"png"``).
-        The report always shows the PNG picture, rendered once and reused for
-        the ``.png`` file.
+        The page always shows every chart as inline SVG whose text is text.
     dpi : int, default 200
-        PNG resolution (also used for the picture inside the HTML).
+        PNG file resolution.
     min_cell : int, default 3
         No statistic about fewer than this many people is shown:
         :meth:`suppress` hides such rows of a table, :meth:`small_count`
@@ -90,13 +112,13 @@ class ReportContext:
     """
 
     def __init__(self, out_dir, lang: str = "th", *,
-                 formats: str | Iterable[str] | None = CHART_FORMATS,
+                 formats: str | Iterable[str] | None = (),
                  dpi: int = 200, display: bool = True, min_cell: int = DEFAULT_MIN_CELL):
         self.out_dir = Path(out_dir)
         self.min_cell = check_min_cell(min_cell)
         self.suppressed = 0
         self.lang = check_lang(lang)
-        self.formats = chart_formats(formats)
+        self.formats = report_chart_formats(formats)
         self.dpi = dpi
         self.show = display
         self.title: str | None = None
@@ -222,13 +244,14 @@ class ReportContext:
 
     # -- charts and tables --------------------------------------------------------
     def figure(self, fig, name: str, title: str, caption: str) -> None:
-        """Save a chart as files, show it in the report with its caption.
+        """Show a chart in the report (inline SVG) with its caption; files on request.
 
         Parameters
         ----------
         fig : matplotlib.figure.Figure
         name : str
-            File name stem (made safe): ``charts/<name>.png`` ...
+            File name stem (made safe) of the chart files, ``charts/<name>.png`` ...
+            (only with :attr:`formats`).
         title : str
             Short title (alternative text of the picture).
         caption : str
@@ -239,17 +262,18 @@ class ReportContext:
         The files written are listed in ``self.figures`` (and in
         ``headline.json``).
         """
+        from ..charts.svg import render_chart
+
         stem = self._unique(name, "figure")
-        # the PNG is rendered once: the same bytes go to charts/<stem>.png and the page
-        paths, data = render_figure(fig, self.out_dir / "charts" / stem, self.formats,
-                                    dpi=self.dpi, png=True)
-        width_px = int(round(fig.get_figwidth() * 96))
+        # the page gets the chart as SVG with its text as text (drawn with the page's
+        # Sarabun); files only in the formats asked for, from the same layout
+        svg, paths = render_chart(fig, prefix=f"ev-c{len(self.figures) + 1}-", title=title,
+                                  path=self.out_dir / "charts" / stem, formats=self.formats,
+                                  dpi=self.dpi)
         self.figures.append({"name": stem, "title": str(title), "caption": str(caption),
                              "files": [p.name for p in paths]})
-        b64 = base64.b64encode(data).decode("ascii")
         self._display_html(
-            f"<figure class=\"ev-figure\"><img alt=\"{html_escape(title)}\" "
-            f"width=\"{width_px}\" src=\"data:image/png;base64,{b64}\"/>"
+            f"<figure class=\"ev-figure\">{svg}"
             f"<figcaption>{html_escape(caption)}</figcaption></figure>")
         _close_figure(fig)
 

@@ -320,7 +320,7 @@ def test_card_batch_renders_one_page_cards_without_charts(card_run, data_dir):
     v01 = ev.load_project(data_dir).village("V01")
     page = (out / "V01" / "report.html").read_text(encoding="utf-8")
     assert "<title>บัตรสรุปผลการประเมิน" in page
-    assert "<img" not in page and not (out / "V01" / "charts").exists()
+    assert "<img" not in page and "<svg" not in page and not (out / "V01" / "charts").exists()
     for heading in ("ผลลัพธ์สำคัญโดยสรุป", "บันไดผลลัพธ์", "คุณภาพข้อมูล"):
         assert heading in page
     assert "ความสุข</h2>" not in page  # the happiness section is in the full report only

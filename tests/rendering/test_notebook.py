@@ -64,11 +64,12 @@ def kernel():
 
 @pytest.fixture(scope="module")
 def rendered(data_dir, kernel, tmp_path_factory):
-    """V01 with every chart format (the default), V02 and the portfolio PNG only."""
+    """V01 with the default (charts in the page, no chart files), V02 with every chart
+    format as files, the portfolio with PNG files only."""
     out = tmp_path_factory.mktemp("reports")
     paths = {"V01": ev.render_village_report(data_dir, "V01", out, kernel=kernel),
              "V02": ev.render_village_report(data_dir, "V02", out, kernel=kernel,
-                                             chart_formats="png")}
+                                             chart_formats="png,svg,pdf")}
     paths["portfolio"] = ev.render_portfolio_report(data_dir, out, kernel=kernel,
                                                     chart_formats="png")
     return out, paths
@@ -86,6 +87,7 @@ def read(path: Path) -> str:
 def visible_text(page: str) -> str:
     body = page.split("<body", 1)[1]
     body = re.sub(r"<img[^>]*>", " ", body)
+    body = re.sub(r"<svg\b.*?</svg>", " ", body, flags=re.S)  # chart text: see the chart tests
     return _html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
@@ -110,9 +112,11 @@ def test_report_folder_layout(rendered):
     folder = out / "V01"
     assert paths["V01"] == folder / "report.html"
     for rel in ("report.html", "report.ipynb", "tables.xlsx", "headline.json",
-                "charts/ladder.png", "charts/ladder.svg", "charts/ladder.pdf",
                 "tables/key_results.csv", "tables/participants_by_role.csv"):
         assert (folder / rel).is_file(), rel
+    assert not (folder / "charts").exists()  # by default the charts are in the page only
+    for rel in ("charts/ladder.png", "charts/ladder.svg", "charts/ladder.pdf"):
+        assert (out / "V02" / rel).is_file(), rel  # chart_formats="png,svg,pdf"
     assert paths["portfolio"] == out / "portfolio" / "all" / "report.html"
     assert not (out / ".staging").exists()  # nothing left half-done (removed when empty)
 
@@ -140,15 +144,21 @@ def test_html_is_self_contained(rendered):
         assert "http://" not in page and "https://" not in page
         assert "<script" not in page.lower()  # no script at all, inline or not
         assert "<link" not in page.lower()
+        assert "<svg " in page  # charts inline
         images = re.findall(r"<img [^>]*>", page)
-        assert images and all('src="data:image/png;base64,' in i for i in images)
+        assert all('src="data:image/png;base64,' in i for i in images)
+        # every internal reference of the inline charts points into the page
+        ids = re.findall(r'\sid="([^"]+)"', page)
+        refs = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', page))
+        assert refs and refs <= set(ids)
 
 
 def test_html_embeds_sarabun_and_prints_on_a4(rendered):
     page = read(rendered[1]["V01"])
     faces = re.findall(r"@font-face\{[^}]*\}", page)
     assert len(faces) == 2 and all('font-family:"Sarabun"' in f for f in faces)
-    assert all("url(data:font/ttf;base64," in f for f in faces)
+    assert all("url(data:font/woff2;base64," in f for f in faces)  # subsets, WOFF2
+    assert len(page) < 600_000  # report.html <= 0.6 MB
     assert re.search(r"body\s*\{[^}]*font-family:\s*\"Sarabun\"", page)
     assert re.search(r"@page\s*\{\s*size:\s*A4", page)
     assert "break-inside: avoid" in page
@@ -263,46 +273,72 @@ def test_html_shows_thai_text_be_dates_and_separators(rendered, project):
         assert english not in text, english
 
 
-def test_every_chart_has_a_title_caption_and_files_that_open(rendered):
-    from PIL import Image
+def test_every_chart_is_in_the_page_as_svg_with_text_and_unique_ids(rendered):
     import xml.etree.ElementTree as ET
 
     out, paths = rendered
     folder = out / "V01"
-    meta = json.loads(read(folder / "headline.json"))
-    figures = meta["figures"]
+    figures = json.loads(read(folder / "headline.json"))["figures"]
     assert len(figures) >= 12
     page = read(paths["V01"])
-    blocks = re.findall(r'<figure class="ev-figure"><img alt="([^"]*)"[^>]*/>'
+    blocks = re.findall(r'<figure class="ev-figure">(<svg\b.*?</svg>)'
                         r"<figcaption>(.*?)</figcaption></figure>", page, re.S)
     assert len(blocks) == len(figures)
-    for (alt, caption), fig in zip(blocks, figures):
-        assert alt.strip() and len(_html.unescape(caption)) > 20  # a sentence under it
+    all_ids: list[str] = []
+    for (svg, caption), fig in zip(blocks, figures):
+        assert fig["files"] == []  # no chart files by default
+        assert len(_html.unescape(caption)) > 20  # a sentence under it
+        root = ET.fromstring(svg)  # well-formed on its own
+        assert root.get("role") == "img"
+        assert _html.unescape(root.get("aria-label")) == fig["title"]
+        texts = list(root.iter("text"))  # HTML's inline SVG: namespace implied
+        assert texts, fig["name"]  # text kept as text ...
+        assert all("Sarabun" in t.get("style", "") for t in texts)  # ... in the page's font
+        assert not root.findall(".//metadata") and not root.findall(".//style")
+        all_ids += [e.get("id") for e in root.iter() if e.get("id")]
+    # ids unique across the whole page (two charts never share one)
+    assert len(all_ids) == len(set(all_ids)) and all_ids
+    page_ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(page_ids) == len(set(page_ids))
+    # the chart titles of the page are its text: the ladder chart names the village
+    assert "บันไดผลลัพธ์" in page and "<text" in page
+
+
+def test_chart_files_on_request_open_and_are_the_same_charts(rendered):
+    from PIL import Image
+    import xml.etree.ElementTree as ET
+
+    out, paths = rendered
+    folder = out / "V02"  # chart_formats="png,svg,pdf"
+    figures = json.loads(read(folder / "headline.json"))["figures"]
+    assert len(figures) >= 12
+    page = read(paths["V02"])
+    assert page.count('<figure class="ev-figure"><svg') == len(figures)
+    for fig in figures:
         assert fig["files"] == [f"{fig['name']}.png", f"{fig['name']}.svg",
                                 f"{fig['name']}.pdf"]
         with Image.open(folder / "charts" / f"{fig['name']}.png") as img:
             img.load()
             assert img.format == "PNG"
             assert img.info.get("dpi", (0,))[0] == pytest.approx(200, abs=0.01)
-        ET.parse(folder / "charts" / f"{fig['name']}.svg")
+        svg = ET.parse(folder / "charts" / f"{fig['name']}.svg").getroot()
+        # the SVG file's text is drawn as paths: it looks the same without the font
+        assert not list(svg.iter("{http://www.w3.org/2000/svg}text")), fig["name"]
         pdf = (folder / "charts" / f"{fig['name']}.pdf").read_bytes()
         assert pdf[:5] == b"%PDF-" and pdf.rstrip().endswith(b"%%EOF")
         assert b"/FontFile2" in pdf  # TrueType font embedded (text stays text)
-    # the picture in the page is the PNG file, byte for byte (rendered once)
-    first = re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1)
-    import base64
-
-    assert base64.b64decode(first) == (folder / "charts" / f"{figures[0]['name']}.png").read_bytes()
 
 
 def test_chart_formats_png_only(rendered):
     out, paths = rendered
-    for folder in (out / "V02", out / "portfolio" / "all"):
-        files = sorted(p.suffix for p in (folder / "charts").iterdir())
-        assert files and set(files) == {".png"}
-        nb = nbformat.read(folder / "report.ipynb", as_version=4)
-        assert nb.metadata["papermill"]["parameters"]["chart_formats"] == "png"
-    assert "<img " in read(paths["V02"])
+    folder = out / "portfolio" / "all"
+    files = sorted(p.suffix for p in (folder / "charts").iterdir())
+    assert files and set(files) == {".png"}
+    nb = nbformat.read(folder / "report.ipynb", as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["chart_formats"] == "png"
+    nb = nbformat.read(out / "V01" / "report.ipynb", as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["chart_formats"] == ""
+    assert "<svg " in read(paths["portfolio"]) and "<img " not in read(paths["portfolio"])
 
 
 def test_tables_open_in_excel_and_csv(rendered):
@@ -449,7 +485,8 @@ def test_bad_arguments(data_dir, tmp_path):
     with pytest.raises(ValueError, match="formats must be a non-empty list"):
         ev.render_village_report(data_dir, "V01", tmp_path, chart_formats="png,gif")
     with pytest.raises(ValueError, match="formats must be a non-empty list"):
-        ev.ReportContext(tmp_path, formats="")
+        ev.ReportContext(tmp_path, formats=",")
+    assert ev.ReportContext(tmp_path, formats="").formats == ()  # "" is no chart files
     with pytest.raises(ValueError, match="safe folder name"):
         rp.render_notebook(tiny_notebook("1"), {}, tmp_path, "../x")
     with pytest.raises(ev.EvaluationError, match="notebook not found"):

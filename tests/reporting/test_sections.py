@@ -44,7 +44,8 @@ class RecordingContext(ReportContext):
     @property
     def text(self) -> str:
         """Visible text (tags removed, entities decoded)."""
-        joined = "\n".join(re.sub(r"<img[^>]*>", " ", m) for m in self.html)
+        joined = "\n".join(re.sub(r"<svg\b.*?</svg>", " ", re.sub(r"<img[^>]*>", " ", m),
+                                   flags=re.S) for m in self.html)
         return html.unescape(re.sub(r"<[^>]+>", " ", joined))
 
 
