@@ -209,6 +209,48 @@ def check(
 
 
 @app.command()
+def ingest(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    store: Path = typer.Option(..., "--store", help="Store folder to create or update."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit code 2)."),
+    force: bool = typer.Option(False, "--force",
+                               help="Validate again even when no input file changed."),
+) -> None:
+    """Validate a data folder (the rules of `evaluation check`) and write a partitioned
+    Parquet store: one file per table and village, the warnings, ladders and value maps.
+
+    Re-running rewrites only the villages whose rows changed. Reports, batches and
+    aggregates then read only what they need (see docs/scale.md).
+
+    Exit codes: 0 written (warnings are listed); 2 errors (listed as `evaluation check`
+    lists them; nothing is written), or a wrong option or argument.
+    """
+    from .errors import DataValidationError, EvaluationError
+    from .store import ingest as ingest_store
+
+    try:
+        result = ingest_store(data_dir, store, warnings_as_errors=strict, force=force)
+    except DataValidationError as exc:
+        problems = exc.problems
+        n_err = int((problems["severity"] != "warning").sum())
+        n_warn = int((problems["severity"] == "warning").sum())
+        typer.echo(f"ปัญหาที่พบ / problems found: {_plural(n_err, 'error')}, "
+                   f"{_plural(n_warn, 'warning')}")
+        typer.echo(_problems_table(problems))
+        typer.echo(f"{_plural(n_err, 'error')}: nothing written to {store}")
+        raise typer.Exit(EXIT_INVALID_DATA)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    if result.n_warnings and not result.unchanged:
+        from .store import open_store
+
+        typer.echo(f"ปัญหาที่พบ / problems found: 0 errors, "
+                   f"{_plural(result.n_warnings, 'warning')}")
+        typer.echo(_problems_table(open_store(store).problems))
+    typer.echo(result.summary())
+
+
+@app.command()
 def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
     """Print a per-village summary: participants, households, waves present, problems.
 

@@ -419,8 +419,8 @@ def _file_checksums(files: Iterable[Path], root: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["path", "sha256", "bytes"])
 
 
-def load_project(path, *, warnings_as_errors: bool = False) -> Project:
-    """Read, normalise and validate a program's data.
+def load_project(path, *, warnings_as_errors: bool = False, villages=None) -> Project:
+    """Read, normalise and validate a program's data (or open a store).
 
     Parameters
     ----------
@@ -431,11 +431,17 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
         text files and ``instruments/*.yaml``) or a single ``.xlsx`` workbook.
     warnings_as_errors : bool, default False
         Fail on suspicious values too.
+    villages : sequence of str, optional
+        Only these villages (and their projects). On a store (a folder written
+        by ``evaluation ingest``, see :mod:`evaluation.store`) only their files
+        are read; a data folder is loaded whole, then restricted.
 
     Returns
     -------
     Project
-        Validated tables; warnings are in ``Project.problems``.
+        Validated tables; warnings are in ``Project.problems``. A store without
+        ``villages`` gives a :class:`evaluation.store.StoreProject` that reads
+        its large tables on first use.
 
     Raises
     ------
@@ -454,6 +460,30 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
     from .errors import EvaluationError as _EvaluationError
 
     root = Path(path)
+    from .store.layout import is_store
+
+    if is_store(root):   # validated at ingest; read only what is asked for
+        from .store import open_store
+
+        return open_store(root, villages=villages)
+    if villages is not None:
+        from .ladder import restrict_project
+
+        full = load_project(root, warnings_as_errors=warnings_as_errors)
+        ids = [villages] if isinstance(villages, str) else [str(v) for v in villages]
+        known = set(full.villages["village_id"])
+        for v in ids:
+            if v not in known:
+                raise _EvaluationError(f"unknown village_id {v!r} in villages; known "
+                                       f"villages: {', '.join(full.villages['village_id'])}")
+        sub = restrict_project(full, ids)
+        pids = set(sub.projects["project_id"])
+        sub.ladders = {k: v for k, v in full.ladders.items() if k in pids}
+        sub.value_maps = {k: v for k, v in full.value_maps.items() if k in pids}
+        if "village_id" in sub.problems.columns:
+            sub.problems = sub.problems[sub.problems["village_id"].isna()
+                                        | sub.problems["village_id"].isin(ids)]
+        return sub
     problems: list[dict] = []
     from .reading import scan
 
