@@ -194,6 +194,22 @@ class StoreProject(Project):
         sub.projects = self.projects[self.projects["project_id"] == project_id]
         return sub
 
+    def read_columns(self, name: str, columns) -> pd.DataFrame:
+        """Some columns of a whole large table (e.g. what the privacy scan needs)."""
+        import pyarrow.dataset as ds
+
+        if name not in _LAZY:
+            raise EvaluationError(f"unknown table {name!r}; large tables: {', '.join(_LAZY)}")
+        if name in self._loaded:
+            return self._loaded[name][[c for c in columns if c in self._loaded[name].columns]]
+        files = sorted(str(p) for p in (self.store / "tables" / name).rglob("part-0.parquet"))
+        if not files:
+            return _empty_table(TABLES[name])[[c for c in columns
+                                               if c in _empty_table(TABLES[name]).columns]]
+        dataset = ds.dataset(files, format="parquet")
+        present = [c for c in columns if c in dataset.schema.names]
+        return dataset.to_table(columns=present).to_pandas()
+
     def load(self) -> Project:
         """Everything in memory (a plain Project; small programs only)."""
         tables = {name: getattr(self, name) for name in _LAZY}
