@@ -118,7 +118,7 @@ def test_reingest_rewrites_only_what_changed(tmp_path, sample_dir):
     shutil.copytree(sample_dir, data)
     store = tmp_path / "store"
     first = ingest(data, store)
-    assert first.written == 36 and first.kept == 0    # 6 tables × their villages (sample)
+    assert first.written == 43 and first.kept == 0    # 7 tables × their villages (sample)
     again = ingest(data, store)
     assert again.unchanged and again.written == 0
     # change one happiness answer of V02: only V02's happiness file is rewritten
@@ -132,7 +132,7 @@ def test_reingest_rewrites_only_what_changed(tmp_path, sample_dir):
     lines[i] = ",".join(cells) + "\n"
     path.write_text("".join(lines), encoding="utf-8")
     third = ingest(data, store)
-    assert (third.written, third.kept, third.removed) == (1, 35, 0)
+    assert (third.written, third.kept, third.removed) == (2, 41, 0)   # answers + scores
     pd.testing.assert_frame_equal(
         ev.load_project(store, villages=["V02"]).happiness.reset_index(drop=True),
         ev.load_project(data, villages=["V02"]).happiness.reset_index(drop=True))

@@ -103,17 +103,50 @@ def problems_for_parquet(problems: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _village_keys(project, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Project and village of every row of a partitioned table (None where unknown)."""
+def _village_keys(project, name: str, frame=None) -> tuple[np.ndarray, np.ndarray]:
+    """Project and village of every row of a partitioned table (None where unknown).
+
+    ``frame``: rows keyed like ``name`` (e.g. happiness scores keyed by person).
+    """
     from ..project import _village_of
 
     tables = {n: getattr(project, n) for n in project.TABLE_NAMES}
+    if frame is not None:
+        tables[name] = frame
     villages = pd.Series(_village_of(tables, name)).reset_index(drop=True)
     to_project = project.villages.drop_duplicates("village_id").set_index("village_id")[
         "project_id"]
     projects = villages.map(to_project)
     clean = [s.astype(object).where(s.notna(), None).to_numpy() for s in (projects, villages)]
     return clean[0], clean[1]
+
+
+def happiness_scores(project) -> pd.DataFrame:
+    """Scored happiness totals of every instrument: one row per person × wave × instrument.
+
+    :func:`evaluation.score_instrument` per instrument (user instruments of
+    the project first), the columns ``person_id, wave, instrument, total,
+    n_items, n_missing``: what the national aggregates read.
+    """
+    from ..instruments import get_instrument, score_instrument
+
+    hap = project.happiness
+    columns = ["person_id", "wave", "instrument", "total", "n_items", "n_missing"]
+    if hap.empty:
+        return pd.DataFrame(columns=columns)
+    frames = []
+    for inst in sorted(pd.unique(hap["instrument"].dropna())):
+        definition = project.instruments.get(inst) or get_instrument(inst)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # incomplete answers: counted in n_missing
+            scored = score_instrument(hap[hap["instrument"] == inst], definition)
+        scored["instrument"] = str(inst)
+        frames.append(scored[columns])
+    out = pd.concat(frames, ignore_index=True)
+    out["wave"] = out["wave"].astype(str)
+    return out
 
 
 def _copy_sidecars(project, store: Path, manifest: dict) -> None:
@@ -213,13 +246,17 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False,
         frame = getattr(project, name)
         _write_parquet(frame, store / "tables" / f"{name}.parquet")
         manifest["rows"][name] = len(frame)
-    for name in layout.PARTITIONED:
-        frame = getattr(project, name).reset_index(drop=True)
+    derived = {layout.SCORES: ("happiness", happiness_scores(project))}
+    for name in (*layout.PARTITIONED, *derived):
+        key_table, frame = derived.get(name, (name, None))
+        if frame is None:
+            frame = getattr(project, name)
+        frame = frame.reset_index(drop=True)
         manifest["rows"][name] = len(frame)
         if frame.empty:
             continue
         frame = frame.assign(**{layout.ORDER: np.arange(len(frame), dtype="int64")})
-        projects, villages = _village_keys(project, name)
+        projects, villages = _village_keys(project, key_table, frame)
         keys = pd.DataFrame({"p": projects, "v": villages})
         for (pid, vid), idx in keys.groupby(["p", "v"], dropna=False, sort=False).indices.items():
             pid = None if pid is None or pid != pid else pid

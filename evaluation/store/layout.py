@@ -8,7 +8,9 @@ A store is a folder::
       tables/villages.parquet
       tables/<table>/project=<p>/village=<v>/part-0.parquet
                                      participants, happiness, finance, ledger,
-                                     savings, lessons: one file per village
+                                     savings, lessons, and scores (happiness
+                                     totals per person × wave × instrument,
+                                     scored at ingest): one file per village
       problems.parquet               the warnings of the load (the problems table)
       source_files.parquet           every input file: path, sha256, bytes, villages
       ladders/<project>.yaml         the ladder, value map and instrument files
@@ -36,6 +38,8 @@ FORMAT = 1
 PARTITIONED = ("participants", "happiness", "finance", "ledger", "savings", "lessons")
 #: Tables written whole (a few rows per village at most).
 WHOLE = ("projects", "villages")
+#: Derived table written at ingest: scored happiness totals (see ``ingest.happiness_scores``).
+SCORES = "scores"
 #: Partition value of rows whose village or project is unknown.
 NULL_PART = "__HIVE_DEFAULT_PARTITION__"
 #: Column holding a row's position in the loaded table (restores the file order).
