@@ -215,6 +215,11 @@ def ingest(
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit code 2)."),
     force: bool = typer.Option(False, "--force",
                                help="Validate again even when no input file changed."),
+    parts: bool = typer.Option(False, "--parts",
+                               help="DATA holds one complete data folder per part (province, "
+                                    "batch of projects): validate one at a time, in the "
+                                    "memory of the largest; ids repeated across parts are "
+                                    "errors."),
 ) -> None:
     """Validate a data folder (the rules of `evaluation check`) and write a partitioned
     Parquet store: one file per table and village, the warnings, ladders and value maps.
@@ -229,7 +234,8 @@ def ingest(
     from .store import ingest as ingest_store
 
     try:
-        result = ingest_store(data_dir, store, warnings_as_errors=strict, force=force)
+        result = ingest_store(data_dir, store, warnings_as_errors=strict, force=force,
+                              parts=parts)
     except DataValidationError as exc:
         problems = exc.problems
         n_err = int((problems["severity"] != "warning").sum())

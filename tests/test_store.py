@@ -207,3 +207,86 @@ def test_ingest_refuses_a_folder_that_is_not_a_store(tmp_path, sample_dir):
     with pytest.raises(EvaluationError, match="non-empty folder"):
         ingest(sample_dir, tmp_path / "x")
     assert (tmp_path / "x" / "keep.txt").read_text() == "mine"
+
+
+# -- parts: one sub-folder validated at a time ------------------------------------------
+
+@pytest.fixture(scope="module")
+def parted(tmp_path_factory, sample_dir):
+    """The sample's two project folders ingested as parts."""
+    path = tmp_path_factory.mktemp("parted") / "store"
+    result = ingest(sample_dir, path, parts=True)
+    return path, result
+
+
+def test_parts_store_equals_the_whole_folder(parted, sample_project):
+    path, result = parted
+    assert (result.parts_read, result.parts_kept) == (2, 0)
+    opened = open_store(path)
+    for name in TABLES:
+        _same(getattr(sample_project, name), getattr(opened, name), name)
+    # the same warnings, with the same paths (relative to the data folder)
+    expected = layout_problems(sample_project.problems)
+    key = ["file", "row", "column"]
+    pd.testing.assert_frame_equal(
+        opened.problems.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True))
+    assert sorted(opened.ladders) == ["P01", "P02"] and sorted(opened.value_maps) == ["P01"]
+
+
+def test_parts_reingest_reads_only_the_changed_part(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    store = tmp_path / "store"
+    ingest(data, store, parts=True)
+    assert ingest(data, store, parts=True).unchanged
+    path = data / "community-enterprise" / "หมู่บ้าน.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("บ้านโคกสะอาด", "บ้านโคกสว่าง"),
+                    encoding="utf-8")
+    again = ingest(data, store, parts=True)
+    assert (again.parts_read, again.parts_kept) == (1, 1)
+    names = open_store(store).villages.set_index("village_id")["name"]
+    assert names["V04"].startswith("บ้านโคกสว่าง")
+
+
+def test_parts_with_the_same_ids_are_errors_and_the_store_is_kept(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    store = tmp_path / "store"
+    ingest(data, store, parts=True)
+    before = layout.read_manifest(store)
+    shutil.copytree(data / "informal-workers", data / "informal-workers-copy")
+    with pytest.raises(DataValidationError) as info:
+        ingest(data, store, parts=True)
+    problems = info.value.problems
+    # every repeated id of the copy, named with the part it first appeared in
+    sample = ev.load_project(sample_dir / "informal-workers")
+    assert set(problems["column"]) == {"project_id", "village_id", "person_id", "household_id"}
+    assert (problems["column"] == "person_id").sum() == len(sample.participants)
+    assert (problems["file"] == "informal-workers-copy").all()
+    assert problems["problem"].str.contains("also in part informal-workers").all()
+    assert layout.read_manifest(store) == before and not (store / ".staging").exists()
+
+
+def test_parts_errors_of_every_part_are_listed(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    for folder, name in (("informal-workers", "participants.csv"),
+                         ("community-enterprise", "ผู้เข้าร่วม.csv")):
+        path = data / folder / name
+        text = path.read_text(encoding="utf-8-sig")
+        path.write_text(text.replace(",V0", ",X9", 1), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        ingest(data, tmp_path / "store", parts=True)
+    files = set(info.value.problems["file"])
+    assert any(f.startswith("informal-workers/") for f in files)
+    assert any(f.startswith("community-enterprise/") for f in files)
+    assert not is_store(tmp_path / "store")
+
+
+def test_parts_refuse_stray_files(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    (data / "villages.csv").write_text("village_id\nV09\n", encoding="utf-8")
+    with pytest.raises(EvaluationError, match="belongs in a part folder"):
+        ingest(data, tmp_path / "store", parts=True)

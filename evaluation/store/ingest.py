@@ -11,6 +11,15 @@ Re-ingesting compares the content hash of every input file with the
 manifest: nothing changed, nothing is read. Otherwise the folder is validated
 again and only the village partitions whose rows changed are rewritten
 (partitions of villages that disappeared are removed).
+
+With ``parts=True`` the data folder holds one sub-folder per part (a
+province, a batch of projects), each a complete data folder with its own
+projects and villages. Each part is validated alone by the loader and
+written, so memory is that of the largest part, not of the program; an
+unchanged part is not even read again. What only the whole program can
+show, the same project, village, person or household id in two parts, is
+checked afterwards on the ids alone. Nothing is moved into the store before
+every part is valid.
 """
 
 from __future__ import annotations
@@ -50,6 +59,8 @@ class IngestResult:
 
     store: Path
     unchanged: bool = False
+    parts_read: int = 0
+    parts_kept: int = 0
     written: int = 0
     kept: int = 0
     removed: int = 0
@@ -62,7 +73,9 @@ class IngestResult:
         if self.unchanged:
             return f"{self.store}: inputs unchanged, nothing rewritten"
         total = sum(self.rows.values())
-        return (f"{self.store}: {total:,} rows, {self.written} partitions written, "
+        parts = (f"{self.parts_read} part(s) validated, {self.parts_kept} unchanged; "
+                 if self.parts_read + self.parts_kept > 1 else "")
+        return (f"{self.store}: {parts}{total:,} rows, {self.written} partitions written, "
                 f"{self.kept} unchanged, {self.removed} removed, "
                 f"{self.n_warnings} warnings, {self.seconds:.1f} s")
 
@@ -149,45 +162,166 @@ def happiness_scores(project) -> pd.DataFrame:
     return out
 
 
-def _copy_sidecars(project, store: Path, manifest: dict) -> None:
-    """Ladders, value maps and user instruments: their YAML files, as read."""
+def _copy_sidecars(project, target: Path, prefix: str) -> dict:
+    """Ladders, value maps and user instruments of one part: their YAML files, as read."""
+    out: dict = {"ladders": {}, "value_maps": {}, "instruments": []}
     for kind, objects in (("ladders", project.ladders), ("value_maps", project.value_maps)):
-        folder = store / kind
-        shutil.rmtree(folder, ignore_errors=True)
-        manifest[kind] = {}
         for pid, obj in objects.items():
             source = Path(str(obj.source))
-            target = folder / f"{layout.segment(pid)}{source.suffix or '.yaml'}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            manifest[kind][str(pid)] = target.relative_to(store).as_posix()
-    folder = store / "instruments"
-    shutil.rmtree(folder, ignore_errors=True)
-    manifest["instruments"] = []
+            path = target / kind / f"{layout.segment(pid)}{source.suffix or '.yaml'}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
+            out[kind][str(pid)] = f"{prefix}/{kind}/{path.name}"
     if project.instruments and project.root is not None and len(project.source_files):
         root = Path(project.root)
         for rel in project.source_files["path"]:
             path = root / rel
             if path.parent.name == "instruments" and path.suffix.lower() in (".yaml", ".yml"):
-                folder.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, folder / path.name)
-                manifest["instruments"].append(f"instruments/{path.name}")
+                (target / "instruments").mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target / "instruments" / path.name)
+                if f"{prefix}/instruments" not in out["instruments"]:
+                    out["instruments"].append(f"{prefix}/instruments")
+    return out
 
 
-def ingest(data_dir, store, *, warnings_as_errors: bool = False,
-           force: bool = False) -> IngestResult:
+def _units(data: Path, parts: bool) -> list[tuple[str, Path]]:
+    """(part name, folder) to validate one by one: the whole folder, or its sub-folders."""
+    from ..reading import IGNORED_DIRS
+
+    if not parts:
+        return [("", data)]
+    if not data.is_dir():
+        raise EvaluationError(f"parts=True needs a folder of part folders; {str(data)!r} is "
+                              "not a folder")
+    entries = [p for p in sorted(data.iterdir()) if not p.name.startswith(".")
+               and p.name not in IGNORED_DIRS]
+    stray = [p.name for p in entries if p.is_file()
+             and p.suffix.lower() not in (".md", ".txt", ".markdown")]
+    if stray:
+        raise EvaluationError(f"with parts=True every data file belongs in a part folder; "
+                              f"found at the top of {data}: {', '.join(stray)}")
+    units = [(p.name, p) for p in entries if p.is_dir()]
+    if not units:
+        raise EvaluationError(f"parts=True: no part folders in {data}")
+    return units
+
+
+def _prefix_paths(frame: pd.DataFrame, name: str, column: str = "file") -> pd.DataFrame:
+    """Paths relative to a part -> relative to the data folder (as the loader shows them)."""
+    if not name or column not in frame.columns:
+        return frame
+    frame = frame.copy()
+    frame[column] = [f"{name}/{v}" if isinstance(v, str) else v for v in frame[column]]
+    return frame
+
+
+def _unit_dir(store: Path, name: str) -> Path:
+    return store / "parts" / (layout.segment(name) if name else "_all")
+
+
+def _read_parquet(path: Path, columns=None) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, columns=columns).to_pandas()
+
+
+def _stage_unit(project, name: str, store: Path, staging: Path) -> dict:
+    """Write one validated part into ``staging``; return its manifest entry."""
+    entry: dict = {"partitions": {}, "rows": {}}
+    unit_rel = _unit_dir(store, name).relative_to(store).as_posix()
+    target = staging / unit_rel
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for table in layout.WHOLE:
+        frame = getattr(project, table)
+        _write_parquet(frame, target / f"{table}.parquet")
+        entry["rows"][table] = len(frame)
+    derived = {layout.SCORES: ("happiness", happiness_scores(project))}
+    for table in (*layout.PARTITIONED, *derived):
+        key_table, frame = derived.get(table, (table, None))
+        if frame is None:
+            frame = getattr(project, table)
+        frame = frame.reset_index(drop=True)
+        entry["rows"][table] = len(frame)
+        if frame.empty:
+            continue
+        frame = frame.assign(**{layout.ORDER: np.arange(len(frame), dtype="int64")})
+        projects, villages = _village_keys(project, key_table, frame)
+        keys = pd.DataFrame({"p": projects, "v": villages})
+        for (pid, vid), idx in keys.groupby(["p", "v"], dropna=False, sort=False).indices.items():
+            pid = None if pid is None or pid != pid else pid
+            vid = None if vid is None or vid != vid else vid
+            part = frame.iloc[idx]
+            rel = layout.partition_dir(store, table, pid, vid).relative_to(store).as_posix()
+            entry["partitions"][rel] = _frame_hash(part.drop(columns=layout.ORDER))
+            _write_parquet(part, staging / rel / "part-0.parquet")
+    _write_parquet(_prefix_paths(problems_for_parquet(project.problems), name),
+                   target / "problems.parquet")
+    sources = _prefix_paths(project.source_files, name, "path")
+    for column in ("village_ids", "project_ids"):
+        if column in sources.columns:
+            sources[column] = sources[column].map(lambda t: [str(x) for x in t])
+    _write_parquet(sources, target / "source_files.parquet")
+    entry.update(_copy_sidecars(project, target, unit_rel))
+    entry["n_warnings"] = int((project.problems["severity"] == "warning").sum())
+    return entry
+
+
+def _unit_ids(store: Path, root: Path, entry: dict) -> dict[str, pd.Series]:
+    """The ids a part holds (villages, projects, persons, households), from its files."""
+    out = {"project_id": _read_parquet(root / "projects.parquet", ["project_id"])["project_id"],
+           "village_id": _read_parquet(root / "villages.parquet", ["village_id"])["village_id"]}
+    people = [rel for rel in entry["partitions"] if rel.startswith("tables/participants/")]
+    frames = [_read_parquet(store / rel / "part-0.parquet", ["person_id", "household_id"])
+              for rel in people]
+    frame = (pd.concat(frames, ignore_index=True) if frames
+             else pd.DataFrame({"person_id": [], "household_id": []}, dtype="str"))
+    out["person_id"] = frame["person_id"]
+    out["household_id"] = frame["household_id"].drop_duplicates()
+    return {k: v.astype("str") for k, v in out.items()}
+
+
+def _cross_part_duplicates(ids: dict[str, dict[str, pd.Series]]) -> list[dict]:
+    """The same id in two parts: every repeat, naming the part it first appeared in."""
+    rows = []
+    for column in ("project_id", "village_id", "person_id", "household_id"):
+        frames = [pd.DataFrame({"id": unit_ids[column], "part": name})
+                  for name, unit_ids in ids.items() if len(unit_ids[column])]
+        if not frames:
+            continue
+        frame = pd.concat(frames, ignore_index=True).drop_duplicates()
+        dup = frame[frame.duplicated("id", keep=False)]
+        if dup.empty:
+            continue
+        first = dup.drop_duplicates("id").set_index("id")["part"]
+        for value, part in zip(dup["id"], dup["part"]):
+            if first[value] == part:
+                continue
+            rows.append(dict(file=part, sheet=None, row=None, column=column, value=value,
+                             problem=f"{column} {value} is also in part {first[value]}: ids "
+                                     "must be unique across the program",
+                             problem_code="duplicate_key"))
+    return rows
+
+
+def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = False,
+           parts: bool = False) -> IngestResult:
     """Validate a data folder with the loader's rules and write it as a partitioned store.
 
     Parameters
     ----------
     data_dir : str or path-like
-        Data folder or workbook (anything :func:`evaluation.load_project` reads).
+        Data folder or workbook (anything :func:`evaluation.load_project` reads);
+        with ``parts=True`` a folder of part folders.
     store : str or path-like
         Store folder to create or update (see :mod:`evaluation.store.layout`).
     warnings_as_errors : bool, default False
         Fail on warnings too (as ``evaluation check --strict``).
     force : bool, default False
         Validate and compare partitions even when no input changed.
+    parts : bool, default False
+        Validate and write one sub-folder at a time (memory of the largest
+        part); ids repeated across parts are errors.
 
     Returns
     -------
@@ -196,16 +330,18 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False,
     Raises
     ------
     DataValidationError
-        The data has errors: every problem is listed and nothing is written.
+        The data has errors: every problem of every part is listed (paths
+        relative to `data_dir`) and the store is left as it was.
     EvaluationError
         ``store`` exists and is not a store (a non-empty folder without
-        ``store.json``), or ``data_dir`` is itself a store.
+        ``store.json``), ``data_dir`` is itself a store, or (``parts``) a data
+        file lies outside the part folders.
 
     Notes
     -----
-    The folder is validated in memory by the loader (peak about the same as
-    ``evaluation check``); reports and aggregates read the store afterwards in
-    memory that does not grow with the program.
+    Each folder (or part) is validated in memory by the loader, the peak
+    about that of ``evaluation check`` on it; reports and aggregates then read
+    the store in memory that does not grow with the program.
 
     Examples
     --------
@@ -217,6 +353,7 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False,
     >>> result.rows["villages"], v.villages["village_id"].tolist()
     (7, ['V01'])
     """
+    from ..errors import DataValidationError, problems_frame
     from ..project import load_project
 
     t0 = time.perf_counter()
@@ -228,61 +365,109 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False,
     if store.is_dir() and any(store.iterdir()) and not layout.is_store(store):
         raise EvaluationError(f"store {str(store)!r} is a non-empty folder without "
                               f"{layout.MANIFEST}; choose a new or empty folder")
+    units = _units(data, parts)
     old = layout.read_manifest(store)
-    inputs = layout.input_hashes(data)
-    if (not force and old.get("format") == layout.FORMAT and old.get("inputs") == inputs
-            and old.get("warnings_as_errors") == warnings_as_errors):
+    same_kind = (old.get("format") == layout.FORMAT and old.get("parts_mode") == parts
+                 and old.get("warnings_as_errors") == warnings_as_errors)
+    old_units = old.get("parts", {}) if same_kind else {}
+    result = IngestResult(store=store)
+    entries: dict[str, dict] = {}
+    todo = []
+    for name, folder in units:
+        inputs = layout.input_hashes(folder)
+        prev = old_units.get(name)
+        if not force and prev is not None and prev.get("inputs") == inputs:
+            entries[name] = prev
+            result.parts_kept += 1
+        else:
+            todo.append((name, folder, inputs))
+    if not todo and set(old_units) == {n for n, _ in units}:
         return IngestResult(store=store, unchanged=True, rows=dict(old.get("rows", {})),
                             n_warnings=int(old.get("n_warnings", 0)),
-                            seconds=time.perf_counter() - t0)
+                            parts_kept=result.parts_kept, seconds=time.perf_counter() - t0)
 
-    project = load_project(data, warnings_as_errors=warnings_as_errors)  # raises on errors
     store.mkdir(parents=True, exist_ok=True)
-    result = IngestResult(store=store)
-    manifest = {"format": layout.FORMAT, "source": str(data.resolve()), "inputs": inputs,
-                "warnings_as_errors": warnings_as_errors, "partitions": {}, "rows": {}}
-    old_parts = dict(old.get("partitions", {}))
-    for name in layout.WHOLE:
-        frame = getattr(project, name)
-        _write_parquet(frame, store / "tables" / f"{name}.parquet")
-        manifest["rows"][name] = len(frame)
-    derived = {layout.SCORES: ("happiness", happiness_scores(project))}
-    for name in (*layout.PARTITIONED, *derived):
-        key_table, frame = derived.get(name, (name, None))
-        if frame is None:
-            frame = getattr(project, name)
-        frame = frame.reset_index(drop=True)
-        manifest["rows"][name] = len(frame)
-        if frame.empty:
-            continue
-        frame = frame.assign(**{layout.ORDER: np.arange(len(frame), dtype="int64")})
-        projects, villages = _village_keys(project, key_table, frame)
-        keys = pd.DataFrame({"p": projects, "v": villages})
-        for (pid, vid), idx in keys.groupby(["p", "v"], dropna=False, sort=False).indices.items():
-            pid = None if pid is None or pid != pid else pid
-            vid = None if vid is None or vid != vid else vid
-            part = frame.iloc[idx]
-            folder = layout.partition_dir(store, name, pid, vid)
-            rel = folder.relative_to(store).as_posix()
-            digest = _frame_hash(part.drop(columns=layout.ORDER))  # rows, not positions
-            manifest["partitions"][rel] = digest
-            if old_parts.pop(rel, None) == digest and (folder / "part-0.parquet").is_file():
+    staging = store / ".staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    problems: list[pd.DataFrame] = []
+    ids: dict[str, dict] = {}
+    try:
+        for name, folder, inputs in todo:
+            try:
+                project = load_project(folder, warnings_as_errors=warnings_as_errors)
+            except DataValidationError as exc:
+                problems.append(_prefix_paths(exc.problems, name))
+                continue
+            if problems:            # an earlier part failed: validate the rest, write nothing
+                del project
+                continue
+            entries[name] = {**_stage_unit(project, name, store, staging), "inputs": inputs}
+            result.parts_read += 1
+            del project
+        if problems:
+            frame = pd.concat(problems, ignore_index=True)
+            raise DataValidationError(frame.sort_values(["severity", "file", "sheet", "row"],
+                                                        na_position="first", kind="stable"))
+        if parts:
+            for name, _ in units:
+                unit_rel = _unit_dir(store, name).relative_to(store).as_posix()
+                fresh = (staging / unit_rel).is_dir()
+                ids[name] = _unit_ids(staging if fresh else store,
+                                      (staging if fresh else store) / unit_rel, entries[name])
+            dup = _cross_part_duplicates(ids)
+            if dup:
+                raise DataValidationError(problems_frame(dup))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)     # the store stays as it was
+        raise
+
+    # every part is valid: move the staged files into place
+    old_parts = {rel: h for entry in old_units.values() for rel, h in
+                 entry.get("partitions", {}).items()}
+    new_parts = {rel: h for entry in entries.values() for rel, h in entry["partitions"].items()}
+    for name, folder, _ in todo:
+        unit_rel = _unit_dir(store, name).relative_to(store).as_posix()
+        shutil.rmtree(store / unit_rel, ignore_errors=True)
+        (store / unit_rel).parent.mkdir(parents=True, exist_ok=True)
+        (staging / unit_rel).replace(store / unit_rel)
+        for rel, digest in entries[name]["partitions"].items():
+            staged = staging / rel / "part-0.parquet"
+            if old_parts.get(rel) == digest and (store / rel / "part-0.parquet").is_file():
                 result.kept += 1
                 continue
-            _write_parquet(part, folder / "part-0.parquet")
+            (store / rel).mkdir(parents=True, exist_ok=True)
+            staged.replace(store / rel / "part-0.parquet")
             result.written += 1
-    for rel in old_parts:            # villages (or tables) no longer in the data
+    result.kept += sum(len(entries[n]["partitions"]) for n in entries
+                       if n not in {t[0] for t in todo})
+    for rel in set(old_parts) - set(new_parts):      # villages (or parts) no longer in the data
         shutil.rmtree(store / rel, ignore_errors=True)
         result.removed += 1
-    _write_parquet(problems_for_parquet(project.problems), store / "problems.parquet")
-    sources = project.source_files.copy()
-    for column in ("village_ids", "project_ids"):
-        if column in sources.columns:
-            sources[column] = sources[column].map(lambda t: [str(x) for x in t])
-    _write_parquet(sources, store / "source_files.parquet")
-    _copy_sidecars(project, store, manifest)
+    for name in set(old_units) - set(entries):
+        shutil.rmtree(_unit_dir(store, name), ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
+
+    # whole tables: the parts' small tables together
+    manifest = {"format": layout.FORMAT, "source": str(data.resolve()), "parts_mode": parts,
+                "warnings_as_errors": warnings_as_errors, "parts": entries,
+                "partitions": new_parts, "ladders": {}, "value_maps": {}, "instruments": [],
+                "rows": {}}
+    order = [n for n, _ in units]
+    for table in (*layout.WHOLE, "problems", "source_files"):
+        frames = [_read_parquet(_unit_dir(store, n) / f"{table}.parquet") for n in order]
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        path = (store / "tables" / f"{table}.parquet" if table in layout.WHOLE
+                else store / f"{table}.parquet")
+        _write_parquet(frame, path)
+    for name in order:
+        entry = entries[name]
+        for kind in ("ladders", "value_maps"):
+            manifest[kind].update(entry.get(kind, {}))
+        manifest["instruments"] += entry.get("instruments", [])
+        for table, n in entry["rows"].items():
+            manifest["rows"][table] = manifest["rows"].get(table, 0) + n
     result.rows = dict(manifest["rows"])
-    result.n_warnings = int((project.problems["severity"] == "warning").sum())
+    result.n_warnings = sum(int(entries[n].get("n_warnings", 0)) for n in order)
     manifest["n_warnings"] = result.n_warnings
     layout.write_manifest(store, manifest)      # last: a crash before it re-ingests next time
     result.seconds = time.perf_counter() - t0

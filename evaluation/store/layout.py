@@ -13,9 +13,11 @@ A store is a folder::
                                      scored at ingest): one file per village
       problems.parquet               the warnings of the load (the problems table)
       source_files.parquet           every input file: path, sha256, bytes, villages
-      ladders/<project>.yaml         the ladder, value map and instrument files
-      value_maps/<project>.yaml      as read from the data folder
-      instruments/*.yaml
+      parts/<part>/                  per part validated alone (``_all``: the whole
+                                     folder): its projects, villages, problems and
+                                     source files, and its ladder, value map and
+                                     instrument files as read (ladders/, value_maps/,
+                                     instruments/)
 
 Partition values are written the way pyarrow's and DuckDB's hive partitioning
 read them (``key=value`` folders, the value URI-encoded); rows whose village

@@ -102,8 +102,8 @@ def _sidecars(store: Path, manifest: dict) -> tuple[dict, dict, dict]:
     instruments = {}
     if manifest.get("instruments"):
         builtin = registry()
-        instruments = {k: v for k, v in registry(extra_dirs=[store / "instruments"]).items()
-                       if k not in builtin}
+        dirs = [store / rel for rel in manifest["instruments"]]
+        instruments = {k: v for k, v in registry(extra_dirs=dirs).items() if k not in builtin}
     return ladders, value_maps, instruments
 
 
