@@ -323,6 +323,11 @@ def synth(
                             "XLSForm and the registry folder), for the import round trip."),
     messy: bool = typer.Option(True, help="Include the mess of real data (Thai digits, BE "
                                "dates, blanks)."),
+    part_size: Optional[int] = typer.Option(
+        None, "--part-size", help="With --villages: write part-00001/, part-00002/ ... of "
+                                  "this many villages each (a multiple of 10), in memory that "
+                                  "does not grow with --villages; for `evaluation ingest "
+                                  "--parts`."),
 ) -> None:
     """Generate a synthetic program (the sample, or a large one for benchmarks).
 
@@ -336,7 +341,7 @@ def synth(
         return
     try:
         path = write_program(out_dir, villages=villages, households=households, seed=seed,
-                             fmt=fmt, messy=messy)
+                             fmt=fmt, messy=messy, part_size=part_size)
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
     typer.echo(f"wrote {path}")
