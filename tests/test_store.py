@@ -290,3 +290,19 @@ def test_parts_refuse_stray_files(tmp_path, sample_dir):
     (data / "villages.csv").write_text("village_id\nV09\n", encoding="utf-8")
     with pytest.raises(EvaluationError, match="belongs in a part folder"):
         ingest(data, tmp_path / "store", parts=True)
+
+
+@pytest.mark.parametrize("village", ["V01", "V04", "C01"])
+def test_village_view_files_are_the_folders(store, sample_project, village):
+    from evaluation.source_use import files_for
+
+    expected = files_for(sample_project.village(village))
+    got = files_for(open_store(store).village(village))
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+def test_opening_a_store_reads_no_ladder_or_problem(store):
+    opened = open_store(store)
+    assert opened._loaded == {}
+    assert sorted(opened.village("V04").ladders) == ["P02"]
+    assert opened._loaded == {}       # a village view reads its own project's ladder only

@@ -80,13 +80,6 @@ class IngestResult:
                 f"{self.n_warnings} warnings, {self.seconds:.1f} s")
 
 
-def _frame_hash(frame: pd.DataFrame) -> str:
-    h = hashlib.sha256("\0".join(map(str, frame.columns)).encode("utf-8"))
-    h.update(str(list(frame.dtypes.astype(str))).encode("utf-8"))
-    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return h.hexdigest()
-
-
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -225,6 +218,43 @@ def _read_parquet(path: Path, columns=None) -> pd.DataFrame:
     return pq.read_table(path, columns=columns).to_pandas()
 
 
+def _stage_table(project, table: str, key_table: str, frame: pd.DataFrame, store: Path,
+                 staging: Path, partitions: dict) -> None:
+    """Write one table's rows, one file per village (sorted once, sliced without copies).
+
+    Each partition's hash is over its rows' content hashes (not their positions),
+    so a village whose rows did not change keeps its file at re-ingest.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    projects, villages = _village_keys(project, key_table, frame)
+    pcodes, plabels = pd.factorize(pd.Series(projects, dtype=object), use_na_sentinel=False)
+    vcodes, vlabels = pd.factorize(pd.Series(villages, dtype=object), use_na_sentinel=False)
+    codes = pcodes.astype(np.int64) * (len(vlabels) + 1) + vcodes
+    order = np.argsort(codes, kind="stable")
+    codes, pcodes, vcodes = codes[order], pcodes[order], vcodes[order]
+    frame = frame.iloc[order].assign(**{layout.ORDER: order.astype("int64")})
+    row_hash = pd.util.hash_pandas_object(frame.drop(columns=layout.ORDER),
+                                          index=False).to_numpy()
+    signature = ("\0".join(map(str, frame.columns)) + str(list(frame.dtypes.astype(str))))
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    bounds = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(codes)]])
+    for start, end in zip(starts, ends):
+        pid, vid = plabels[pcodes[start]], vlabels[vcodes[start]]
+        pid = None if pid is None or pid != pid else pid
+        vid = None if vid is None or vid != vid else vid
+        rel = layout.partition_dir(store, table, pid, vid).relative_to(store).as_posix()
+        h = hashlib.sha256(signature.encode("utf-8"))
+        h.update(row_hash[start:end].tobytes())
+        partitions[rel] = h.hexdigest()
+        path = staging / rel / "part-0.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(arrow.slice(start, end - start), path)
+
+
 def _stage_unit(project, name: str, store: Path, staging: Path) -> dict:
     """Write one validated part into ``staging``; return its manifest entry."""
     entry: dict = {"partitions": {}, "rows": {}}
@@ -245,16 +275,7 @@ def _stage_unit(project, name: str, store: Path, staging: Path) -> dict:
         entry["rows"][table] = len(frame)
         if frame.empty:
             continue
-        frame = frame.assign(**{layout.ORDER: np.arange(len(frame), dtype="int64")})
-        projects, villages = _village_keys(project, key_table, frame)
-        keys = pd.DataFrame({"p": projects, "v": villages})
-        for (pid, vid), idx in keys.groupby(["p", "v"], dropna=False, sort=False).indices.items():
-            pid = None if pid is None or pid != pid else pid
-            vid = None if vid is None or vid != vid else vid
-            part = frame.iloc[idx]
-            rel = layout.partition_dir(store, table, pid, vid).relative_to(store).as_posix()
-            entry["partitions"][rel] = _frame_hash(part.drop(columns=layout.ORDER))
-            _write_parquet(part, staging / rel / "part-0.parquet")
+        _stage_table(project, table, key_table, frame, store, staging, entry["partitions"])
     _write_parquet(_prefix_paths(problems_for_parquet(project.problems), name),
                    target / "problems.parquet")
     sources = _prefix_paths(project.source_files, name, "path")

@@ -91,20 +91,85 @@ def _source_files(store: Path) -> pd.DataFrame:
     return frame
 
 
-def _sidecars(store: Path, manifest: dict) -> tuple[dict, dict, dict]:
-    from ..instruments import registry
+def _ladders(store: Path, manifest: dict, project_ids=None) -> dict:
     from ..ladder import read_ladder
+
+    return {pid: read_ladder(store / rel) for pid, rel in manifest.get("ladders", {}).items()
+            if project_ids is None or pid in project_ids}
+
+
+def _value_maps(store: Path, manifest: dict, project_ids=None) -> dict:
     from ..value_map import read_value_map
 
-    ladders = {pid: read_ladder(store / rel) for pid, rel in manifest.get("ladders", {}).items()}
-    value_maps = {pid: read_value_map(store / rel)
-                  for pid, rel in manifest.get("value_maps", {}).items()}
+    return {pid: read_value_map(store / rel)
+            for pid, rel in manifest.get("value_maps", {}).items()
+            if project_ids is None or pid in project_ids}
+
+
+def _village_problems(store: Path, village_ids) -> pd.DataFrame:
+    """The problems of these villages and those of no village (a filtered read)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from .ingest import OBJECT_PROBLEM_COLUMNS
+
+    table = pq.read_table(store / "problems.parquet")
+    if "village_id" in table.column_names:
+        col = table["village_id"]
+        table = table.filter(pc.or_(pc.is_null(col), pc.is_in(col, value_set=__import__(
+            "pyarrow").array(list(village_ids), type=col.type))))
+    frame = table.to_pandas()
+    if "row" in frame.columns:
+        frame["row"] = frame["row"].astype("Int64")
+    for column in OBJECT_PROBLEM_COLUMNS:
+        if column in frame.columns:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def _view_sources(store: Path, village_ids, project_ids) -> pd.DataFrame:
+    """The input files of a view (the rule of :func:`evaluation.source_use.files_for`),
+    filtered in Arrow: a village's load does not convert the program's file list."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    path = store / "source_files.parquet"
+    if not path.is_file():
+        return pd.DataFrame()
+    table = pq.read_table(path)
+    if "village_ids" not in table.column_names:
+        return _source_files(store)
+
+    def touches(column, wanted):
+        values = table[column]
+        flat = pc.list_flatten(values)
+        parents = pc.list_parent_indices(values).to_numpy()
+        hit = pc.is_in(flat, value_set=pa.array([str(x) for x in wanted],
+                                                type=flat.type)).to_numpy(zero_copy_only=False)
+        out = np.zeros(len(table), dtype=bool)
+        out[parents[hit]] = True
+        return out, pc.list_value_length(values).fill_null(0).to_numpy() > 0
+
+    v_hit, has_v = touches("village_ids", village_ids)
+    p_hit, has_p = touches("project_ids", project_ids)
+    keep = np.where(has_v, v_hit, np.where(has_p, p_hit, True))
+    frame = table.filter(pa.array(keep)).to_pandas()
+    for column in ("village_ids", "project_ids"):
+        frame[column] = frame[column].map(lambda v: tuple(v) if v is not None else ())
+    return frame
+
+
+def _instruments(store: Path, manifest: dict) -> dict:
+    from ..instruments import registry
+
     instruments = {}
     if manifest.get("instruments"):
         builtin = registry()
         dirs = [store / rel for rel in manifest["instruments"]]
         instruments = {k: v for k, v in registry(extra_dirs=dirs).items() if k not in builtin}
-    return ladders, value_maps, instruments
+    return instruments
 
 
 _LAZY = layout.PARTITIONED
@@ -127,9 +192,7 @@ class StoreProject(Project):
         self.manifest = manifest
         self.projects = _read_small(store, "projects")
         self.villages = _read_small(store, "villages")
-        self.problems = _problems(store)
-        self.source_files = _source_files(store)
-        self.ladders, self.value_maps, self.instruments = _sidecars(store, manifest)
+        self.instruments = _instruments(store, manifest)
         self.root = store
 
     def __repr__(self) -> str:
@@ -157,16 +220,25 @@ class StoreProject(Project):
         project_ids = set(villages["project_id"])
         tables = {name: _read_files(name, self._files(name, [v for v in self.villages[
             "village_id"] if v in ids])) for name in _LAZY}
-        problems = self.problems
-        if "village_id" in problems.columns:
-            problems = problems[problems["village_id"].isna() | problems["village_id"].isin(ids)]
+        if "problems" in self._loaded:
+            problems = self.problems
+            problems = problems[problems["village_id"].isna()
+                                | problems["village_id"].isin(ids)]
+        else:
+            problems = _village_problems(self.store, ids)
+        loaded = self._loaded
+        ladders = (loaded["ladders"] if "ladders" in loaded
+                   else _ladders(self.store, self.manifest, project_ids))
+        value_maps = (loaded["value_maps"] if "value_maps" in loaded
+                      else _value_maps(self.store, self.manifest, project_ids))
         return Project(projects=self.projects[self.projects["project_id"].isin(project_ids)],
                        villages=villages, **tables,
-                       ladders={k: v for k, v in self.ladders.items() if k in project_ids},
+                       ladders={k: v for k, v in ladders.items() if k in project_ids},
                        instruments=dict(self.instruments),
-                       value_maps={k: v for k, v in self.value_maps.items()
-                                   if k in project_ids},
-                       problems=problems, source_files=self.source_files, root=self.store)
+                       value_maps={k: v for k, v in value_maps.items() if k in project_ids},
+                       problems=problems,
+                       source_files=_view_sources(self.store, ids, project_ids),
+                       root=self.store)
 
     def village(self, village_id: str) -> Project:
         """One village, read from its own files only (a plain in-memory Project).
@@ -232,8 +304,29 @@ def _lazy_table(name: str):
     return property(get, set_, doc=f"The whole ``{name}`` table (read on first use).")
 
 
+def _lazy(name: str, read, doc: str):
+    def get(self):
+        if name not in self._loaded:
+            self._loaded[name] = read(self)
+        return self._loaded[name]
+
+    def set_(self, value):
+        self._loaded[name] = value
+
+    return property(get, set_, doc=doc)
+
+
 for _name in _LAZY:
     setattr(StoreProject, _name, _lazy_table(_name))
+StoreProject.problems = _lazy("problems", lambda self: _problems(self.store),
+                              "Every warning of the ingest (read on first use).")
+StoreProject.source_files = _lazy("source_files", lambda self: _source_files(self.store),
+                                  "Every input file (read on first use).")
+StoreProject.ladders = _lazy("ladders", lambda self: _ladders(self.store, self.manifest),
+                             "Every project's ladder (read on first use).")
+StoreProject.value_maps = _lazy("value_maps",
+                                lambda self: _value_maps(self.store, self.manifest),
+                                "Every project's value map (read on first use).")
 
 
 def open_store(store, *, villages=None):
