@@ -161,20 +161,19 @@ def happiness_change_table(store, *, by: str = "village_id", before: str = "pre"
     store, level = _check(store, by)
     con = con or connect()
     con.register("program_villages", _program_villages(store))
+    grp = "s.village" if by == "village_id" else "p.project_id"
     sql = f"""
     WITH s AS (
-      SELECT instrument, person_id, wave, total, village
-      FROM {_source(store, layout.SCORES)}
-      WHERE total IS NOT NULL AND wave IN ($before, $after)),
-    pairs AS (
-      SELECT s.instrument, p.{by} AS grp,
+      SELECT instrument, village, person_id,
              max(total) FILTER (WHERE wave = $before) AS b,
              max(total) FILTER (WHERE wave = $after) AS a
-      FROM s JOIN program_villages p ON p.village_id = s.village
-      GROUP BY s.instrument, p.{by}, s.person_id)
-    SELECT instrument, grp AS {by}, {_PAIRED.format(better='>', worse='<')}
-    FROM pairs WHERE a IS NOT NULL AND b IS NOT NULL
-    GROUP BY instrument, grp ORDER BY instrument, grp
+      FROM {_source(store, layout.SCORES)}
+      WHERE total IS NOT NULL AND wave IN ($before, $after)
+      GROUP BY instrument, village, person_id)
+    SELECT s.instrument, {grp} AS {by}, {_PAIRED.format(better='>', worse='<')}
+    FROM s JOIN program_villages p ON p.village_id = s.village
+    WHERE a IS NOT NULL AND b IS NOT NULL
+    GROUP BY s.instrument, {grp} ORDER BY 1, 2
     """
     out = con.execute(sql, {"before": before, "after": after}).df()
     out.insert(2, "wave_before", before)
@@ -222,22 +221,25 @@ def finance_change_table(store, *, by: str = "village_id", before: str = "pre",
                               f"measures: {', '.join(_FINANCE_SQL)}")
     con = con or connect()
     con.register("program_villages", _program_villages(store))
+    grp = "w.village" if by == "village_id" else "p.project_id"
+    wide = ", ".join(f"max({c}) FILTER (WHERE wave = $before) AS {c}_b, "
+                     f"max({c}) FILTER (WHERE wave = $after) AS {c}_a"
+                     for c in ("income", "expenses", "debt_formal", "debt_informal", "savings"))
     parts = []
     for m in chosen:
         expr = _FINANCE_SQL[m][0]
+        b_expr, a_expr = (_suffix(expr, "_b"), _suffix(expr, "_a"))
         better, worse = ("<", ">") if m in _LOWER_IS_BETTER else (">", "<")
         finite = "AND isfinite(a) AND isfinite(b)" if m == "debt_to_annual_income" else ""
         parts.append(f"""
         SELECT grp, '{m}' AS measure, {_PAIRED.format(better=better, worse=worse)}
-        FROM (SELECT grp, max(v) FILTER (WHERE wave = $before) AS b,
-                          max(v) FILTER (WHERE wave = $after) AS a
-              FROM (SELECT p.{by} AS grp, household_id, wave, {expr} AS v FROM f
-                    JOIN program_villages p ON p.village_id = f.village)
-              GROUP BY grp, household_id)
+        FROM (SELECT {grp} AS grp, {b_expr} AS b, {a_expr} AS a
+              FROM w JOIN program_villages p ON p.village_id = w.village)
         WHERE a IS NOT NULL AND b IS NOT NULL {finite}
         GROUP BY grp""")
-    sql = (f"WITH f AS (SELECT * FROM {_source(store, 'finance')} "
-           f"WHERE wave IN ($before, $after)) " + " UNION ALL ".join(parts))
+    sql = (f"WITH w AS (SELECT village, household_id, {wide} "
+           f"FROM {_source(store, 'finance')} WHERE wave IN ($before, $after) "
+           f"GROUP BY village, household_id) " + " UNION ALL ".join(parts))
     out = con.execute(sql, {"before": before, "after": after}).df()
     out = out.rename(columns={"grp": by})
     order = {m: i for i, m in enumerate(chosen)}
@@ -247,6 +249,14 @@ def finance_change_table(store, *, by: str = "village_id", before: str = "pre",
     return out[[by, "measure", "n_pairs", "mean_before", "mean_after", "mean_diff",
                 "median_diff", "sd_diff", "se_diff", "ci_low", "ci_high", "t", "df", "p_t",
                 "n_improved", "n_same", "n_worse"]]
+
+
+def _suffix(expr: str, suffix: str) -> str:
+    """``income - expenses`` -> ``income_b - expenses_b`` (the wide columns of one wave)."""
+    import re
+
+    return re.sub(r"\b(income|expenses|debt_formal|debt_informal|savings)\b",
+                  lambda m: m.group(1) + suffix, expr)
 
 
 def participant_counts(store, *, con=None) -> pd.DataFrame:
