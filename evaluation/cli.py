@@ -257,6 +257,44 @@ def ingest(
 
 
 @app.command()
+def national(
+    store: Path = typer.Argument(..., help="A store written by `evaluation ingest`."),
+    out: Path = typer.Option(Path("national"), "--out", help="Folder for the CSV tables."),
+    memory_limit: str = typer.Option("2GB", "--memory-limit",
+                                     help="DuckDB memory limit (it spills to disk beyond)."),
+) -> None:
+    """Write the national tables of a store, computed out of core with DuckDB: headline
+    figures per village, happiness and finance change per village and per project,
+    ladder statuses per village (CSV, UTF-8).
+
+    Exit codes: 0 written; 2 not a store, or a wrong option or argument.
+    """
+    from .errors import EvaluationError
+    from .export import write_csv
+    from .store import aggregates as ag
+
+    try:
+        con = ag.connect(memory_limit=memory_limit)
+        tables = {"headline_by_village": ag.headline_table(store, con=con)}
+        for by, name in (("village_id", "village"), ("project_id", "project")):
+            tables[f"happiness_by_{name}"] = ag.happiness_change_table(store, by=by, con=con)
+            tables[f"finance_by_{name}"] = ag.finance_change_table(store, by=by, con=con)
+        tables["ladder_by_village"] = ag.ladder_status_counts(store)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    except Exception as exc:        # a DuckDB error (memory limit, bad setting): no traceback
+        if type(exc).__module__.split(".")[0] != "duckdb" and \
+                type(exc).__module__ != "_duckdb":
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID_DATA)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        write_csv(frame, out / f"{name}.csv")
+    typer.echo(f"wrote {len(tables)} tables to {out}")
+
+
+@app.command()
 def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
     """Print a per-village summary: participants, households, waves present, problems.
 

@@ -103,3 +103,25 @@ def test_headline_table_equals_headline_figures(store, sample_project):
 def test_aggregate_errors(store, call, message):
     with pytest.raises(ev.EvaluationError, match=message):
         call(store)
+
+
+def test_national_command_writes_the_tables(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from evaluation.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["national", str(store), "--out", str(tmp_path / "n")])
+    assert res.exit_code == 0, res.output
+    head = pd.read_csv(tmp_path / "n" / "headline_by_village.csv", encoding="utf-8-sig")
+    expected = ag.headline_table(store)
+    assert head["village_id"].tolist() == expected["village_id"].tolist()
+    np.testing.assert_allclose(head["happiness_mean_change"],
+                               expected["happiness_mean_change"].astype(float), rtol=1e-12)
+    assert {p.name for p in (tmp_path / "n").iterdir()} == {
+        f"{n}.csv" for n in ("headline_by_village", "happiness_by_village", "finance_by_village",
+                             "happiness_by_project", "finance_by_project", "ladder_by_village")}
+    bad = runner.invoke(app, ["national", str(tmp_path), "--out", str(tmp_path / "m")])
+    assert bad.exit_code == 2 and "not a store" in bad.output
+    limit = runner.invoke(app, ["national", str(store), "--memory-limit", "lots"])
+    assert limit.exit_code == 2 and "error" in limit.output
