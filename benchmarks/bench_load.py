@@ -32,15 +32,17 @@ def main() -> None:
     if args.sample:
         sample = Path(__file__).resolve().parent.parent / "data" / "sample"
         ev.load_project(sample)  # warm imports (pandas, pythainlp) once
-        times = []
+        times, cpu = [], []
         for _ in range(max(args.repeat, 5)):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             project = ev.load_project(sample)
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
         n_rows = sum(len(project.table(name)) for name in project.TABLE_NAMES)
+        # CPU time as well: on a shared machine wall time measures the neighbours too
         print(f"data/sample: {n_rows:,} rows, {len(project.problems)} warnings; load best "
-              f"{min(times):.3f} s, median {sorted(times)[len(times) // 2]:.3f} s "
-              f"(target < 1 s)")
+              f"{min(times):.3f} s wall ({min(cpu):.3f} s CPU), median "
+              f"{sorted(times)[len(times) // 2]:.3f} s wall (target < 1 s)")
         return
     from evaluation.synth import write_program
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from .schema import TABLES
@@ -31,6 +32,7 @@ MAX_ROWS_SHOWN = 5
 
 _DIGITS = re.compile(r"[0-9]+")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+_PHONE_NO_ZERO = re.compile(r"[1-9][0-9]{7,8}")
 _SCIENTIFIC = re.compile(r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$")
 
 
@@ -45,31 +47,61 @@ CODES = {"phone": "phone_lost_zero", "national_id": "national_id_scientific",
          None: "id_lost_zeros"}
 
 
-def _flags(name: str, values: pd.Series) -> tuple[pd.Series, str] | None:
-    """Which values of one column from one file look damaged, and why."""
-    text = values.astype("string")
+def _text_values(values: pd.Series) -> list:
+    """Cell values as text, None for empty cells (``"None"`` as read counts as empty)."""
+    out = []
+    for v in values.tolist():
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            out.append(None)
+        else:
+            text = str(v)
+            out.append(None if text == "None" else text)
+    return out
+
+
+def _flags(name: str, values: pd.Series) -> tuple[np.ndarray, str] | None:
+    """Which values of one column from one file look damaged, and why.
+
+    Each distinct value is looked at once (ids repeat across waves and rows).
+    """
+    codes, uniques = pd.factorize(values)
+    text_u = _text_values(pd.Series(uniques, dtype=object))
+    known = codes >= 0
+
+    def per_row(per_unique: list) -> np.ndarray:
+        table = np.asarray(per_unique)
+        out = np.zeros(len(codes), dtype=table.dtype if len(table) else bool)
+        out[known] = table[codes[known]] if len(table) else out[known]
+        return out
+
     if name == "phone":
-        digits = text.str.replace(_PHONE_SEPARATORS, "", regex=True)
-        flag = (digits.str.fullmatch(r"[1-9][0-9]{7,8}")).fillna(False).astype(bool)
+        flag = per_row([t is not None and _PHONE_NO_ZERO.fullmatch(
+            _PHONE_SEPARATORS.sub("", t)) is not None for t in text_u]).astype(bool)
         return flag, ("phone number of 8 or 9 digits without its leading 0: a spreadsheet "
                       "probably read it as a number; format the column as text (@) and "
                       "re-enter it")
     if name == "national_id":
-        flag = text.str.strip().str.fullmatch(_SCIENTIFIC).fillna(False).astype(bool)
+        flag = per_row([t is not None and _SCIENTIFIC.fullmatch(t.strip()) is not None
+                        for t in text_u]).astype(bool)
         return flag, ("national ID in scientific notation (e.g. 1.23457E+12): a spreadsheet "
                       "rounded it and digits are lost; format the column as text (@) and "
                       "re-enter it")
-    digit_only = text.str.fullmatch(_DIGITS).fillna(False).astype(bool)
+    digit_only = per_row([t is not None and _DIGITS.fullmatch(t) is not None
+                          for t in text_u]).astype(bool)
     if digit_only.sum() < 2:
         return None
-    lengths = text[digit_only].str.len()
-    longest = int(lengths.max())
-    if lengths.nunique() < 2:
+    lengths = per_row([len(t) if t is not None else 0 for t in text_u]).astype(int)
+    longest = int(lengths[digit_only].max())
+    if len(np.unique(lengths[digit_only])) < 2:
         return None
-    flag = digit_only & (text.str.len() < longest).fillna(False).astype(bool)
-    padded = text[digit_only & text.str.startswith("0").fillna(False).astype(bool)]
-    example = (f"'{text[flag].iloc[0]}' beside '{padded.iloc[0]}'" if len(padded)
-               else f"'{text[flag].iloc[0]}' beside '{text[digit_only & ~flag].iloc[0]}'")
+    flag = digit_only & (lengths < longest)
+
+    def text_at(i: int) -> str:
+        return text_u[codes[i]]
+
+    padded = [i for i in np.flatnonzero(digit_only) if text_at(i).startswith("0")]
+    other = text_at(padded[0]) if padded else text_at(np.flatnonzero(digit_only & ~flag)[0])
+    example = f"'{text_at(np.flatnonzero(flag)[0])}' beside '{other}'"
     return flag, (f"ids of different lengths in one column ({example}): if they were typed "
                   f"with leading zeros ({longest} digits), a spreadsheet dropped them; format "
                   "the column as text (@) and re-enter them")
@@ -110,19 +142,19 @@ def lost_zero_warnings(tables: dict, provs: dict) -> list[dict]:
         table, prov = TABLES.get(name), provs.get(name)
         if table is None or prov is None or frame.empty or len(prov) != len(frame):
             continue
-        sources = [f"{f}\x00{s if isinstance(s, str) else ''}"
-                   for f, s in zip(prov["file"], prov["sheet"])]
-        for col in table.columns:
-            if col.kind != "id" or col.name not in frame.columns:
-                continue
-            for _, idx in frame.groupby(sources, sort=False).indices.items():
-                values = frame[col.name].iloc[idx].reset_index(drop=True)
-                values = values.where(values.notna() & (values.astype(str) != "None"))
-                found = _flags(col.name, values)
+        id_columns = [c for c in table.columns if c.kind == "id" and c.name in frame.columns]
+        if not id_columns:
+            continue
+        sheet = prov["sheet"].where(prov["sheet"].map(lambda s: isinstance(s, str)), "")
+        groups = list(prov.groupby([prov["file"].astype(str), sheet], sort=False)
+                      .indices.values())
+        for col in id_columns:
+            for idx in groups:
+                found = _flags(col.name, frame[col.name].iloc[idx])
                 if found is None or not found[0].any():
                     continue
                 flag, message = found
-                hits = idx[flag.to_numpy()]
+                hits = idx[flag]
                 first = int(hits[0])
                 headers = prov["headers"].iloc[first]
                 header = headers.get(col.name, col.name) if isinstance(headers, dict) \

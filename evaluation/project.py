@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import checks, schema
 from .errors import DataValidationError, EvaluationError, problems_frame
-from .reading import IGNORED_DIRS, IGNORED_SHEETS, Chunk as _Chunk, problem as _problem
+from .reading import Chunk as _Chunk
 from .reading import rel as _rel
 from .schema import TABLES, WAVES, Table
 

@@ -43,7 +43,6 @@ def _iso(ts) -> str | None:
 
 def submissions(proj, instruments=None) -> list[dict]:
     """One dict per household × wave: ids, finance answers and member answers."""
-    people = proj.participants.set_index("person_id")
     hh_village = proj.participants.drop_duplicates("household_id").set_index(
         "household_id")["village_id"]
     hap = proj.happiness

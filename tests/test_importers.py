@@ -9,7 +9,6 @@ headline figures must equal the original's. Fixtures of forms not made by us
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -1,6 +1,6 @@
 """Tests for evaluation.privacy_scan and `evaluation privacy-scan`. All data invented.
 
-The scan of real rendered reports (zero findings) is in tests/test_report.py,
+The scan of real rendered reports (zero findings) is in tests/rendering/test_notebook.py,
 which renders them once."""
 
 from __future__ import annotations

@@ -94,6 +94,9 @@ def section_portfolio_cover(project, ctx, *, lang: str | None = None,
 
     comp = comparison_mask(p.villages)
     program_villages = p.villages[~comp]   # comparison villages: their own section
+    # scope() has already left the comparison villages out: count them in the whole scope
+    whole = project if project_id is None else project.project(str(project_id))
+    n_comparison = int(comparison_mask(whole.villages).sum())
     people = p.participants[p.participants["village_id"].isin(program_villages["village_id"])]
     facts = {
         t("โครงการ", "Projects"): "; ".join(f"{F.text_or_dash(r.name)} ({r.project_id})"
@@ -103,8 +106,8 @@ def section_portfolio_cover(project, ctx, *, lang: str | None = None,
         t("ผู้เข้าร่วม", "Participants"): f"{len(people):,d} {t('คน', 'people')}",
         t("ครัวเรือน", "Households"): f"{people['household_id'].nunique():,d}",
     }
-    if comp.any():
-        facts[t("หมู่บ้านกลุ่มเปรียบเทียบ", "Comparison villages")] = f"{int(comp.sum()):,d}"
+    if n_comparison:
+        facts[t("หมู่บ้านกลุ่มเปรียบเทียบ", "Comparison villages")] = f"{n_comparison:,d}"
     ctx.facts(facts)
     rows = []
     for r in program_villages.itertuples():
@@ -122,7 +125,7 @@ def section_portfolio_cover(project, ctx, *, lang: str | None = None,
     ctx.headline("participants", len(people), label=t("ผู้เข้าร่วม", "Participants"))
     return {"project_ids": projects["project_id"].astype(str).tolist(),
             "n_villages": int(len(program_villages)), "n_participants": int(len(people)),
-            "n_comparison_villages": int(comp.sum()),
+            "n_comparison_villages": n_comparison,
             "n_households": int(people["household_id"].nunique()),
             "period_start": start, "period_end": end}
 

@@ -253,7 +253,7 @@ CASES: list[Case] = [
          {"finance.csv": rename_header("finance.csv", "income", "amount_x")},
          [W("finance.csv", None, None, "amount_x", "numbers_unmapped")]),
     Case("kobo-metadata-kept", 3, {"finance.csv": csv_text(
-        [r + ([f"_uuid", "_submission_time"] if i == 0 else [f"u{i}", "2023-12-01T10:00"])
+        [r + (["_uuid", "_submission_time"] if i == 0 else [f"u{i}", "2023-12-01T10:00"])
          for i, r in enumerate(FIN_ROWS)])}),
     Case("two-columns-one-meaning", 3, {"finance.csv": csv_text(
         [r + (["รายได้"] if i == 0 else [r[3]]) for i, r in enumerate(FIN_ROWS)])},

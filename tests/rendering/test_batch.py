@@ -79,6 +79,17 @@ def test_failing_village_gives_nonzero_exit_and_others_render(failed_run):
     assert result.output.rstrip().splitlines()[-1] == f"index: {out.resolve() / 'index.html'}"
 
 
+def test_batch_audits_its_outputs_for_personal_data(failed_run):
+    """Issue 18: the batch runs privacy-scan at the end; the result is in the index."""
+    out, result, _ = failed_run
+    summary = json.loads((out / "privacy-scan.json").read_text(encoding="utf-8"))
+    assert summary["n_findings"] == 0 and summary["n_files"] > 10
+    assert f"privacy-scan: 0 possible personal identifier(s) in {summary['n_files']}" \
+        in result.output
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert f"ตรวจข้อมูลส่วนบุคคลในไฟล์ผลลัพธ์ {summary['n_files']} ไฟล์: ไม่พบ" in page
+
+
 def test_manifest_records_every_report(failed_run):
     out, _, _ = failed_run
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

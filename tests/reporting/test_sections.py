@@ -479,6 +479,13 @@ def test_portfolio_forest_matches_library(project, portfolio):
 def test_portfolio_tables(project, portfolio):
     ctx, res = portfolio
     assert res["portfolio_cover"]["n_villages"] == 5
+    # the sample's two comparison villages (villages.csv arm = comparison: C01, C02) are
+    # counted on the cover but not among the program villages
+    assert res["portfolio_cover"]["n_comparison_villages"] == 2
+    for pid, n_program, n_comparison in [("P01", 3, 2), ("P02", 2, 0)]:
+        cover = S.section_portfolio_cover(
+            project, RecordingContext(Path(ctx.out_dir), lang="en"), project_id=pid)
+        assert (cover["n_villages"], cover["n_comparison_villages"]) == (n_program, n_comparison)
     assert set(res["village_table"]) == {"V01", "V02", "V03", "V04", "V05"}
     lad = ev.evaluate_ladder(project)
     for vid, sub in lad.groupby("village_id"):
