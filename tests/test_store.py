@@ -306,3 +306,17 @@ def test_opening_a_store_reads_no_ladder_or_problem(store):
     assert opened._loaded == {}
     assert sorted(opened.village("V04").ladders) == ["P02"]
     assert opened._loaded == {}       # a village view reads its own project's ladder only
+
+
+def test_a_copy_with_other_tables_leaves_the_store_project_alone(store, sample_project):
+    import copy
+
+    from evaluation.ladder import restrict_project
+
+    opened = open_store(store)
+    part = restrict_project(opened, ["V01"])          # copy.copy + setattr of every table
+    assert set(part.participants["village_id"]) == {"V01"}
+    assert len(opened.participants) == len(sample_project.participants)
+    clone = copy.copy(opened)
+    clone.happiness = clone.happiness.iloc[:0]
+    assert len(opened.happiness) == len(sample_project.happiness)

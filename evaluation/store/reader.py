@@ -202,6 +202,14 @@ class StoreProject(Project):
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
+    def __copy__(self):
+        """A shallow copy with its own table slots: setting a table on the copy
+        (``restrict_project`` does) never changes this project."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        object.__setattr__(clone, "_loaded", dict(self._loaded))
+        return clone
+
     def _files(self, name: str, village_ids) -> list[Path]:
         lookup = self.villages.drop_duplicates("village_id").set_index("village_id")["project_id"]
         return [layout.partition_dir(self.store, name, lookup[v], v) / "part-0.parquet"
