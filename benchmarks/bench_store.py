@@ -15,7 +15,8 @@ own process so that its peak resident memory (ru_maxrss) is its own:
    :mod:`evaluation.store.aggregates`) against the same aggregations written
    by hand in DuckDB SQL over the same Parquet files (best of 3; ratio).
 
-    .venv/bin/python benchmarks/bench_store.py --villages 1000 10000 [--work /tmp/bench_store]
+    .venv/bin/python benchmarks/bench_store.py --villages 1000 10000 [--households 30]
+        [--part-size 500] [--work /tmp/bench_store] [--keep]
 
 Prints one table; figures go to docs/scale.md ("A partitioned store").
 """
@@ -82,14 +83,15 @@ FROM w WHERE a IS NOT NULL AND b IS NOT NULL GROUP BY village
 """
 
 
-def bench(n: int, work: Path, part_size: int, keep: bool) -> dict:
-    data, store = work / f"data_{n}", work / f"store_{n}"
+def bench(n: int, work: Path, part_size: int, keep: bool, households: int = 30) -> dict:
+    data, store = work / f"data_{n}_{households}", work / f"store_{n}_{households}"
     shutil.rmtree(data, ignore_errors=True)
     shutil.rmtree(store, ignore_errors=True)
-    res: dict = {"villages": n}
+    res: dict = {"villages": n, "households": households}
     res["synth_s"], res["synth_gib"], _ = run(step(
         "from evaluation.synth import write_program\n"
-        f"write_program({str(data)!r}, villages={n}, part_size={part_size}, messy=False)"))
+        f"write_program({str(data)!r}, villages={n}, households={households}, "
+        f"part_size={part_size}, messy=False)"))
     res["csv_gib"] = sum(p.stat().st_size for p in data.rglob("*") if p.is_file()) / 2**30
     res["ingest_s"], res["ingest_gib"], out = run(step(
         "from evaluation.store import ingest\n"
@@ -142,21 +144,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--villages", type=int, nargs="+", default=[1000])
     parser.add_argument("--part-size", type=int, default=500)
+    parser.add_argument("--households", type=int, default=30, help="Households per village.")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_store"))
     parser.add_argument("--keep", action="store_true", help="Keep the data and the stores.")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     results = []
     for n in args.villages:
-        r = bench(n, args.work, args.part_size, args.keep)
+        r = bench(n, args.work, args.part_size, args.keep, args.households)
         results.append(r)
         print(json.dumps(r), flush=True)
-    print("\n| villages | rows (M) | CSV GiB | synth s / GiB | ingest s / GiB | s per M rows "
+    print("\n| villages × households | rows (M) | CSV GiB | synth s / GiB | ingest s / GiB "
+          "| s per M rows "
           "| store GiB | village load s / GiB | 20 reports' data s / GiB | main GiB "
           "| happiness agg / SQL s | finance agg / SQL s |")
     print("|" + "---|" * 12)
     for r in results:
-        print(f"| {r['villages']:,} | {r['rows_m']:.2f} | {r['csv_gib']:.2f} "
+        print(f"| {r['villages']:,} × {r['households']} | {r['rows_m']:.2f} | {r['csv_gib']:.2f} "
               f"| {r['synth_s']:.0f} / {r['synth_gib']:.2f} | {r['ingest_s']:.0f} / "
               f"{r['ingest_gib']:.2f} | {r['ingest_s_per_m_rows']:.1f} | {r['store_gib']:.2f} "
               f"| {r['village_load_s']:.3f} / {r['village_load_gib']:.2f} "

@@ -155,8 +155,8 @@ def happiness_change_table(store, *, by: str = "village_id", before: str = "pre"
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = ingest("data/sample", tmp + "/s")
     ...     table = happiness_change_table(tmp + "/s", by="project_id")
-    >>> table[["instrument", "project_id", "n_pairs"]].to_dict("records")[:2]
-    [{'instrument': 'happy10', 'project_id': 'P01', 'n_pairs': 65}, {'instrument': 'happy10', 'project_id': 'P02', 'n_pairs': 38}]
+    >>> table[["instrument", "project_id", "n_pairs"]].values.tolist()
+    [['happy10', 'P01', 65], ['happy10', 'P02', 38], ['tmhi15', 'P01', 65], ['tmhi15', 'P02', 39]]
     """
     store, level = _check(store, by)
     con = con or connect()
