@@ -633,23 +633,47 @@ def _load_value_maps(paths, root, tables, ladders, instruments, problems) -> dic
 
 
 def _attach_village(problems: pd.DataFrame, tables, provs) -> pd.DataFrame:
-    """Add the village a warning concerns, where its row can be traced."""
+    """Add the village a warning concerns, where its row can be traced.
+
+    Only the rows of files that have problems are looked at (a table join,
+    not a Python dictionary of every row of the program).
+    """
     problems = problems.copy()
     problems["village_id"] = pd.Series([None] * len(problems), dtype=object)
     if problems.empty:
         return problems
-    lookup = {}
+    none = "\0"
+
+    def sheet_key(values):
+        return [s if isinstance(s, str) else none for s in values]
+
+    files = set(problems["file"].dropna())
+    frames = []
     for name in TABLES:
         prov = provs[name]
         if prov.empty:
             continue
-        villages = _village_of(tables, name)
-        for f, s, r, v in zip(prov["file"], prov["sheet"], prov["row"], villages):
-            lookup[(f, s if isinstance(s, str) else None, int(r))] = v
-    keys = zip(problems["file"], problems["sheet"], problems["row"])
-    problems["village_id"] = [lookup.get((f, s if isinstance(s, str) else None,
-                                          int(r) if pd.notna(r) else None))
-                              for f, s, r in keys]
+        mask = prov["file"].isin(files).to_numpy()
+        if not mask.any():
+            continue
+        villages = pd.Series(_village_of(tables, name)).to_numpy(dtype=object)[mask]
+        frames.append(pd.DataFrame({"file": prov["file"].to_numpy(dtype=object)[mask],
+                                    "sheet": sheet_key(prov["sheet"].to_numpy()[mask]),
+                                    "row": prov["row"].to_numpy().astype("int64")[mask],
+                                    "village": villages}))
+    if not frames:
+        problems["village_id"] = [None] * len(problems)
+        return problems
+    # a later table's row wins, as it did when the rows were gathered one by one
+    lookup = pd.concat(frames, ignore_index=True).drop_duplicates(["file", "sheet", "row"],
+                                                                  keep="last")
+    rows = pd.to_numeric(problems["row"], errors="coerce").fillna(-1).astype("int64")
+    keys = pd.DataFrame({"file": problems["file"].to_numpy(dtype=object),
+                         "sheet": sheet_key(problems["sheet"].to_numpy()),
+                         "row": rows.to_numpy()})
+    found = keys.merge(lookup, on=["file", "sheet", "row"], how="left", indicator=True)
+    problems["village_id"] = [v if hit == "both" else None
+                              for v, hit in zip(found["village"], found["_merge"])]
     return problems
 
 
