@@ -209,6 +209,92 @@ def check(
 
 
 @app.command()
+def ingest(
+    data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook."),
+    store: Path = typer.Option(..., "--store", help="Store folder to create or update."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit code 2)."),
+    force: bool = typer.Option(False, "--force",
+                               help="Validate again even when no input file changed."),
+    parts: bool = typer.Option(False, "--parts",
+                               help="DATA holds one complete data folder per part (province, "
+                                    "batch of projects): validate one at a time, in the "
+                                    "memory of the largest; ids repeated across parts are "
+                                    "errors."),
+) -> None:
+    """Validate a data folder (the rules of `evaluation check`) and write a partitioned
+    Parquet store: one file per table and village, the warnings, ladders and value maps.
+
+    Re-running rewrites only the villages whose rows changed. Reports, batches and
+    aggregates then read only what they need (see docs/scale.md).
+
+    Exit codes: 0 written (warnings are listed); 2 errors (listed as `evaluation check`
+    lists them; nothing is written), or a wrong option or argument.
+    """
+    from .errors import DataValidationError, EvaluationError
+    from .store import ingest as ingest_store
+
+    try:
+        result = ingest_store(data_dir, store, warnings_as_errors=strict, force=force,
+                              parts=parts)
+    except DataValidationError as exc:
+        problems = exc.problems
+        n_err = int((problems["severity"] != "warning").sum())
+        n_warn = int((problems["severity"] == "warning").sum())
+        typer.echo(f"ปัญหาที่พบ / problems found: {_plural(n_err, 'error')}, "
+                   f"{_plural(n_warn, 'warning')}")
+        typer.echo(_problems_table(problems))
+        typer.echo(f"{_plural(n_err, 'error')}: nothing written to {store}")
+        raise typer.Exit(EXIT_INVALID_DATA)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    if result.n_warnings and not result.unchanged:
+        from .store import open_store
+
+        typer.echo(f"ปัญหาที่พบ / problems found: 0 errors, "
+                   f"{_plural(result.n_warnings, 'warning')}")
+        typer.echo(_problems_table(open_store(store).problems))
+    typer.echo(result.summary())
+
+
+@app.command()
+def national(
+    store: Path = typer.Argument(..., help="A store written by `evaluation ingest`."),
+    out: Path = typer.Option(Path("national"), "--out", help="Folder for the CSV tables."),
+    memory_limit: str = typer.Option("2GB", "--memory-limit",
+                                     help="DuckDB memory limit (it spills to disk beyond)."),
+) -> None:
+    """Write the national tables of a store, computed out of core with DuckDB: headline
+    figures per village, happiness and finance change per village and per project,
+    ladder statuses per village (CSV, UTF-8).
+
+    Exit codes: 0 written; 2 not a store, or a wrong option or argument.
+    """
+    from .errors import EvaluationError
+    from .export import write_csv
+    from .store import aggregates as ag
+
+    try:
+        con = ag.connect(memory_limit=memory_limit)
+        tables = {"headline_by_village": ag.headline_table(store, con=con)}
+        for by, name in (("village_id", "village"), ("project_id", "project")):
+            tables[f"happiness_by_{name}"] = ag.happiness_change_table(store, by=by, con=con)
+            tables[f"finance_by_{name}"] = ag.finance_change_table(store, by=by, con=con)
+        tables["ladder_by_village"] = ag.ladder_status_counts(store)
+    except EvaluationError as exc:
+        _fail_on_evaluation_error(exc)
+    except Exception as exc:        # a DuckDB error (memory limit, bad setting): no traceback
+        if type(exc).__module__.split(".")[0] != "duckdb" and \
+                type(exc).__module__ != "_duckdb":
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID_DATA)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        write_csv(frame, out / f"{name}.csv")
+    typer.echo(f"wrote {len(tables)} tables to {out}")
+
+
+@app.command()
 def summary(data_dir: Path = typer.Argument(..., help="Data folder or Excel workbook.")) -> None:
     """Print a per-village summary: participants, households, waves present, problems.
 
@@ -275,6 +361,11 @@ def synth(
                             "XLSForm and the registry folder), for the import round trip."),
     messy: bool = typer.Option(True, help="Include the mess of real data (Thai digits, BE "
                                "dates, blanks)."),
+    part_size: Optional[int] = typer.Option(
+        None, "--part-size", help="With --villages: write part-00001/, part-00002/ ... of "
+                                  "this many villages each (a multiple of 10), in memory that "
+                                  "does not grow with --villages; for `evaluation ingest "
+                                  "--parts`."),
 ) -> None:
     """Generate a synthetic program (the sample, or a large one for benchmarks).
 
@@ -288,7 +379,7 @@ def synth(
         return
     try:
         path = write_program(out_dir, villages=villages, households=households, seed=seed,
-                             fmt=fmt, messy=messy)
+                             fmt=fmt, messy=messy, part_size=part_size)
     except EvaluationError as exc:
         _fail_on_evaluation_error(exc)
     typer.echo(f"wrote {path}")

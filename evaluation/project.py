@@ -419,8 +419,8 @@ def _file_checksums(files: Iterable[Path], root: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["path", "sha256", "bytes"])
 
 
-def load_project(path, *, warnings_as_errors: bool = False) -> Project:
-    """Read, normalise and validate a program's data.
+def load_project(path, *, warnings_as_errors: bool = False, villages=None) -> Project:
+    """Read, normalise and validate a program's data (or open a store).
 
     Parameters
     ----------
@@ -431,11 +431,17 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
         text files and ``instruments/*.yaml``) or a single ``.xlsx`` workbook.
     warnings_as_errors : bool, default False
         Fail on suspicious values too.
+    villages : sequence of str, optional
+        Only these villages (and their projects). On a store (a folder written
+        by ``evaluation ingest``, see :mod:`evaluation.store`) only their files
+        are read; a data folder is loaded whole, then restricted.
 
     Returns
     -------
     Project
-        Validated tables; warnings are in ``Project.problems``.
+        Validated tables; warnings are in ``Project.problems``. A store without
+        ``villages`` gives a :class:`evaluation.store.StoreProject` that reads
+        its large tables on first use.
 
     Raises
     ------
@@ -454,6 +460,30 @@ def load_project(path, *, warnings_as_errors: bool = False) -> Project:
     from .errors import EvaluationError as _EvaluationError
 
     root = Path(path)
+    from .store.layout import is_store
+
+    if is_store(root):   # validated at ingest; read only what is asked for
+        from .store import open_store
+
+        return open_store(root, villages=villages)
+    if villages is not None:
+        from .ladder import restrict_project
+
+        full = load_project(root, warnings_as_errors=warnings_as_errors)
+        ids = [villages] if isinstance(villages, str) else [str(v) for v in villages]
+        known = set(full.villages["village_id"])
+        for v in ids:
+            if v not in known:
+                raise _EvaluationError(f"unknown village_id {v!r} in villages; known "
+                                       f"villages: {', '.join(full.villages['village_id'])}")
+        sub = restrict_project(full, ids)
+        pids = set(sub.projects["project_id"])
+        sub.ladders = {k: v for k, v in full.ladders.items() if k in pids}
+        sub.value_maps = {k: v for k, v in full.value_maps.items() if k in pids}
+        if "village_id" in sub.problems.columns:
+            sub.problems = sub.problems[sub.problems["village_id"].isna()
+                                        | sub.problems["village_id"].isin(ids)]
+        return sub
     problems: list[dict] = []
     from .reading import scan
 
@@ -603,23 +633,47 @@ def _load_value_maps(paths, root, tables, ladders, instruments, problems) -> dic
 
 
 def _attach_village(problems: pd.DataFrame, tables, provs) -> pd.DataFrame:
-    """Add the village a warning concerns, where its row can be traced."""
+    """Add the village a warning concerns, where its row can be traced.
+
+    Only the rows of files that have problems are looked at (a table join,
+    not a Python dictionary of every row of the program).
+    """
     problems = problems.copy()
     problems["village_id"] = pd.Series([None] * len(problems), dtype=object)
     if problems.empty:
         return problems
-    lookup = {}
+    none = "\0"
+
+    def sheet_key(values):
+        return [s if isinstance(s, str) else none for s in values]
+
+    files = set(problems["file"].dropna())
+    frames = []
     for name in TABLES:
         prov = provs[name]
         if prov.empty:
             continue
-        villages = _village_of(tables, name)
-        for f, s, r, v in zip(prov["file"], prov["sheet"], prov["row"], villages):
-            lookup[(f, s if isinstance(s, str) else None, int(r))] = v
-    keys = zip(problems["file"], problems["sheet"], problems["row"])
-    problems["village_id"] = [lookup.get((f, s if isinstance(s, str) else None,
-                                          int(r) if pd.notna(r) else None))
-                              for f, s, r in keys]
+        mask = prov["file"].isin(files).to_numpy()
+        if not mask.any():
+            continue
+        villages = pd.Series(_village_of(tables, name)).to_numpy(dtype=object)[mask]
+        frames.append(pd.DataFrame({"file": prov["file"].to_numpy(dtype=object)[mask],
+                                    "sheet": sheet_key(prov["sheet"].to_numpy()[mask]),
+                                    "row": prov["row"].to_numpy().astype("int64")[mask],
+                                    "village": villages}))
+    if not frames:
+        problems["village_id"] = [None] * len(problems)
+        return problems
+    # a later table's row wins, as it did when the rows were gathered one by one
+    lookup = pd.concat(frames, ignore_index=True).drop_duplicates(["file", "sheet", "row"],
+                                                                  keep="last")
+    rows = pd.to_numeric(problems["row"], errors="coerce").fillna(-1).astype("int64")
+    keys = pd.DataFrame({"file": problems["file"].to_numpy(dtype=object),
+                         "sheet": sheet_key(problems["sheet"].to_numpy()),
+                         "row": rows.to_numpy()})
+    found = keys.merge(lookup, on=["file", "sheet", "row"], how="left", indicator=True)
+    problems["village_id"] = [v if hit == "both" else None
+                              for v, hit in zip(found["village"], found["_merge"])]
     return problems
 
 

@@ -289,7 +289,8 @@ def _sample_ladders() -> dict[str, dict]:
 # --------------------------------------------------------- large programs --
 
 def generate_program(villages: int, households: int = 30, *,
-                     seed: int = SAMPLE_SEED) -> dict[str, pd.DataFrame]:
+                     seed: int = SAMPLE_SEED, first_village: int = 1,
+                     total_villages: int | None = None) -> dict[str, pd.DataFrame]:
     """A large synthetic program as clean canonical tables (vectorised).
 
     Parameters
@@ -301,6 +302,10 @@ def generate_program(villages: int, households: int = 30, *,
         households the first 3 people are the working team (role ``team``).
     seed : int, default 2566
         Random seed.
+    first_village, total_villages : int, optional
+        For one part of a larger program (:func:`write_program` with
+        ``part_size``): number of the first village (1 + a multiple of 10, so
+        projects are never split) and of the whole program (id widths).
 
     Returns
     -------
@@ -324,15 +329,19 @@ def generate_program(villages: int, households: int = 30, *,
     places = bank["places"]
     occupations = bank["occupations"]
 
+    _check_int("first_village", first_village, low=1)
+    if (first_village - 1) % 10:
+        raise SynthError(f"first_village must be 1 + a multiple of 10, got {first_village!r}")
+    total = villages + first_village - 1 if total_villages is None else total_villages
     n_v, n_h = villages, households
     n_p = math.ceil(n_v / 10)
-    vw = max(2, len(str(n_v)))
-    pw = max(2, len(str(n_p)))
+    vw = max(2, len(str(total)))
+    pw = max(2, len(str(math.ceil(total / 10))))
     hw = max(3, len(str(n_h)))
     v_idx = np.arange(n_v)
     p_of_v = v_idx * n_p // n_v
-    village_ids = _ids(np.full(n_v, "V"), v_idx + 1, vw)
-    project_ids = _ids(np.full(n_p, "P"), np.arange(1, n_p + 1), pw)
+    village_ids = _ids(np.full(n_v, "V"), v_idx + first_village, vw)
+    project_ids = _ids(np.full(n_p, "P"), np.arange(1, n_p + 1) + (first_village - 1) // 10, pw)
 
     # projects: 10-12 months starting between 2021 and 2024
     p_start = (np.datetime64("2021-01", "M")
@@ -668,7 +677,8 @@ def _write_manifest(out_dir: Path, written: list[Path]) -> None:
 
 
 def write_program(out_dir, *, villages: int | None = None, households: int = 30,
-                  seed: int = SAMPLE_SEED, fmt: str = "csv", messy: bool = True) -> Path:
+                  seed: int = SAMPLE_SEED, fmt: str = "csv", messy: bool = True,
+                  part_size: int | None = None) -> Path:
     """Write a synthetic program (the sample, or a large one) into a folder.
 
     Parameters
@@ -695,6 +705,12 @@ def write_program(out_dir, *, villages: int | None = None, households: int = 30,
         and thousands separators in P01 (False: both projects with English
         headers and clean ISO values; the content is the same). Large program:
         about 2 % of dates in BE form and of amounts and ids in Thai digits.
+    part_size : int, optional
+        Large program only: write ``part-00001/``, ``part-00002/`` ... folders
+        of this many villages each (a multiple of 10: whole projects), each a
+        complete data folder generated and written on its own, so memory does
+        not grow with `villages` (``evaluation ingest --parts`` reads them).
+        Part k uses the seed ``seed * 1_000_003 + k``.
 
     Returns
     -------
@@ -724,8 +740,22 @@ def write_program(out_dir, *, villages: int | None = None, households: int = 30,
         raise SynthError(f"messy must be True or False, got {messy!r}")
     out_dir = Path(out_dir)
     _prepare_out_dir(out_dir)
+    if part_size is not None:
+        _check_int("part_size", part_size, low=10)
+        if villages is None or part_size % 10:
+            raise SynthError(f"part_size needs villages and must be a multiple of 10, got "
+                             f"part_size={part_size!r}, villages={villages!r}")
     if villages is None:
         written = _write_sample(out_dir, seed=seed, fmt=fmt, messy=bool(messy))
+    elif part_size is not None:
+        written = []
+        n_parts = math.ceil(villages / part_size)
+        for k in range(n_parts):
+            first = k * part_size + 1
+            written += _write_bulk(out_dir / f"part-{k + 1:05d}",
+                                   villages=min(part_size, villages - k * part_size),
+                                   households=households, seed=seed * 1_000_003 + k, fmt=fmt,
+                                   messy=bool(messy), first_village=first, total=villages)
     else:
         written = _write_bulk(out_dir, villages=villages, households=households, seed=seed,
                               fmt=fmt, messy=bool(messy))
@@ -821,8 +851,9 @@ def _write_sample(out_dir: Path, *, seed: int, fmt: str, messy: bool) -> list[Pa
 
 
 def _write_bulk(out_dir: Path, *, villages: int, households: int, seed: int, fmt: str,
-                messy: bool) -> list[Path]:
-    tables = generate_program(villages, households, seed=seed)
+                messy: bool, first_village: int = 1, total: int | None = None) -> list[Path]:
+    tables = generate_program(villages, households, seed=seed, first_village=first_village,
+                              total_villages=total)
     out = {name: _clean_for_output(f, name) for name, f in tables.items()}
     if messy:
         out = _messy_bulk(np.random.default_rng([seed, 2]), out)

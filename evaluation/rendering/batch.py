@@ -102,8 +102,12 @@ def data_digest(data_dir) -> str:
     Hidden files and folders (``.git``, ``.synth-manifest``) are ignored. A
     single workbook is hashed as one file.
     """
+    from ..store.layout import MANIFEST, is_store
+
     path = Path(data_dir)
     h = hashlib.sha256()
+    if is_store(path):   # the manifest holds the hash of every partition
+        path = path / MANIFEST
     files = [path] if path.is_file() else sorted(
         p for p in path.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
@@ -334,6 +338,8 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     ----------
     data_dir : str or path-like
         The program's data folder (or workbook). Loaded and validated once.
+        Or a store (``evaluation ingest``): this process reads only the
+        villages and projects tables, each report only its village's files.
     out_dir : str or path-like
         Output folder: ``<village>/``, ``portfolio/<project>/``,
         ``portfolio/all/``, ``index.html``, ``manifest.json``.
@@ -574,7 +580,9 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
         # audit every output (the index included), then show the result in it
         from ..privacy_scan import scan_outputs, write_scan_summary
 
-        findings = scan_outputs(out, participants=project.participants)
+        people = (project.read_columns("participants", ["name", "national_id", "phone"])
+                  if hasattr(project, "read_columns") else project.participants)  # a store
+        findings = scan_outputs(out, participants=people)
         write_scan_summary(out, findings)
         scan = {"n_files": int(findings.attrs.get("n_files", 0)), "n_findings": len(findings)}
         index = write_index(out, project, names, manifest, lang=lang, interrupted=interrupted)

@@ -463,6 +463,10 @@ _PROJECT_CACHE: dict[tuple, Any] = {}
 
 
 def _folder_signature(path: Path) -> tuple:
+    from ..store.layout import MANIFEST, is_store
+
+    if is_store(path):   # a store changes only through its manifest
+        path = path / MANIFEST
     if path.is_file():
         st = path.stat()
         return ((path.name, st.st_size, st.st_mtime_ns),)
@@ -474,7 +478,8 @@ def _folder_signature(path: Path) -> tuple:
     return tuple(items)
 
 
-def report_project(data_dir):
+def report_project(data_dir, *, village_id: str | None = None,
+                   project_id: str | None = None):
     """Load a data folder once per kernel and return a private copy.
 
     The batch runner keeps kernels warm between villages; loading the same
@@ -487,7 +492,13 @@ def report_project(data_dir):
     Parameters
     ----------
     data_dir : str or path-like
-        Data folder or workbook, as for :func:`evaluation.load_project`.
+        Data folder or workbook, as for :func:`evaluation.load_project`, or a
+        store written by ``evaluation ingest``.
+    village_id, project_id : str, optional
+        What the report is about. On a store only that part is read: the
+        village with the comparison villages of its project, or the project's
+        villages; the whole program otherwise. A data folder is always
+        loaded whole (and cached), so the result is the same either way.
 
     Returns
     -------
@@ -496,8 +507,11 @@ def report_project(data_dir):
     import pandas as pd
 
     from ..project import load_project
+    from ..store.layout import is_store
 
     path = Path(data_dir).resolve()
+    if is_store(path) and (village_id is not None or project_id is not None):
+        return _store_scope(path, village_id=village_id, project_id=project_id)
     key = (str(path), _folder_signature(path))
     project = _PROJECT_CACHE.get(key)
     if project is None:
@@ -511,4 +525,24 @@ def report_project(data_dir):
         elif isinstance(value, dict):
             setattr(clone, attr, dict(value))
     return clone
+
+
+def _store_scope(path: Path, *, village_id, project_id):
+    """The part of a store one report needs, read from those villages' files only."""
+    from ..arms import comparison_mask
+    from ..errors import EvaluationError
+    from ..store import open_store
+
+    store = open_store(path)
+    villages = store.villages
+    if village_id is not None:
+        mine = villages[villages["village_id"] == str(village_id)]
+        if mine.empty:
+            raise EvaluationError(f"unknown village_id {village_id!r} in the store {path}")
+        same = villages["project_id"].isin(set(mine["project_id"]))
+        ids = [str(village_id), *villages.loc[same & comparison_mask(villages)
+                                              & (villages["village_id"] != str(village_id)),
+                                              "village_id"]]
+        return store._subset(ids)
+    return store.project(str(project_id))
 

@@ -1,0 +1,17 @@
+"""A validated, partitioned Parquet store for national-scale programs.
+
+* :func:`ingest` validates a data folder with the loader's rules and writes
+  the store (``evaluation ingest DATA --store STORE``);
+* :func:`open_store` (and ``evaluation.load_project(STORE, villages=...)``)
+  reads it back, only the villages asked for;
+* :mod:`evaluation.store.aggregates` computes national tables over the whole
+  store out of core with DuckDB.
+
+See ``docs/scale.md`` ("A partitioned store").
+"""
+
+from .ingest import IngestResult, ingest
+from .layout import is_store
+from .reader import StoreProject, open_store
+
+__all__ = ["IngestResult", "StoreProject", "ingest", "is_store", "open_store"]

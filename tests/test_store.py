@@ -1,0 +1,322 @@
+"""The partitioned store (evaluation.store): ingest, lazy and village-restricted loads."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+import evaluation as ev
+from evaluation.errors import DataValidationError, EvaluationError
+from evaluation.store import StoreProject, ingest, is_store, open_store
+from evaluation.store import layout
+
+TABLES = ev.Project.TABLE_NAMES
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, sample_dir):
+    path = tmp_path_factory.mktemp("store") / "sample"
+    ingest(sample_dir, path)
+    return path
+
+
+def _same(left: pd.DataFrame, right: pd.DataFrame, name: str) -> None:
+    key = [c for c in left.columns if c in ("village_id", "person_id", "household_id", "wave",
+                                             "item", "date", "section", "project_id")]
+    left = left.sort_values(key, kind="stable").reset_index(drop=True) if key else left
+    right = right.sort_values(key, kind="stable").reset_index(drop=True) if key else right
+    pd.testing.assert_frame_equal(left.reset_index(drop=True), right.reset_index(drop=True),
+                                  obj=name)
+
+
+def test_store_tables_equal_the_folder_tables(store, sample_project):
+    opened = ev.load_project(store)
+    assert isinstance(opened, StoreProject)
+    assert opened._loaded == {}            # nothing large read before it is used
+    for name in TABLES:
+        _same(getattr(sample_project, name), getattr(opened, name), name)
+    assert opened.village_ids == sample_project.village_ids
+    assert opened.comparison_ids == sample_project.comparison_ids
+    assert sorted(opened.ladders) == sorted(sample_project.ladders)
+    assert sorted(opened.value_maps) == sorted(sample_project.value_maps)
+    for pid, ladder in sample_project.ladders.items():
+        pd.testing.assert_frame_equal(opened.ladders[pid].to_frame(), ladder.to_frame())
+
+
+def test_store_keeps_every_warning(store, sample_project):
+    expected = layout_problems(sample_project.problems)
+    got = open_store(store).problems
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+    assert len(got) == 5      # the sample's five warnings (evaluation check data/sample)
+
+
+def layout_problems(frame):
+    from evaluation.store.ingest import problems_for_parquet
+
+    return problems_for_parquet(frame)
+
+
+@pytest.mark.parametrize("villages", [["V01"], ["C01"], ["V02", "V05"], ["V04", "V01", "C02"]])
+def test_village_restricted_load_equals_the_filtered_tables(store, sample_project, villages):
+    from evaluation.ladder import restrict_project
+
+    expected = restrict_project(sample_project, villages)
+    got = ev.load_project(store, villages=villages)
+    assert type(got) is ev.Project
+    for name in TABLES:
+        _same(getattr(expected, name), getattr(got, name), name)
+    assert set(got.ladders) == set(got.projects["project_id"])
+    from_folder = ev.load_project(sample_project.root, villages=villages)
+    for name in TABLES:
+        _same(getattr(expected, name), getattr(from_folder, name), name)
+
+
+@pytest.mark.parametrize("village", ["V01", "V03", "V05", "C02"])
+def test_store_village_equals_project_village(store, sample_project, village):
+    expected = sample_project.village(village)
+    got = open_store(store).village(village)
+    for name in [*TABLES, "problems"]:
+        left = getattr(expected, name)
+        if name == "problems":
+            left = layout_problems(left)
+        pd.testing.assert_frame_equal(left.reset_index(drop=True),
+                                      getattr(got, name).reset_index(drop=True), obj=name)
+    assert sorted(got.ladders) == sorted(expected.ladders)
+
+
+def test_village_load_reads_only_its_files(store, monkeypatch):
+    import pyarrow.parquet as pq
+
+    read = []
+    original = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda path, *a, **k: (read.append(str(path)),
+                                                                 original(path, *a, **k))[1])
+    open_store(store, villages=["V02"])
+    data_files = [p for p in read if "/tables/" in p and not p.endswith(
+        ("projects.parquet", "villages.parquet"))]
+    assert data_files and all("/village=V02/" in p for p in data_files)
+
+
+def test_project_reads_only_its_villages(store, sample_project):
+    got = open_store(store).project("P02")
+    expected = sample_project.project("P02")
+    for name in TABLES:
+        _same(getattr(expected, name), getattr(got, name), name)
+
+
+def test_village_report_headline_from_store_equals_folder(store, sample_project):
+    from evaluation.results import headline_figures
+
+    assert headline_figures(open_store(store).village("V01")) == \
+        headline_figures(sample_project.village("V01"))
+
+
+def test_reingest_rewrites_only_what_changed(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    store = tmp_path / "store"
+    first = ingest(data, store)
+    assert first.written == 43 and first.kept == 0    # 7 tables × their villages (sample)
+    again = ingest(data, store)
+    assert again.unchanged and again.written == 0
+    # change one happiness answer of V02: only V02's happiness file is rewritten
+    path = data / "informal-workers" / "happiness.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    i = next(n for n, line in enumerate(lines) if line.startswith("V02-"))
+    cells = lines[i].rstrip("\n").split(",")
+    col = header.index("value")
+    cells[col] = "1" if cells[col] != "1" else "2"
+    lines[i] = ",".join(cells) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    third = ingest(data, store)
+    assert (third.written, third.kept, third.removed) == (2, 41, 0)   # answers + scores
+    pd.testing.assert_frame_equal(
+        ev.load_project(store, villages=["V02"]).happiness.reset_index(drop=True),
+        ev.load_project(data, villages=["V02"]).happiness.reset_index(drop=True))
+
+
+def test_invalid_data_writes_nothing_and_lists_the_loaders_problems(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    path = data / "informal-workers" / "participants.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("V01-001,V01-H001,V01,", "V01-001,V01-H001,V99,", 1),
+                    encoding="utf-8")
+    with pytest.raises(DataValidationError) as loaded:
+        ev.load_project(data)
+    with pytest.raises(DataValidationError) as ingested:
+        ingest(data, tmp_path / "store")
+    pd.testing.assert_frame_equal(ingested.value.problems, loaded.value.problems)
+    assert "unknown village_id" in " ".join(ingested.value.problems["problem"])
+    assert not is_store(tmp_path / "store")
+
+
+def test_ingest_cli_lists_problems_like_check(tmp_path, sample_dir):
+    from typer.testing import CliRunner
+
+    from evaluation.cli import app
+
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    path = data / "informal-workers" / "finance.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[1].split(",")
+    cells[3] = "abc"            # income: not a number
+    lines[1] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8")
+    runner = CliRunner()
+    check = runner.invoke(app, ["check", str(data)])
+    res = runner.invoke(app, ["ingest", str(data), "--store", str(tmp_path / "s")])
+    assert check.exit_code == res.exit_code == 2
+    table = check.output.split("\n")[:-3]
+    assert "abc" in check.output and all(line in res.output for line in table if line)
+    ok = runner.invoke(app, ["ingest", str(sample_dir), "--store", str(tmp_path / "ok")])
+    assert ok.exit_code == 0 and "5 warnings" in ok.output
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("not_a_store", "not a store"),
+    ("wrong_format", "store format"),
+])
+def test_open_store_errors(tmp_path, store, bad, message):
+    target = tmp_path / bad
+    if bad == "wrong_format":
+        shutil.copytree(store, target)
+        manifest = layout.read_manifest(target)
+        manifest["format"] = 99
+        layout.write_manifest(target, manifest)
+    else:
+        target.mkdir()
+    with pytest.raises(EvaluationError, match=message):
+        open_store(target)
+
+
+@pytest.mark.parametrize("villages", [["V77"], ["V01", "nope"]])
+def test_unknown_village_is_named(store, sample_dir, villages):
+    for source in (store, sample_dir):
+        with pytest.raises(EvaluationError, match="unknown village_id"):
+            ev.load_project(source, villages=villages)
+
+
+def test_ingest_refuses_a_folder_that_is_not_a_store(tmp_path, sample_dir):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "keep.txt").write_text("mine")
+    with pytest.raises(EvaluationError, match="non-empty folder"):
+        ingest(sample_dir, tmp_path / "x")
+    assert (tmp_path / "x" / "keep.txt").read_text() == "mine"
+
+
+# -- parts: one sub-folder validated at a time ------------------------------------------
+
+@pytest.fixture(scope="module")
+def parted(tmp_path_factory, sample_dir):
+    """The sample's two project folders ingested as parts."""
+    path = tmp_path_factory.mktemp("parted") / "store"
+    result = ingest(sample_dir, path, parts=True)
+    return path, result
+
+
+def test_parts_store_equals_the_whole_folder(parted, sample_project):
+    path, result = parted
+    assert (result.parts_read, result.parts_kept) == (2, 0)
+    opened = open_store(path)
+    for name in TABLES:
+        _same(getattr(sample_project, name), getattr(opened, name), name)
+    # the same warnings, with the same paths (relative to the data folder)
+    expected = layout_problems(sample_project.problems)
+    key = ["file", "row", "column"]
+    pd.testing.assert_frame_equal(
+        opened.problems.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True))
+    assert sorted(opened.ladders) == ["P01", "P02"] and sorted(opened.value_maps) == ["P01"]
+
+
+def test_parts_reingest_reads_only_the_changed_part(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    store = tmp_path / "store"
+    ingest(data, store, parts=True)
+    assert ingest(data, store, parts=True).unchanged
+    path = data / "community-enterprise" / "หมู่บ้าน.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("บ้านโคกสะอาด", "บ้านโคกสว่าง"),
+                    encoding="utf-8")
+    again = ingest(data, store, parts=True)
+    assert (again.parts_read, again.parts_kept) == (1, 1)
+    names = open_store(store).villages.set_index("village_id")["name"]
+    assert names["V04"].startswith("บ้านโคกสว่าง")
+
+
+def test_parts_with_the_same_ids_are_errors_and_the_store_is_kept(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    store = tmp_path / "store"
+    ingest(data, store, parts=True)
+    before = layout.read_manifest(store)
+    shutil.copytree(data / "informal-workers", data / "informal-workers-copy")
+    with pytest.raises(DataValidationError) as info:
+        ingest(data, store, parts=True)
+    problems = info.value.problems
+    # every repeated id of the copy, named with the part it first appeared in
+    sample = ev.load_project(sample_dir / "informal-workers")
+    assert set(problems["column"]) == {"project_id", "village_id", "person_id", "household_id"}
+    assert (problems["column"] == "person_id").sum() == len(sample.participants)
+    assert (problems["file"] == "informal-workers-copy").all()
+    assert problems["problem"].str.contains("also in part informal-workers").all()
+    assert layout.read_manifest(store) == before and not (store / ".staging").exists()
+
+
+def test_parts_errors_of_every_part_are_listed(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    for folder, name in (("informal-workers", "participants.csv"),
+                         ("community-enterprise", "ผู้เข้าร่วม.csv")):
+        path = data / folder / name
+        text = path.read_text(encoding="utf-8-sig")
+        path.write_text(text.replace(",V0", ",X9", 1), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        ingest(data, tmp_path / "store", parts=True)
+    files = set(info.value.problems["file"])
+    assert any(f.startswith("informal-workers/") for f in files)
+    assert any(f.startswith("community-enterprise/") for f in files)
+    assert not is_store(tmp_path / "store")
+
+
+def test_parts_refuse_stray_files(tmp_path, sample_dir):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    (data / "villages.csv").write_text("village_id\nV09\n", encoding="utf-8")
+    with pytest.raises(EvaluationError, match="belongs in a part folder"):
+        ingest(data, tmp_path / "store", parts=True)
+
+
+@pytest.mark.parametrize("village", ["V01", "V04", "C01"])
+def test_village_view_files_are_the_folders(store, sample_project, village):
+    from evaluation.source_use import files_for
+
+    expected = files_for(sample_project.village(village))
+    got = files_for(open_store(store).village(village))
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+def test_opening_a_store_reads_no_ladder_or_problem(store):
+    opened = open_store(store)
+    assert opened._loaded == {}
+    assert sorted(opened.village("V04").ladders) == ["P02"]
+    assert opened._loaded == {}       # a village view reads its own project's ladder only
+
+
+def test_a_copy_with_other_tables_leaves_the_store_project_alone(store, sample_project):
+    import copy
+
+    from evaluation.ladder import restrict_project
+
+    opened = open_store(store)
+    part = restrict_project(opened, ["V01"])          # copy.copy + setattr of every table
+    assert set(part.participants["village_id"]) == {"V01"}
+    assert len(opened.participants) == len(sample_project.participants)
+    clone = copy.copy(opened)
+    clone.happiness = clone.happiness.iloc[:0]
+    assert len(opened.happiness) == len(sample_project.happiness)
