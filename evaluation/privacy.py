@@ -332,7 +332,9 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
         tuple(n for n in (names or ()) if isinstance(n, str)), tuple(titles))
     bounds = _token_bounds(scan) if patterns else None
     for full, pieces, key in patterns:
-        if full is not None:
+        # the full pattern needs both names literally: skip its regex (slow: optional
+        # titles are tried at every position) when either is absent
+        if full is not None and all(p in scan for p in key.split(" ")):
             for m in full.finditer(scan):
                 cands.append((m.start(), m.end(), "name", key, "participant_name"))
         for piece, rule in pieces:

@@ -113,6 +113,34 @@ def scan_text(text: str, *, names: list[str] | None = None,
     return found
 
 
+#: A line holds a letter or digit (Thai or Latin); lines of only punctuation or
+#: spaces cannot name anyone and are not scanned.
+_HAS_WORD = re.compile(r"[^\W_]")
+#: Distinct lines remembered per scan before the memory is cleared.
+_LINE_CACHE_SIZE = 200_000
+
+
+def _scan_new_lines(lines: list[str], cache: dict, **patterns) -> None:
+    """Scan the lines not yet in `cache` in one detector pass (joined by blank
+    lines, as separate paragraphs) and store each line's findings."""
+    todo = [line for line in dict.fromkeys(lines) if line not in cache]
+    if not todo:
+        return
+    if len(cache) + len(todo) > _LINE_CACHE_SIZE:
+        cache.clear()
+    offsets, pos = [], 0
+    for line in todo:
+        offsets.append(pos)
+        pos += len(line) + 2
+        cache[line] = []
+    for f in scan_text("\n\n".join(todo), **patterns):
+        k = bisect.bisect_right(offsets, f["start"]) - 1
+        line = todo[k]
+        start, end = f["start"] - offsets[k], min(f["end"] - offsets[k], len(line))
+        cache[line].append({"kind": f["kind"], "rule": f["rule"], "value": f["value"],
+                            "context": line[max(0, start - 20):end + 20].strip()})
+
+
 # ----------------------------------------------------------------- readers
 def _html_text(page: str) -> str:
     page = _DATA_URL.sub(" ", page)
@@ -260,6 +288,7 @@ def scan_outputs(
     id_pattern = _digit_pattern(ids["national_ids"])
     phone_pattern = _digit_pattern(ids["phones"])
     rows, n_files, skipped = [], 0, 0
+    cache: dict[str, list[dict]] = {}
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir)
         if not path.is_file() or any(part.startswith(".") for part in rel.parts):
@@ -276,25 +305,23 @@ def scan_outputs(
             rows.append({"file": str(rel), "location": "", "kind": "unreadable",
                          "rule": type(exc).__name__, "value": "", "context": str(exc)[:200]})
             continue
-        # one detector pass per file: the parts joined by blank lines, each finding
-        # mapped back to its part
-        starts, pieces, pos = [], [], 0
+        # Lines are the unit: each distinct line is scanned once per run (report pages,
+        # notebooks and tables repeat most of their lines, within a village and across
+        # villages), the new lines of a file in one detector pass.
+        occurrences = []
         for location, text in parts:
             if not text or not text.strip() or _DECIMAL_CELL.fullmatch(text.strip()):
                 continue
             text = _HEX.sub(lambda m: " " * len(m.group(0)), text)
-            starts.append((pos, location))
-            pieces.append(text)
-            pos += len(text) + 2
-        if not pieces:
-            continue
-        joined = "\n\n".join(pieces)
-        offsets = [s for s, _ in starts]
-        for f in scan_text(joined, names=ids["names"], id_pattern=id_pattern,
-                           phone_pattern=phone_pattern):
-            k = bisect.bisect_right(offsets, f["start"]) - 1
-            rows.append({"file": str(rel), "location": starts[k][1], "kind": f["kind"],
-                         "rule": f["rule"], "value": f["value"], "context": f["context"]})
+            for line in text.split("\n"):
+                if _HAS_WORD.search(line):
+                    occurrences.append((location, line))
+        _scan_new_lines([line for _, line in occurrences], cache, names=ids["names"],
+                        id_pattern=id_pattern, phone_pattern=phone_pattern)
+        for location, line in occurrences:
+            for f in cache[line]:
+                rows.append({"file": str(rel), "location": location, "kind": f["kind"],
+                             "rule": f["rule"], "value": f["value"], "context": f["context"]})
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     out.attrs["n_files"] = n_files
     out.attrs["skipped"] = skipped
