@@ -663,14 +663,14 @@ def test_label_tables_complete():
         assert set(table["th"]) == keys == set(table["en"])
 
 
-@pytest.mark.parametrize("args, message", [
-    (("colour", "pre"), "kind must be one of 'wave', 'sex', 'role', 'kind'; got 'colour'"),
-    (("wave", "middle"), "value must be one of 'pre', 'during', 'post' for kind='wave'"),
-    (("sex", "F", "de"), "lang must be one of 'th', 'en'; got 'de'"),
+@pytest.mark.parametrize("args, kwargs, message", [
+    (("colour", "pre"), {}, "kind must be one of 'wave', 'sex', 'role', 'kind'; got 'colour'"),
+    (("wave", "middle"), {}, "value must be one of 'pre', 'during', 'post' for kind='wave'"),
+    (("sex", "F"), {"lang": "de"}, "lang must be one of 'th', 'en'; got 'de'"),
 ])
-def test_label_rejects(args, message):
+def test_label_rejects(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        label(*args)
+        label(*args, **kwargs)
 
 
 @pytest.mark.parametrize("value", ["1,500 บาท", "๑,๕๐๐.-", 1500, "฿1,500.00"])
