@@ -603,9 +603,9 @@ def _village_notebook(kind: str, notebook: Optional[Path]) -> Optional[Path]:
     return default_notebook("card")
 
 
-def _validate_village(data_dir: Path, village: str) -> None:
+def _validate_village(data_dir: Path, village: str):
     """Load and validate the data, and check the village exists, before any kernel
-    starts: exit 2 with the problems table otherwise."""
+    starts: exit 2 with the problems table otherwise. Returns the project."""
     from .project import load_project
     from .errors import EvaluationError
 
@@ -618,6 +618,7 @@ def _validate_village(data_dir: Path, village: str) -> None:
         typer.echo(f"error: unknown village id {village!r} (--village); known villages: "
                    f"{', '.join(known)}", err=True)
         raise typer.Exit(EXIT_INVALID_DATA)
+    return project
 
 
 @app.command()
@@ -701,7 +702,6 @@ def charts_command(
     """
     from .errors import EvaluationError
     from .export import safe_name
-    from .project import load_project
     from .reporting.chart_files import write_village_charts
     from .reporting.context import report_chart_formats
 
@@ -712,15 +712,7 @@ def charts_command(
     if not chosen:
         raise typer.BadParameter("name at least one of png, svg, pdf, jpg",
                                  param_hint="--formats")
-    try:
-        project = load_project(data_dir)
-    except EvaluationError as exc:
-        _fail_on_evaluation_error(exc)
-    known = [str(v) for v in project.village_ids]
-    if village not in known:
-        typer.echo(f"error: unknown village id {village!r} (--village); known villages: "
-                   f"{', '.join(known)}", err=True)
-        raise typer.Exit(EXIT_INVALID_DATA)
+    project = _validate_village(data_dir, village)
     target = out if out is not None else Path("reports") / safe_name(village) / "charts"
     try:
         files = write_village_charts(project, village, target, formats=chosen, lang=lang,

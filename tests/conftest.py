@@ -45,3 +45,14 @@ def rendered_village(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("rendered")
     html = ev.render_village_report(SAMPLE_DIR, "V01", out, chart_formats="png")
     return Path(html).parent
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, sample_dir):
+    """The sample ingested into a partitioned store (one per test module: some
+    modules re-ingest into it)."""
+    from evaluation.store import ingest
+
+    path = tmp_path_factory.mktemp("store") / "sample"
+    ingest(sample_dir, path)
+    return path

@@ -15,13 +15,6 @@ from evaluation.store import layout
 TABLES = ev.Project.TABLE_NAMES
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory, sample_dir):
-    path = tmp_path_factory.mktemp("store") / "sample"
-    ingest(sample_dir, path)
-    return path
-
-
 def _same(left: pd.DataFrame, right: pd.DataFrame, name: str) -> None:
     key = [c for c in left.columns if c in ("village_id", "person_id", "household_id", "wave",
                                              "item", "date", "section", "project_id")]

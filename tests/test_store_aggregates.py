@@ -9,14 +9,6 @@ import pytest
 import evaluation as ev
 from evaluation.arms import comparison_mask
 from evaluation.store import aggregates as ag
-from evaluation.store import ingest
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory, sample_dir):
-    path = tmp_path_factory.mktemp("store") / "sample"
-    ingest(sample_dir, path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,8 @@ import pytest
 
 import evaluation as ev
 from evaluation.reporting.context import report_project
-from evaluation.store import ingest
 
 TABLES = ev.Project.TABLE_NAMES
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory, sample_dir):
-    path = tmp_path_factory.mktemp("store") / "sample"
-    ingest(sample_dir, path)
-    return path
 
 
 def _equal(expected, got):

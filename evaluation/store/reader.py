@@ -64,18 +64,23 @@ def _read_small(store: Path, name: str) -> pd.DataFrame:
     return _restore(name, pq.read_table(store / "tables" / f"{name}.parquet").to_pandas())
 
 
-def _problems(store: Path) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
+def _problems_frame(table) -> pd.DataFrame:
+    """An Arrow problems table as the loader's problems frame (nullable rows, None cells)."""
     from .ingest import OBJECT_PROBLEM_COLUMNS
 
-    frame = pq.read_table(store / "problems.parquet").to_pandas()
+    frame = table.to_pandas()
     if "row" in frame.columns:
         frame["row"] = frame["row"].astype("Int64")
     for column in OBJECT_PROBLEM_COLUMNS:
         if column in frame.columns:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
+
+
+def _problems(store: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    return _problems_frame(pq.read_table(store / "problems.parquet"))
 
 
 def _source_files(store: Path) -> pd.DataFrame:
@@ -108,23 +113,16 @@ def _value_maps(store: Path, manifest: dict, project_ids=None) -> dict:
 
 def _village_problems(store: Path, village_ids) -> pd.DataFrame:
     """The problems of these villages and those of no village (a filtered read)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
-
-    from .ingest import OBJECT_PROBLEM_COLUMNS
 
     table = pq.read_table(store / "problems.parquet")
     if "village_id" in table.column_names:
         col = table["village_id"]
-        table = table.filter(pc.or_(pc.is_null(col), pc.is_in(col, value_set=__import__(
-            "pyarrow").array(list(village_ids), type=col.type))))
-    frame = table.to_pandas()
-    if "row" in frame.columns:
-        frame["row"] = frame["row"].astype("Int64")
-    for column in OBJECT_PROBLEM_COLUMNS:
-        if column in frame.columns:
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    return frame
+        table = table.filter(pc.or_(pc.is_null(col), pc.is_in(
+            col, value_set=pa.array(list(village_ids), type=col.type))))
+    return _problems_frame(table)
 
 
 def _view_sources(store: Path, village_ids, project_ids) -> pd.DataFrame:
