@@ -220,6 +220,10 @@ def ingest(
                                     "batch of projects): validate one at a time, in the "
                                     "memory of the largest; ids repeated across parts are "
                                     "errors."),
+    chunk_villages: int = typer.Option(500, "--chunk-villages",
+                                       help="Without --parts: a folder of more villages is "
+                                            "read in village chunks of this size (memory of "
+                                            "one chunk)."),
 ) -> None:
     """Validate a data folder (the rules of `evaluation check`) and write a partitioned
     Parquet store: one file per table and village, the warnings, ladders and value maps.
@@ -235,7 +239,7 @@ def ingest(
 
     try:
         result = ingest_store(data_dir, store, warnings_as_errors=strict, force=force,
-                              parts=parts)
+                              parts=parts, chunk_villages=chunk_villages)
     except DataValidationError as exc:
         problems = exc.problems
         n_err = int((problems["severity"] != "warning").sum())

@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..errors import EvaluationError
 from . import layout
+from . import split as splitting
 
 
 @dataclass
@@ -255,8 +256,11 @@ def _stage_table(project, table: str, key_table: str, frame: pd.DataFrame, store
         pq.write_table(arrow.slice(start, end - start), path)
 
 
-def _stage_unit(project, name: str, store: Path, staging: Path) -> dict:
-    """Write one validated part into ``staging``; return its manifest entry."""
+def _stage_unit(project, name: str, store: Path, staging: Path, split=None) -> dict:
+    """Write one validated part into ``staging``; return its manifest entry.
+
+    ``split``: the unit is a village chunk of one folder (paths and rows of
+    its problems are the original files')."""
     entry: dict = {"partitions": {}, "rows": {}}
     unit_rel = _unit_dir(store, name).relative_to(store).as_posix()
     target = staging / unit_rel
@@ -276,15 +280,19 @@ def _stage_unit(project, name: str, store: Path, staging: Path) -> dict:
         if frame.empty:
             continue
         _stage_table(project, table, key_table, frame, store, staging, entry["partitions"])
-    _write_parquet(_prefix_paths(problems_for_parquet(project.problems), name),
+    shown = "" if split is not None else name
+    problems = project.problems
+    if split is not None:
+        problems = splitting.map_problems(*split, problems)
+    _write_parquet(_prefix_paths(problems_for_parquet(problems), shown),
                    target / "problems.parquet")
-    sources = _prefix_paths(project.source_files, name, "path")
+    sources = _prefix_paths(project.source_files, shown, "path")
     for column in ("village_ids", "project_ids"):
         if column in sources.columns:
             sources[column] = sources[column].map(lambda t: [str(x) for x in t])
     _write_parquet(sources, target / "source_files.parquet")
     entry.update(_copy_sidecars(project, target, unit_rel))
-    entry["n_warnings"] = int((project.problems["severity"] == "warning").sum())
+    entry["n_warnings"] = int((problems["severity"] == "warning").sum())
     return entry
 
 
@@ -326,7 +334,8 @@ def _cross_part_duplicates(ids: dict[str, dict[str, pd.Series]]) -> list[dict]:
 
 
 def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = False,
-           parts: bool = False) -> IngestResult:
+           parts: bool = False, chunk_villages: int = splitting.DEFAULT_CHUNK
+           ) -> IngestResult:
     """Validate a data folder with the loader's rules and write it as a partitioned store.
 
     Parameters
@@ -343,6 +352,10 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
     parts : bool, default False
         Validate and write one sub-folder at a time (memory of the largest
         part); ids repeated across parts are errors.
+    chunk_villages : int, default 500
+        Without ``parts``: a folder of more villages than this is split into
+        chunks of this many villages while it is read (streaming, see
+        :mod:`evaluation.store.split`) and validated one chunk at a time.
 
     Returns
     -------
@@ -352,17 +365,19 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
     ------
     DataValidationError
         The data has errors: every problem of every part is listed (paths
-        relative to `data_dir`) and the store is left as it was.
+        relative to `data_dir`, rows of the original files) and the store is
+        left as it was.
     EvaluationError
         ``store`` exists and is not a store (a non-empty folder without
-        ``store.json``), ``data_dir`` is itself a store, or (``parts``) a data
-        file lies outside the part folders.
+        ``store.json``), ``data_dir`` is itself a store, ``chunk_villages`` is
+        not a whole number of at least 1, or (``parts``) a data file lies
+        outside the part folders.
 
     Notes
     -----
-    Each folder (or part) is validated in memory by the loader, the peak
-    about that of ``evaluation check`` on it; reports and aggregates then read
-    the store in memory that does not grow with the program.
+    Each part or chunk is validated in memory by the loader, the peak about
+    that of ``evaluation check`` on it; reports and aggregates then read the
+    store in memory that does not grow with the program.
 
     Examples
     --------
@@ -379,6 +394,10 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
 
     t0 = time.perf_counter()
     data, store = Path(data_dir), Path(store)
+    if (isinstance(chunk_villages, bool) or not isinstance(chunk_villages, (int, np.integer))
+            or chunk_villages < 1):
+        raise EvaluationError(f"chunk_villages must be a whole number of at least 1, got "
+                              f"{chunk_villages!r}")
     if layout.is_store(data):
         raise EvaluationError(f"data_dir {str(data)!r} is a store already; pass the data folder")
     if store.exists() and not store.is_dir():
@@ -392,12 +411,24 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
                  and old.get("warnings_as_errors") == warnings_as_errors)
     old_units = old.get("parts", {}) if same_kind else {}
     result = IngestResult(store=store)
+    split = inputs_all = None
+    if not parts and data.is_dir():          # one folder: by village chunks when large
+        inputs_all = layout.input_hashes(data)
+        if not force and same_kind and old.get("inputs") == inputs_all:
+            return IngestResult(store=store, unchanged=True, rows=dict(old.get("rows", {})),
+                                n_warnings=int(old.get("n_warnings", 0)),
+                                parts_kept=len(old_units), seconds=time.perf_counter() - t0)
+        store.mkdir(parents=True, exist_ok=True)
+        split = splitting.split_folder(data, store / ".split", villages_per_chunk=chunk_villages)
+        if split is not None:
+            units = [(c.name, c) for c in split.chunks]
     entries: dict[str, dict] = {}
     todo = []
     for name, folder in units:
-        inputs = layout.input_hashes(folder)
+        inputs = (inputs_all if inputs_all is not None and split is None
+                  else {} if split is not None else layout.input_hashes(folder))
         prev = old_units.get(name)
-        if not force and prev is not None and prev.get("inputs") == inputs:
+        if split is None and not force and prev is not None and prev.get("inputs") == inputs:
             entries[name] = prev
             result.parts_kept += 1
         else:
@@ -412,20 +443,34 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
     shutil.rmtree(staging, ignore_errors=True)
     problems: list[pd.DataFrame] = []
     ids: dict[str, dict] = {}
+    failed = False
     try:
-        for name, folder, inputs in todo:
+        for k, (name, folder, inputs) in enumerate(todo):
             try:
                 project = load_project(folder, warnings_as_errors=warnings_as_errors)
             except DataValidationError as exc:
-                problems.append(_prefix_paths(exc.problems, name))
+                failed = True
+                found = (exc.problems if split is None
+                         else splitting.map_problems(split, k, exc.problems))
+                problems.append(_prefix_paths(found, "" if split is not None else name))
                 continue
-            if problems:            # an earlier part failed: validate the rest, write nothing
-                del project
+            if split is not None:                 # warnings too: merged with the errors
+                problems.append(splitting.map_problems(split, k, project.problems))
+            if failed:
+                del project                   # an earlier part failed: write nothing
                 continue
-            entries[name] = {**_stage_unit(project, name, store, staging), "inputs": inputs}
+            entries[name] = {**_stage_unit(project, name, store, staging,
+                                           split=(split, k) if split is not None else None),
+                             "inputs": inputs}
             result.parts_read += 1
             del project
-        if problems:
+        merged = None
+        if split is not None:
+            merged = splitting.merge_problems(split, problems)
+            if failed or (merged["severity"] != "warning").any():
+                raise DataValidationError(merged.sort_values(
+                    ["severity", "file", "sheet", "row"], na_position="first", kind="stable"))
+        elif problems:
             frame = pd.concat(problems, ignore_index=True)
             raise DataValidationError(frame.sort_values(["severity", "file", "sheet", "row"],
                                                         na_position="first", kind="stable"))
@@ -440,9 +485,19 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
                 raise DataValidationError(problems_frame(dup))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)     # the store stays as it was
+        shutil.rmtree(store / ".split", ignore_errors=True)
         raise
+    result = _commit(data, store, staging, units, todo, entries, old_units, parts,
+                     warnings_as_errors, result, split=split, merged=merged,
+                     inputs=inputs_all)
+    result.seconds = time.perf_counter() - t0
+    return result
 
-    # every part is valid: move the staged files into place
+
+def _commit(data, store, staging, units, todo, entries, old_units, parts, warnings_as_errors,
+            result, *, split=None, merged=None, inputs=None) -> IngestResult:
+    """Every part is valid: move the staged files into place, write the whole tables and
+    the manifest (last: a crash before it re-ingests next time)."""
     old_parts = {rel: h for entry in old_units.values() for rel, h in
                  entry.get("partitions", {}).items()}
     new_parts = {rel: h for entry in entries.values() for rel, h in entry["partitions"].items()}
@@ -468,28 +523,44 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
         shutil.rmtree(_unit_dir(store, name), ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
 
-    # whole tables: the parts' small tables together
     manifest = {"format": layout.FORMAT, "source": str(data.resolve()), "parts_mode": parts,
                 "warnings_as_errors": warnings_as_errors, "parts": entries,
                 "partitions": new_parts, "ladders": {}, "value_maps": {}, "instruments": [],
                 "rows": {}}
     order = [n for n, _ in units]
     for table in (*layout.WHOLE, "problems", "source_files"):
-        frames = [_read_parquet(_unit_dir(store, n) / f"{table}.parquet") for n in order]
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         path = (store / "tables" / f"{table}.parquet" if table in layout.WHOLE
                 else store / f"{table}.parquet")
+        if split is not None and table == "projects":      # every chunk holds all projects
+            frame = _read_parquet(_unit_dir(store, order[0]) / f"{table}.parquet")
+        elif split is not None and table == "problems":
+            frame = problems_for_parquet(merged)
+        else:
+            frames = [_read_parquet(_unit_dir(store, n) / f"{table}.parquet") for n in order]
+            frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            if split is not None and table == "source_files":
+                frame = splitting.merge_source_files(split, frames, inputs)
         _write_parquet(frame, path)
     for name in order:
         entry = entries[name]
         for kind in ("ladders", "value_maps"):
             manifest[kind].update(entry.get(kind, {}))
-        manifest["instruments"] += entry.get("instruments", [])
+        for folder in entry.get("instruments", []):
+            if folder not in manifest["instruments"]:
+                manifest["instruments"].append(folder)
         for table, n in entry["rows"].items():
             manifest["rows"][table] = manifest["rows"].get(table, 0) + n
+    if split is not None:
+        manifest["rows"]["projects"] = int(entries[order[0]]["rows"].get("projects", 0))
+        manifest["inputs"] = inputs
+        manifest["chunks"] = len(split.chunks)
+        shutil.rmtree(store / ".split", ignore_errors=True)
+        result.n_warnings = int((merged["severity"] == "warning").sum())
+    else:
+        if inputs is not None:
+            manifest["inputs"] = inputs
+        result.n_warnings = sum(int(entries[n].get("n_warnings", 0)) for n in order)
     result.rows = dict(manifest["rows"])
-    result.n_warnings = sum(int(entries[n].get("n_warnings", 0)) for n in order)
     manifest["n_warnings"] = result.n_warnings
-    layout.write_manifest(store, manifest)      # last: a crash before it re-ingests next time
-    result.seconds = time.perf_counter() - t0
+    layout.write_manifest(store, manifest)
     return result
