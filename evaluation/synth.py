@@ -710,7 +710,10 @@ def write_program(out_dir, *, villages: int | None = None, households: int = 30,
         of this many villages each (a multiple of 10: whole projects), each a
         complete data folder generated and written on its own, so memory does
         not grow with `villages` (``evaluation ingest --parts`` reads them).
-        Part k uses the seed ``seed * 1_000_003 + k``.
+        Part k uses the seed ``seed * 1_000_003 + k``. Without it, a CSV
+        program of more than 1,000 villages is drawn in blocks of 500 villages
+        appended to the same files (the parts of ``part_size=500`` put
+        together), so memory does not grow with `villages` either.
 
     Returns
     -------
@@ -756,6 +759,9 @@ def write_program(out_dir, *, villages: int | None = None, households: int = 30,
                                    villages=min(part_size, villages - k * part_size),
                                    households=households, seed=seed * 1_000_003 + k, fmt=fmt,
                                    messy=bool(messy), first_village=first, total=villages)
+    elif fmt == "csv" and villages > FLAT_CHUNK:
+        written = _write_bulk_chunked(out_dir, villages=villages, households=households,
+                                      seed=seed, messy=bool(messy))
     else:
         written = _write_bulk(out_dir, villages=villages, households=households, seed=seed,
                               fmt=fmt, messy=bool(messy))
@@ -848,6 +854,46 @@ def _write_sample(out_dir: Path, *, seed: int, fmt: str, messy: bool) -> list[Pa
             written[-1].write_bytes(value_map.read_bytes())
     written.append(_write_readme(out_dir, tables, seed=seed, fmt=fmt, messy=messy))
     return written
+
+
+#: A flat CSV program of more villages is generated and appended in blocks of
+#: ``FLAT_BLOCK`` villages (block k drawn as part k of ``part_size=FLAT_BLOCK``), so
+#: memory does not grow with the number of villages.
+FLAT_CHUNK = 1000
+FLAT_BLOCK = 500
+
+
+def _write_bulk_chunked(out_dir: Path, *, villages: int, households: int, seed: int,
+                        messy: bool) -> list[Path]:
+    """A large flat CSV program, one block of villages at a time (the concatenation of
+    the part folders ``part_size=FLAT_BLOCK`` would write)."""
+    import shutil
+    import tempfile
+
+    written: set = set()
+    with tempfile.TemporaryDirectory(dir=out_dir.parent) as tmp:
+        for k in range(math.ceil(villages / FLAT_BLOCK)):
+            block = Path(tmp) / f"block-{k}"
+            files = _write_bulk(block, villages=min(FLAT_BLOCK, villages - k * FLAT_BLOCK),
+                                households=households, seed=seed * 1_000_003 + k, fmt="csv",
+                                messy=messy, first_village=k * FLAT_BLOCK + 1, total=villages)
+            for path in files:
+                target = out_dir / path.name
+                if path.suffix != ".csv":
+                    shutil.move(path, target)
+                elif target not in written:
+                    shutil.move(path, target)
+                else:
+                    with open(path, "rb") as src, open(target, "ab") as dst:
+                        header = src.readline()
+                        with open(target, "rb") as first:
+                            if first.readline() != header:
+                                raise SynthError(f"internal: the columns of {path.name} "
+                                                 "differ between village blocks")
+                        shutil.copyfileobj(src, dst, 1 << 20)
+                written.add(target)
+            shutil.rmtree(block)
+    return sorted(written)
 
 
 def _write_bulk(out_dir: Path, *, villages: int, households: int, seed: int, fmt: str,

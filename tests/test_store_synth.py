@@ -43,3 +43,25 @@ def test_parts_make_one_program_with_unique_ids(tmp_path):
 def test_part_size_errors(tmp_path, kwargs, message):
     with pytest.raises(EvaluationError, match=message):
         write_program(tmp_path / "x", households=2, **kwargs)
+
+
+def test_large_flat_program_is_written_in_blocks_equal_to_the_parts(tmp_path, monkeypatch):
+    """A flat CSV program beyond FLAT_CHUNK villages is the part folders put together."""
+    import pandas as pd
+
+    from evaluation import synth
+
+    monkeypatch.setattr(synth, "FLAT_CHUNK", 20)
+    monkeypatch.setattr(synth, "FLAT_BLOCK", 10)
+    flat = synth.write_program(tmp_path / "flat", villages=25, households=2, seed=3)
+    parts = synth.write_program(tmp_path / "parts", villages=25, households=2, seed=3,
+                                part_size=10)
+    for name in ("villages", "participants", "happiness", "ledger"):
+        got = pd.read_csv(flat / f"{name}.csv", dtype=str, keep_default_na=False)
+        want = pd.concat([pd.read_csv(p / f"{name}.csv", dtype=str, keep_default_na=False)
+                          for p in sorted(parts.glob("part-*"))], ignore_index=True)
+        pd.testing.assert_frame_equal(got, want, obj=name)
+    assert len(pd.read_csv(flat / "villages.csv")) == 25
+    assert sorted(p.name for p in flat.glob("ladder_*.yaml")) == [
+        "ladder_P01.yaml", "ladder_P02.yaml", "ladder_P03.yaml"]
+    assert not [p for p in flat.iterdir() if p.is_dir()]

@@ -239,7 +239,9 @@ def _stage_table(project, table: str, key_table: str, frame: pd.DataFrame, store
     row_hash = pd.util.hash_pandas_object(frame.drop(columns=layout.ORDER),
                                           index=False).to_numpy()
     signature = ("\0".join(map(str, frame.columns)) + str(list(frame.dtypes.astype(str))))
-    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    # no pandas metadata (half the cost of a small file): the reader restores the dtypes
+    arrow = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    (staging / "files").mkdir(parents=True, exist_ok=True)
     bounds = np.flatnonzero(np.diff(codes)) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [len(codes)]])
@@ -251,9 +253,8 @@ def _stage_table(project, table: str, key_table: str, frame: pd.DataFrame, store
         h = hashlib.sha256(signature.encode("utf-8"))
         h.update(row_hash[start:end].tobytes())
         partitions[rel] = h.hexdigest()
-        path = staging / rel / "part-0.parquet"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(arrow.slice(start, end - start), path)
+        pq.write_table(arrow.slice(start, end - start), _staged(staging, rel),
+                       write_statistics=False)
 
 
 def _stage_unit(project, name: str, store: Path, staging: Path, split=None) -> dict:
@@ -296,12 +297,20 @@ def _stage_unit(project, name: str, store: Path, staging: Path, split=None) -> d
     return entry
 
 
-def _unit_ids(store: Path, root: Path, entry: dict) -> dict[str, pd.Series]:
+def _staged(staging: Path, rel: str) -> Path:
+    """Where a partition's file waits until every part is valid (one flat folder: no
+    folder per village to create and remove)."""
+    return staging / "files" / (hashlib.sha1(rel.encode("utf-8")).hexdigest() + ".parquet")
+
+
+def _unit_ids(store: Path, root: Path, entry: dict, staging: Path | None = None
+              ) -> dict[str, pd.Series]:
     """The ids a part holds (villages, projects, persons, households), from its files."""
     out = {"project_id": _read_parquet(root / "projects.parquet", ["project_id"])["project_id"],
            "village_id": _read_parquet(root / "villages.parquet", ["village_id"])["village_id"]}
     people = [rel for rel in entry["partitions"] if rel.startswith("tables/participants/")]
-    frames = [_read_parquet(store / rel / "part-0.parquet", ["person_id", "household_id"])
+    frames = [_read_parquet(_staged(staging, rel) if staging is not None
+                            else store / rel / "part-0.parquet", ["person_id", "household_id"])
               for rel in people]
     frame = (pd.concat(frames, ignore_index=True) if frames
              else pd.DataFrame({"person_id": [], "household_id": []}, dtype="str"))
@@ -478,8 +487,8 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
             for name, _ in units:
                 unit_rel = _unit_dir(store, name).relative_to(store).as_posix()
                 fresh = (staging / unit_rel).is_dir()
-                ids[name] = _unit_ids(staging if fresh else store,
-                                      (staging if fresh else store) / unit_rel, entries[name])
+                ids[name] = _unit_ids(store, (staging if fresh else store) / unit_rel,
+                                      entries[name], staging if fresh else None)
             dup = _cross_part_duplicates(ids)
             if dup:
                 raise DataValidationError(problems_frame(dup))
@@ -507,7 +516,7 @@ def _commit(data, store, staging, units, todo, entries, old_units, parts, warnin
         (store / unit_rel).parent.mkdir(parents=True, exist_ok=True)
         (staging / unit_rel).replace(store / unit_rel)
         for rel, digest in entries[name]["partitions"].items():
-            staged = staging / rel / "part-0.parquet"
+            staged = _staged(staging, rel)
             if old_parts.get(rel) == digest and (store / rel / "part-0.parquet").is_file():
                 result.kept += 1
                 continue
