@@ -3,9 +3,11 @@
 For each program size (villages × 30 households) it runs, each step in its
 own process so that its peak resident memory (ru_maxrss) is its own:
 
-1. ``evaluation synth --villages N --part-size 500`` (part folders of CSV);
-2. ``evaluation ingest DATA --store STORE --parts``: seconds, peak RSS and
-   seconds per million input rows;
+1. ``evaluation synth --villages N --part-size 500`` (part folders of CSV), or
+   with ``--flat`` one flat folder;
+2. ``evaluation ingest DATA --store STORE --parts`` (``--flat``: without
+   ``--parts``, read in village chunks): seconds, peak RSS and seconds per
+   million input rows;
 3. one village's data from the store (``load_project(STORE, villages=[v])``,
    median of 20 villages) and the data of one village report
    (``report_project(STORE, village_id=v)`` + its headline figures, 20
@@ -16,7 +18,9 @@ own process so that its peak resident memory (ru_maxrss) is its own:
    by hand in DuckDB SQL over the same Parquet files (best of 3; ratio).
 
     .venv/bin/python benchmarks/bench_store.py --villages 1000 10000 [--households 30]
-        [--part-size 500] [--work /tmp/bench_store] [--keep]
+        [--part-size 500 | --flat] [--work /tmp/bench_store] [--keep] [--reuse]
+
+Each figure is also printed to stderr as soon as it is measured.
 
 Prints one table; figures go to docs/scale.md ("A partitioned store").
 """
@@ -83,31 +87,42 @@ FROM w WHERE a IS NOT NULL AND b IS NOT NULL GROUP BY village
 """
 
 
-def bench(n: int, work: Path, part_size: int, keep: bool, households: int = 30) -> dict:
-    data, store = work / f"data_{n}_{households}", work / f"store_{n}_{households}"
-    shutil.rmtree(data, ignore_errors=True)
+def bench(n: int, work: Path, part_size: int | None, keep: bool, households: int = 30,
+          reuse: bool = False) -> dict:
+    kind = "flat" if part_size is None else "parts"
+    data = work / f"data_{n}_{households}_{kind}"
+    store = work / f"store_{n}_{households}_{kind}"
+    res: dict = {"villages": n, "households": households, "mode": kind}
+
+    def note(**kw):
+        res.update(kw)
+        print(json.dumps(kw), file=sys.stderr, flush=True)
+
+    if not (reuse and data.is_dir()):
+        shutil.rmtree(data, ignore_errors=True)
+        s, gib, _ = run(step(
+            "from evaluation.synth import write_program\n"
+            f"write_program({str(data)!r}, villages={n}, households={households}, "
+            f"part_size={part_size}, messy=False)"))
+        note(synth_s=s, synth_gib=gib)
+    note(csv_gib=sum(p.stat().st_size for p in data.rglob("*") if p.is_file()) / 2**30)
     shutil.rmtree(store, ignore_errors=True)
-    res: dict = {"villages": n, "households": households}
-    res["synth_s"], res["synth_gib"], _ = run(step(
-        "from evaluation.synth import write_program\n"
-        f"write_program({str(data)!r}, villages={n}, households={households}, "
-        f"part_size={part_size}, messy=False)"))
-    res["csv_gib"] = sum(p.stat().st_size for p in data.rglob("*") if p.is_file()) / 2**30
-    res["ingest_s"], res["ingest_gib"], out = run(step(
+    s, gib, out = run(step(
         "from evaluation.store import ingest\n"
-        f"r = ingest({str(data)!r}, {str(store)!r}, parts=True)\n"
+        f"r = ingest({str(data)!r}, {str(store)!r}, parts={part_size is not None})\n"
         "print(sum(v for k, v in r.rows.items() if k != 'scores'))"))
+    note(ingest_s=s, ingest_gib=gib)
     rows = int(out.strip().splitlines()[-1])
-    res["rows_m"] = rows / 1e6
-    res["ingest_s_per_m_rows"] = res["ingest_s"] / (rows / 1e6)
-    res["store_gib"] = sum(p.stat().st_size for p in store.rglob("*") if p.is_file()) / 2**30
+    note(rows_m=rows / 1e6, ingest_s_per_m_rows=res["ingest_s"] / (rows / 1e6),
+         store_gib=sum(p.stat().st_size for p in store.rglob("*") if p.is_file()) / 2**30)
     ids = [f"V{i:0{max(2, len(str(n)))}d}" for i in range(1, n + 1, max(1, n // 20))][:20]
     _, res["village_load_gib"], out = run(step(
         "import time, statistics\nfrom evaluation.project import load_project\n"
         f"ts = []\nfor v in {ids!r}:\n"
         f"    t = time.perf_counter(); load_project({str(store)!r}, villages=[v])\n"
         "    ts.append(time.perf_counter() - t)\nprint(statistics.median(ts))"))
-    res["village_load_s"] = float(out.strip().splitlines()[-1])
+    note(village_load_s=float(out.strip().splitlines()[-1]),
+         village_load_gib=res["village_load_gib"])
     res["worker_s"], res["worker_gib"], _ = run(step(
         "import warnings; warnings.simplefilter('ignore')\n"
         "from evaluation.reporting.context import report_project\n"
@@ -115,9 +130,11 @@ def bench(n: int, work: Path, part_size: int, keep: bool, households: int = 30) 
         f"for v in {ids!r}:\n"
         f"    p = report_project({str(store)!r}, village_id=v)\n"
         "    headline_figures(p.village(v))"))
+    note(worker_s=res["worker_s"], worker_gib=res["worker_gib"])
     _, res["main_gib"], _ = run(step(
         "from evaluation.project import load_project\n"
         f"p = load_project({str(store)!r}); print(len(p.village_ids))"))
+    note(main_gib=res["main_gib"])
     _, res["aggregates_gib"], out = run(step(
         "import time\nfrom evaluation.store import aggregates as ag\n"
         f"store = {str(store)!r}\ncon = ag.connect(threads=2)\n"
@@ -144,6 +161,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--villages", type=int, nargs="+", default=[1000])
     parser.add_argument("--part-size", type=int, default=500)
+    parser.add_argument("--flat", action="store_true",
+                        help="One flat data folder, ingested without --parts (streaming by "
+                             "village chunks).")
+    parser.add_argument("--reuse", action="store_true",
+                        help="Keep an existing data folder of the same size (skip synth).")
     parser.add_argument("--households", type=int, default=30, help="Households per village.")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_store"))
     parser.add_argument("--keep", action="store_true", help="Keep the data and the stores.")
@@ -151,7 +173,8 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     results = []
     for n in args.villages:
-        r = bench(n, args.work, args.part_size, args.keep, args.households)
+        r = bench(n, args.work, None if args.flat else args.part_size, args.keep,
+                  args.households, args.reuse)
         results.append(r)
         print(json.dumps(r), flush=True)
     print("\n| villages × households | rows (M) | CSV GiB | synth s / GiB | ingest s / GiB "
@@ -161,7 +184,8 @@ def main() -> None:
     print("|" + "---|" * 12)
     for r in results:
         print(f"| {r['villages']:,} × {r['households']} | {r['rows_m']:.2f} | {r['csv_gib']:.2f} "
-              f"| {r['synth_s']:.0f} / {r['synth_gib']:.2f} | {r['ingest_s']:.0f} / "
+              f"| {r.get('synth_s', float('nan')):.0f} / {r.get('synth_gib', float('nan')):.2f} "
+              f"| {r['ingest_s']:.0f} / "
               f"{r['ingest_gib']:.2f} | {r['ingest_s_per_m_rows']:.1f} | {r['store_gib']:.2f} "
               f"| {r['village_load_s']:.3f} / {r['village_load_gib']:.2f} "
               f"| {r['worker_s']:.1f} / {r['worker_gib']:.2f} | {r['main_gib']:.2f} "

@@ -54,6 +54,7 @@ def connect(*, memory_limit: str = "2GB", threads: int | None = None):
 
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET enable_progress_bar = false")    # long queries print nothing
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
