@@ -64,3 +64,42 @@ def test_batch_on_store_gives_the_folders_headline(store, sample_project, tmp_pa
     assert head["happiness_change"]["n"] == ref["happiness_n"]
     scan = json.loads((tmp_path / "privacy-scan.json").read_text(encoding="utf-8"))
     assert result.privacy_scan["n_findings"] == 0 and scan is not None
+
+
+class _Planned(Exception):
+    pass
+
+
+@pytest.mark.parametrize("limit, has_all", [(7, True), (6, False)])
+def test_whole_program_portfolio_is_left_out_of_a_large_store(store, tmp_path, monkeypatch,
+                                                              limit, has_all):
+    """Beyond ALL_PORTFOLIO_MAX_VILLAGES villages (the sample: 7) portfolio/all is not
+    planned, with a warning; the project portfolios are."""
+    from evaluation.rendering import batch
+
+    planned = []
+
+    def fake_run(pending, *args, **kwargs):
+        planned.extend(t.name for t in pending)
+        raise _Planned
+
+    monkeypatch.setattr(batch, "ALL_PORTFOLIO_MAX_VILLAGES", limit)
+    monkeypatch.setattr(batch, "run_processes", fake_run)
+    with pytest.warns(UserWarning, match="evaluation national") if not has_all else \
+            _no_warning():
+        with pytest.raises(_Planned):
+            batch.run_batch(store, tmp_path, workers=1, progress=False)
+    assert ("portfolio/all" in planned) is has_all
+    assert {"portfolio/P01", "portfolio/P02"} <= set(planned)
+
+
+def _no_warning():
+    import contextlib
+    import warnings
+
+    @contextlib.contextmanager
+    def guard():
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*not rendered.*")
+            yield
+    return guard()

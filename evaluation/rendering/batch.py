@@ -61,6 +61,9 @@ MANIFEST = "manifest.json"
 JOURNAL = "manifest.journal"
 
 PORTFOLIO_DIR = "portfolio"
+#: On a store of more villages, ``portfolio/all`` is not rendered (its notebook would load
+#: the whole program into one kernel): ``evaluation national`` gives its tables out of core.
+ALL_PORTFOLIO_MAX_VILLAGES = 2000
 #: Names a village folder can never take (they are used by the batch itself).
 RESERVED = (PORTFOLIO_DIR, INDEX, MANIFEST, JOURNAL, STAGING, "index", "manifest")
 STATUSES = ("ok", "failed", "skipped", "interrupted")
@@ -488,7 +491,18 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     if portfolios and not only:
         project_ids = [str(p) for p in project.projects["project_id"]]
         pnames = unique_names(project_ids, reserved=("all",))
-        for pid in [*project_ids, None]:
+        from ..store.layout import is_store
+
+        whole = [None]
+        if is_store(data) and len(project.villages) > ALL_PORTFOLIO_MAX_VILLAGES:
+            import warnings
+
+            whole = []
+            warnings.warn(f"{PORTFOLIO_DIR}/all not rendered: the store holds "
+                          f"{len(project.villages):,} villages (more than "
+                          f"{ALL_PORTFOLIO_MAX_VILLAGES:,}); `evaluation national` writes the "
+                          "whole program's tables out of core", stacklevel=2)
+        for pid in [*project_ids, *whole]:
             params = portfolio_parameters(data, pid, lang=lang, chart_formats=formats,
                                           min_cell=min_cell)
             folder = "all" if pid is None else pnames[pid]
