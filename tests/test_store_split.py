@@ -172,3 +172,16 @@ def test_chunked_reingest_of_unchanged_folder_reads_nothing(synthetic, tmp_path)
     ingest(synthetic, tmp_path / "s", chunk_villages=10)
     again = ingest(synthetic, tmp_path / "s", chunk_villages=10)
     assert again.unchanged
+
+
+def test_a_chunk_without_participants_is_not_an_error(synthetic, tmp_path):
+    """Villages without anybody (a whole chunk of them): as valid as in the whole folder."""
+    data = tmp_path / "empty"
+    shutil.copytree(synthetic, data)
+    villages = pd.read_csv(data / "villages.csv", dtype=str, keep_default_na=False)
+    template = villages.iloc[0].to_dict()
+    _append(data / "villages.csv", [{**template, "village_id": f"W{i:02d}"} for i in range(10)])
+    ingest(data, tmp_path / "whole", chunk_villages=10**6)
+    chunked = ingest(data, tmp_path / "chunked", chunk_villages=10)
+    assert chunked.parts_read == 4          # the chunk of nobody joins the one before
+    _assert_same_store(tmp_path / "whole", tmp_path / "chunked")

@@ -430,7 +430,8 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
         store.mkdir(parents=True, exist_ok=True)
         split = splitting.split_folder(data, store / ".split", villages_per_chunk=chunk_villages)
         if split is not None:
-            units = [(c.name, c) for c in split.chunks]
+            units = [(split.chunks[c].name, split.chunks[c]) for c in split.active]
+            chunk_no = {split.chunks[c].name: c for c in split.active}
     entries: dict[str, dict] = {}
     todo = []
     for name, folder in units:
@@ -454,7 +455,8 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
     ids: dict[str, dict] = {}
     failed = False
     try:
-        for k, (name, folder, inputs) in enumerate(todo):
+        for name, folder, inputs in todo:
+            k = chunk_no[name] if split is not None else 0
             try:
                 project = load_project(folder, warnings_as_errors=warnings_as_errors)
             except DataValidationError as exc:
@@ -562,7 +564,7 @@ def _commit(data, store, staging, units, todo, entries, old_units, parts, warnin
     if split is not None:
         manifest["rows"]["projects"] = int(entries[order[0]]["rows"].get("projects", 0))
         manifest["inputs"] = inputs
-        manifest["chunks"] = len(split.chunks)
+        manifest["chunks"] = len(split.active)
         shutil.rmtree(store / ".split", ignore_errors=True)
         result.n_warnings = int((merged["severity"] == "warning").sum())
     else:

@@ -73,6 +73,7 @@ class SplitFile:
 
     rel: str
     base: int                              # the loader's row number of the first record
+    table: str = ""
     index: dict = field(default_factory=dict)   # chunk -> int64 array of record positions
 
 
@@ -86,6 +87,7 @@ class Split:
     problems: list = field(default_factory=list)   # cross-chunk duplicate person ids
     cross_persons: set = field(default_factory=set)
     villages: int = 0
+    active: list = field(default_factory=list)     # chunks validated (with participants)
 
 
 def _walk(data: Path):
@@ -252,8 +254,9 @@ def _route_file(split: Split, path: Path, table, chunk_of, on_batch=None) -> Non
                 writers.positions[int(c)].append(take + position)
             position += len(batch)
         index = writers.close()
-    split.files[rel] = SplitFile(rel=rel, base=offset + h + 2, index=index)
-    for c, chunk in enumerate(split.chunks):     # an empty copy where the file has no rows
+    split.files[rel] = SplitFile(rel=rel, base=offset + h + 2, index=index, table=table.name)
+    for c in split.active:                       # an empty copy where the file has no rows
+        chunk = split.chunks[c]
         if c not in index:
             target = chunk / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -340,25 +343,26 @@ def split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Split
         return None
     shutil.rmtree(out, ignore_errors=True)
     split = Split(root=data, chunks=[out / f"chunk-{k + 1:05d}" for k in range(n_chunks)],
-                  villages=len(order))
+                  villages=len(order), active=list(range(n_chunks)))
     for chunk in split.chunks:
         chunk.mkdir(parents=True)
     village_chunk = pd.Series({v: i // villages_per_chunk for v, i in order.items()},
                               dtype="int64")
 
-    def by_village(keys, batch=None, position=0):
-        return keys.map(village_chunk).fillna(0).to_numpy(dtype=np.int64)
+    default = [0]           # the chunk of rows of no known village
 
-    # pass 2: villages and participants; persons and households get their village's chunk
+    def by_village(keys, batch=None, position=0):
+        return keys.map(village_chunk).fillna(default[0]).to_numpy(dtype=np.int64)
+
+    # pass 2: participants, then villages; persons and households get their village's chunk
     persons: list = []
     households: list = []
-    first_seen: dict = {}
+    people_rels: list = []
 
     people_files = [p for p, k in entries if k == "split" and _table(p).name == "participants"]
-    for path in village_files:
-        _route_file(split, path, TABLES["villages"], by_village)
     for path in people_files:
         rel = path.relative_to(data).as_posix()
+        people_rels.append(rel)
         table = TABLES["participants"]
         found = _layout(path, table)
         person_at = household_at = None
@@ -372,25 +376,33 @@ def split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Split
                 person_at = _key_position(header[0], table, "person_id")
                 household_at = _key_position(header[0], table, "household_id")
 
-        def note(batch, keys, position, rel=rel, base=(found[2] + found[3] + 2 if found
-                                                       else 2)):
-            chunk = by_village(keys)
+        def note(batch, keys, position, file_no=len(people_rels) - 1,
+                 base=(found[2] + found[3] + 2 if found else 2)):
+            chunk = by_village(keys).astype(np.int32)
             for at, sink in ((person_at, persons), (household_at, households)):
                 if at is None:
                     continue
                 ids = _ids([r[at] if len(r) > at else None for r in batch])
-                sink.append(pd.DataFrame({"id": ids.to_numpy(), "chunk": chunk}))
+                frame = pd.DataFrame({"id": ids.to_numpy(), "chunk": chunk})
                 if sink is persons:
-                    _cross_duplicates(split, ids, chunk, position, rel, base, first_seen)
+                    frame["file"] = np.int32(file_no)
+                    frame["row"] = base + position + np.arange(len(batch), dtype=np.int64)
+                sink.append(frame)
 
         _route_file(split, path, table, by_village, on_batch=note)
-    person_chunk = _first_chunk(persons)
+    _merge_empty_chunks(split, village_chunk, default)
+    for path in village_files:
+        _route_file(split, path, TABLES["villages"], by_village)
+    persons = (pd.concat(persons, ignore_index=True).dropna(subset=["id"]) if persons
+               else pd.DataFrame({"id": [], "chunk": [], "file": [], "row": []}))
+    _cross_duplicates(split, persons, people_rels)
+    person_chunk = _first_chunk([persons[["id", "chunk"]]])
     household_chunk = _first_chunk(households)
-    del persons, households, first_seen
+    del persons, households
 
     def through(mapping):
         def route(keys, batch=None, position=0):
-            return keys.map(mapping).fillna(0).to_numpy(dtype=np.int64)
+            return keys.map(mapping).fillna(default[0]).to_numpy(dtype=np.int64)
         return route
 
     for path, kind in entries:            # pass 3: the rest
@@ -404,11 +416,36 @@ def split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Split
             _route_file(split, path, TABLES[name], route)
         elif kind == "lessons":
             stem = path.name if path.is_dir() else path.stem
-            chunk = int(village_chunk.get(clean_id(stem), 0))
+            chunk = int(village_chunk.get(clean_id(stem), default[0]))
             _link(path, split, path.relative_to(data).as_posix(), [split.chunks[chunk]])
         else:
-            _link(path, split, path.relative_to(data).as_posix(), split.chunks)
+            _link(path, split, path.relative_to(data).as_posix(),
+                  [split.chunks[c] for c in split.active])
     return split
+
+
+def _merge_empty_chunks(split: Split, village_chunk: pd.Series, default: list) -> None:
+    """A chunk whose villages have no participants joins the previous chunk (or the next):
+    alone, the loader would call its participants table empty."""
+    rows = np.zeros(len(split.chunks), dtype=np.int64)
+    for info in split.files.values():
+        if info.table == "participants":
+            for c, index in info.index.items():
+                rows[c] += len(index)
+    full = np.flatnonzero(rows > 0)
+    if not len(full) or len(full) == len(rows):
+        return
+    target = {}
+    for c in np.flatnonzero(rows == 0):
+        before = full[full < c]
+        target[int(c)] = int(before[-1] if len(before) else full[0])
+    village_chunk[:] = village_chunk.map(lambda c: target.get(int(c), int(c))).to_numpy()
+    default[0] = int(full[0])
+    split.active = [int(c) for c in full]
+    for c in target:
+        shutil.rmtree(split.chunks[c], ignore_errors=True)
+        for info in split.files.values():
+            info.index.pop(c, None)
 
 
 def _table(path: Path):
@@ -426,31 +463,22 @@ def _first_chunk(frames: list) -> pd.Series:
     return pd.Series(frame["chunk"].to_numpy(), index=frame["id"].to_numpy())
 
 
-def _cross_duplicates(split: Split, ids: pd.Series, chunks: np.ndarray, position: int,
-                      rel: str, base: int, first_seen: dict) -> None:
-    """A person id in a second chunk: the loader's duplicate-participants error for every
-    repeat of it (those in the first chunk too, which that chunk alone reports)."""
-    for i, (pid, chunk) in enumerate(zip(ids.to_numpy(), chunks)):
-        if not isinstance(pid, str):
-            continue
-        row = base + position + i
-        seen = first_seen.get(pid)
-        if seen is None:
-            first_seen[pid] = [int(chunk), rel, row, False, []]
-            continue
-        repeats = [(rel, row)]
-        if not seen[3] and seen[0] == chunk:
-            seen[4].append((rel, row))          # reported by the chunk, unless it crosses
-            continue
-        if not seen[3]:
-            seen[3] = True
-            repeats = seen[4] + repeats
-            split.cross_persons.add(pid)
-        for where, at in repeats:
+def _cross_duplicates(split: Split, persons: pd.DataFrame, rels: list) -> None:
+    """A person id in two chunks: the loader's duplicate-participants error for every
+    repeat of it (also those in the first chunk, which that chunk alone reports)."""
+    repeated = persons[persons.duplicated("id", keep=False).to_numpy()]
+    for pid, group in repeated.groupby("id", sort=False):
+        chunks = group["chunk"].to_numpy()
+        if (chunks == chunks[0]).all():
+            continue                       # all in one chunk: the loader reports them there
+        split.cross_persons.add(pid)
+        first = group.iloc[0]
+        for _, rep in group.iloc[1:].iterrows():
             split.problems.append(dict(
-                file=where, sheet=None, row=at, column="person_id", value=pid,
+                file=rels[int(rep["file"])], sheet=None, row=int(rep["row"]),
+                column="person_id", value=pid,
                 problem=f"duplicate participants entry for (person_id); first given at "
-                        f"{seen[1]} row {seen[2]}"))
+                        f"{rels[int(first['file'])]} row {int(first['row'])}"))
 
 
 # --------------------------------------------------------------------------- problems
@@ -518,6 +546,12 @@ def merge_problems(split: Split, per_chunk: list[pd.DataFrame]) -> pd.DataFrame:
     key = frame.drop(columns=[c for c in ("village_id",) if c in frame.columns])
     keyed = key.astype(object).where(key.notna(), None).astype(str)
     frame = frame[~keyed.duplicated().to_numpy()]
+    routed = {}
+    for info in split.files.values():
+        routed[info.table] = routed.get(info.table, 0) + sum(len(i) for i in info.index.values())
+    empty = frame["problem"].astype(str).str.extract(_RE_NO_ROWS)[0]
+    frame = frame[~empty.map(lambda t: isinstance(t, str) and routed.get(t, 0) > 0)
+                  .to_numpy(dtype=bool)]     # a chunk without rows of a table that has some
     if (frame["severity"] != "warning").any():
         text = frame["problem"].astype(str)
         drop = (frame["severity"] == "warning") & (
@@ -528,6 +562,7 @@ def merge_problems(split: Split, per_chunk: list[pd.DataFrame]) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+_RE_NO_ROWS = re.compile(r"^table '(\w+)' .*has no rows: at least one is needed")
 _RE_INSTRUMENT = re.compile(r"^unknown instrument \((\d+) rows\)")
 
 
