@@ -225,6 +225,16 @@ def finance_change_table(store, *, by: str = "village_id", before: str = "pre",
     -------
     pandas.DataFrame
         The columns and rows of the DuckDB table, same order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from evaluation.store import ingest
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = ingest("data/sample", tmp + "/s")
+    ...     table = finance_change_table(tmp + "/s", by="project_id", measures=["income"])
+    >>> table[["project_id", "measure", "n_pairs"]].values.tolist()
+    [['P01', 'income', 66], ['P02', 'income', 39]]
     """
     import dask.dataframe as dd
 

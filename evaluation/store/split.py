@@ -300,6 +300,16 @@ def split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Split
     Returns
     -------
     Split or None
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> split = split_folder("data/sample", tempfile.mkdtemp(), villages_per_chunk=2)
+    >>> [c.name for c in split.chunks], split.villages
+    (['chunk-00001', 'chunk-00002', 'chunk-00003', 'chunk-00004'], 7)
+    >>> info = split.files["informal-workers/participants.csv"]
+    >>> info.base, {c: len(rows) for c, rows in sorted(info.index.items())}
+    (2, {0: 0, 1: 61, 2: 39, 3: 16})
     """
     from ..schema import TABLES
     from ..thai import clean_id
@@ -501,7 +511,17 @@ def _mapper(split: Split, chunk: int):
 
 
 def map_problems(split: Split, chunk: int, problems: pd.DataFrame) -> pd.DataFrame:
-    """One chunk's problems with rows (and rows quoted in messages) of the original files."""
+    """One chunk's problems with rows (and rows quoted in messages) of the original files.
+
+    Examples
+    --------
+    >>> split = Split(root=None, chunks=[])
+    >>> split.files["ledger.csv"] = SplitFile("ledger.csv", base=2, index={0: np.array([0, 5])})
+    >>> found = pd.DataFrame({"file": ["ledger.csv"], "row": pd.array([3], dtype="Int64"),
+    ...                       "problem": ["identical to row 2 of the same file"]})
+    >>> map_problems(split, 0, found)[["row", "problem"]].values.tolist()
+    [[7, 'identical to row 2 of the same file']]
+    """
     if problems.empty:
         return problems
     to_original = _mapper(split, chunk)
