@@ -159,7 +159,7 @@ def date_order(chunk, column: str, raw: pd.Series, problems: list[dict]):
     """
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     texts = [u for u in uniques if isinstance(u, str)]
-    if not texts:
+    if not any(_RE_NUMERIC_DATE.match(t) for t in texts):  # e.g. ISO or month names
         return None
     parts = pd.Series(uniques.astype(object) if hasattr(uniques, "astype") else uniques,
                       dtype=object).where(lambda x: x.map(lambda v: isinstance(v, str)))
