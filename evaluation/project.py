@@ -225,6 +225,62 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+#: Chunks of at most this many rows are parsed together with their like neighbours.
+_SMALL_CHUNK_ROWS = 20
+
+
+def _stack_key(chunk: _Chunk):
+    """Chunks with the same key can be parsed as one frame (None: parse alone).
+
+    Only small chunks of tables without date or wave columns (whose checks look
+    at a whole file's column) qualify: in practice the lesson files, one row each.
+    """
+    if len(chunk.frame) > _SMALL_CHUNK_ROWS or any(
+            c.kind in ("date", "wave") for c in chunk.table.columns):
+        return None
+    return (chunk.table.name, chunk.sheet, tuple(chunk.frame.columns),
+            tuple(map(str, chunk.frame.dtypes)), tuple(sorted(chunk.headers.items())))
+
+
+def _parse_chunks(chunks: list[_Chunk], problems: list[dict]) -> list[tuple]:
+    """``(chunk, parsed frame)`` for each chunk, in order, with every problem reported.
+
+    Runs of small, alike chunks are parsed as one frame (the fixed cost of
+    parsing a column is paid once, not once per lesson file); each problem is
+    then given back its own file and row.
+    """
+    out: list[tuple] = []
+    i = 0
+    while i < len(chunks):
+        key = _stack_key(chunks[i])
+        j = i + 1
+        while key is not None and j < len(chunks) and _stack_key(chunks[j]) == key:
+            j += 1
+        group = chunks[i:j]
+        i = j
+        if len(group) == 1:
+            out.append((group[0], _parse_chunk(group[0], problems)))
+            continue
+        sizes = [len(c.frame) for c in group]
+        files = np.repeat(np.array([c.file for c in group], dtype=object), sizes)
+        rows = np.concatenate([c.rows for c in group])
+        first = group[0]
+        stacked = _Chunk(table=first.table, frame=pd.concat([c.frame for c in group],
+                                                            ignore_index=True),
+                         file=first.file, sheet=first.sheet, rows=np.arange(len(rows)),
+                         headers=first.headers, folder=first.folder)
+        found: list[dict] = []
+        frame = _parse_chunk(stacked, found)
+        for record in found:  # every problem of _parse_chunk names a row: its position here
+            position = record["row"]
+            record.update(file=files[position], row=int(rows[position]))
+            problems.append(record)
+        ends = np.cumsum(sizes)
+        for chunk, start, end in zip(group, ends - sizes, ends):
+            out.append((chunk, frame.iloc[start:end].reset_index(drop=True)))
+    return out
+
+
 def _empty_table(table: Table) -> pd.DataFrame:
     dtypes = {"id": "str", "text": "str", "number": "float64", "money": "float64",
               "int": "Int64", "date": "datetime64[ns]", "wave": WAVE_DTYPE, "sex": "str",
@@ -494,8 +550,8 @@ def load_project(path, *, warnings_as_errors: bool = False, villages=None) -> Pr
     ladder_files = [f for f in ladder_files if f not in value_map_files]
 
     parsed: dict[str, list] = {name: [] for name in TABLES}
-    for chunk in chunks:
-        parsed[chunk.table.name].append((chunk, _parse_chunk(chunk, problems)))
+    for pair in _parse_chunks(chunks, problems):
+        parsed[pair[0].table.name].append(pair)
     tables, provs = {}, {}
     for name, table in TABLES.items():
         tables[name], provs[name] = _combine(table, parsed[name])
