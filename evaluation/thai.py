@@ -534,7 +534,23 @@ def _date_from_object(value) -> pd.Timestamp:
     return _make_date(year, value.month, value.day)
 
 
+#: The two forms most data files use, written exactly (ISO, and a day, an abbreviated
+#: Thai month and a 4-digit year): read directly, with the same rules as below.
+_RE_FAST_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_RE_FAST_TH_ABBR = re.compile(r"([0-9]{1,2}) (" + "|".join(map(re.escape, _TH_MONTHS_ABBR))
+                              + r") ([0-9]{4})")
+_TH_ABBR_MONTH = {name: i + 1 for i, name in enumerate(_TH_MONTHS_ABBR)}
+
+
 def _parse_date_text(text: str, era: str) -> pd.Timestamp:
+    m = _RE_FAST_ISO.fullmatch(text)
+    if m:
+        y, mo, d = m.groups()
+        return _make_date(_year_to_ce(y, era), int(mo), int(d))
+    m = _RE_FAST_TH_ABBR.fullmatch(text)
+    if m:
+        d, name, y = m.groups()
+        return _make_date(_year_to_ce(y, era), _TH_ABBR_MONTH[name], int(d))
     text = clean_text(text)
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE_NUMBER).casefold()
     text = _RE_WEEKDAY_EN.sub("", _RE_WEEKDAY_TH.sub("", text, count=1), count=1)
