@@ -292,15 +292,29 @@ def _combine(table: Table, parsed: list[tuple[_Chunk, pd.DataFrame]]):
     """Concatenate a table's chunks; return the frame and its provenance."""
     if not parsed:
         return _empty_table(table), pd.DataFrame({"file": [], "sheet": [], "row": []})
-    frames, prov = [], []
-    for chunk, frame in parsed:
-        frames.append(frame)
-        prov.append(pd.DataFrame({"file": chunk.file, "sheet": chunk.sheet, "row": chunk.rows,
-                                  "headers": [chunk.headers] * len(frame)}))
+    frames = [frame for _, frame in parsed]
+    sizes = [len(frame) for frame in frames]
+    # one provenance frame for all chunks (one per chunk costs more than the rows)
+    per_chunk = {key: np.empty(len(parsed), dtype=object) for key in ("file", "sheet",
+                                                                      "headers")}
+    for i, (chunk, _) in enumerate(parsed):
+        per_chunk["file"][i], per_chunk["sheet"][i] = chunk.file, chunk.sheet
+        per_chunk["headers"][i] = chunk.headers
+
+    def labels(key: str) -> pd.Series:  # str dtype only when every chunk has text here
+        values = pd.Series(np.repeat(per_chunk[key], sizes), dtype=object)
+        texts = all(isinstance(v, str) for v in per_chunk[key])
+        return values.astype("str") if texts else values
+
+    prov = pd.DataFrame({"file": labels("file"), "sheet": labels("sheet"),
+                         "row": np.concatenate([np.asarray(chunk.rows) for chunk, _ in parsed]),
+                         "headers": np.repeat(per_chunk["headers"], sizes)})
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    for col in table.columns:  # optional columns absent from every file still exist
-        if col.name not in frame.columns:
-            frame[col.name] = _empty_table(table)[col.name].reindex(frame.index)
+    missing = [col.name for col in table.columns if col.name not in frame.columns]
+    if missing:  # optional columns absent from every file still exist
+        empty = _empty_table(table)
+        for name in missing:
+            frame[name] = empty[name].reindex(frame.index)
     if "wave" in frame.columns:
         frame["wave"] = frame["wave"].astype(WAVE_DTYPE)
     for col in table.columns:  # one string dtype whatever the source (CSV, Excel, Parquet)
@@ -308,7 +322,7 @@ def _combine(table: Table, parsed: list[tuple[_Chunk, pd.DataFrame]]):
             frame[col.name] = frame[col.name].astype("str")
     ordered = [c.name for c in table.columns] + [c for c in frame.columns
                                                   if c not in {x.name for x in table.columns}]
-    return frame[ordered], pd.concat(prov, ignore_index=True)
+    return frame[ordered], prov
 
 
 def _header_of(prov: pd.DataFrame, i: int, column: str) -> str:

@@ -33,6 +33,15 @@ def _rows_use(tables: dict, provs: dict) -> pd.DataFrame:
         prov = provs.get(name)
         if prov is None or frame.empty or len(prov) != len(frame):
             continue
+        key = {"projects": "project_id", "villages": "village_id",
+               "participants": "village_id", "lessons": "village_id",
+               "happiness": "person_id", "savings": "member_id", "finance": "household_id",
+               "ledger": "household_id"}.get(name)
+        if key is not None and key in frame.columns:
+            # only the distinct (file, key) pairs matter: a household has many ledger rows
+            pairs = pd.DataFrame({"file": prov["file"].to_numpy(),
+                                  key: frame[key].to_numpy()}).drop_duplicates()
+            frame, prov = pairs[[key]].reset_index(drop=True), pairs[["file"]]
         if name == "projects":
             village = pd.Series(None, index=frame.index, dtype=object)
             project = frame["project_id"].astype(str)
