@@ -126,6 +126,24 @@ def _flags(name: str, column: _Column, idx: np.ndarray,
                   "the column as text (@) and re-enter them")
 
 
+def _file_groups(prov: pd.DataFrame) -> list[np.ndarray]:
+    """Row positions of each file (and sheet), in the order files first appear.
+
+    A blank sheet (a CSV file) is one group per file. Plain numpy: a pandas
+    groupby on two keys costs more than the check itself on a small program.
+    """
+    file_codes, _ = pd.factorize(prov["file"].to_numpy(dtype=object))
+    sheets = np.array([s if isinstance(s, str) else "" for s in prov["sheet"].to_numpy(
+        dtype=object)], dtype=object)
+    sheet_codes, sheet_names = pd.factorize(sheets)
+    combined = file_codes.astype("int64") * (len(sheet_names) + 1) + sheet_codes
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    ends = np.cumsum(np.bincount(inverse.ravel(), minlength=len(first)))
+    starts = ends - np.bincount(inverse.ravel(), minlength=len(first))
+    return [order[starts[g]:ends[g]] for g in np.argsort(first, kind="stable")]
+
+
 def lost_zero_warnings(tables: dict, provs: dict) -> list[dict]:
     """Warnings (problem-table rows) for identifiers that look like numbers
     that lost leading zeros or digits.
@@ -164,9 +182,7 @@ def lost_zero_warnings(tables: dict, provs: dict) -> list[dict]:
         id_columns = [c for c in table.columns if c.kind == "id" and c.name in frame.columns]
         if not id_columns:
             continue
-        sheet = prov["sheet"].where(prov["sheet"].map(lambda s: isinstance(s, str)), "")
-        groups = list(prov.groupby([prov["file"].astype(str), sheet], sort=False)
-                      .indices.values())
+        groups = _file_groups(prov)
         for col in id_columns:
             column, cache = _Column(frame[col.name]), {}
             for idx in groups:
