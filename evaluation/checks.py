@@ -159,7 +159,7 @@ def date_order(chunk, column: str, raw: pd.Series, problems: list[dict]):
     """
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     texts = [u for u in uniques if isinstance(u, str)]
-    if not texts:
+    if not any(_RE_NUMERIC_DATE.match(t) for t in texts):  # e.g. ISO or month names
         return None
     parts = pd.Series(uniques.astype(object) if hasattr(uniques, "astype") else uniques,
                       dtype=object).where(lambda x: x.map(lambda v: isinstance(v, str)))
@@ -196,13 +196,29 @@ def date_order(chunk, column: str, raw: pd.Series, problems: list[dict]):
     year = np.where(year_text.str.len().to_numpy() == 2, year + 2500 - 543,
                     np.where(year >= 2400, year - 543, year))
     keep = amb_u & np.isfinite(year)
-    alt_u = pd.to_datetime(pd.DataFrame({"year": np.where(keep, year, 2000),
-                                         "month": np.where(keep, a, 1),
-                                         "day": np.where(keep, b, 1)}).astype(int),
-                           errors="coerce").to_numpy(dtype="datetime64[ns]")
+    alt_u = _dates_from_parts(np.where(keep, year, 2000), np.where(keep, a, 1),
+                              np.where(keep, b, 1))
     alt_u[~keep] = np.datetime64("NaT")
     alt_u = np.append(alt_u, np.datetime64("NaT", "ns"))
     return alt_u[codes]  # code -1 (blank) picks the NaT slot
+
+
+def _dates_from_parts(year, month, day) -> np.ndarray:
+    """``datetime64[ns]`` dates from whole-number arrays; NaT where no such date exists.
+
+    The same as ``pandas.to_datetime`` of a year/month/day frame with
+    ``errors="coerce"``, without its per-call cost: the month is counted from
+    1970, the day added, and a day past the month's end (31 April) is NaT.
+    """
+    year, month, day = (np.asarray(x, dtype="int64") for x in (year, month, day))
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & \
+        (year >= 1678) & (year <= 2261)
+    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    dates = months.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
+    ok &= dates.astype("datetime64[M]") == months  # 31 April would run into May
+    out = dates.astype("datetime64[ns]")
+    out[~ok] = np.datetime64("NaT")
+    return out
 
 
 def ambiguous_dates(chunk, column: str, dates: pd.Series, alt: np.ndarray,

@@ -225,6 +225,62 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+#: Chunks of at most this many rows are parsed together with their like neighbours.
+_SMALL_CHUNK_ROWS = 20
+
+
+def _stack_key(chunk: _Chunk):
+    """Chunks with the same key can be parsed as one frame (None: parse alone).
+
+    Only small chunks of tables without date or wave columns (whose checks look
+    at a whole file's column) qualify: in practice the lesson files, one row each.
+    """
+    if len(chunk.frame) > _SMALL_CHUNK_ROWS or any(
+            c.kind in ("date", "wave") for c in chunk.table.columns):
+        return None
+    return (chunk.table.name, chunk.sheet, tuple(chunk.frame.columns),
+            tuple(map(str, chunk.frame.dtypes)), tuple(sorted(chunk.headers.items())))
+
+
+def _parse_chunks(chunks: list[_Chunk], problems: list[dict]) -> list[tuple]:
+    """``(chunk, parsed frame)`` for each chunk, in order, with every problem reported.
+
+    Runs of small, alike chunks are parsed as one frame (the fixed cost of
+    parsing a column is paid once, not once per lesson file); each problem is
+    then given back its own file and row.
+    """
+    out: list[tuple] = []
+    i = 0
+    while i < len(chunks):
+        key = _stack_key(chunks[i])
+        j = i + 1
+        while key is not None and j < len(chunks) and _stack_key(chunks[j]) == key:
+            j += 1
+        group = chunks[i:j]
+        i = j
+        if len(group) == 1:
+            out.append((group[0], _parse_chunk(group[0], problems)))
+            continue
+        sizes = [len(c.frame) for c in group]
+        files = np.repeat(np.array([c.file for c in group], dtype=object), sizes)
+        rows = np.concatenate([c.rows for c in group])
+        first = group[0]
+        stacked = _Chunk(table=first.table, frame=pd.concat([c.frame for c in group],
+                                                            ignore_index=True),
+                         file=first.file, sheet=first.sheet, rows=np.arange(len(rows)),
+                         headers=first.headers, folder=first.folder)
+        found: list[dict] = []
+        frame = _parse_chunk(stacked, found)
+        for record in found:  # every problem of _parse_chunk names a row: its position here
+            position = record["row"]
+            record.update(file=files[position], row=int(rows[position]))
+            problems.append(record)
+        ends = np.cumsum(sizes)
+        for chunk, start, end in zip(group, ends - sizes, ends):
+            out.append((chunk, frame.iloc[start:end].reset_index(drop=True)))
+    return out
+
+
 def _empty_table(table: Table) -> pd.DataFrame:
     dtypes = {"id": "str", "text": "str", "number": "float64", "money": "float64",
               "int": "Int64", "date": "datetime64[ns]", "wave": WAVE_DTYPE, "sex": "str",
@@ -236,15 +292,29 @@ def _combine(table: Table, parsed: list[tuple[_Chunk, pd.DataFrame]]):
     """Concatenate a table's chunks; return the frame and its provenance."""
     if not parsed:
         return _empty_table(table), pd.DataFrame({"file": [], "sheet": [], "row": []})
-    frames, prov = [], []
-    for chunk, frame in parsed:
-        frames.append(frame)
-        prov.append(pd.DataFrame({"file": chunk.file, "sheet": chunk.sheet, "row": chunk.rows,
-                                  "headers": [chunk.headers] * len(frame)}))
+    frames = [frame for _, frame in parsed]
+    sizes = [len(frame) for frame in frames]
+    # one provenance frame for all chunks (one per chunk costs more than the rows)
+    per_chunk = {key: np.empty(len(parsed), dtype=object) for key in ("file", "sheet",
+                                                                      "headers")}
+    for i, (chunk, _) in enumerate(parsed):
+        per_chunk["file"][i], per_chunk["sheet"][i] = chunk.file, chunk.sheet
+        per_chunk["headers"][i] = chunk.headers
+
+    def labels(key: str) -> pd.Series:  # str dtype only when every chunk has text here
+        values = pd.Series(np.repeat(per_chunk[key], sizes), dtype=object)
+        texts = all(isinstance(v, str) for v in per_chunk[key])
+        return values.astype("str") if texts else values
+
+    prov = pd.DataFrame({"file": labels("file"), "sheet": labels("sheet"),
+                         "row": np.concatenate([np.asarray(chunk.rows) for chunk, _ in parsed]),
+                         "headers": np.repeat(per_chunk["headers"], sizes)})
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    for col in table.columns:  # optional columns absent from every file still exist
-        if col.name not in frame.columns:
-            frame[col.name] = _empty_table(table)[col.name].reindex(frame.index)
+    missing = [col.name for col in table.columns if col.name not in frame.columns]
+    if missing:  # optional columns absent from every file still exist
+        empty = _empty_table(table)
+        for name in missing:
+            frame[name] = empty[name].reindex(frame.index)
     if "wave" in frame.columns:
         frame["wave"] = frame["wave"].astype(WAVE_DTYPE)
     for col in table.columns:  # one string dtype whatever the source (CSV, Excel, Parquet)
@@ -252,7 +322,7 @@ def _combine(table: Table, parsed: list[tuple[_Chunk, pd.DataFrame]]):
             frame[col.name] = frame[col.name].astype("str")
     ordered = [c.name for c in table.columns] + [c for c in frame.columns
                                                   if c not in {x.name for x in table.columns}]
-    return frame[ordered], pd.concat(prov, ignore_index=True)
+    return frame[ordered], prov
 
 
 def _header_of(prov: pd.DataFrame, i: int, column: str) -> str:
@@ -494,8 +564,8 @@ def load_project(path, *, warnings_as_errors: bool = False, villages=None) -> Pr
     ladder_files = [f for f in ladder_files if f not in value_map_files]
 
     parsed: dict[str, list] = {name: [] for name in TABLES}
-    for chunk in chunks:
-        parsed[chunk.table.name].append((chunk, _parse_chunk(chunk, problems)))
+    for pair in _parse_chunks(chunks, problems):
+        parsed[pair[0].table.name].append(pair)
     tables, provs = {}, {}
     for name, table in TABLES.items():
         tables[name], provs[name] = _combine(table, parsed[name])

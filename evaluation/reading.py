@@ -259,6 +259,22 @@ def _drop_totals(frame: pd.DataFrame, rows: np.ndarray, file, sheet, problems):
 
 # --------------------------------------------------------------------------- CSV
 
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows of a text frame whose every cell is empty or white space.
+
+    Column by column, only the rows still blank so far are looked at, so the
+    cost is about one pass over the first column.
+    """
+    blank = np.full(len(frame), bool(len(frame.columns)))
+    for name in frame.columns:
+        candidates = np.flatnonzero(blank)
+        if not len(candidates):
+            break
+        values = frame[name].to_numpy(dtype=object)[candidates]
+        blank[candidates] = [not str(v).strip() for v in values]
+    return blank
+
+
 def _sniff_separator(lines: list[str]) -> str:
     counts = {sep: max((ln.count(sep) for ln in lines), default=0) for sep in (",", ";", "\t")}
     best = max(counts, key=lambda s: (counts[s], s == ","))
@@ -316,14 +332,13 @@ def read_csv(path: Path, root: Path, table: Table, problems: list[dict]) -> Chun
         problems.append(problem(file, None, offset + h + 1, None, title or None,
                                 f"the header is on row {offset + h + 1}; the row(s) above it "
                                 "(a title?) were not read", "header_not_first", "warning"))
-    if len(frame.columns):
-        blank = (frame.apply(lambda s: s.str.strip()) == "").all(axis=1).to_numpy()
-    else:
-        blank = np.zeros(len(frame), dtype=bool)
+    blank = _blank_rows(frame)
     rows = np.arange(len(frame)) + offset + h + 2  # the header is row offset + h + 1
     if blank.any():
         frame, rows = frame[~blank], rows[~blank]
-    frame, rows = _drop_totals(frame, rows, file, None, problems)
+    lowered = text.casefold()
+    if any(word in lowered for word in TOTAL_WORDS):  # else no cell can be a totals word
+        frame, rows = _drop_totals(frame, rows, file, None, problems)
     return chunk_from_frame(table, frame, rows, file, None, problems,
                             folder=str(Path(file).parent), header_row=offset + h + 1)
 

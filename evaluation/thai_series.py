@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -29,6 +31,22 @@ SERIES_KINDS = ("id", "text", "number", "int", "money", "date", "wave", "sex", "
                 "arm")
 _RE_PLAIN_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _RE_PLAIN_ID = r"[A-Za-z0-9_\-./#]+(?: [A-Za-z0-9_\-./#]+)*"
+
+
+_PLAIN_NUMBER = re.compile(_RE_PLAIN_NUMBER)
+_PLAIN_ID = re.compile(_RE_PLAIN_ID)
+#: Below this many cells Python's ``re`` is faster than Arrow's regex kernels, which
+#: compile the pattern again on every call (about a millisecond each).
+_ARROW_REGEX_MIN_CELLS = 2_000
+
+
+def _fullmatch(text: pd.Series, pattern: re.Pattern) -> np.ndarray:
+    """Boolean mask: cells that are text matching ``pattern`` whole (False for NA)."""
+    if len(text) < _ARROW_REGEX_MIN_CELLS or text.dtype == object:
+        values = text.to_numpy(dtype=object)
+        return np.fromiter((isinstance(v, str) and pattern.fullmatch(v) is not None
+                            for v in values), dtype=bool, count=len(values))
+    return text.str.fullmatch(pattern.pattern).fillna(False).to_numpy(dtype=bool)
 
 
 def _factorized(series: pd.Series, func, fail):
@@ -90,7 +108,7 @@ def _numbers(series: pd.Series, scalar) -> tuple[np.ndarray, np.ndarray | None]:
     import pyarrow.compute as pc
 
     text = series if series.dtype == "str" else series.astype("str")
-    plain = text.str.fullmatch(_RE_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
+    plain = _fullmatch(text, _PLAIN_NUMBER)
     values = np.full(n, np.nan)
     if plain.any():
         arr = pa.array(text[plain].array)
@@ -112,7 +130,7 @@ def _ids(series: pd.Series) -> tuple[np.ndarray, None]:
     if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
         return series.astype(str).to_numpy(dtype=object), None
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
-        plain = series.str.fullmatch(_RE_PLAIN_ID).fillna(False).to_numpy(dtype=bool)
+        plain = _fullmatch(series, _PLAIN_ID)
         out = np.full(n, None, dtype=object)
         out[plain] = series[plain].to_numpy(dtype=object)
         if not plain.all():
