@@ -185,3 +185,30 @@ def test_a_chunk_without_participants_is_not_an_error(synthetic, tmp_path):
     chunked = ingest(data, tmp_path / "chunked", chunk_villages=10)
     assert chunked.parts_read == 4          # the chunk of nobody joins the one before
     _assert_same_store(tmp_path / "whole", tmp_path / "chunked")
+
+
+@pytest.mark.parametrize("damage", ["cp874", "no_key"])
+def test_a_table_that_cannot_be_split_reads_the_folder_whole(damage, synthetic, tmp_path):
+    """A CSV in the Thai Windows encoding, or without its routing column: validated whole,
+    so the store and the problems are exactly the loader's."""
+    data = tmp_path / "odd"
+    shutil.copytree(synthetic, data)
+    path = data / "savings.csv"
+    text = path.read_text(encoding="utf-8")
+    if damage == "cp874":
+        path.write_bytes(text.replace("\n", " สมาชิก\n", 1).encode("cp874"))
+    else:
+        path.write_text(text.replace("member_id", "member", 1), encoding="utf-8")
+    assert splitting.split_folder(data, tmp_path / "s", villages_per_chunk=7) is None
+    try:
+        whole = ingest(data, tmp_path / "whole", chunk_villages=10**6).rows
+    except DataValidationError as exc:
+        whole = exc.problems
+    try:
+        chunked = ingest(data, tmp_path / "chunked", chunk_villages=7).rows
+    except DataValidationError as exc:
+        chunked = exc.problems
+    if isinstance(whole, dict):
+        assert whole == chunked
+    else:
+        pd.testing.assert_frame_equal(_problems(whole), _problems(chunked))

@@ -170,6 +170,24 @@ def _layout(path: Path, table) -> tuple[str, str, int, int, str] | None:
     return encoding, sep, offset, _header_index(head, table), sep_line
 
 
+def _routable(path: Path) -> bool:
+    """A CSV this module can split: UTF-8 at its start, the routing column in its header."""
+    table = _table(path)
+    found = _layout(path, table)
+    if found is None:
+        return False
+    encoding, sep, offset, h, _ = found
+    _big_fields()
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            if offset:
+                fh.readline()
+            header = list(itertools.islice(csv.reader(fh, delimiter=sep), h + 1))[-1:]
+    except (UnicodeDecodeError, csv.Error):
+        return False
+    return bool(header) and _key_position(header[0], table, ROUTE[table.name]) is not None
+
+
 def _key_position(header: list[str], table, name: str) -> int | None:
     from ..reading import _clean_header, resolve_header
     from ..schema import header_map
@@ -287,7 +305,19 @@ def split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Split
     """Split a data folder into chunk folders of ``villages_per_chunk`` villages.
 
     Returns None when the folder holds at most one chunk of villages (validate
-    it whole) or cannot be split (a workbook or a Parquet table: read whole).
+    it whole) or cannot be split (a workbook, a Parquet table, a CSV table
+    that is not UTF-8 or lacks the column that routes its rows: read whole).
+    See :func:`_split_folder` (parameters, examples).
+    """
+    try:
+        return _split_folder(data, out, villages_per_chunk=villages_per_chunk)
+    except (UnicodeDecodeError, csv.Error):    # not UTF-8 further on: the loader reads it
+        shutil.rmtree(out, ignore_errors=True)
+        return None
+
+
+def _split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Split | None:
+    """Split a data folder into chunk folders (the work of :func:`split_folder`).
 
     Parameters
     ----------
@@ -304,7 +334,7 @@ def split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Split
     Examples
     --------
     >>> import tempfile
-    >>> split = split_folder("data/sample", tempfile.mkdtemp(), villages_per_chunk=2)
+    >>> split = _split_folder("data/sample", tempfile.mkdtemp(), villages_per_chunk=2)
     >>> [c.name for c in split.chunks], split.villages
     (['chunk-00001', 'chunk-00002', 'chunk-00003', 'chunk-00004'], 7)
     >>> info = split.files["informal-workers/participants.csv"]
@@ -318,6 +348,9 @@ def split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Split
     if not splittable(data):
         return None
     entries = list(_walk(data))
+    for path, kind in entries:            # every table file must be UTF-8 with its key column
+        if kind == "split" and not _routable(path):
+            return None
     village_files = [p for p, k in entries if k == "split"
                      and _table(p).name == "villages"]
     order: dict = {}
