@@ -115,6 +115,10 @@ def _walk(data: Path):
         if (table is not None and table.name in ROUTE and not backup
                 and not is_copy_name(path.stem)):
             yield path, "split"
+        elif (path.suffix.lower() in (".yaml", ".yml") and not backup
+              and path.name.casefold().startswith(("ladder", "value_map"))
+              and not is_copy_name(path.stem)):
+            yield path, "project"
         else:
             yield path, "link"
 
@@ -361,6 +365,7 @@ def _split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Spli
                 order[v] = len(order)
 
     probe = Split(root=data, chunks=[])
+    project_of: dict = {}
     for path in village_files:            # pass 1: village ids, in the loader's order
         found = _layout(path, TABLES["villages"])
         if found is None:
@@ -373,13 +378,20 @@ def _split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Spli
             reader = csv.reader(fh, delimiter=sep)
             header = list(itertools.islice(reader, h + 1))[-1:]
             key = _key_position(header[0] if header else [], TABLES["villages"], "village_id")
+            pkey = _key_position(header[0] if header else [], TABLES["villages"], "project_id")
             if key is None:
                 return None
             while True:
                 batch = list(itertools.islice(reader, BATCH))
                 if not batch:
                     break
-                collect(batch, _ids([r[key] if len(r) > key else None for r in batch]), 0)
+                vids = _ids([r[key] if len(r) > key else None for r in batch])
+                collect(batch, vids, 0)
+                if pkey is not None:
+                    pids = _ids([r[pkey] if len(r) > pkey else None for r in batch])
+                    for v, p in zip(vids, pids):
+                        if isinstance(v, str) and isinstance(p, str):
+                            project_of.setdefault(v, p)
     del probe
     n_chunks = -(-len(order) // villages_per_chunk)
     if n_chunks <= 1:
@@ -443,6 +455,12 @@ def _split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Spli
     household_chunk = _first_chunk(households)
     del persons, households
 
+    project_chunk: dict = {}
+    for v, c in village_chunk.items():     # a project's first chunk holds its ladder
+        p = project_of.get(v)
+        if p is not None:
+            project_chunk[p] = min(project_chunk.get(p, c), int(c))
+
     def through(mapping):
         def route(keys, batch=None, position=0):
             return keys.map(mapping).fillna(default[0]).to_numpy(dtype=np.int64)
@@ -457,6 +475,9 @@ def _split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Spli
                      "finance": through(household_chunk), "ledger": through(household_chunk),
                      "lessons": by_village}[name]
             _route_file(split, path, TABLES[name], route)
+        elif kind == "project":               # a ladder or value map: its project's chunk
+            chunk = project_chunk.get(_yaml_project(path), default[0])
+            _link(path, split, path.relative_to(data).as_posix(), [split.chunks[chunk]])
         elif kind == "lessons":
             stem = path.name if path.is_dir() else path.stem
             chunk = int(village_chunk.get(clean_id(stem), default[0]))
@@ -489,6 +510,22 @@ def _merge_empty_chunks(split: Split, village_chunk: pd.Series, default: list) -
         shutil.rmtree(split.chunks[c], ignore_errors=True)
         for info in split.files.values():
             info.index.pop(c, None)
+
+
+def _yaml_project(path: Path):
+    """The project id a ladder or value map file names (None when it cannot be read:
+    the loader reports it in the first chunk)."""
+    import yaml
+
+    from ..thai import clean_id
+
+    try:
+        if path.stat().st_size > 1 << 20:
+            return None
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return clean_id(data.get("project_id")) if isinstance(data, dict) else None
 
 
 def _table(path: Path):
