@@ -415,7 +415,7 @@ def ingest(data_dir, store, *, warnings_as_errors: bool = False, force: bool = F
         raise EvaluationError(f"store {str(store)!r} is a non-empty folder without "
                               f"{layout.MANIFEST}; choose a new or empty folder")
     units = _units(data, parts)
-    old = layout.read_manifest(store)
+    old = layout.read_manifest(store, partitions=True)
     same_kind = (old.get("format") == layout.FORMAT and old.get("parts_mode") == parts
                  and old.get("warnings_as_errors") == warnings_as_errors)
     old_units = old.get("parts", {}) if same_kind else {}

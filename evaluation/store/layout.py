@@ -3,7 +3,8 @@
 A store is a folder::
 
     STORE/
-      store.json                     manifest: format, input hashes, partition hashes
+      store.json                     manifest: format, input hashes, rows, ladders
+      partitions.parquet             the content hash of every partition file
       tables/projects.parquet        small tables, one file each
       tables/villages.parquet
       tables/<table>/project=<p>/village=<v>/part-0.parquet
@@ -74,17 +75,66 @@ def partition_dir(store, table: str, project_id, village_id) -> Path:
             / f"village={segment(village_id)}")
 
 
-def read_manifest(store) -> dict:
-    """The manifest of a store (empty dict when there is none)."""
+#: The partition hashes of the manifest (only ingest reads them; a national store has
+#: hundreds of thousands, which would make every open of ``store.json`` slow).
+PARTITIONS = "partitions.parquet"
+
+
+def read_manifest(store, *, partitions: bool = False) -> dict:
+    """The manifest of a store (empty dict when there is none).
+
+    ``partitions``: also the hash of every partition file (``partitions`` of
+    the manifest and of each of its parts), kept in ``partitions.parquet``.
+    """
     path = Path(store) / MANIFEST
     if not path.is_file():
         return {}
     with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+        manifest = json.load(fh)
+    extra = Path(store) / PARTITIONS
+    if partitions and extra.is_file():
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(extra).to_pydict()
+        manifest["partitions"] = {}
+        for entry in manifest.get("parts", {}).values():
+            entry["partitions"] = {}
+        for part, rel, digest in zip(table["part"], table["path"], table["sha256"]):
+            manifest["partitions"][rel] = digest
+            if part in manifest.get("parts", {}):
+                manifest["parts"][part]["partitions"][rel] = digest
+    return manifest
 
 
 def write_manifest(store, manifest: dict) -> None:
-    """Write the manifest atomically (a crash leaves the previous one)."""
+    """Write the manifest atomically (a crash leaves the previous one); the partition
+    hashes go to ``partitions.parquet`` (written first)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    manifest = dict(manifest)
+    rows = {"part": [], "path": [], "sha256": []}
+    parts = {}
+    for name, entry in manifest.get("parts", {}).items():
+        entry = dict(entry)
+        for rel, digest in entry.pop("partitions", {}).items():
+            rows["part"].append(name)
+            rows["path"].append(rel)
+            rows["sha256"].append(digest)
+        parts[name] = entry
+    if "parts" in manifest:
+        manifest["parts"] = parts
+    listed = set(rows["path"])
+    for rel, digest in manifest.pop("partitions", {}).items():
+        if rel not in listed:
+            rows["part"].append(None)
+            rows["path"].append(rel)
+            rows["sha256"].append(digest)
+    extra = Path(store) / PARTITIONS
+    tmp_extra = extra.with_name(extra.name + ".tmp")
+    pq.write_table(pa.table(rows, schema=pa.schema([("part", pa.string()), ("path", pa.string()),
+                                                    ("sha256", pa.string())])), tmp_extra)
+    os.replace(tmp_extra, extra)
     path = Path(store) / MANIFEST
     tmp = path.with_suffix(".json.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:

@@ -209,7 +209,8 @@ class StoreProject(Project):
         return clone
 
     def _files(self, name: str, village_ids) -> list[Path]:
-        lookup = self.villages.drop_duplicates("village_id").set_index("village_id")["project_id"]
+        lookup = self.villages[self.villages["village_id"].isin(set(village_ids))]
+        lookup = lookup.drop_duplicates("village_id").set_index("village_id")["project_id"]
         return [layout.partition_dir(self.store, name, lookup[v], v) / "part-0.parquet"
                 for v in village_ids]
 
@@ -224,8 +225,8 @@ class StoreProject(Project):
         ids = set(village_ids)
         villages = self.villages[self.villages["village_id"].isin(ids)]
         project_ids = set(villages["project_id"])
-        tables = {name: _read_files(name, self._files(name, [v for v in self.villages[
-            "village_id"] if v in ids])) for name in _LAZY}
+        ordered = villages["village_id"].tolist()       # the villages table's order
+        tables = {name: _read_files(name, self._files(name, ordered)) for name in _LAZY}
         if "problems" in self._loaded:
             problems = self.problems
             problems = problems[problems["village_id"].isna()
