@@ -522,10 +522,18 @@ def _yaml_project(path: Path):
     try:
         if path.stat().st_size > 1 << 20:
             return None
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        found = _RE_PROJECT_LINE.findall(text)
+        if len(found) == 1:              # one plain top-level line: no YAML parse needed
+            return clean_id(found[0])
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     return clean_id(data.get("project_id")) if isinstance(data, dict) else None
+
+
+_RE_PROJECT_LINE = re.compile(r"^project_id:[ \t]*([A-Za-z0-9_\-.\u0e00-\u0e7f]+)[ \t]*"
+                              r"(?:#.*)?$", re.MULTILINE)
 
 
 def _table(path: Path):
