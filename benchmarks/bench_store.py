@@ -88,7 +88,7 @@ FROM w WHERE a IS NOT NULL AND b IS NOT NULL GROUP BY village
 
 
 def bench(n: int, work: Path, part_size: int | None, keep: bool, households: int = 30,
-          reuse: bool = False) -> dict:
+          reuse: bool = False, reuse_store: bool = False) -> dict:
     kind = "flat" if part_size is None else "parts"
     data = work / f"data_{n}_{households}_{kind}"
     store = work / f"store_{n}_{households}_{kind}"
@@ -106,12 +106,17 @@ def bench(n: int, work: Path, part_size: int | None, keep: bool, households: int
             f"part_size={part_size}, messy=False)"))
         note(synth_s=s, synth_gib=gib)
     note(csv_gib=sum(p.stat().st_size for p in data.rglob("*") if p.is_file()) / 2**30)
-    shutil.rmtree(store, ignore_errors=True)
-    s, gib, out = run(step(
-        "from evaluation.store import ingest\n"
-        f"r = ingest({str(data)!r}, {str(store)!r}, parts={part_size is not None})\n"
-        "print(sum(v for k, v in r.rows.items() if k != 'scores'))"))
-    note(ingest_s=s, ingest_gib=gib)
+    if reuse_store and (store / "store.json").is_file():
+        rows = json.loads((store / "store.json").read_text(encoding="utf-8"))["rows"]
+        out = str(sum(v for k, v in rows.items() if k != "scores"))
+        note(ingest_s=float("nan"), ingest_gib=float("nan"))
+    else:
+        shutil.rmtree(store, ignore_errors=True)
+        s, gib, out = run(step(
+            "from evaluation.store import ingest\n"
+            f"r = ingest({str(data)!r}, {str(store)!r}, parts={part_size is not None})\n"
+            "print(sum(v for k, v in r.rows.items() if k != 'scores'))"))
+        note(ingest_s=s, ingest_gib=gib)
     rows = int(out.strip().splitlines()[-1])
     note(rows_m=rows / 1e6, ingest_s_per_m_rows=res["ingest_s"] / (rows / 1e6),
          store_gib=sum(p.stat().st_size for p in store.rglob("*") if p.is_file()) / 2**30)
@@ -166,6 +171,9 @@ def main() -> None:
                              "village chunks).")
     parser.add_argument("--reuse", action="store_true",
                         help="Keep an existing data folder of the same size (skip synth).")
+    parser.add_argument("--reuse-store", action="store_true",
+                        help="With --reuse: keep an existing store too (skip ingest; "
+                             "measure reading only).")
     parser.add_argument("--households", type=int, default=30, help="Households per village.")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_store"))
     parser.add_argument("--keep", action="store_true", help="Keep the data and the stores.")
@@ -174,7 +182,7 @@ def main() -> None:
     results = []
     for n in args.villages:
         r = bench(n, args.work, None if args.flat else args.part_size, args.keep,
-                  args.households, args.reuse)
+                  args.households, args.reuse, args.reuse_store)
         results.append(r)
         print(json.dumps(r), flush=True)
     print("\n| villages × households | rows (M) | CSV GiB | synth s / GiB | ingest s / GiB "

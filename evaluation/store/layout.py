@@ -5,6 +5,7 @@ A store is a folder::
     STORE/
       store.json                     manifest: format, input hashes, rows, ladders
       partitions.parquet             the content hash of every partition file
+      parts.json                     per part validated alone: its inputs, rows, ladders
       tables/projects.parquet        small tables, one file each
       tables/villages.parquet
       tables/<table>/project=<p>/village=<v>/part-0.parquet
@@ -78,19 +79,26 @@ def partition_dir(store, table: str, project_id, village_id) -> Path:
 #: The partition hashes of the manifest (only ingest reads them; a national store has
 #: hundreds of thousands, which would make every open of ``store.json`` slow).
 PARTITIONS = "partitions.parquet"
+#: The manifest's per-part entries (inputs, rows, ladders of each part: ingest only).
+PARTS = "parts.json"
 
 
 def read_manifest(store, *, partitions: bool = False) -> dict:
     """The manifest of a store (empty dict when there is none).
 
-    ``partitions``: also the hash of every partition file (``partitions`` of
-    the manifest and of each of its parts), kept in ``partitions.parquet``.
+    ``partitions``: also each part's entry (``parts.json``) and the hash of
+    every partition file (``partitions`` of the manifest and of each of its
+    parts, kept in ``partitions.parquet``): what ingest compares.
     """
     path = Path(store) / MANIFEST
     if not path.is_file():
         return {}
     with open(path, encoding="utf-8") as fh:
         manifest = json.load(fh)
+    parts = Path(store) / PARTS
+    if partitions and parts.is_file():
+        with open(parts, encoding="utf-8") as fh:
+            manifest["parts"] = json.load(fh)
     extra = Path(store) / PARTITIONS
     if partitions and extra.is_file():
         import pyarrow.parquet as pq
@@ -122,8 +130,7 @@ def write_manifest(store, manifest: dict) -> None:
             rows["path"].append(rel)
             rows["sha256"].append(digest)
         parts[name] = entry
-    if "parts" in manifest:
-        manifest["parts"] = parts
+    manifest.pop("parts", None)
     listed = set(rows["path"])
     for rel, digest in manifest.pop("partitions", {}).items():
         if rel not in listed:
@@ -135,6 +142,10 @@ def write_manifest(store, manifest: dict) -> None:
     pq.write_table(pa.table(rows, schema=pa.schema([("part", pa.string()), ("path", pa.string()),
                                                     ("sha256", pa.string())])), tmp_extra)
     os.replace(tmp_extra, extra)
+    parts_path = Path(store) / PARTS
+    with open(parts_path.with_suffix(".json.tmp"), "w", encoding="utf-8") as fh:
+        json.dump(parts, fh, ensure_ascii=False, sort_keys=True)
+    os.replace(parts_path.with_suffix(".json.tmp"), parts_path)
     path = Path(store) / MANIFEST
     tmp = path.with_suffix(".json.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:

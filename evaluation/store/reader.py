@@ -208,12 +208,6 @@ class StoreProject(Project):
         object.__setattr__(clone, "_loaded", dict(self._loaded))
         return clone
 
-    def _files(self, name: str, village_ids) -> list[Path]:
-        lookup = self.villages[self.villages["village_id"].isin(set(village_ids))]
-        lookup = lookup.drop_duplicates("village_id").set_index("village_id")["project_id"]
-        return [layout.partition_dir(self.store, name, lookup[v], v) / "part-0.parquet"
-                for v in village_ids]
-
     def _subset(self, village_ids: list[str]) -> Project:
         """A plain in-memory Project of these villages, read from their files only."""
         known = set(self.villages["village_id"])
@@ -225,8 +219,11 @@ class StoreProject(Project):
         ids = set(village_ids)
         villages = self.villages[self.villages["village_id"].isin(ids)]
         project_ids = set(villages["project_id"])
-        ordered = villages["village_id"].tolist()       # the villages table's order
-        tables = {name: _read_files(name, self._files(name, ordered)) for name in _LAZY}
+        ordered = villages.drop_duplicates("village_id")     # the villages table's order
+        pairs = list(zip(ordered["project_id"], ordered["village_id"]))
+        tables = {name: _read_files(name, [layout.partition_dir(self.store, name, p, v)
+                                           / "part-0.parquet" for p, v in pairs])
+                  for name in _LAZY}
         if "problems" in self._loaded:
             problems = self.problems
             problems = problems[problems["village_id"].isna()
