@@ -431,6 +431,29 @@ def _village_of(tables: dict, name: str) -> pd.Series:
     return pd.Series(np.nan, index=frame.index, dtype=object)
 
 
+def _project_period_of_rows(tables: dict, name: str, vil_proj: pd.Series,
+                            periods: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Start and end dates of the project of each row of a person or household table.
+
+    The same lookups as :func:`_village_of` followed by the project's period,
+    done once per distinct person or household and spread over the rows.
+    """
+    frame = tables[name]
+    key = {"happiness": "person_id", "savings": "member_id"}.get(name, "household_id")
+    by = "household_id" if key == "household_id" else "person_id"
+    codes, uniques = pd.factorize(frame[key])
+    people = tables["participants"]
+    village = pd.Series(uniques, dtype=object).map(
+        people.drop_duplicates(by).set_index(by)["village_id"])
+    project = village.map(vil_proj)
+    bounds = []
+    for column in ("start_date", "end_date"):
+        per_unique = project.map(periods[column]).to_numpy(dtype="datetime64[ns]")
+        per_row = np.append(per_unique, np.datetime64("NaT", "ns"))[codes]  # -1: blank id
+        bounds.append(pd.Series(per_row, index=frame.index))
+    return bounds[0], bounds[1]
+
+
 def _warnings(tables, provs, parsed=None) -> list[dict]:
     """Suspicious but possible values."""
     out: list[dict] = []
@@ -456,9 +479,8 @@ def _warnings(tables, provs, parsed=None) -> list[dict]:
         frame, prov = tables[name], provs[name]
         if frame.empty or frame["date"].isna().all():
             continue
-        project = _village_of(tables, name).map(vil_proj)
-        start = project.map(periods["start_date"]) - pd.Timedelta(days=31)
-        end = project.map(periods["end_date"]) + pd.Timedelta(days=31)
+        start, end = _project_period_of_rows(tables, name, vil_proj, periods)
+        start, end = start - pd.Timedelta(days=31), end + pd.Timedelta(days=31)
         dates = frame["date"]
         offset = 0
         for chunk, part in (parsed or {}).get(name, []):
