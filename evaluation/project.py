@@ -184,7 +184,7 @@ class Project:
 
 def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
     """Normalise every recognised column; report every bad cell."""
-    from .thai_series import parse_series
+    from .thai_series import _parse_column
 
     frame = chunk.frame
     out = {}
@@ -192,8 +192,9 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
         if col.name not in frame.columns:
             continue
         raw = frame[col.name]
-        values, errors = parse_series(raw, col.kind)
-        bad = errors.notna().to_numpy()
+        values, errors = _parse_column(raw, col.kind)
+        bad = np.zeros(len(raw), dtype=bool) if errors is None else \
+            np.array([e is not None for e in errors], dtype=bool)
         if not col.nullable:
             blank = values.isna().to_numpy() & ~bad
             for i in np.flatnonzero(blank):
@@ -209,7 +210,7 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
         for i in np.flatnonzero(bad):
             problems.append(dict(file=chunk.file, sheet=chunk.sheet, row=int(chunk.rows[i]),
                                  column=chunk.headers[col.name], value=raw.iloc[i],
-                                 problem=str(errors.iloc[i])))
+                                 problem=str(errors[i])))
         if col.kind == "wave":
             checks.wave_labels(chunk, col.name, raw, problems)
         elif col.kind == "date" and not pd.api.types.is_datetime64_any_dtype(raw.dtype):

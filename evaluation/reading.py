@@ -205,8 +205,10 @@ def chunk_from_frame(table: Table, frame: pd.DataFrame, rows: np.ndarray, file: 
             continue
         headers[canonical] = header
         rename[original] = canonical
-    frame = frame.rename(columns=rename)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame = frame.set_axis([rename.get(c, c) for c in frame.columns], axis=1)
+    duplicated = frame.columns.duplicated()
+    if duplicated.any():
+        frame = frame.loc[:, ~duplicated]
     missing = [c for c in table.required if c not in headers]
     if missing:
         wanted = ", ".join(f"{c} ({table.column(c).th})" for c in missing)
@@ -544,7 +546,8 @@ def read_lessons_dir(folder: Path, root: Path, problems: list[dict]) -> tuple[li
             village, section = sub.parts[0], path.stem
         record = {"village_id": clean_id(village), "section": clean_text(section),
                   "text": clean_text(text, keep_newlines=True)}
-        chunks.append(Chunk(table=TABLES["lessons"], frame=pd.DataFrame([record], dtype=object),
+        frame = pd.DataFrame({k: np.array([v], dtype=object) for k, v in record.items()})
+        chunks.append(Chunk(table=TABLES["lessons"], frame=frame,
                             file=rel(path, root), sheet=None, rows=np.array([1]),
                             headers={"village_id": "village_id", "section": "section",
                                      "text": "text"}, folder=str(Path(rel(path, root)).parent)))

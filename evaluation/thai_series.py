@@ -72,10 +72,17 @@ def _factorized(series: pd.Series, func, fail):
     return codes, results, errors
 
 
-def _map_unique(series: pd.Series, func, fail) -> tuple[np.ndarray, np.ndarray]:
-    """Results and error messages of ``func`` aligned with ``series``."""
+def _map_unique(series: pd.Series, func, fail) -> tuple[np.ndarray, np.ndarray | None]:
+    """Results and error messages of ``func`` aligned with ``series`` (None: no error)."""
     codes, results, errors = _factorized(series, func, fail)
-    return results[codes], errors[codes]
+    return results[codes], _aligned_errors(errors, codes)
+
+
+def _aligned_errors(errors: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
+    """Per-value error messages spread over the cells; None when no value failed."""
+    if all(e is None for e in errors):
+        return None
+    return errors[codes]
 
 
 def _errors_series(errors: np.ndarray | None, index) -> pd.Series:
@@ -113,12 +120,16 @@ def _numbers(series: pd.Series, scalar) -> tuple[np.ndarray, np.ndarray | None]:
     if plain.any():
         arr = pa.array(text[plain].array)
         values[plain] = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-    todo = ~plain & series.notna().to_numpy()
+    # empty cells (read as "" from CSV) are blank for every scalar parser: NaN, no error
+    todo = ~plain & series.notna().to_numpy() & (text != "").to_numpy(dtype=bool,
+                                                                       na_value=False)
     values[~plain] = np.nan
     if not todo.any():
         return values, None
     sub_values, sub_errors = _map_unique(series[todo], scalar, np.nan)
     values[todo] = sub_values.astype("float64")
+    if sub_errors is None:
+        return values, None
     errors = np.full(n, None, dtype=object)
     errors[todo] = sub_errors
     return values, errors
@@ -185,6 +196,14 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
     _check_era(era)
     if not isinstance(series, pd.Series):
         series = pd.Series(series)
+    values, errors = _parse_column(series, kind, era=era, keep_newlines=keep_newlines)
+    return values, _errors_series(errors, series.index)
+
+
+def _parse_column(series: pd.Series, kind: str, *, era: str = "auto",
+                  keep_newlines: bool = True) -> tuple[pd.Series, np.ndarray | None]:
+    """:func:`parse_series` with the error messages as an object array, or None
+    when no cell failed (the loader's common case, without building a Series)."""
     index = series.index
     errors: np.ndarray | None
 
@@ -206,26 +225,25 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
             out = out.astype("Int64")
         else:
             out = pd.Series(values, index=index, dtype="float64")
-        return out, _errors_series(errors, index)
+        return out, errors
 
     if kind == "date":
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
             out = series.dt.tz_localize(None) if series.dt.tz is not None else series
-            return (out.dt.normalize().astype("datetime64[ns]"),
-                    _errors_series(None, index))
+            return out.dt.normalize().astype("datetime64[ns]"), None
         codes, results, errors = _factorized(series, lambda v: parse_date(v, era=era), pd.NaT)
         nat = np.datetime64("NaT", "ns")
         stamps = np.array([nat if r is pd.NaT else r.asm8.astype("datetime64[ns]")
                            for r in results], dtype="datetime64[ns]")
         return (pd.Series(stamps[codes], index=index, dtype="datetime64[ns]"),
-                _errors_series(errors[codes], index))
+                _aligned_errors(errors, codes))
 
     if kind == "wave":
         codes, results, errors = _factorized(series, parse_wave, None)
         positions = np.array([-1 if r is None else WAVES.index(r) for r in results])
         out = pd.Series(pd.Categorical.from_codes(positions[codes], categories=list(WAVES),
                                                   ordered=True), index=index)
-        return out, _errors_series(errors[codes], index)
+        return out, _aligned_errors(errors, codes)
     if kind == "id":
         results, errors = _ids(series)
     elif kind == "text":
@@ -234,4 +252,4 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
     else:
         func = {"sex": parse_sex, "role": parse_role, "kind": parse_kind, "arm": parse_arm}[kind]
         results, errors = _map_unique(series, func, None)
-    return pd.Series(results, index=index, dtype=object), _errors_series(errors, index)
+    return pd.Series(results, index=index, dtype=object), errors
