@@ -29,6 +29,7 @@ import pandas as pd
 
 from .reading import problem
 from .schema import TABLES
+from .thai import _dates_from_parts
 
 #: Tables without a natural key, checked for identical rows.
 UNKEYED = ("ledger", "savings", "lessons")
@@ -200,24 +201,6 @@ def date_order(chunk, column: str, raw: pd.Series, problems: list[dict]):
     alt_u[~keep] = np.datetime64("NaT")
     alt_u = np.append(alt_u, np.datetime64("NaT", "ns"))
     return alt_u[codes]  # code -1 (blank) picks the NaT slot
-
-
-def _dates_from_parts(year, month, day) -> np.ndarray:
-    """``datetime64[ns]`` dates from whole-number arrays; NaT where no such date exists.
-
-    The same as ``pandas.to_datetime`` of a year/month/day frame with
-    ``errors="coerce"``, without its per-call cost: the month is counted from
-    1970, the day added, and a day past the month's end (31 April) is NaT.
-    """
-    year, month, day = (np.asarray(x, dtype="int64") for x in (year, month, day))
-    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & \
-        (year >= 1678) & (year <= 2261)
-    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
-    dates = months.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
-    ok &= dates.astype("datetime64[M]") == months  # 31 April would run into May
-    out = dates.astype("datetime64[ns]")
-    out[~ok] = np.datetime64("NaT")
-    return out
 
 
 def ambiguous_dates(chunk, column: str, dates: pd.Series, alt: np.ndarray,

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError
-from .thai import (INT_EXPECTED, NUMBER_EXPECTED, WAVES, _check_era, _number_value, clean_id,
+from .thai import (INT_EXPECTED, NUMBER_EXPECTED, WAVES, _check_era, _dates_from_parts,
+                   _fast_date_parts, _number_value, clean_id,
                    clean_text, parse_arm, parse_date, parse_kind, parse_money, parse_number,
                    parse_role, parse_sex, parse_wave)
 
@@ -135,6 +136,37 @@ def _numbers(series: pd.Series, scalar) -> tuple[np.ndarray, np.ndarray | None]:
     return values, errors
 
 
+def _dates(series: pd.Series, era: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes, one ``datetime64[ns]`` and one error message per distinct value (+ NA slot).
+
+    Distinct values in the two common forms (``2023-07-07``, ``7 ก.ค. 2566``)
+    become dates in one numpy step; the rest, and any that is not a real date,
+    go through :func:`parse_date` (which gives the error message).
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    uniques = list(uniques)
+    n = len(uniques)
+    stamps = np.full(n + 1, np.datetime64("NaT", "ns"))
+    errors = np.full(n + 1, None, dtype=object)
+    parts = [_fast_date_parts(u, era) for u in uniques]
+    done = np.array([p is not None for p in parts], dtype=bool)
+    if done.any():
+        y, m, d = (np.array([p[k] if p else 0 for p in parts], dtype="int64")
+                   for k in range(3))
+        dates = _dates_from_parts(y, m, d)
+        done &= ~np.isnat(dates)
+        stamps[:n][done] = dates[done]
+    for i in np.flatnonzero(~done):
+        try:
+            result = parse_date(uniques[i], era=era)
+        except ValueError as exc:
+            errors[i] = str(exc)
+            continue
+        if result is not pd.NaT:
+            stamps[i] = result.asm8.astype("datetime64[ns]")
+    return codes, stamps, errors
+
+
 def _ids(series: pd.Series) -> tuple[np.ndarray, None]:
     """Identifier strings; a vectorised path for already-clean ASCII ids."""
     n = len(series)
@@ -231,10 +263,7 @@ def _parse_column(series: pd.Series, kind: str, *, era: str = "auto",
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
             out = series.dt.tz_localize(None) if series.dt.tz is not None else series
             return out.dt.normalize().astype("datetime64[ns]"), None
-        codes, results, errors = _factorized(series, lambda v: parse_date(v, era=era), pd.NaT)
-        nat = np.datetime64("NaT", "ns")
-        stamps = np.array([nat if r is pd.NaT else r.asm8.astype("datetime64[ns]")
-                           for r in results], dtype="datetime64[ns]")
+        codes, stamps, errors = _dates(series, era)
         return (pd.Series(stamps[codes], index=index, dtype="datetime64[ns]"),
                 _aligned_errors(errors, codes))
 
