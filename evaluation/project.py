@@ -388,8 +388,10 @@ def _check_happiness(tables, provs, instruments, problems):
         ranges = {item.id: (item.min, item.max) for item in inst.items}
         items = frame["item"].to_numpy()[idx]
         values = frame["value"].to_numpy(dtype=float)[idx]
-        lo = np.array([ranges.get(it, (np.nan, np.nan))[0] for it in items], dtype=float)
-        hi = np.array([ranges.get(it, (np.nan, np.nan))[1] for it in items], dtype=float)
+        codes, distinct = pd.factorize(items)  # each item id looked up once
+        bounds = np.array([ranges.get(it, (np.nan, np.nan)) for it in distinct] +
+                          [(np.nan, np.nan)], dtype=float).reshape(-1, 2)
+        lo, hi = bounds[codes, 0], bounds[codes, 1]  # code -1 (blank): the NaN row
         unknown_item = np.isnan(lo)
         for j in np.flatnonzero(unknown_item):
             i = idx[j]
