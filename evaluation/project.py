@@ -743,15 +743,19 @@ def _attach_village(problems: pd.DataFrame, tables, provs) -> pd.DataFrame:
         return [s if isinstance(s, str) else none for s in values]
 
     files = set(problems["file"].dropna())
+    problem_rows = set(pd.to_numeric(problems["row"], errors="coerce").dropna()
+                       .astype("int64"))
     frames = []
     for name in TABLES:
         prov = provs[name]
         if prov.empty:
             continue
-        mask = prov["file"].isin(files).to_numpy()
+        # only rows that a problem names (its file and row number) can match
+        mask = (prov["file"].isin(files) & prov["row"].isin(problem_rows)).to_numpy()
         if not mask.any():
             continue
-        villages = pd.Series(_village_of(tables, name)).to_numpy(dtype=object)[mask]
+        subset = {**tables, name: tables[name].iloc[np.flatnonzero(mask)]}
+        villages = pd.Series(_village_of(subset, name)).to_numpy(dtype=object)
         frames.append(pd.DataFrame({"file": prov["file"].to_numpy(dtype=object)[mask],
                                     "sheet": sheet_key(prov["sheet"].to_numpy()[mask]),
                                     "row": prov["row"].to_numpy().astype("int64")[mask],
