@@ -184,7 +184,7 @@ class Project:
 
 def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
     """Normalise every recognised column; report every bad cell."""
-    from .thai_series import parse_series
+    from .thai_series import _parse_column
 
     frame = chunk.frame
     out = {}
@@ -192,8 +192,9 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
         if col.name not in frame.columns:
             continue
         raw = frame[col.name]
-        values, errors = parse_series(raw, col.kind)
-        bad = errors.notna().to_numpy()
+        values, errors = _parse_column(raw, col.kind)
+        bad = np.zeros(len(raw), dtype=bool) if errors is None else \
+            np.array([e is not None for e in errors], dtype=bool)
         if not col.nullable:
             blank = values.isna().to_numpy() & ~bad
             for i in np.flatnonzero(blank):
@@ -209,7 +210,7 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
         for i in np.flatnonzero(bad):
             problems.append(dict(file=chunk.file, sheet=chunk.sheet, row=int(chunk.rows[i]),
                                  column=chunk.headers[col.name], value=raw.iloc[i],
-                                 problem=str(errors.iloc[i])))
+                                 problem=str(errors[i])))
         if col.kind == "wave":
             checks.wave_labels(chunk, col.name, raw, problems)
         elif col.kind == "date" and not pd.api.types.is_datetime64_any_dtype(raw.dtype):
@@ -387,8 +388,10 @@ def _check_happiness(tables, provs, instruments, problems):
         ranges = {item.id: (item.min, item.max) for item in inst.items}
         items = frame["item"].to_numpy()[idx]
         values = frame["value"].to_numpy(dtype=float)[idx]
-        lo = np.array([ranges.get(it, (np.nan, np.nan))[0] for it in items], dtype=float)
-        hi = np.array([ranges.get(it, (np.nan, np.nan))[1] for it in items], dtype=float)
+        codes, distinct = pd.factorize(items)  # each item id looked up once
+        bounds = np.array([ranges.get(it, (np.nan, np.nan)) for it in distinct] +
+                          [(np.nan, np.nan)], dtype=float).reshape(-1, 2)
+        lo, hi = bounds[codes, 0], bounds[codes, 1]  # code -1 (blank): the NaN row
         unknown_item = np.isnan(lo)
         for j in np.flatnonzero(unknown_item):
             i = idx[j]
@@ -431,6 +434,29 @@ def _village_of(tables: dict, name: str) -> pd.Series:
     return pd.Series(np.nan, index=frame.index, dtype=object)
 
 
+def _project_period_of_rows(tables: dict, name: str, vil_proj: pd.Series,
+                            periods: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Start and end dates of the project of each row of a person or household table.
+
+    The same lookups as :func:`_village_of` followed by the project's period,
+    done once per distinct person or household and spread over the rows.
+    """
+    frame = tables[name]
+    key = {"happiness": "person_id", "savings": "member_id"}.get(name, "household_id")
+    by = "household_id" if key == "household_id" else "person_id"
+    codes, uniques = pd.factorize(frame[key])
+    people = tables["participants"]
+    village = pd.Series(uniques, dtype=object).map(
+        people.drop_duplicates(by).set_index(by)["village_id"])
+    project = village.map(vil_proj)
+    bounds = []
+    for column in ("start_date", "end_date"):
+        per_unique = project.map(periods[column]).to_numpy(dtype="datetime64[ns]")
+        per_row = np.append(per_unique, np.datetime64("NaT", "ns"))[codes]  # -1: blank id
+        bounds.append(pd.Series(per_row, index=frame.index))
+    return bounds[0], bounds[1]
+
+
 def _warnings(tables, provs, parsed=None) -> list[dict]:
     """Suspicious but possible values."""
     out: list[dict] = []
@@ -456,9 +482,8 @@ def _warnings(tables, provs, parsed=None) -> list[dict]:
         frame, prov = tables[name], provs[name]
         if frame.empty or frame["date"].isna().all():
             continue
-        project = _village_of(tables, name).map(vil_proj)
-        start = project.map(periods["start_date"]) - pd.Timedelta(days=31)
-        end = project.map(periods["end_date"]) + pd.Timedelta(days=31)
+        start, end = _project_period_of_rows(tables, name, vil_proj, periods)
+        start, end = start - pd.Timedelta(days=31), end + pd.Timedelta(days=31)
         dates = frame["date"]
         offset = 0
         for chunk, part in (parsed or {}).get(name, []):
@@ -718,15 +743,19 @@ def _attach_village(problems: pd.DataFrame, tables, provs) -> pd.DataFrame:
         return [s if isinstance(s, str) else none for s in values]
 
     files = set(problems["file"].dropna())
+    problem_rows = set(pd.to_numeric(problems["row"], errors="coerce").dropna()
+                       .astype("int64"))
     frames = []
     for name in TABLES:
         prov = provs[name]
         if prov.empty:
             continue
-        mask = prov["file"].isin(files).to_numpy()
+        # only rows that a problem names (its file and row number) can match
+        mask = (prov["file"].isin(files) & prov["row"].isin(problem_rows)).to_numpy()
         if not mask.any():
             continue
-        villages = pd.Series(_village_of(tables, name)).to_numpy(dtype=object)[mask]
+        subset = {**tables, name: tables[name].iloc[np.flatnonzero(mask)]}
+        villages = pd.Series(_village_of(subset, name)).to_numpy(dtype=object)
         frames.append(pd.DataFrame({"file": prov["file"].to_numpy(dtype=object)[mask],
                                     "sheet": sheet_key(prov["sheet"].to_numpy()[mask]),
                                     "row": prov["row"].to_numpy().astype("int64")[mask],

@@ -542,15 +542,46 @@ _RE_FAST_TH_ABBR = re.compile(r"([0-9]{1,2}) (" + "|".join(map(re.escape, _TH_MO
 _TH_ABBR_MONTH = {name: i + 1 for i, name in enumerate(_TH_MONTHS_ABBR)}
 
 
-def _parse_date_text(text: str, era: str) -> pd.Timestamp:
-    m = _RE_FAST_ISO.fullmatch(text)
+def _dates_from_parts(year, month, day) -> np.ndarray:
+    """``datetime64[ns]`` dates from whole-number arrays; NaT where no such date exists.
+
+    The same as ``pandas.to_datetime`` of a year/month/day frame with
+    ``errors="coerce"``, without its per-call cost: the month is counted from
+    1970, the day added, and a day past the month's end (31 April) is NaT.
+    """
+    year, month, day = (np.asarray(x, dtype="int64") for x in (year, month, day))
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & \
+        (year >= 1678) & (year <= 2261)
+    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    dates = months.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
+    ok &= dates.astype("datetime64[M]") == months  # 31 April would run into May
+    out = dates.astype("datetime64[ns]")
+    out[~ok] = np.datetime64("NaT")
+    return out
+
+
+def _fast_date_parts(value, era: str) -> tuple[int, int, int] | None:
+    """(CE year, month, day) of a text in one of the two fast forms, else None.
+
+    The fields are not checked: :func:`_dates_from_parts` (or ``_make_date``) does.
+    """
+    if not isinstance(value, str):
+        return None
+    m = _RE_FAST_ISO.fullmatch(value)
     if m:
         y, mo, d = m.groups()
-        return _make_date(_year_to_ce(y, era), int(mo), int(d))
-    m = _RE_FAST_TH_ABBR.fullmatch(text)
+        return _year_to_ce(y, era), int(mo), int(d)
+    m = _RE_FAST_TH_ABBR.fullmatch(value)
     if m:
         d, name, y = m.groups()
-        return _make_date(_year_to_ce(y, era), _TH_ABBR_MONTH[name], int(d))
+        return _year_to_ce(y, era), _TH_ABBR_MONTH[name], int(d)
+    return None
+
+
+def _parse_date_text(text: str, era: str) -> pd.Timestamp:
+    parts = _fast_date_parts(text, era)
+    if parts is not None:
+        return _make_date(*parts)
     text = clean_text(text)
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE_NUMBER).casefold()
     text = _RE_WEEKDAY_EN.sub("", _RE_WEEKDAY_TH.sub("", text, count=1), count=1)

@@ -756,3 +756,49 @@ def test_parse_date_fast_forms_agree_with_general_rules(era):
     assert fast_forms == len(texts)
     for text in texts:
         assert _fast_parse_date(text, era) == _slow_parse_date(text, era), text
+
+
+def test_dates_from_parts_equals_pandas_to_datetime():
+    import itertools
+
+    from evaluation.thai import _dates_from_parts
+
+    # Reference: pandas.to_datetime(DataFrame(year, month, day), errors="coerce"), which the
+    # month-first reading of ambiguous dates used before; every month 0-13 and day 0-32 of
+    # ordinary, leap and century years inside the supported range 1678-2261.
+    years = [1678, 1900, 2000, 2023, 2024, 2100, 2261]
+    y, m, d = map(np.array, zip(*itertools.product(years, range(14), range(33))))
+    expected = pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": d}),
+                              errors="coerce").to_numpy(dtype="datetime64[ns]")
+    got = _dates_from_parts(y, m, d)
+    assert got.dtype == np.dtype("datetime64[ns]")
+    np.testing.assert_array_equal(np.isnat(got), np.isnat(expected))
+    np.testing.assert_array_equal(got[~np.isnat(got)], expected[~np.isnat(expected)])
+    assert np.isnat(got).sum() > 600  # impossible dates were part of the test
+
+
+@pytest.mark.parametrize("era", ["auto", "be", "ce"])
+def test_parse_series_dates_equal_parse_date_cell_by_cell(era):
+    # parse_series reads the common forms in one numpy step; every cell must equal
+    # parse_date of that cell (value and error message), bad and blank cells included.
+    from evaluation.thai_series import parse_series
+
+    rng = np.random.default_rng(11)
+    months = thai._TH_MONTHS_ABBR
+    cells = [None, "", "  ", "31/4/2566", "7 ก.ค. 66", "๗ ก.ค. ๒๕๖๖", "2566-02-29", "2567-02-29",
+             "1600-01-01", "x", dt.date(2023, 7, 7)]
+    for _ in range(300):
+        y = int(rng.choice([1677, 2023, 2024, 2261, 2262, 2566, 2567, 2805]))
+        mo, d = int(rng.integers(0, 14)), int(rng.integers(0, 33))
+        cells.append(f"{y}-{mo:02d}-{d:02d}")
+        if 1 <= mo <= 12:
+            cells.append(f"{d} {months[mo - 1]} {y}")
+    values, errors = parse_series(pd.Series(cells, dtype=object), "date", era=era)
+    for cell, value, error in zip(cells, values, errors):
+        try:
+            expected, expected_error = parse_date(cell, era=era), None
+        except ValueError as exc:
+            expected, expected_error = pd.NaT, str(exc)
+        assert (value is pd.NaT and expected is pd.NaT) or value == expected, cell
+        assert error == expected_error, cell
+    assert errors.notna().sum() > 100 and values.notna().sum() > 100
