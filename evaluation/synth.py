@@ -879,9 +879,7 @@ def _write_bulk_chunked(out_dir: Path, *, villages: int, households: int, seed: 
                                 messy=messy, first_village=k * FLAT_BLOCK + 1, total=villages)
             for path in files:
                 target = out_dir / path.name
-                if path.suffix != ".csv":
-                    shutil.move(path, target)
-                elif target not in written:
+                if path.suffix != ".csv" or target not in written:
                     shutil.move(path, target)
                 else:
                     with open(path, "rb") as src, open(target, "ab") as dst:

@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 
 from . import layout
-from .aggregates import _FINANCE_SQL, _LOWER_IS_BETTER, _check, _finish, _program_villages
+from .aggregates import (
+    _FINANCE_SQL,
+    _LOWER_IS_BETTER,
+    _check,
+    _finish,
+    _program_villages,
+)
 
 #: Villages read by one Dask partition.
 VILLAGES_PER_PARTITION = 200

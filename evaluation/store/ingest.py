@@ -12,6 +12,11 @@ manifest: nothing changed, nothing is read. Otherwise the folder is validated
 again and only the village partitions whose rows changed are rewritten
 (partitions of villages that disappeared are removed).
 
+Without ``parts``, a folder of more than ``chunk_villages`` villages is read
+in village chunks (:mod:`evaluation.store.split`): each chunk is validated
+alone by the loader and the chunks' problems are merged into those of the
+whole folder (rows of the original files), so memory is that of one chunk.
+
 With ``parts=True`` the data folder holds one sub-folder per part (a
 province, a batch of projects), each a complete data folder with its own
 projects and villages. Each part is validated alone by the loader and

@@ -225,7 +225,8 @@ class _Writers:
         if chunk not in self.open:
             path = self.split.chunks[chunk] / self.rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            fh = open(path, "w", encoding=self.encoding, newline="")
+            # kept open across batches, closed in close()
+            fh = open(path, "w", encoding=self.encoding, newline="")  # noqa: SIM115
             fh.write(self.sep_line)
             w = csv.writer(fh, delimiter=self.sep, lineterminator="\n")
             w.writerows(self.prefix)
@@ -431,8 +432,9 @@ def _split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Spli
                 person_at = _key_position(header[0], table, "person_id")
                 household_at = _key_position(header[0], table, "household_id")
 
-        def note(batch, keys, position, file_no=len(people_rels) - 1,
-                 base=(found[2] + found[3] + 2 if found else 2)):
+        def note(batch, keys, position, file_no=len(people_rels) - 1,  # noqa: B008
+                 base=(found[2] + found[3] + 2 if found else 2), person_at=person_at,
+                 household_at=household_at, persons=persons, households=households):
             chunk = by_village(keys).astype(np.int32)
             for at, sink in ((person_at, persons), (household_at, households)):
                 if at is None:
@@ -448,12 +450,12 @@ def _split_folder(data, out, *, villages_per_chunk: int = DEFAULT_CHUNK) -> Spli
     _merge_empty_chunks(split, village_chunk, default)
     for path in village_files:
         _route_file(split, path, TABLES["villages"], by_village)
-    persons = (pd.concat(persons, ignore_index=True).dropna(subset=["id"]) if persons
-               else pd.DataFrame({"id": [], "chunk": [], "file": [], "row": []}))
-    _cross_duplicates(split, persons, people_rels)
-    person_chunk = _first_chunk([persons[["id", "chunk"]]])
+    people = (pd.concat(persons, ignore_index=True).dropna(subset=["id"]) if persons
+              else pd.DataFrame({"id": [], "chunk": [], "file": [], "row": []}))
+    _cross_duplicates(split, people, people_rels)
+    person_chunk = _first_chunk([people[["id", "chunk"]]])
     household_chunk = _first_chunk(households)
-    del persons, households
+    del people, persons[:], households[:]
 
     project_chunk: dict = {}
     for v, c in village_chunk.items():     # a project's first chunk holds its ladder
@@ -562,11 +564,11 @@ def _cross_duplicates(split: Split, persons: pd.DataFrame, rels: list) -> None:
         split.cross_persons.add(pid)
         first = group.iloc[0]
         for _, rep in group.iloc[1:].iterrows():
-            split.problems.append(dict(
-                file=rels[int(rep["file"])], sheet=None, row=int(rep["row"]),
-                column="person_id", value=pid,
-                problem=f"duplicate participants entry for (person_id); first given at "
-                        f"{rels[int(first['file'])]} row {int(first['row'])}"))
+            split.problems.append({
+                "file": rels[int(rep["file"])], "sheet": None, "row": int(rep["row"]),
+                "column": "person_id", "value": pid,
+                "problem": f"duplicate participants entry for (person_id); first given at "
+                           f"{rels[int(first['file'])]} row {int(first['row'])}"})
 
 
 # --------------------------------------------------------------------------- problems
