@@ -178,6 +178,7 @@ def render_chart(fig, *, prefix: str, title: str | None = None, path=None,
     (True, ['.png', '.pdf'])
     """
     from ..export import _attach_shared_canvas, render_figure
+    from .layout import lay_out
     from .textlayout import text_layout_memo
 
     canvas, engine = fig.canvas, fig.get_layout_engine()
@@ -186,9 +187,7 @@ def render_chart(fig, *, prefix: str, title: str | None = None, path=None,
     _attach_shared_canvas(fig)
     try:
         with text_layout_memo():   # the same titles and labels recur in every report
-            if engine is not None:
-                engine.execute(fig)
-                fig.set_layout_engine(None)
+            lay_out(fig)           # constrained layout, second pass only when needed
             svg = figure_svg(fig, prefix=prefix, title=title)
             written = []
             if formats and path is not None:
