@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_load.py [--villages 1000] [--households 30]
     .venv/bin/python benchmarks/bench_load.py --sample     # data/sample only (issue 11: < 1 s)
+    .venv/bin/python benchmarks/bench_load.py --sample --baseline af28791   # against a commit
 
 Generates the program with the package's seeded generator (``evaluation synth``),
 then times loading each form (best of three) and prints rows per second.
@@ -11,9 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
@@ -25,7 +31,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sample", action="store_true",
                         help="time loading data/sample (every loader check on) and stop")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="with --sample: alternate loads with the package as of git "
+                             "revision REV (both in one run, so both see the same machine)")
+    parser.add_argument("--rounds", type=int, default=20, help="loads each, with --baseline")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return _child(args.child)
+    if args.sample and args.baseline:
+        return _against_baseline(args.baseline, args.rounds)
 
     import evaluation as ev
 
@@ -68,6 +83,58 @@ def main() -> None:
         print(f"{fmt:8} {generated:11.2f} {seconds:8.2f} {n_rows:11,} {n_rows / seconds:11,.0f} "
               f"{size / 1e6:7.1f}")
     print(f"\nParquet / CSV load time: {rows[1][2] / rows[0][2]:.2f}×")
+
+
+def _child(package_root: str) -> None:
+    """Load the sample each time a line arrives on stdin; print CPU and wall seconds."""
+    sys.path.insert(0, package_root)
+    import evaluation as ev
+
+    assert Path(ev.__file__).resolve().is_relative_to(Path(package_root).resolve())
+    ev.load_project(SAMPLE)  # imports and first-use caches, not timed
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        ev.load_project(SAMPLE)
+        print(f"{time.process_time() - start_cpu:.4f} {time.perf_counter() - start:.4f}",
+              flush=True)
+
+
+def _against_baseline(rev: str, rounds: int) -> None:
+    """Today's loader and the loader of ``rev`` loading data/sample in turns.
+
+    On a shared machine the neighbours' load changes from minute to minute; two
+    warm processes taking turns see the same conditions, so their ratio holds
+    even when the absolute seconds do not.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "evaluation"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        env = dict(os.environ, PYTHONPATH="")
+        roots = {"baseline " + rev: tmp, "today": str(ROOT)}
+        children = {name: subprocess.Popen(
+            [sys.executable, __file__, "--child", root], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, env=env) for name, root in roots.items()}
+        for child in children.values():
+            assert child.stdout.readline().strip() == "ready"
+        times: dict = {name: [] for name in children}
+        for _ in range(rounds):
+            for name, child in children.items():
+                child.stdin.write("go\n")
+                child.stdin.flush()
+                times[name].append(tuple(map(float, child.stdout.readline().split())))
+        for child in children.values():
+            child.stdin.close()
+            child.wait()
+    print(f"data/sample, {rounds} loads each, taking turns (CPU s | wall s)")
+    for name, pairs in times.items():
+        cpu, wall = sorted(c for c, _ in pairs), sorted(w for _, w in pairs)
+        print(f"  {name:20} CPU best {cpu[0]:.3f} median {cpu[len(cpu) // 2]:.3f} | "
+              f"wall best {wall[0]:.3f} median {wall[len(wall) // 2]:.3f}")
+    base, today = (sorted(c for c, _ in times[n]) for n in times)
+    print(f"  today / baseline CPU: best {today[0] / base[0]:.2f}, "
+          f"median {today[len(today) // 2] / base[len(base) // 2]:.2f}")
 
 
 if __name__ == "__main__":

@@ -29,10 +29,15 @@ import pandas as pd
 
 from .reading import problem
 from .schema import TABLES
+from .thai import _dates_from_parts
 
 #: Tables without a natural key, checked for identical rows.
 UNKEYED = ("ledger", "savings", "lessons")
-_RE_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})\s*$")
+#: A numeric day/month/year date. ASCII digits and spaces only, and the end of the text
+#: (``\\Z``), as Arrow's regex engine read the same pattern when this check used it.
+_RE_NUMERIC_DATE = re.compile(r"[\t\n\f\r ]*([0-9]{1,2})[\t\n\f\r ]*[/.\-][\t\n\f\r ]*"
+                              r"([0-9]{1,2})[\t\n\f\r ]*[/.\-][\t\n\f\r ]*([0-9]{2,4})"
+                              r"[\t\n\f\r ]*\Z")
 #: Share of ambiguous dates outside the project period (day first) that triggers the warning.
 AMBIGUOUS_OUTSIDE = 0.5
 
@@ -158,16 +163,11 @@ def date_order(chunk, column: str, raw: pd.Series, problems: list[dict]):
     Works on the distinct values of the column (dates repeat), so it costs little.
     """
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    texts = [u for u in uniques if isinstance(u, str)]
-    if not texts:
+    matches = [_RE_NUMERIC_DATE.match(u) if isinstance(u, str) else None for u in uniques]
+    if not any(matches):  # e.g. ISO dates or month names
         return None
-    parts = pd.Series(uniques.astype(object) if hasattr(uniques, "astype") else uniques,
-                      dtype=object).where(lambda x: x.map(lambda v: isinstance(v, str)))
-    parts = parts.astype("string").str.extract(_RE_NUMERIC_DATE)
-    if parts[0].isna().all():
-        return None
-    a = pd.to_numeric(parts[0], errors="coerce").to_numpy()
-    b = pd.to_numeric(parts[1], errors="coerce").to_numpy()
+    a = np.array([int(m.group(1)) if m else np.nan for m in matches], dtype=float)
+    b = np.array([int(m.group(2)) if m else np.nan for m in matches], dtype=float)
     with np.errstate(invalid="ignore"):
         us_u = (a <= 12) & (b > 12) & (b <= 31)
         dm_u = (a > 12) & (b <= 12)
@@ -191,15 +191,13 @@ def date_order(chunk, column: str, raw: pd.Series, problems: list[dict]):
         return None
     # Month-first reading of the ambiguous values, with the era rule of thai.parse_date
     # (4-digit years >= 2400 and 2-digit years are Buddhist era).
-    year_text = parts[2].fillna("")
-    year = pd.to_numeric(year_text, errors="coerce").to_numpy()
-    year = np.where(year_text.str.len().to_numpy() == 2, year + 2500 - 543,
+    year_text = [m.group(3) if m else "" for m in matches]
+    year = np.array([int(y) if y else np.nan for y in year_text], dtype=float)
+    year = np.where(np.array([len(y) for y in year_text]) == 2, year + 2500 - 543,
                     np.where(year >= 2400, year - 543, year))
     keep = amb_u & np.isfinite(year)
-    alt_u = pd.to_datetime(pd.DataFrame({"year": np.where(keep, year, 2000),
-                                         "month": np.where(keep, a, 1),
-                                         "day": np.where(keep, b, 1)}).astype(int),
-                           errors="coerce").to_numpy(dtype="datetime64[ns]")
+    alt_u = _dates_from_parts(np.where(keep, year, 2000), np.where(keep, a, 1),
+                              np.where(keep, b, 1))
     alt_u[~keep] = np.datetime64("NaT")
     alt_u = np.append(alt_u, np.datetime64("NaT", "ns"))
     return alt_u[codes]  # code -1 (blank) picks the NaT slot

@@ -884,6 +884,22 @@ def privacy_scan(
     raise typer.Exit(EXIT_PII_FOUND)
 
 
+def _one_line_paragraphs(text: str) -> str:
+    """A command's help with each paragraph on one line.
+
+    typer 0.29 keeps the line breaks of every paragraph after the first, so
+    rich's wrapping broke sentences in the middle ("… warnings with" / "--strict").
+    """
+    import inspect
+
+    return "\n\n".join(" ".join(line.strip() for line in paragraph.splitlines())
+                        for paragraph in inspect.cleandoc(text).split("\n\n"))
+
+
+for _command in app.registered_commands:
+    _command.help = _one_line_paragraphs(_command.help or _command.callback.__doc__ or "")
+
+
 def main() -> None:  # console-script entry point
     try:
         app()

@@ -59,45 +59,64 @@ def _text_values(values: pd.Series) -> list:
     return out
 
 
-def _flags(name: str, values: pd.Series) -> tuple[np.ndarray, str] | None:
-    """Which values of one column from one file look damaged, and why.
+class _Column:
+    """One identifier column of a table, each distinct value looked at once.
 
-    Each distinct value is looked at once (ids repeat across waves and rows).
+    Ids repeat across waves, rows and files, so the text tests run on the
+    distinct values of the whole column and each file's rows only index them.
     """
-    codes, uniques = pd.factorize(values)
-    text_u = _text_values(pd.Series(uniques, dtype=object))
-    known = codes >= 0
 
-    def per_row(per_unique: list) -> np.ndarray:
-        table = np.asarray(per_unique)
-        out = np.zeros(len(codes), dtype=table.dtype if len(table) else bool)
-        out[known] = table[codes[known]] if len(table) else out[known]
+    def __init__(self, values: pd.Series):
+        self.codes, uniques = pd.factorize(values)
+        self.text = _text_values(pd.Series(uniques, dtype=object))
+        self.known = self.codes >= 0
+
+    def per_row(self, per_unique: list, idx: np.ndarray, dtype) -> np.ndarray:
+        table = np.asarray(per_unique, dtype=dtype)
+        codes = self.codes[idx]
+        out = np.zeros(len(idx), dtype=dtype)
+        known = codes >= 0
+        if len(table):
+            out[known] = table[codes[known]]
         return out
 
+
+_PHONE_MESSAGE = ("phone number of 8 or 9 digits without its leading 0: a spreadsheet "
+                  "probably read it as a number; format the column as text (@) and "
+                  "re-enter it")
+_NATIONAL_ID_MESSAGE = ("national ID in scientific notation (e.g. 1.23457E+12): a spreadsheet "
+                        "rounded it and digits are lost; format the column as text (@) and "
+                        "re-enter it")
+
+
+def _flags(name: str, column: _Column, idx: np.ndarray,
+           cache: dict) -> tuple[np.ndarray, str] | None:
+    """Which rows ``idx`` of one column (one file's rows) look damaged, and why."""
+    text_u = column.text
     if name == "phone":
-        flag = per_row([t is not None and _PHONE_NO_ZERO.fullmatch(
-            _PHONE_SEPARATORS.sub("", t)) is not None for t in text_u]).astype(bool)
-        return flag, ("phone number of 8 or 9 digits without its leading 0: a spreadsheet "
-                      "probably read it as a number; format the column as text (@) and "
-                      "re-enter it")
+        if "phone" not in cache:
+            cache["phone"] = [t is not None and _PHONE_NO_ZERO.fullmatch(
+                _PHONE_SEPARATORS.sub("", t)) is not None for t in text_u]
+        return column.per_row(cache["phone"], idx, bool), _PHONE_MESSAGE
     if name == "national_id":
-        flag = per_row([t is not None and _SCIENTIFIC.fullmatch(t.strip()) is not None
-                        for t in text_u]).astype(bool)
-        return flag, ("national ID in scientific notation (e.g. 1.23457E+12): a spreadsheet "
-                      "rounded it and digits are lost; format the column as text (@) and "
-                      "re-enter it")
-    digit_only = per_row([t is not None and _DIGITS.fullmatch(t) is not None
-                          for t in text_u]).astype(bool)
+        if "national_id" not in cache:
+            cache["national_id"] = [t is not None and _SCIENTIFIC.fullmatch(t.strip())
+                                    is not None for t in text_u]
+        return column.per_row(cache["national_id"], idx, bool), _NATIONAL_ID_MESSAGE
+    if "digits" not in cache:
+        cache["digits"] = [t is not None and _DIGITS.fullmatch(t) is not None for t in text_u]
+        cache["lengths"] = [len(t) if t is not None else 0 for t in text_u]
+    digit_only = column.per_row(cache["digits"], idx, bool)
     if digit_only.sum() < 2:
         return None
-    lengths = per_row([len(t) if t is not None else 0 for t in text_u]).astype(int)
+    lengths = column.per_row(cache["lengths"], idx, int)
     longest = int(lengths[digit_only].max())
     if len(np.unique(lengths[digit_only])) < 2:
         return None
     flag = digit_only & (lengths < longest)
 
     def text_at(i: int) -> str:
-        return text_u[codes[i]]
+        return text_u[column.codes[idx[i]]]
 
     padded = [i for i in np.flatnonzero(digit_only) if text_at(i).startswith("0")]
     other = text_at(padded[0]) if padded else text_at(np.flatnonzero(digit_only & ~flag)[0])
@@ -105,6 +124,24 @@ def _flags(name: str, values: pd.Series) -> tuple[np.ndarray, str] | None:
     return flag, (f"ids of different lengths in one column ({example}): if they were typed "
                   f"with leading zeros ({longest} digits), a spreadsheet dropped them; format "
                   "the column as text (@) and re-enter them")
+
+
+def _file_groups(prov: pd.DataFrame) -> list[np.ndarray]:
+    """Row positions of each file (and sheet), in the order files first appear.
+
+    A blank sheet (a CSV file) is one group per file. Plain numpy: a pandas
+    groupby on two keys costs more than the check itself on a small program.
+    """
+    file_codes, _ = pd.factorize(prov["file"].to_numpy(dtype=object))
+    sheets = np.array([s if isinstance(s, str) else "" for s in prov["sheet"].to_numpy(
+        dtype=object)], dtype=object)
+    sheet_codes, sheet_names = pd.factorize(sheets)
+    combined = file_codes.astype("int64") * (len(sheet_names) + 1) + sheet_codes
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    ends = np.cumsum(np.bincount(inverse.ravel(), minlength=len(first)))
+    starts = ends - np.bincount(inverse.ravel(), minlength=len(first))
+    return [order[starts[g]:ends[g]] for g in np.argsort(first, kind="stable")]
 
 
 def lost_zero_warnings(tables: dict, provs: dict) -> list[dict]:
@@ -145,12 +182,11 @@ def lost_zero_warnings(tables: dict, provs: dict) -> list[dict]:
         id_columns = [c for c in table.columns if c.kind == "id" and c.name in frame.columns]
         if not id_columns:
             continue
-        sheet = prov["sheet"].where(prov["sheet"].map(lambda s: isinstance(s, str)), "")
-        groups = list(prov.groupby([prov["file"].astype(str), sheet], sort=False)
-                      .indices.values())
+        groups = _file_groups(prov)
         for col in id_columns:
+            column, cache = _Column(frame[col.name]), {}
             for idx in groups:
-                found = _flags(col.name, frame[col.name].iloc[idx])
+                found = _flags(col.name, column, idx, cache)
                 if found is None or not found[0].any():
                     continue
                 flag, message = found

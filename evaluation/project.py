@@ -184,7 +184,7 @@ class Project:
 
 def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
     """Normalise every recognised column; report every bad cell."""
-    from .thai_series import parse_series
+    from .thai_series import _parse_column
 
     frame = chunk.frame
     out = {}
@@ -192,8 +192,9 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
         if col.name not in frame.columns:
             continue
         raw = frame[col.name]
-        values, errors = parse_series(raw, col.kind)
-        bad = errors.notna().to_numpy()
+        values, errors = _parse_column(raw, col.kind)
+        bad = np.zeros(len(raw), dtype=bool) if errors is None else \
+            np.array([e is not None for e in errors], dtype=bool)
         if not col.nullable:
             blank = values.isna().to_numpy() & ~bad
             for i in np.flatnonzero(blank):
@@ -209,7 +210,7 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
         for i in np.flatnonzero(bad):
             problems.append(dict(file=chunk.file, sheet=chunk.sheet, row=int(chunk.rows[i]),
                                  column=chunk.headers[col.name], value=raw.iloc[i],
-                                 problem=str(errors.iloc[i])))
+                                 problem=str(errors[i])))
         if col.kind == "wave":
             checks.wave_labels(chunk, col.name, raw, problems)
         elif col.kind == "date" and not pd.api.types.is_datetime64_any_dtype(raw.dtype):
@@ -225,6 +226,62 @@ def _parse_chunk(chunk: _Chunk, problems: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+#: Chunks of at most this many rows are parsed together with their like neighbours.
+_SMALL_CHUNK_ROWS = 20
+
+
+def _stack_key(chunk: _Chunk):
+    """Chunks with the same key can be parsed as one frame (None: parse alone).
+
+    Only small chunks of tables without date or wave columns (whose checks look
+    at a whole file's column) qualify: in practice the lesson files, one row each.
+    """
+    if len(chunk.frame) > _SMALL_CHUNK_ROWS or any(
+            c.kind in ("date", "wave") for c in chunk.table.columns):
+        return None
+    return (chunk.table.name, chunk.sheet, tuple(chunk.frame.columns),
+            tuple(map(str, chunk.frame.dtypes)), tuple(sorted(chunk.headers.items())))
+
+
+def _parse_chunks(chunks: list[_Chunk], problems: list[dict]) -> list[tuple]:
+    """``(chunk, parsed frame)`` for each chunk, in order, with every problem reported.
+
+    Runs of small, alike chunks are parsed as one frame (the fixed cost of
+    parsing a column is paid once, not once per lesson file); each problem is
+    then given back its own file and row.
+    """
+    out: list[tuple] = []
+    i = 0
+    while i < len(chunks):
+        key = _stack_key(chunks[i])
+        j = i + 1
+        while key is not None and j < len(chunks) and _stack_key(chunks[j]) == key:
+            j += 1
+        group = chunks[i:j]
+        i = j
+        if len(group) == 1:
+            out.append((group[0], _parse_chunk(group[0], problems)))
+            continue
+        sizes = [len(c.frame) for c in group]
+        files = np.repeat(np.array([c.file for c in group], dtype=object), sizes)
+        rows = np.concatenate([c.rows for c in group])
+        first = group[0]
+        stacked = _Chunk(table=first.table, frame=pd.concat([c.frame for c in group],
+                                                            ignore_index=True),
+                         file=first.file, sheet=first.sheet, rows=np.arange(len(rows)),
+                         headers=first.headers, folder=first.folder)
+        found: list[dict] = []
+        frame = _parse_chunk(stacked, found)
+        for record in found:  # every problem of _parse_chunk names a row: its position here
+            position = record["row"]
+            record.update(file=files[position], row=int(rows[position]))
+            problems.append(record)
+        ends = np.cumsum(sizes)
+        for chunk, start, end in zip(group, ends - sizes, ends):
+            out.append((chunk, frame.iloc[start:end].reset_index(drop=True)))
+    return out
+
+
 def _empty_table(table: Table) -> pd.DataFrame:
     dtypes = {"id": "str", "text": "str", "number": "float64", "money": "float64",
               "int": "Int64", "date": "datetime64[ns]", "wave": WAVE_DTYPE, "sex": "str",
@@ -236,15 +293,29 @@ def _combine(table: Table, parsed: list[tuple[_Chunk, pd.DataFrame]]):
     """Concatenate a table's chunks; return the frame and its provenance."""
     if not parsed:
         return _empty_table(table), pd.DataFrame({"file": [], "sheet": [], "row": []})
-    frames, prov = [], []
-    for chunk, frame in parsed:
-        frames.append(frame)
-        prov.append(pd.DataFrame({"file": chunk.file, "sheet": chunk.sheet, "row": chunk.rows,
-                                  "headers": [chunk.headers] * len(frame)}))
+    frames = [frame for _, frame in parsed]
+    sizes = [len(frame) for frame in frames]
+    # one provenance frame for all chunks (one per chunk costs more than the rows)
+    per_chunk = {key: np.empty(len(parsed), dtype=object) for key in ("file", "sheet",
+                                                                      "headers")}
+    for i, (chunk, _) in enumerate(parsed):
+        per_chunk["file"][i], per_chunk["sheet"][i] = chunk.file, chunk.sheet
+        per_chunk["headers"][i] = chunk.headers
+
+    def labels(key: str) -> pd.Series:  # str dtype only when every chunk has text here
+        values = pd.Series(np.repeat(per_chunk[key], sizes), dtype=object)
+        texts = all(isinstance(v, str) for v in per_chunk[key])
+        return values.astype("str") if texts else values
+
+    prov = pd.DataFrame({"file": labels("file"), "sheet": labels("sheet"),
+                         "row": np.concatenate([np.asarray(chunk.rows) for chunk, _ in parsed]),
+                         "headers": np.repeat(per_chunk["headers"], sizes)})
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    for col in table.columns:  # optional columns absent from every file still exist
-        if col.name not in frame.columns:
-            frame[col.name] = _empty_table(table)[col.name].reindex(frame.index)
+    missing = [col.name for col in table.columns if col.name not in frame.columns]
+    if missing:  # optional columns absent from every file still exist
+        empty = _empty_table(table)
+        for name in missing:
+            frame[name] = empty[name].reindex(frame.index)
     if "wave" in frame.columns:
         frame["wave"] = frame["wave"].astype(WAVE_DTYPE)
     for col in table.columns:  # one string dtype whatever the source (CSV, Excel, Parquet)
@@ -252,7 +323,7 @@ def _combine(table: Table, parsed: list[tuple[_Chunk, pd.DataFrame]]):
             frame[col.name] = frame[col.name].astype("str")
     ordered = [c.name for c in table.columns] + [c for c in frame.columns
                                                   if c not in {x.name for x in table.columns}]
-    return frame[ordered], pd.concat(prov, ignore_index=True)
+    return frame[ordered], prov
 
 
 def _header_of(prov: pd.DataFrame, i: int, column: str) -> str:
@@ -361,6 +432,29 @@ def _village_of(tables: dict, name: str) -> pd.Series:
     return pd.Series(np.nan, index=frame.index, dtype=object)
 
 
+def _project_period_of_rows(tables: dict, name: str, vil_proj: pd.Series,
+                            periods: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Start and end dates of the project of each row of a person or household table.
+
+    The same lookups as :func:`_village_of` followed by the project's period,
+    done once per distinct person or household and spread over the rows.
+    """
+    frame = tables[name]
+    key = {"happiness": "person_id", "savings": "member_id"}.get(name, "household_id")
+    by = "household_id" if key == "household_id" else "person_id"
+    codes, uniques = pd.factorize(frame[key])
+    people = tables["participants"]
+    village = pd.Series(uniques, dtype=object).map(
+        people.drop_duplicates(by).set_index(by)["village_id"])
+    project = village.map(vil_proj)
+    bounds = []
+    for column in ("start_date", "end_date"):
+        per_unique = project.map(periods[column]).to_numpy(dtype="datetime64[ns]")
+        per_row = np.append(per_unique, np.datetime64("NaT", "ns"))[codes]  # -1: blank id
+        bounds.append(pd.Series(per_row, index=frame.index))
+    return bounds[0], bounds[1]
+
+
 def _warnings(tables, provs, parsed=None) -> list[dict]:
     """Suspicious but possible values."""
     out: list[dict] = []
@@ -386,9 +480,8 @@ def _warnings(tables, provs, parsed=None) -> list[dict]:
         frame, prov = tables[name], provs[name]
         if frame.empty or frame["date"].isna().all():
             continue
-        project = _village_of(tables, name).map(vil_proj)
-        start = project.map(periods["start_date"]) - pd.Timedelta(days=31)
-        end = project.map(periods["end_date"]) + pd.Timedelta(days=31)
+        start, end = _project_period_of_rows(tables, name, vil_proj, periods)
+        start, end = start - pd.Timedelta(days=31), end + pd.Timedelta(days=31)
         dates = frame["date"]
         offset = 0
         for chunk, part in (parsed or {}).get(name, []):
@@ -494,8 +587,8 @@ def load_project(path, *, warnings_as_errors: bool = False, villages=None) -> Pr
     ladder_files = [f for f in ladder_files if f not in value_map_files]
 
     parsed: dict[str, list] = {name: [] for name in TABLES}
-    for chunk in chunks:
-        parsed[chunk.table.name].append((chunk, _parse_chunk(chunk, problems)))
+    for pair in _parse_chunks(chunks, problems):
+        parsed[pair[0].table.name].append(pair)
     tables, provs = {}, {}
     for name, table in TABLES.items():
         tables[name], provs[name] = _combine(table, parsed[name])

@@ -205,8 +205,10 @@ def chunk_from_frame(table: Table, frame: pd.DataFrame, rows: np.ndarray, file: 
             continue
         headers[canonical] = header
         rename[original] = canonical
-    frame = frame.rename(columns=rename)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame = frame.set_axis([rename.get(c, c) for c in frame.columns], axis=1)
+    duplicated = frame.columns.duplicated()
+    if duplicated.any():
+        frame = frame.loc[:, ~duplicated]
     missing = [c for c in table.required if c not in headers]
     if missing:
         wanted = ", ".join(f"{c} ({table.column(c).th})" for c in missing)
@@ -258,6 +260,22 @@ def _drop_totals(frame: pd.DataFrame, rows: np.ndarray, file, sheet, problems):
 
 
 # --------------------------------------------------------------------------- CSV
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows of a text frame whose every cell is empty or white space.
+
+    Column by column, only the rows still blank so far are looked at, so the
+    cost is about one pass over the first column.
+    """
+    blank = np.full(len(frame), bool(len(frame.columns)))
+    for name in frame.columns:
+        candidates = np.flatnonzero(blank)
+        if not len(candidates):
+            break
+        values = frame[name].to_numpy(dtype=object)[candidates]
+        blank[candidates] = [not str(v).strip() for v in values]
+    return blank
+
 
 def _sniff_separator(lines: list[str]) -> str:
     counts = {sep: max((ln.count(sep) for ln in lines), default=0) for sep in (",", ";", "\t")}
@@ -316,14 +334,13 @@ def read_csv(path: Path, root: Path, table: Table, problems: list[dict]) -> Chun
         problems.append(problem(file, None, offset + h + 1, None, title or None,
                                 f"the header is on row {offset + h + 1}; the row(s) above it "
                                 "(a title?) were not read", "header_not_first", "warning"))
-    if len(frame.columns):
-        blank = (frame.apply(lambda s: s.str.strip()) == "").all(axis=1).to_numpy()
-    else:
-        blank = np.zeros(len(frame), dtype=bool)
+    blank = _blank_rows(frame)
     rows = np.arange(len(frame)) + offset + h + 2  # the header is row offset + h + 1
     if blank.any():
         frame, rows = frame[~blank], rows[~blank]
-    frame, rows = _drop_totals(frame, rows, file, None, problems)
+    lowered = text.casefold()
+    if any(word in lowered for word in TOTAL_WORDS):  # else no cell can be a totals word
+        frame, rows = _drop_totals(frame, rows, file, None, problems)
     return chunk_from_frame(table, frame, rows, file, None, problems,
                             folder=str(Path(file).parent), header_row=offset + h + 1)
 
@@ -529,7 +546,8 @@ def read_lessons_dir(folder: Path, root: Path, problems: list[dict]) -> tuple[li
             village, section = sub.parts[0], path.stem
         record = {"village_id": clean_id(village), "section": clean_text(section),
                   "text": clean_text(text, keep_newlines=True)}
-        chunks.append(Chunk(table=TABLES["lessons"], frame=pd.DataFrame([record], dtype=object),
+        frame = pd.DataFrame({k: np.array([v], dtype=object) for k, v in record.items()})
+        chunks.append(Chunk(table=TABLES["lessons"], frame=frame,
                             file=rel(path, root), sheet=None, rows=np.array([1]),
                             headers={"village_id": "village_id", "section": "section",
                                      "text": "text"}, folder=str(Path(rel(path, root)).parent)))

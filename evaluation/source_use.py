@@ -12,6 +12,7 @@ Paths stay relative to the data folder; the folder itself is never named.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
@@ -20,39 +21,50 @@ import pandas as pd
 USE_COLUMNS = ("village_ids", "project_ids")
 
 
-def _rows_use(tables: dict, provs: dict) -> pd.DataFrame:
-    """One row per data row: file, village_id, project_id (where known)."""
+def _file_ids(tables: dict, provs: dict) -> tuple[dict, dict]:
+    """``{file: set of village_ids}`` and ``{file: set of project_ids}`` of the data rows.
+
+    Works on the distinct (file, id) pairs with Python sets: a household has
+    hundreds of ledger rows but adds one pair, and small pandas operations cost
+    more than the whole of this at the sizes a data folder has.
+    """
     villages = tables["villages"]
     vil_proj = dict(zip(villages["village_id"].astype(str), villages["project_id"].astype(str)))
     people = tables["participants"]
     by_person = dict(zip(people["person_id"].astype(str), people["village_id"].astype(str)))
     by_household = dict(zip(people["household_id"].astype(str),
                             people["village_id"].astype(str)))
-    parts = []
+    # the column that tells a row's village, and how it leads to the village id
+    route = {"villages": ("village_id", None), "participants": ("village_id", None),
+             "lessons": ("village_id", None), "happiness": ("person_id", by_person),
+             "savings": ("member_id", by_person), "finance": ("household_id", by_household),
+             "ledger": ("household_id", by_household)}
+    file_villages: dict = defaultdict(set)
+    file_projects: dict = defaultdict(set)
     for name, frame in tables.items():
         prov = provs.get(name)
         if prov is None or frame.empty or len(prov) != len(frame):
             continue
+        files = prov["file"].to_numpy(dtype=object)
         if name == "projects":
-            village = pd.Series(None, index=frame.index, dtype=object)
-            project = frame["project_id"].astype(str)
-        else:
-            if name in ("villages", "participants", "lessons"):
-                village = frame["village_id"].astype(str)
-            elif name in ("happiness", "savings"):
-                key = "person_id" if name == "happiness" else "member_id"
-                village = frame[key].astype(str).map(by_person)
-            elif name in ("finance", "ledger"):
-                village = frame["household_id"].astype(str).map(by_household)
-            else:  # a table added later: counted as used by every report
-                village = pd.Series(None, index=frame.index, dtype=object)
-            project = village.map(vil_proj)
-        parts.append(pd.DataFrame({"file": prov["file"].to_numpy(),
-                                   "village_id": village.to_numpy(),
-                                   "project_id": project.to_numpy()}))
-    if not parts:
-        return pd.DataFrame(columns=["file", "village_id", "project_id"])
-    return pd.concat(parts, ignore_index=True)
+            for file, project in set(zip(files, frame["project_id"].to_numpy(dtype=object))):
+                if isinstance(project, str):
+                    file_projects[file].add(project)
+            continue
+        if name not in route:  # a table added later: counted as used by every report
+            continue
+        key, lookup = route[name]
+        for file, value in set(zip(files, frame[key].to_numpy(dtype=object))):
+            if not isinstance(value, str):  # blank id
+                continue
+            village = value if lookup is None else lookup.get(value)
+            if not isinstance(village, str):
+                continue
+            file_villages[file].add(village)
+            project = vil_proj.get(village)
+            if isinstance(project, str):
+                file_projects[file].add(project)
+    return file_villages, file_projects
 
 
 def file_use(source_files: pd.DataFrame, tables: dict, provs: dict, ladders: dict,
@@ -78,9 +90,7 @@ def file_use(source_files: pd.DataFrame, tables: dict, provs: dict, ladders: dic
         definition) has both empty and is used by every report.
     """
     out = source_files.copy()
-    rows = _rows_use(tables, provs)
-    villages = rows.dropna(subset=["village_id"]).groupby("file")["village_id"].unique()
-    projects = rows.dropna(subset=["project_id"]).groupby("file")["project_id"].unique()
+    villages, projects = _file_ids(tables, provs)
     base = Path(root)
     base = base if base.is_dir() else base.parent
     for project_id, ladder in ladders.items():
@@ -91,7 +101,7 @@ def file_use(source_files: pd.DataFrame, tables: dict, provs: dict, ladders: dic
             rel = str(Path(source).resolve().relative_to(base.resolve()))
         except ValueError:
             continue
-        projects[rel] = [project_id]
+        projects[rel] = {project_id}
     paths = out["path"].astype(str) if len(out) else pd.Series([], dtype=str)
     out["village_ids"] = [tuple(sorted(villages.get(p, ()))) for p in paths]
     out["project_ids"] = [tuple(sorted(projects.get(p, ()))) for p in paths]

@@ -133,9 +133,44 @@ def _fix_thai_marks(text: str) -> str:
     (``น้ำำ`` → ``น้ำ``, ``ก่่อน`` → ``ก่อน``, ``เเ`` → ``แ``, nikhahit + sara aa →
     sara am) and ``remove_spaces_before_marks`` (``พ ุ่ม`` → ``พุ่ม``).
     """
+    if not _mark_fix_trigger().search(text):  # nothing either function would change
+        return text
     from pythainlp.util import remove_repeat_vowels, remove_spaces_before_marks
 
     return remove_repeat_vowels(remove_spaces_before_marks(text))
+
+
+_MARK_FIX_TRIGGER: re.Pattern | None = None
+
+
+def _mark_fix_trigger() -> re.Pattern:
+    """One regex matching wherever pythainlp's two repairs could change a text.
+
+    Built from the character classes pythainlp uses, as a superset of the
+    patterns of ``remove_spaces_before_marks``, ``reorder_vowels`` and
+    ``remove_repeat_vowels``: a text it does not match comes back unchanged from
+    them (most cells), so it need not go through their thirty-odd substitutions.
+    """
+    global _MARK_FIX_TRIGGER
+    if _MARK_FIX_TRIGGER is None:
+        from pythainlp import (thai_above_vowels, thai_below_vowels, thai_follow_vowels,
+                               thai_lead_vowels, thai_tonemarks)
+
+        signs = "\u0e3a\u0e4c\u0e4d\u0e4e"   # phinthu, thanthakhat, nikhahit, yamakkan
+        dangling = f"{thai_above_vowels}{thai_below_vowels}{thai_tonemarks}{signs}"
+        norepeat = (f"{thai_follow_vowels}{thai_lead_vowels}{thai_above_vowels}"
+                    f"{thai_below_vowels}{signs}")
+        parts = [
+            f" [{dangling}]",                                   # a mark after a space
+            f"[{thai_tonemarks}\u0e4c][{thai_above_vowels}{thai_below_vowels}]",  # order
+            f"[{thai_follow_vowels}][{thai_tonemarks}]",        # follow vowel + tone mark
+            "\u0e4d",                                          # nikhahit (+ sara aa)
+            "\u0e45",                                          # lakkhangyao
+            f"[{thai_tonemarks}]{{2}}",                         # repeated tone marks
+            *(f"{ch} *{ch}" for ch in norepeat),                # repeated vowels and signs
+        ]
+        _MARK_FIX_TRIGGER = re.compile("|".join(parts))
+    return _MARK_FIX_TRIGGER
 
 
 def is_blank(value) -> bool:
@@ -499,7 +534,54 @@ def _date_from_object(value) -> pd.Timestamp:
     return _make_date(year, value.month, value.day)
 
 
+#: The two forms most data files use, written exactly (ISO, and a day, an abbreviated
+#: Thai month and a 4-digit year): read directly, with the same rules as below.
+_RE_FAST_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_RE_FAST_TH_ABBR = re.compile(r"([0-9]{1,2}) (" + "|".join(map(re.escape, _TH_MONTHS_ABBR))
+                              + r") ([0-9]{4})")
+_TH_ABBR_MONTH = {name: i + 1 for i, name in enumerate(_TH_MONTHS_ABBR)}
+
+
+def _dates_from_parts(year, month, day) -> np.ndarray:
+    """``datetime64[ns]`` dates from whole-number arrays; NaT where no such date exists.
+
+    The same as ``pandas.to_datetime`` of a year/month/day frame with
+    ``errors="coerce"``, without its per-call cost: the month is counted from
+    1970, the day added, and a day past the month's end (31 April) is NaT.
+    """
+    year, month, day = (np.asarray(x, dtype="int64") for x in (year, month, day))
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & \
+        (year >= 1678) & (year <= 2261)
+    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    dates = months.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
+    ok &= dates.astype("datetime64[M]") == months  # 31 April would run into May
+    out = dates.astype("datetime64[ns]")
+    out[~ok] = np.datetime64("NaT")
+    return out
+
+
+def _fast_date_parts(value, era: str) -> tuple[int, int, int] | None:
+    """(CE year, month, day) of a text in one of the two fast forms, else None.
+
+    The fields are not checked: :func:`_dates_from_parts` (or ``_make_date``) does.
+    """
+    if not isinstance(value, str):
+        return None
+    m = _RE_FAST_ISO.fullmatch(value)
+    if m:
+        y, mo, d = m.groups()
+        return _year_to_ce(y, era), int(mo), int(d)
+    m = _RE_FAST_TH_ABBR.fullmatch(value)
+    if m:
+        d, name, y = m.groups()
+        return _year_to_ce(y, era), _TH_ABBR_MONTH[name], int(d)
+    return None
+
+
 def _parse_date_text(text: str, era: str) -> pd.Timestamp:
+    parts = _fast_date_parts(text, era)
+    if parts is not None:
+        return _make_date(*parts)
     text = clean_text(text)
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE_NUMBER).casefold()
     text = _RE_WEEKDAY_EN.sub("", _RE_WEEKDAY_TH.sub("", text, count=1), count=1)

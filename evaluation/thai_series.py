@@ -14,11 +14,14 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError
-from .thai import (INT_EXPECTED, NUMBER_EXPECTED, WAVES, _check_era, _number_value, clean_id,
+from .thai import (INT_EXPECTED, NUMBER_EXPECTED, WAVES, _check_era, _dates_from_parts,
+                   _fast_date_parts, _number_value, clean_id,
                    clean_text, parse_arm, parse_date, parse_kind, parse_money, parse_number,
                    parse_role, parse_sex, parse_wave)
 
@@ -29,6 +32,22 @@ SERIES_KINDS = ("id", "text", "number", "int", "money", "date", "wave", "sex", "
                 "arm")
 _RE_PLAIN_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _RE_PLAIN_ID = r"[A-Za-z0-9_\-./#]+(?: [A-Za-z0-9_\-./#]+)*"
+
+
+_PLAIN_NUMBER = re.compile(_RE_PLAIN_NUMBER)
+_PLAIN_ID = re.compile(_RE_PLAIN_ID)
+#: Below this many cells Python's ``re`` is faster than Arrow's regex kernels, which
+#: compile the pattern again on every call (about a millisecond each).
+_ARROW_REGEX_MIN_CELLS = 2_000
+
+
+def _fullmatch(text: pd.Series, pattern: re.Pattern) -> np.ndarray:
+    """Boolean mask: cells that are text matching ``pattern`` whole (False for NA)."""
+    if len(text) < _ARROW_REGEX_MIN_CELLS or text.dtype == object:
+        values = text.to_numpy(dtype=object)
+        return np.fromiter((isinstance(v, str) and pattern.fullmatch(v) is not None
+                            for v in values), dtype=bool, count=len(values))
+    return text.str.fullmatch(pattern.pattern).fillna(False).to_numpy(dtype=bool)
 
 
 def _factorized(series: pd.Series, func, fail):
@@ -54,10 +73,17 @@ def _factorized(series: pd.Series, func, fail):
     return codes, results, errors
 
 
-def _map_unique(series: pd.Series, func, fail) -> tuple[np.ndarray, np.ndarray]:
-    """Results and error messages of ``func`` aligned with ``series``."""
+def _map_unique(series: pd.Series, func, fail) -> tuple[np.ndarray, np.ndarray | None]:
+    """Results and error messages of ``func`` aligned with ``series`` (None: no error)."""
     codes, results, errors = _factorized(series, func, fail)
-    return results[codes], errors[codes]
+    return results[codes], _aligned_errors(errors, codes)
+
+
+def _aligned_errors(errors: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
+    """Per-value error messages spread over the cells; None when no value failed."""
+    if all(e is None for e in errors):
+        return None
+    return errors[codes]
 
 
 def _errors_series(errors: np.ndarray | None, index) -> pd.Series:
@@ -90,20 +116,55 @@ def _numbers(series: pd.Series, scalar) -> tuple[np.ndarray, np.ndarray | None]:
     import pyarrow.compute as pc
 
     text = series if series.dtype == "str" else series.astype("str")
-    plain = text.str.fullmatch(_RE_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
+    plain = _fullmatch(text, _PLAIN_NUMBER)
     values = np.full(n, np.nan)
     if plain.any():
         arr = pa.array(text[plain].array)
         values[plain] = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-    todo = ~plain & series.notna().to_numpy()
+    # empty cells (read as "" from CSV) are blank for every scalar parser: NaN, no error
+    todo = ~plain & series.notna().to_numpy() & (text != "").to_numpy(dtype=bool,
+                                                                       na_value=False)
     values[~plain] = np.nan
     if not todo.any():
         return values, None
     sub_values, sub_errors = _map_unique(series[todo], scalar, np.nan)
     values[todo] = sub_values.astype("float64")
+    if sub_errors is None:
+        return values, None
     errors = np.full(n, None, dtype=object)
     errors[todo] = sub_errors
     return values, errors
+
+
+def _dates(series: pd.Series, era: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes, one ``datetime64[ns]`` and one error message per distinct value (+ NA slot).
+
+    Distinct values in the two common forms (``2023-07-07``, ``7 ก.ค. 2566``)
+    become dates in one numpy step; the rest, and any that is not a real date,
+    go through :func:`parse_date` (which gives the error message).
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    uniques = list(uniques)
+    n = len(uniques)
+    stamps = np.full(n + 1, np.datetime64("NaT", "ns"))
+    errors = np.full(n + 1, None, dtype=object)
+    parts = [_fast_date_parts(u, era) for u in uniques]
+    done = np.array([p is not None for p in parts], dtype=bool)
+    if done.any():
+        y, m, d = (np.array([p[k] if p else 0 for p in parts], dtype="int64")
+                   for k in range(3))
+        dates = _dates_from_parts(y, m, d)
+        done &= ~np.isnat(dates)
+        stamps[:n][done] = dates[done]
+    for i in np.flatnonzero(~done):
+        try:
+            result = parse_date(uniques[i], era=era)
+        except ValueError as exc:
+            errors[i] = str(exc)
+            continue
+        if result is not pd.NaT:
+            stamps[i] = result.asm8.astype("datetime64[ns]")
+    return codes, stamps, errors
 
 
 def _ids(series: pd.Series) -> tuple[np.ndarray, None]:
@@ -112,7 +173,7 @@ def _ids(series: pd.Series) -> tuple[np.ndarray, None]:
     if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
         return series.astype(str).to_numpy(dtype=object), None
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
-        plain = series.str.fullmatch(_RE_PLAIN_ID).fillna(False).to_numpy(dtype=bool)
+        plain = _fullmatch(series, _PLAIN_ID)
         out = np.full(n, None, dtype=object)
         out[plain] = series[plain].to_numpy(dtype=object)
         if not plain.all():
@@ -167,6 +228,14 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
     _check_era(era)
     if not isinstance(series, pd.Series):
         series = pd.Series(series)
+    values, errors = _parse_column(series, kind, era=era, keep_newlines=keep_newlines)
+    return values, _errors_series(errors, series.index)
+
+
+def _parse_column(series: pd.Series, kind: str, *, era: str = "auto",
+                  keep_newlines: bool = True) -> tuple[pd.Series, np.ndarray | None]:
+    """:func:`parse_series` with the error messages as an object array, or None
+    when no cell failed (the loader's common case, without building a Series)."""
     index = series.index
     errors: np.ndarray | None
 
@@ -188,26 +257,22 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
             out = out.astype("Int64")
         else:
             out = pd.Series(values, index=index, dtype="float64")
-        return out, _errors_series(errors, index)
+        return out, errors
 
     if kind == "date":
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
             out = series.dt.tz_localize(None) if series.dt.tz is not None else series
-            return (out.dt.normalize().astype("datetime64[ns]"),
-                    _errors_series(None, index))
-        codes, results, errors = _factorized(series, lambda v: parse_date(v, era=era), pd.NaT)
-        nat = np.datetime64("NaT", "ns")
-        stamps = np.array([nat if r is pd.NaT else r.asm8.astype("datetime64[ns]")
-                           for r in results], dtype="datetime64[ns]")
+            return out.dt.normalize().astype("datetime64[ns]"), None
+        codes, stamps, errors = _dates(series, era)
         return (pd.Series(stamps[codes], index=index, dtype="datetime64[ns]"),
-                _errors_series(errors[codes], index))
+                _aligned_errors(errors, codes))
 
     if kind == "wave":
         codes, results, errors = _factorized(series, parse_wave, None)
         positions = np.array([-1 if r is None else WAVES.index(r) for r in results])
         out = pd.Series(pd.Categorical.from_codes(positions[codes], categories=list(WAVES),
                                                   ordered=True), index=index)
-        return out, _errors_series(errors[codes], index)
+        return out, _aligned_errors(errors, codes)
     if kind == "id":
         results, errors = _ids(series)
     elif kind == "text":
@@ -216,4 +281,4 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
     else:
         func = {"sex": parse_sex, "role": parse_role, "kind": parse_kind, "arm": parse_arm}[kind]
         results, errors = _map_unique(series, func, None)
-    return pd.Series(results, index=index, dtype=object), _errors_series(errors, index)
+    return pd.Series(results, index=index, dtype=object), errors

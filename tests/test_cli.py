@@ -97,3 +97,19 @@ def test_synth_bad_format_is_readable(tmp_path):
     result = runner.invoke(app, ["synth", str(tmp_path / "x"), "--format", "docx"])
     assert result.exit_code == EXIT_INVALID_DATA
     assert "Traceback" not in result.output and "docx" in result.output
+
+
+def test_help_paragraphs_are_rewrapped_whole():
+    # typer keeps the source line breaks of later paragraphs, which cut sentences in two
+    # in `--help`; every command's help is stored one line per paragraph.
+    from evaluation.cli import app
+
+    for command in app.registered_commands:
+        for paragraph in command.help.split("\n\n"):
+            assert "\n" not in paragraph, (command.callback.__name__, paragraph)
+    result = CliRunner().invoke(app, ["check", "--help"], terminal_width=80,
+                                env={"COLUMNS": "80"})
+    lines = [line.strip(" │") for line in result.output.splitlines()]
+    # before the fix the source line break put "with" alone on its own line
+    assert not any(line.strip() == "with" for line in lines), result.output
+    assert "--strict), or a wrong option" in " ".join(lines), result.output

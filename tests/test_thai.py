@@ -682,3 +682,123 @@ def test_money_round_trip(value):
 @pytest.mark.parametrize("value", ["7 ก.ค. 66", "2566-07-07", "07/07/2566", "7 Jul 2023"])
 def test_date_round_trip(value):
     assert format_thai_date(parse_date(value)) == "7 ก.ค. 2566"
+
+
+def _pythainlp_repairs(text: str) -> str:
+    """What clean_text repaired before its fast path: pythainlp's two functions, always."""
+    from pythainlp.util import remove_repeat_vowels, remove_spaces_before_marks
+
+    return remove_repeat_vowels(remove_spaces_before_marks(text))
+
+
+def test_thai_mark_repair_fast_path_changes_nothing():
+    # The fast path skips pythainlp when its trigger regex finds nothing to repair; on
+    # 20,000 random strings drawn from every Thai code point and space (so doubled marks,
+    # marks after spaces, nikhahit, lakkhangyao and tone/vowel orders all occur), the
+    # result must equal the unconditional repair.
+    rng = np.random.default_rng(2566)
+    alphabet = [chr(c) for c in range(0x0E01, 0x0E5C)] + [" ", "a", "1"]
+    skipped = repaired = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet, size=int(rng.integers(1, 9))))
+        if not thai._mark_fix_trigger().search(text):
+            skipped += 1
+        else:
+            repaired += 1
+        assert thai._fix_thai_marks(text) == _pythainlp_repairs(text), repr(text)
+    assert skipped > 1_000 and repaired > 1_000  # both paths were exercised
+
+
+@pytest.mark.parametrize("text", ["น้ำำ", "ก่่อน", "เเปลก", "พ ุ่ม", "กํา", "ก้ำ", "ก่้", "นาา",
+                                  "ก\u0e48\u0e34", "ฤๅษี", "กๅ", "ดี ี", "ผู้เข้าร่วมทำบัญชี"])
+def test_thai_mark_repair_known_cases(text):
+    assert thai._fix_thai_marks(text) == _pythainlp_repairs(text)
+
+
+def _slow_parse_date(text: str, era: str):
+    """parse_date by the general rules only (the fast forms switched off)."""
+    import re as _re
+
+    saved = thai._RE_FAST_ISO, thai._RE_FAST_TH_ABBR
+    thai._RE_FAST_ISO = thai._RE_FAST_TH_ABBR = _re.compile(r"(?!)")  # never matches
+    try:
+        return parse_date(text, era=era)
+    except ValueError as exc:
+        return f"error: {exc}"
+    finally:
+        thai._RE_FAST_ISO, thai._RE_FAST_TH_ABBR = saved
+
+
+def _fast_parse_date(text: str, era: str):
+    try:
+        return parse_date(text, era=era)
+    except ValueError as exc:
+        return f"error: {exc}"
+
+
+@pytest.mark.parametrize("era", ["auto", "be", "ce"])
+def test_parse_date_fast_forms_agree_with_general_rules(era):
+    # Every ISO and "day abbreviated-month year" date the fast path reads must give what
+    # the general rules give (same date, or the same error), including impossible days,
+    # month 0 and 13, Buddhist- and Christian-era years and years out of range.
+    rng = np.random.default_rng(7)
+    months = thai._TH_MONTHS_ABBR
+    texts = []
+    for _ in range(600):
+        y = int(rng.choice([1600, 1999, 2023, 2024, 2399, 2400, 2566, 2567, 2800, 9999]))
+        mo, d = int(rng.integers(0, 14)), int(rng.integers(0, 33))
+        texts.append(f"{y}-{mo:02d}-{d:02d}")
+        texts.append(f"{y}-{mo}-{d}")
+        if 1 <= mo <= 12:
+            texts.append(f"{d} {months[mo - 1]} {y}")
+    fast_forms = sum(bool(thai._RE_FAST_ISO.fullmatch(t) or thai._RE_FAST_TH_ABBR.fullmatch(t))
+                     for t in texts)
+    assert fast_forms == len(texts)
+    for text in texts:
+        assert _fast_parse_date(text, era) == _slow_parse_date(text, era), text
+
+
+def test_dates_from_parts_equals_pandas_to_datetime():
+    import itertools
+
+    from evaluation.thai import _dates_from_parts
+
+    # Reference: pandas.to_datetime(DataFrame(year, month, day), errors="coerce"), which the
+    # month-first reading of ambiguous dates used before; every month 0-13 and day 0-32 of
+    # ordinary, leap and century years inside the supported range 1678-2261.
+    years = [1678, 1900, 2000, 2023, 2024, 2100, 2261]
+    y, m, d = map(np.array, zip(*itertools.product(years, range(14), range(33))))
+    expected = pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": d}),
+                              errors="coerce").to_numpy(dtype="datetime64[ns]")
+    got = _dates_from_parts(y, m, d)
+    assert got.dtype == np.dtype("datetime64[ns]")
+    np.testing.assert_array_equal(np.isnat(got), np.isnat(expected))
+    np.testing.assert_array_equal(got[~np.isnat(got)], expected[~np.isnat(expected)])
+    assert np.isnat(got).sum() > 600  # impossible dates were part of the test
+
+
+@pytest.mark.parametrize("era", ["auto", "be", "ce"])
+def test_parse_series_dates_equal_parse_date_cell_by_cell(era):
+    # parse_series reads the common forms in one numpy step; every cell must equal
+    # parse_date of that cell (value and error message), bad and blank cells included.
+    from evaluation.thai_series import parse_series
+
+    rng = np.random.default_rng(11)
+    months = thai._TH_MONTHS_ABBR
+    cells = [None, "", "  ", "31/4/2566", "7 ก.ค. 66", "๗ ก.ค. ๒๕๖๖", "2566-02-29", "2567-02-29",
+             "1600-01-01", "x", dt.date(2023, 7, 7)]
+    for _ in range(300):
+        y = int(rng.choice([1677, 2023, 2024, 2261, 2262, 2566, 2567, 2805]))
+        mo, d = int(rng.integers(0, 14)), int(rng.integers(0, 33))
+        cells.append(f"{y}-{mo:02d}-{d:02d}")
+        if 1 <= mo <= 12:
+            cells.append(f"{d} {months[mo - 1]} {y}")
+    values, errors = parse_series(pd.Series(cells, dtype=object), "date", era=era)
+    for cell, value, error in zip(cells, values, errors):
+        try:
+            expected, expected_error = parse_date(cell, era=era), None
+        except ValueError as exc:
+            expected, expected_error = pd.NaT, str(exc)
+        assert (value is pd.NaT and expected is pd.NaT) or value == expected, cell
+        assert error == expected_error, cell
+    assert errors.notna().sum() > 100 and values.notna().sum() > 100

@@ -312,6 +312,11 @@ CASES: list[Case] = [
     Case("cp874-lesson", 5, {"lessons/V2.txt": MINIMAL["lessons/V2.txt"].encode("cp874")},
          [W("lessons/V2.txt", None, None, None, "encoding_not_utf8")],
          check=lambda p: "ผักตบชวา" in p.lessons.set_index("village_id").loc["V2", "text"]),
+    # lesson files are parsed together (one frame for many one-row files): the problem
+    # must still name the blank file, not the first one of the run
+    Case("blank-lesson-among-others", 4, {"lessons/V1/ว่าง.txt": " \n\u200b\n",
+                                          "lessons/V1/อุปสรรค.txt": "ฝนตกหนัก\n"},
+         [E("lessons/V1/ว่าง.txt", None, 1, "text", "missing_value")]),
     Case("binary-lesson", 5, {"lessons/V1/การสร้างทีม.txt": b"\x00\x01PNG\x89" + random_bytes(300, 1)},
          [E("lessons/V1/การสร้างทีม.txt", None, None, None, "not_text")]),
     Case("latin1-not-thai", 5, {"ledger.csv": (MINIMAL["ledger.csv"].split("\n")[0]
