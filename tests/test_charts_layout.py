@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-import evaluation.charts.layout as layout
+from evaluation.charts import layout
 from evaluation.charts.base import new_figure
 from evaluation.charts.svg import render_chart
 from evaluation.charts.textlayout import text_layout_memo
@@ -113,7 +113,7 @@ def test_long_labels_inside_without_the_memo_too():
 
 
 def test_other_engines_and_no_engine_are_left_to_matplotlib():
-    fig, ax = new_figure(3, 2)
+    fig, _ax = new_figure(3, 2)
     fig.set_layout_engine("tight")
     FigureCanvasAgg(fig)
     layout.lay_out(fig)
