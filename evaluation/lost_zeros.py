@@ -133,9 +133,13 @@ def _file_groups(prov: pd.DataFrame) -> list[np.ndarray]:
     groupby on two keys costs more than the check itself on a small program.
     """
     file_codes, _ = pd.factorize(prov["file"].to_numpy(dtype=object))
-    sheets = np.array([s if isinstance(s, str) else "" for s in prov["sheet"].to_numpy(
-        dtype=object)], dtype=object)
-    sheet_codes, sheet_names = pd.factorize(sheets)
+    sheet_codes, sheet_names = pd.factorize(prov["sheet"].to_numpy(dtype=object))
+    # a blank sheet (None, NaN: code -1) is the same group as a sheet named ""
+    sheet_codes = np.where(sheet_codes < 0, len(sheet_names), sheet_codes)
+    blank_names = [i for i, name in enumerate(sheet_names) if not isinstance(name, str)
+                   or name == ""]
+    for i in blank_names:
+        sheet_codes[sheet_codes == i] = len(sheet_names)
     combined = file_codes.astype("int64") * (len(sheet_names) + 1) + sheet_codes
     _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
     order = np.argsort(inverse, kind="stable")

@@ -388,8 +388,10 @@ def _check_happiness(tables, provs, instruments, problems):
         ranges = {item.id: (item.min, item.max) for item in inst.items}
         items = frame["item"].to_numpy()[idx]
         values = frame["value"].to_numpy(dtype=float)[idx]
-        lo = np.array([ranges.get(it, (np.nan, np.nan))[0] for it in items], dtype=float)
-        hi = np.array([ranges.get(it, (np.nan, np.nan))[1] for it in items], dtype=float)
+        codes, distinct = pd.factorize(items)  # each item id looked up once
+        bounds = np.array([ranges.get(it, (np.nan, np.nan)) for it in distinct] +
+                          [(np.nan, np.nan)], dtype=float).reshape(-1, 2)
+        lo, hi = bounds[codes, 0], bounds[codes, 1]  # code -1 (blank): the NaN row
         unknown_item = np.isnan(lo)
         for j in np.flatnonzero(unknown_item):
             i = idx[j]
@@ -741,15 +743,19 @@ def _attach_village(problems: pd.DataFrame, tables, provs) -> pd.DataFrame:
         return [s if isinstance(s, str) else none for s in values]
 
     files = set(problems["file"].dropna())
+    problem_rows = set(pd.to_numeric(problems["row"], errors="coerce").dropna()
+                       .astype("int64"))
     frames = []
     for name in TABLES:
         prov = provs[name]
         if prov.empty:
             continue
-        mask = prov["file"].isin(files).to_numpy()
+        # only rows that a problem names (its file and row number) can match
+        mask = (prov["file"].isin(files) & prov["row"].isin(problem_rows)).to_numpy()
         if not mask.any():
             continue
-        villages = pd.Series(_village_of(tables, name)).to_numpy(dtype=object)[mask]
+        subset = {**tables, name: tables[name].iloc[np.flatnonzero(mask)]}
+        villages = pd.Series(_village_of(subset, name)).to_numpy(dtype=object)
         frames.append(pd.DataFrame({"file": prov["file"].to_numpy(dtype=object)[mask],
                                     "sheet": sheet_key(prov["sheet"].to_numpy()[mask]),
                                     "row": prov["row"].to_numpy().astype("int64")[mask],

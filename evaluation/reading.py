@@ -261,6 +261,12 @@ def _drop_totals(frame: pd.DataFrame, rows: np.ndarray, file, sheet, problems):
 
 # --------------------------------------------------------------------------- CSV
 
+#: Every character ``str.strip()`` removes (``str.isspace()``), for Arrow's ``utf8_trim``.
+PYTHON_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+                     "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                     "\u2028\u2029\u202f\u205f\u3000")
+
+
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Rows of a text frame whose every cell is empty or white space.
 
@@ -272,8 +278,18 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
         candidates = np.flatnonzero(blank)
         if not len(candidates):
             break
-        values = frame[name].to_numpy(dtype=object)[candidates]
-        blank[candidates] = [not str(v).strip() for v in values]
+        column = frame[name]
+        if len(candidates) > 5_000 and column.dtype == "str":
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            values = pa.array(column.iloc[candidates].array)
+            trimmed = pc.utf8_trim(values, characters=PYTHON_WHITESPACE)
+            blank[candidates] = pc.equal(trimmed, "").fill_null(True).to_numpy(
+                zero_copy_only=False)
+        else:
+            values = column.to_numpy(dtype=object)[candidates]
+            blank[candidates] = [not str(v).strip() for v in values]
     return blank
 
 
@@ -338,8 +354,9 @@ def read_csv(path: Path, root: Path, table: Table, problems: list[dict]) -> Chun
     rows = np.arange(len(frame)) + offset + h + 2  # the header is row offset + h + 1
     if blank.any():
         frame, rows = frame[~blank], rows[~blank]
-    lowered = text.casefold()
-    if any(word in lowered for word in TOTAL_WORDS):  # else no cell can be a totals word
+    # a small file without any totals word skips the column checks (a fixed cost that
+    # matters for small files; a big file's columns are checked directly)
+    if len(text) > 1_000_000 or any(word in text.casefold() for word in TOTAL_WORDS):
         frame, rows = _drop_totals(frame, rows, file, None, problems)
     return chunk_from_frame(table, frame, rows, file, None, problems,
                             folder=str(Path(file).parent), header_row=offset + h + 1)

@@ -15,10 +15,21 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: Columns :func:`file_use` adds to ``Project.source_files``.
 USE_COLUMNS = ("village_ids", "project_ids")
+
+
+def _distinct_pairs(files: pd.Series, values: pd.Series) -> list[tuple]:
+    """The distinct (file, value) pairs of two aligned columns (blank values left out)."""
+    file_codes, file_names = pd.factorize(files)
+    value_codes, distinct = pd.factorize(values)  # a blank value: -1
+    width = len(distinct) + 1
+    pairs = np.unique(file_codes.astype("int64") * width + value_codes + 1)
+    return [(file_names[p // width], distinct[p % width - 1]) for p in pairs
+            if p % width]
 
 
 def _file_ids(tables: dict, provs: dict) -> tuple[dict, dict]:
@@ -45,16 +56,15 @@ def _file_ids(tables: dict, provs: dict) -> tuple[dict, dict]:
         prov = provs.get(name)
         if prov is None or frame.empty or len(prov) != len(frame):
             continue
-        files = prov["file"].to_numpy(dtype=object)
         if name == "projects":
-            for file, project in set(zip(files, frame["project_id"].to_numpy(dtype=object))):
+            for file, project in _distinct_pairs(prov["file"], frame["project_id"]):
                 if isinstance(project, str):
                     file_projects[file].add(project)
             continue
         if name not in route:  # a table added later: counted as used by every report
             continue
         key, lookup = route[name]
-        for file, value in set(zip(files, frame[key].to_numpy(dtype=object))):
+        for file, value in _distinct_pairs(prov["file"], frame[key]):
             if not isinstance(value, str):  # blank id
                 continue
             village = value if lookup is None else lookup.get(value)

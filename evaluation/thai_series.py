@@ -167,13 +167,20 @@ def _dates(series: pd.Series, era: str) -> tuple[np.ndarray, np.ndarray, np.ndar
     return codes, stamps, errors
 
 
-def _ids(series: pd.Series) -> tuple[np.ndarray, None]:
-    """Identifier strings; a vectorised path for already-clean ASCII ids."""
+def _ids(series: pd.Series) -> tuple[np.ndarray | pd.Series, None]:
+    """Identifier strings; a vectorised path for already-clean ASCII ids.
+
+    A text column whose every cell is a clean ASCII id comes back as it is (a
+    Series of Arrow strings, not an object array: the loader keeps ids as Arrow
+    strings, and the round trip through Python objects is most of the cost).
+    """
     n = len(series)
     if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
         return series.astype(str).to_numpy(dtype=object), None
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
         plain = _fullmatch(series, _PLAIN_ID)
+        if n and plain.all() and series.dtype == "str":
+            return series, None
         out = np.full(n, None, dtype=object)
         out[plain] = series[plain].to_numpy(dtype=object)
         if not plain.all():
@@ -229,6 +236,8 @@ def parse_series(series: pd.Series, kind: str, *, era: str = "auto",
     if not isinstance(series, pd.Series):
         series = pd.Series(series)
     values, errors = _parse_column(series, kind, era=era, keep_newlines=keep_newlines)
+    if kind == "id" and values.dtype != object:  # the documented dtype: object holding str
+        values = pd.Series(values.to_numpy(dtype=object), index=values.index, dtype=object)
     return values, _errors_series(errors, series.index)
 
 
@@ -275,6 +284,8 @@ def _parse_column(series: pd.Series, kind: str, *, era: str = "auto",
         return out, _aligned_errors(errors, codes)
     if kind == "id":
         results, errors = _ids(series)
+        if isinstance(results, pd.Series):
+            return results, None
     elif kind == "text":
         results, errors = _map_unique(
             series, lambda v: clean_text(v, keep_newlines=keep_newlines), None)
