@@ -38,7 +38,9 @@ inside ``evaluation.charts`` called from the sections), the layout
 file format (PNG 200 dpi, SVG text as paths, PDF), and the notebook
 machinery (papermill, the warm kernel's reset, nbclient, the HTML export,
 tables and headline files: a whole warm-kernel render minus the in-process
-parts, CPU of this process and the kernel).
+parts, CPU of this process and the kernel). The layout and the inline SVG are
+timed on the same charts both as now and as before the one-pass layout and
+the text-layout memo (``before`` and ``now`` columns of one run).
 """
 
 from __future__ import annotations
@@ -132,9 +134,16 @@ def figure_share(project, village_id: str, tmp: Path) -> float:
 
 
 def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> list[tuple]:
-    """CPU seconds per village of each stage of a full report (see the module text)."""
+    """CPU seconds per village of each stage of a full report (see the module text).
 
+    The layout and the inline SVG are timed twice on the same charts (two builds of
+    each village's figures): as now (:func:`evaluation.charts.layout.lay_out` and the
+    text-layout memo of :mod:`evaluation.charts.textlayout`) and as before them
+    (matplotlib's constrained layout, two passes, text measured per renderer)."""
+
+    from evaluation.charts.layout import lay_out
     from evaluation.charts.svg import figure_svg
+    from evaluation.charts.textlayout import text_layout_memo
     from evaluation.export import _attach_shared_canvas, render_figure
     from evaluation.project import load_project
     from evaluation.rendering.kernel import WarmKernel
@@ -153,67 +162,81 @@ def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> l
     tmp = work / "stages"
     shutil.rmtree(tmp, ignore_errors=True)
     cpu = lambda: time.process_time()
-    acc = {k: 0.0 for k in ("sections", "layout", "svg", "png", "svg_file", "pdf")}
+    acc = {k: 0.0 for k in ("sections", "layout", "svg", "layout_old", "svg_old", "png",
+                            "svg_file", "pdf")}
     n_figs = 0
     for i, vid in enumerate([first, *rest]):
         ctx = Collect(tmp / vid, display=False)
         t0 = cpu()
         run_village_sections(project, ctx, village_id=vid)
         t_sections = cpu() - t0
-        t_layout = t_svg = 0.0
-        t_fmt = {"png": 0.0, "svg": 0.0, "pdf": 0.0}
-        for j, fig in enumerate(ctx.figures):
+        old = Collect(tmp / vid / "old", display=False)      # the same charts again
+        run_village_sections(project, old, village_id=vid)
+        t = {k: 0.0 for k in acc}
+        for j, (fig, fig_old) in enumerate(zip(ctx.figures, old.figures)):
+            _attach_shared_canvas(fig_old)
+            t0 = cpu()
+            fig_old.get_layout_engine().execute(fig_old)
+            fig_old.set_layout_engine(None)
+            t["layout_old"] += cpu() - t0
+            t0 = cpu()
+            figure_svg(fig_old, prefix=f"c{j}-")
+            t["svg_old"] += cpu() - t0
             _attach_shared_canvas(fig)
-            t0 = cpu()
-            engine = fig.get_layout_engine()
-            if engine is not None:
-                engine.execute(fig)
-                fig.set_layout_engine(None)
-            t_layout += cpu() - t0
-            t0 = cpu()
-            figure_svg(fig, prefix=f"c{j}-")
-            t_svg += cpu() - t0
-            for fmt in t_fmt:
+            with text_layout_memo():
                 t0 = cpu()
-                render_figure(fig, tmp / vid / "charts" / f"c{j}", (fmt,))
-                t_fmt[fmt] += cpu() - t0
+                lay_out(fig)
+                t["layout"] += cpu() - t0
+                t0 = cpu()
+                figure_svg(fig, prefix=f"c{j}-")
+                t["svg"] += cpu() - t0
+                for fmt, key in (("png", "png"), ("svg", "svg_file"), ("pdf", "pdf")):
+                    t0 = cpu()
+                    render_figure(fig, tmp / vid / "charts" / f"c{j}", (fmt,))
+                    t[key] += cpu() - t0
         if i == 0:
             continue  # caches warm (fonts, text measurements, subsets)
         n_figs += len(ctx.figures)
-        acc["sections"] += t_sections
-        acc["layout"] += t_layout
-        acc["svg"] += t_svg
-        acc["png"] += t_fmt["png"]
-        acc["svg_file"] += t_fmt["svg"]
-        acc["pdf"] += t_fmt["pdf"]
+        t["sections"] = t_sections
+        for key in acc:
+            acc[key] += t[key]
     k = len(rest)
     share = figure_share(project, rest[0], tmp)
     per = {key: v / k for key, v in acc.items()}
-    # the whole report on one warm kernel, default (no chart files): this process + kernel
+    # the whole report on one warm kernel, default (no chart files): this process + kernel;
+    # two villages first (the first reset collects what the first report loaded: the data,
+    # the Thai word lists)
     with WarmKernel() as kernel:
-        render_village_report(data, first, tmp / "nb", kernel=kernel)
+        for vid in village_ids[:2]:
+            render_village_report(data, vid, tmp / "nb", kernel=kernel)
         t0 = cpu_now()
         for vid in rest:
             render_village_report(data, vid, tmp / "nb", kernel=kernel)
         whole = (cpu_now() - t0) / k
     machinery = whole - per["sections"] - per["layout"] - per["svg"]
+    whole_old = whole + (per["layout_old"] - per["layout"]) + (per["svg_old"] - per["svg"])
+    same = lambda v: (v, v)
     rows = [
-        ("computing the sections (data, statistics, tables)", per["sections"] * (1 - share)),
-        ("building the figures (matplotlib artists)", per["sections"] * share),
-        ("layout (constrained, once per chart)", per["layout"]),
-        ("inline SVG for the page (text as text)", per["svg"]),
-        ("notebook machinery (papermill, kernel, reset, HTML export, files)", machinery),
-        ("= whole report, default (no chart files), warm kernel", whole),
-        ("+ PNG files, 200 dpi (--chart-formats png)", per["png"]),
-        ("+ SVG files, text as paths (--chart-formats svg)", per["svg_file"]),
-        ("+ PDF files, Sarabun embedded (--chart-formats pdf)", per["pdf"]),
+        ("computing the sections (data, statistics, tables)", same(per["sections"] * (1 - share))),
+        ("building the figures (matplotlib artists)", same(per["sections"] * share)),
+        ("layout (constrained; now: second pass only when needed)",
+         (per["layout_old"], per["layout"])),
+        ("inline SVG for the page (text as text)", (per["svg_old"], per["svg"])),
+        ("notebook machinery (papermill, kernel, reset, HTML export, files)", same(machinery)),
+        ("= whole report, default (no chart files), warm kernel", (whole_old, whole)),
+        ("+ PNG files, 200 dpi (--chart-formats png)", (None, per["png"])),
+        ("+ SVG files, text as paths (--chart-formats svg)", (None, per["svg_file"])),
+        ("+ PDF files, Sarabun embedded (--chart-formats pdf)", (None, per["pdf"])),
     ]
     print()
     print(f"where a full report's time goes: CPU s per village, mean of {k} villages after "
-          f"a first one; {n_figs / k:.0f} charts per village")
-    print(f"{'stage':<70} {'CPU s/village':>13}")
-    for name, value in rows:
-        print(f"{name:<70} {value:>13.3f}")
+          f"a first one; {n_figs / k:.0f} charts per village; 'before': matplotlib's "
+          f"constrained layout and text measurement (same run, same charts)")
+    print(f"{'stage':<70} {'before':>8} {'now':>8} {'now/before':>10}")
+    for name, (before, now) in rows:
+        b = f"{before:8.3f}" if before is not None else f"{'':>8}"
+        r = f"{now / before:10.2f}" if before else f"{'':>10}"
+        print(f"{name:<70} {b} {now:8.3f} {r}")
     return rows
 
 

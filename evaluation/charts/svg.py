@@ -178,19 +178,20 @@ def render_chart(fig, *, prefix: str, title: str | None = None, path=None,
     (True, ['.png', '.pdf'])
     """
     from ..export import _attach_shared_canvas, render_figure
+    from .layout import lay_out
+    from .textlayout import text_layout_memo
 
     canvas, engine = fig.canvas, fig.get_layout_engine()
     # layout measured on the raster renderers kept between charts (text measurement
     # cache), computed once and frozen for the page and every file
     _attach_shared_canvas(fig)
     try:
-        if engine is not None:
-            engine.execute(fig)
-            fig.set_layout_engine(None)
-        svg = figure_svg(fig, prefix=prefix, title=title)
-        written = []
-        if formats and path is not None:
-            written = render_figure(fig, path, formats, dpi=dpi)[0]
+        with text_layout_memo():   # the same titles and labels recur in every report
+            lay_out(fig)           # constrained layout, second pass only when needed
+            svg = figure_svg(fig, prefix=prefix, title=title)
+            written = []
+            if formats and path is not None:
+                written = render_figure(fig, path, formats, dpi=dpi)[0]
     finally:
         if engine is not None:
             fig.set_layout_engine(engine)
