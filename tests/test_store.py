@@ -313,3 +313,31 @@ def test_a_copy_with_other_tables_leaves_the_store_project_alone(store, sample_p
     clone = copy.copy(opened)
     clone.happiness = clone.happiness.iloc[:0]
     assert len(opened.happiness) == len(sample_project.happiness)
+
+
+def test_a_village_view_reads_its_own_village_row_only(store, sample_project):
+    # the villages table grows with the program: a village's view filters it while
+    # reading (the whole table is read only when asked for, or to name an unknown id)
+    opened = open_store(store)
+    view = opened.village("V04")
+    assert "villages" not in opened._loaded
+    _same(view.villages, sample_project.village("V04").villages, "villages")
+    assert len(opened.villages) == len(sample_project.villages)   # whole, on first use
+    assert "villages" in opened._loaded
+
+
+def test_village_problems_when_no_problem_names_a_village(tmp_path, sample_dir):
+    # a store whose problems all lack a village (an all-null, null-typed column) still
+    # opens a village: every problem of no village belongs to every view
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evaluation.store import ingest
+
+    path = tmp_path / "s"
+    ingest(sample_dir, path)
+    table = pq.read_table(path / "problems.parquet")
+    table = table.set_column(table.schema.get_field_index("village_id"), "village_id",
+                             pa.nulls(len(table)))
+    pq.write_table(table, path / "problems.parquet")
+    assert len(open_store(path).village("V01").problems) == len(table)

@@ -1,14 +1,15 @@
 """Open a store: :func:`open_store` and the lazy :class:`StoreProject`.
 
-``evaluation.load_project(STORE)`` comes here. The small tables (projects,
-villages), the problems, the ladders and the value maps are read at once; the
-large tables are read only when used. :meth:`StoreProject.village` and
+``evaluation.load_project(STORE)`` comes here. The projects table is read at
+once; the villages table, the problems, the ladders, the value maps and the
+large tables are read when first used. :meth:`StoreProject.village` and
 ``load_project(STORE, villages=[...])`` read only those villages' files, so
 a village report's data load does not depend on the size of the program.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -19,18 +20,24 @@ from ..schema import TABLES
 from . import layout
 
 
+@functools.lru_cache(maxsize=None)
+def _table_dtypes(name: str) -> tuple:
+    """``(column, dtype)`` of a table as the loader makes it (built once per process)."""
+    return tuple(_empty_table(TABLES[name]).dtypes.items())
+
+
 def _restore(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The loader's dtypes and column order (Parquet keeps values, not every dtype)."""
-    empty = _empty_table(TABLES[name])
+    dtypes = _table_dtypes(name)
     if layout.ORDER in frame.columns:
         frame = frame.sort_values(layout.ORDER, kind="stable").drop(columns=layout.ORDER)
     frame = frame.reset_index(drop=True)
-    for column, dtype in empty.dtypes.items():
+    for column, dtype in dtypes:
         if column not in frame.columns:
             frame[column] = pd.Series(index=frame.index, dtype=dtype)
         elif frame[column].dtype != dtype:
             frame[column] = frame[column].astype(dtype)
-    known = list(empty.columns)
+    known = [column for column, _ in dtypes]
     return frame[known + [c for c in frame.columns if c not in set(known)]]
 
 
@@ -58,10 +65,14 @@ def _read_table_all(store: Path, name: str) -> pd.DataFrame:
     return _restore(name, table.to_pandas())
 
 
-def _read_small(store: Path, name: str) -> pd.DataFrame:
+def _read_small(store: Path, name: str, *, village_ids=None) -> pd.DataFrame:
+    """A whole small table, or (``village_ids``) only those villages' rows: Arrow
+    filters the file, so a village's load does not convert the program's villages."""
     import pyarrow.parquet as pq
 
-    return _restore(name, pq.read_table(store / "tables" / f"{name}.parquet").to_pandas())
+    filters = None if village_ids is None else [("village_id", "in", sorted(village_ids))]
+    table = pq.read_table(store / "tables" / f"{name}.parquet", filters=filters)
+    return _restore(name, table.to_pandas())
 
 
 def _problems_frame(table) -> pd.DataFrame:
@@ -117,11 +128,19 @@ def _village_problems(store: Path, village_ids) -> pd.DataFrame:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(store / "problems.parquet")
-    if "village_id" in table.column_names:
+    path = store / "problems.parquet"
+    schema = pq.read_schema(path)
+    kind = schema.field("village_id").type if "village_id" in schema.names else None
+    wanted = sorted(map(str, village_ids))
+    if kind in (pa.string(), pa.large_string()):  # filtered while reading
+        village = pc.field("village_id")
+        return _problems_frame(pq.read_table(path, filters=village.is_null() | village.isin(
+            pa.array(wanted, type=kind))))
+    table = pq.read_table(path)
+    if kind is not None and not pa.types.is_null(kind):
         col = table["village_id"]
         table = table.filter(pc.or_(pc.is_null(col), pc.is_in(
-            col, value_set=pa.array(list(village_ids), type=col.type))))
+            col, value_set=pa.array(wanted, type=col.type))))
     return _problems_frame(table)
 
 
@@ -189,7 +208,6 @@ class StoreProject(Project):
         self.store = store
         self.manifest = manifest
         self.projects = _read_small(store, "projects")
-        self.villages = _read_small(store, "villages")
         self.instruments = _instruments(store, manifest)
         self.root = store
 
@@ -210,14 +228,18 @@ class StoreProject(Project):
 
     def _subset(self, village_ids: list[str]) -> Project:
         """A plain in-memory Project of these villages, read from their files only."""
-        known = set(self.villages["village_id"])
-        unknown = [v for v in village_ids if v not in known]
+        ids = set(village_ids)
+        if "villages" in self._loaded:
+            villages = self.villages[self.villages["village_id"].isin(ids)]
+        else:  # only these villages' rows (the villages table grows with the program)
+            villages = _read_small(self.store, "villages", village_ids=ids)
+        found = set(villages["village_id"])
+        unknown = [v for v in village_ids if v not in found]
         if unknown:
-            shown = ", ".join(self.villages["village_id"].head(20).tolist())
+            known = self.villages["village_id"]
+            shown = ", ".join(known.head(20).tolist())
             raise EvaluationError(f"unknown village_id {unknown[0]!r}; known villages: {shown}"
                                   + (" ..." if len(known) > 20 else ""))
-        ids = set(village_ids)
-        villages = self.villages[self.villages["village_id"].isin(ids)]
         project_ids = set(villages["project_id"])
         ordered = villages.drop_duplicates("village_id")     # the villages table's order
         pairs = list(zip(ordered["project_id"], ordered["village_id"]))
@@ -322,6 +344,9 @@ def _lazy(name: str, read, doc: str):
 
 for _name in _LAZY:
     setattr(StoreProject, _name, _lazy_table(_name))
+StoreProject.villages = _lazy("villages", lambda self: _read_small(self.store, "villages"),
+                              "Every village (read on first use; a village's view reads "
+                              "its own row only).")
 StoreProject.problems = _lazy("problems", lambda self: _problems(self.store),
                               "Every warning of the ingest (read on first use).")
 StoreProject.source_files = _lazy("source_files", lambda self: _source_files(self.store),
