@@ -177,11 +177,18 @@ def happiness_change_table(store, *, by: str = "village_id", before: str = "pre"
     GROUP BY s.instrument, {grp} ORDER BY 1, 2
     """
     out = con.execute(sql, {"before": before, "after": after}).df()
+    del level
+    return _happiness_columns(out, by, before, after, conf_level)
+
+
+def _happiness_columns(out: pd.DataFrame, by: str, before: str, after: str,
+                       conf_level: float) -> pd.DataFrame:
+    """Sums per group -> the happiness change table's statistics and column order
+    (shared by the DuckDB and the Dask versions)."""
     out.insert(2, "wave_before", before)
     out.insert(3, "wave_after", after)
     out = _finish(out, conf_level)
     out["share_improved"] = out["n_improved"] / out["n_pairs"]
-    del level
     return out[["instrument", by, "wave_before", "wave_after", "n_pairs", "mean_before",
                 "mean_after", "mean_diff", "median_diff", "sd_diff", "se_diff", "ci_low",
                 "ci_high", "t", "df", "p_t", "n_improved", "n_same", "n_worse",

@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import layout
 from .aggregates import (
+    _happiness_columns,
     _FINANCE_SQL,
     _LOWER_IS_BETTER,
     _check,
@@ -208,14 +209,7 @@ def happiness_change_table(store, *, by: str = "village_id", before: str = "pre"
         pairs = dd.from_map(_happiness_pairs, blocks, before=before, after=after, meta=meta)
         out = _grouped(pairs, "instrument", by, villages, scheduler)
     out = out.sort_values(["instrument", by], kind="stable").reset_index(drop=True)
-    out.insert(2, "wave_before", before)
-    out.insert(3, "wave_after", after)
-    out = _finish(out, conf_level)
-    out["share_improved"] = out["n_improved"] / out["n_pairs"]
-    return out[["instrument", by, "wave_before", "wave_after", "n_pairs", "mean_before",
-                "mean_after", "mean_diff", "median_diff", "sd_diff", "se_diff", "ci_low",
-                "ci_high", "t", "df", "p_t", "n_improved", "n_same", "n_worse",
-                "share_improved"]]
+    return _happiness_columns(out, by, before, after, conf_level)
 
 
 def finance_change_table(store, *, by: str = "village_id", before: str = "pre",
