@@ -145,4 +145,6 @@ def files_for(project) -> pd.DataFrame:
     pids = set(project.projects["project_id"].astype(str))
     keep = [bool(vids.intersection(v)) if v else (bool(pids.intersection(p)) if p else True)
             for v, p in zip(files["village_ids"], files["project_ids"])]
-    return files.loc[keep].reset_index(drop=True)
+    # the ids are how files are chosen, not part of the answer (a store's view
+    # keeps only its own ids, a folder's view every id of the file)
+    return files.loc[keep].drop(columns=list(USE_COLUMNS)).reset_index(drop=True)

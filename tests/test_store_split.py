@@ -212,3 +212,22 @@ def test_a_table_that_cannot_be_split_reads_the_folder_whole(damage, synthetic, 
         assert whole == chunked
     else:
         pd.testing.assert_frame_equal(_problems(whole), _problems(chunked))
+
+
+@pytest.mark.parametrize("villages", [["V03"], ["V01", "V17", "V40"]])
+def test_a_flat_stores_view_lists_the_folders_files_and_only_its_own_villages(
+        villages, synthetic, tmp_path):
+    # each file of a flat folder holds every village; a view must not carry those
+    # whole lists (at 75,000 villages they were most of a village's load)
+    from evaluation.source_use import files_for
+
+    ingest(synthetic, tmp_path / "store", chunk_villages=7)
+    view = ev.load_project(tmp_path / "store", villages=villages)
+    folder = ev.load_project(synthetic, villages=villages)
+    pd.testing.assert_frame_equal(files_for(view), files_for(folder))
+    assert len(files_for(view)) > 1
+    for ids in view.source_files["village_ids"]:
+        assert set(ids) <= set(villages)
+    assert {v for ids in view.source_files["village_ids"] for v in ids} == set(villages)
+    # the folder's view keeps the files' whole lists, so the two differ in ids only
+    assert max(len(ids) for ids in folder.source_files["village_ids"]) == 40

@@ -160,6 +160,7 @@ def _view_sources(store: Path, village_ids, project_ids) -> pd.DataFrame:
         return _source_files(store)
 
     def touches(column, wanted):
+        """Rows touching ``wanted``, rows with any id, and each row's ids among ``wanted``."""
         values = table[column]
         flat = pc.list_flatten(values)
         parents = pc.list_parent_indices(values).to_numpy()
@@ -167,14 +168,21 @@ def _view_sources(store: Path, village_ids, project_ids) -> pd.DataFrame:
                                                 type=flat.type)).to_numpy(zero_copy_only=False)
         out = np.zeros(len(table), dtype=bool)
         out[parents[hit]] = True
-        return out, pc.list_value_length(values).fill_null(0).to_numpy() > 0
+        mine: dict = {}
+        for row, value in zip(parents[hit].tolist(), flat.filter(pa.array(hit)).to_pylist()):
+            mine.setdefault(row, []).append(value)
+        return out, pc.list_value_length(values).fill_null(0).to_numpy() > 0, mine
 
-    v_hit, has_v = touches("village_ids", village_ids)
-    p_hit, has_p = touches("project_ids", project_ids)
+    v_hit, has_v, v_mine = touches("village_ids", village_ids)
+    p_hit, has_p, p_mine = touches("project_ids", project_ids)
     keep = np.where(has_v, v_hit, np.where(has_p, p_hit, True))
-    frame = table.filter(pa.array(keep)).to_pandas()
-    for column in ("village_ids", "project_ids"):
-        frame[column] = frame[column].map(lambda v: tuple(v) if v is not None else ())
+    rows = np.flatnonzero(keep)
+    # Each file keeps only the view's own ids: a flat file of a national program
+    # lists every village, and converting those lists cost most of a village's load.
+    # files_for gives the same files (its rule needs only the ids of the view).
+    frame = table.drop_columns(["village_ids", "project_ids"]).take(pa.array(rows)).to_pandas()
+    frame["village_ids"] = [tuple(sorted(v_mine.get(r, ()))) for r in rows.tolist()]
+    frame["project_ids"] = [tuple(sorted(p_mine.get(r, ()))) for r in rows.tolist()]
     return frame
 
 
