@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from pathlib import Path
 from urllib.parse import quote
 
 from .._version import __version__
-from ..export import atomic_write_text, html_escape
+from ..export import html_escape
 from ..i18n import INDEX_LABELS, check_lang
+from ..safe_files import atomic_path
 from .html import TEMPLATES_DIR, report_css
 from .notebook import describe_error
 
@@ -84,6 +86,20 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
         names, location, figures, status, error text, links), ``portfolios``,
         ``counts`` (villages per status) and ``summary`` (one line of text).
     """
+    data = _index_context(out_dir, project, names, manifest, lang=lang,
+                          interrupted=interrupted)
+    data["rows"] = list(data["rows"])
+    return data
+
+
+#: Villages turned into index rows at a time (a national program's index is
+#: written row by row: the batch process does not hold 75,000 rows at once).
+_ROW_CHUNK = 2_000
+
+
+def _index_context(out_dir, project, names: dict, manifest: dict, *, lang: str,
+                   interrupted=()) -> dict:
+    """:func:`index_rows` with ``rows`` as an iterator (made while the page is written)."""
     labels = INDEX_LABELS[check_lang(lang)]
     out = Path(out_dir)
     reports = manifest.get("reports", {})
@@ -95,53 +111,43 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
             if entry.get("kind") == "village":
                 columns.setdefault(key, item.get("label", key))
 
-    rows = []
-    counts = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}   # + "interrupted" if any
     interrupted = set(interrupted)
+    try:     # one listing instead of three file checks per village
+        folders = {p.name for p in out.iterdir() if p.is_dir()}
+    except OSError:
+        folders = set()
+    villages = project.villages
+    ids = villages["village_id"].astype(str).tolist()
+
+    def status_of(name: str) -> str:
+        return "interrupted" if name in interrupted else _status(reports.get(name))
+
+    counts = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}   # + "interrupted" if any
+    for vid in ids:
+        if vid in names:  # comparison-arm villages are not reported on
+            status = status_of(names[vid])
+            counts[status] = counts.get(status, 0) + 1
+    n_rows = sum(counts.values())
+
     vcols = [c for c in ("village_id", "project_id", "name", "district", "province")
-             if c in project.villages.columns]
-    for rec in project.villages[vcols].astype(object).to_dict("records"):
-        vid = str(rec["village_id"])
-        if vid not in names:  # not reported on (a comparison-arm village)
-            continue
-        name = names[vid]
-        entry = reports.get(name)
-        status = "interrupted" if name in interrupted else _status(entry)
-        counts[status] = counts.get(status, 0) + 1
-        headline = ((entry or {}).get("meta") or {}).get("headline") or {}
-        figures = []
-        for key in columns:
-            item = headline.get(key) or {}
-            value = item.get("value")
-            figures.append({"sort": "" if value is None else value,
-                            "display": item.get("display", "–") if item else "–"})
-        raw_status = None if entry is None else entry.get("status", "failed")
-        if raw_status == "ok" and entry.get("last") == "skipped":
-            raw_status = "skipped"
-        if status == "interrupted":
-            raw_status = "interrupted"
-        rows.append({
-            "village_id": vid, "name": _text(rec.get("name")),
-            "project_id": _text(rec.get("project_id")),
-            "project_name": projects.get(str(rec.get("project_id")), ""),
-            "location": " / ".join(str(rec[c]) for c in ("district", "province")
-                                   if c in rec and rec[c] is not None and rec[c] == rec[c]),
-            "figures": figures,
-            "status": "missing" if raw_status is None else raw_status,
-            "status_order": _STATUS_ORDER.get(raw_status, 4),
-            "status_label": labels["missing"] if raw_status is None
-            else labels.get(raw_status, raw_status),
-            "error": describe_error(entry.get("error"))
-            if entry is not None and raw_status == "failed" else "",
-            "links": _links(out, name, labels),
-        })
+             if c in villages.columns]
+
+    def rows():
+        for start in range(0, len(villages), _ROW_CHUNK):
+            chunk = villages.iloc[start:start + _ROW_CHUNK][vcols].astype(object)
+            for rec in chunk.to_dict("records"):
+                vid = str(rec["village_id"])
+                if vid not in names:
+                    continue
+                yield _row(rec, names[vid], reports, columns, projects, labels, out,
+                           folders, interrupted)
 
     portfolios = []
     for name, entry in reports.items():
         if entry.get("kind") != "portfolio":
             continue
         pid = entry.get("id")
-        status = "interrupted" if name in interrupted else _status(entry)
+        status = status_of(name)
         portfolios.append({
             "title": labels["all"] if pid is None else f"{pid} {projects.get(str(pid), '')}",
             "href": quote(f"{name}/report.html") if (out / name / "report.html").is_file()
@@ -149,14 +155,47 @@ def index_rows(out_dir, project, names: dict, manifest: dict, *, lang: str = "th
             "status": status, "status_label": labels.get(status, status),
             "error": describe_error(entry.get("error")) if status == "failed" else ""})
 
-    summary = (f"{labels['villages']}: {len(rows)} · {labels['ok']}: {counts['ok']} · "
+    summary = (f"{labels['villages']}: {n_rows} · {labels['ok']}: {counts['ok']} · "
                f"{labels['skipped']}: {counts['skipped']} · {labels['failed']}: "
                f"{counts['failed']}" + (f" · {labels['missing']}: {counts['missing']}"
                                         if counts["missing"] else "")
                + (f" · {labels['interrupted']}: {counts['interrupted']}"
                   if counts.get("interrupted") else ""))
-    return {"figure_heads": list(columns.values()), "rows": rows, "portfolios": portfolios,
+    return {"figure_heads": list(columns.values()), "rows": rows(), "portfolios": portfolios,
             "counts": counts, "summary": summary}
+
+
+def _row(rec: dict, name: str, reports: dict, columns: dict, projects: dict, labels: dict,
+         out: Path, folders: set, interrupted: set) -> dict:
+    """One village's row of the index."""
+    entry = reports.get(name)
+    headline = ((entry or {}).get("meta") or {}).get("headline") or {}
+    figures = []
+    for key in columns:
+        item = headline.get(key) or {}
+        value = item.get("value")
+        figures.append({"sort": "" if value is None else value,
+                        "display": item.get("display", "–") if item else "–"})
+    raw_status = None if entry is None else entry.get("status", "failed")
+    if raw_status == "ok" and entry.get("last") == "skipped":
+        raw_status = "skipped"
+    if name in interrupted:
+        raw_status = "interrupted"
+    return {
+        "village_id": str(rec["village_id"]), "name": _text(rec.get("name")),
+        "project_id": _text(rec.get("project_id")),
+        "project_name": projects.get(str(rec.get("project_id")), ""),
+        "location": " / ".join(str(rec[c]) for c in ("district", "province")
+                               if c in rec and rec[c] is not None and rec[c] == rec[c]),
+        "figures": figures,
+        "status": "missing" if raw_status is None else raw_status,
+        "status_order": _STATUS_ORDER.get(raw_status, 4),
+        "status_label": labels["missing"] if raw_status is None
+        else labels.get(raw_status, raw_status),
+        "error": describe_error(entry.get("error"))
+        if entry is not None and raw_status == "failed" else "",
+        "links": _links(out, name, labels) if name.split("/")[0] in folders else [],
+    }
 
 
 def _text(value) -> str:
@@ -166,15 +205,23 @@ def _text(value) -> str:
 def render_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "th",
                  now: dt.datetime | None = None, interrupted=()) -> str:
     """The index page as HTML text (see :func:`write_index`)."""
+    return "".join(_page_parts(out_dir, project, names, manifest, lang=lang, now=now,
+                               interrupted=interrupted))
+
+
+def _page_parts(out_dir, project, names: dict, manifest: dict, *, lang: str = "th",
+                now: dt.datetime | None = None, interrupted=()):
+    """The index page as pieces of text, made while they are written."""
     labels = INDEX_LABELS[check_lang(lang)]
-    data = index_rows(out_dir, project, names, manifest, lang=lang, interrupted=interrupted)
+    data = _index_context(out_dir, project, names, manifest, lang=lang,
+                          interrupted=interrupted)
     now = now or dt.datetime.now()
     generated = (f"{now.day}/{now.month}/{now.year + 543 if lang == 'th' else now.year} "
                  f"{now:%H:%M}")
     heads = [labels["village_id"], labels["name"], labels["project"], labels["location"]]
-    return _template().render(lang=lang, version=__version__, labels=labels, css=report_css(),
-                              generated=generated, heads=heads,
-                              privacy_scan=_scan_line(out_dir, labels), **data)
+    return _template().generate(lang=lang, version=__version__, labels=labels, css=report_css(),
+                                generated=generated, heads=heads,
+                                privacy_scan=_scan_line(out_dir, labels), **data)
 
 
 def _scan_line(out_dir, labels: dict) -> dict | None:
@@ -228,5 +275,20 @@ def write_index(out_dir, project, names: dict, manifest: dict, *, lang: str = "t
     >>> "ยังไม่ได้สร้าง" in page.read_text(encoding="utf-8")   # not rendered yet
     True
     """
-    page = render_index(out_dir, project, names, manifest, lang=lang, interrupted=interrupted)
-    return atomic_write_text(Path(out_dir) / INDEX, page)
+    path = Path(out_dir) / INDEX
+    # written piece by piece: a national program's index (75,000 rows, about 40 MB)
+    # is never one string in the batch process
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        buffer: list[str] = []
+        size = 0
+        for part in _page_parts(out_dir, project, names, manifest, lang=lang,
+                                interrupted=interrupted):
+            buffer.append(part)
+            size += len(part)
+            if size > 1 << 20:
+                fh.write("".join(buffer))
+                buffer, size = [], 0
+        fh.write("".join(buffer))
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path

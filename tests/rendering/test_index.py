@@ -125,3 +125,28 @@ def test_index_marks_reports_a_stopped_run_did_not_render(project, tmp_path):
     th = index_rows(tmp_path, project, names, _manifest(failure), interrupted={"V02"})
     assert {r["village_id"]: r for r in th["rows"]}["V02"]["status_label"] == \
         "ยังไม่ได้สร้าง (หยุดกลางคัน)"
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 10_000])
+def test_written_index_is_the_rendered_page_whatever_the_row_chunk(chunk, project, tmp_path,
+                                                                   monkeypatch):
+    # the page is written row by row (a national program's index never is one string);
+    # what lands on disk must be the page render_index makes
+    import evaluation.rendering.index as index_module
+
+    monkeypatch.setattr(index_module, "_ROW_CHUNK", chunk)
+    failure = ReportFailure("ValueError", "bad", execution_count=3)
+    names = {v: v for v in project.village_ids}
+    for vid in ("V01", "V03"):
+        (tmp_path / vid).mkdir()
+        (tmp_path / vid / "report.html").write_text("x", encoding="utf-8")
+    manifest = _manifest(failure)
+    written = write_index(tmp_path, project, names, manifest).read_text(encoding="utf-8")
+    rendered = render_index(tmp_path, project, names, manifest)
+    stamp = re.compile(r"\d+/\d+/\d{4} \d\d:\d\d")
+    assert stamp.sub("T", written) == stamp.sub("T", rendered)
+    rows = index_rows(tmp_path, project, names, manifest)["rows"]
+    assert [r["village_id"] for r in rows] == [v for v in project.villages["village_id"]
+                                               if v in names]
+    assert [bool(r["links"]) for r in rows] == [r["village_id"] in ("V01", "V03") for r in rows]
+    assert written.count("V01/report.html") == 1 and "V02/report.html" not in written
