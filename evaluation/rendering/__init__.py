@@ -12,6 +12,16 @@
 * :mod:`~evaluation.rendering.index` — ``index.html`` from a Jinja template.
 """
 
+import sys
+
+# jsonschema (imported by nbformat, so by papermill and nbconvert) imports the
+# optional IRI checker rfc3987_syntax, which builds a Lark parser at import: 2.8 s
+# of every batch, worker and report process. Notebooks never hold IRI-format
+# fields, so the rendering processes do without it (jsonschema skips a checker
+# whose import fails); a process that already imported jsonschema is left alone.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
+
 # papermill loads its engines' entry points while it is imported, ours included
 # (evaluation.rendering.engine): import it before any submodule so that importing
 # evaluation.rendering.engine first does not meet itself half-initialised.

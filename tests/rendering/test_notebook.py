@@ -744,3 +744,27 @@ def test_village_with_one_man_and_one_woman_is_suppressed(kernel, tmp_path):
                                          min_cell=1))
     assert "<1" not in visible_text(page)
     assert (out / "V03" / "tables" / "finance_change.csv").exists()
+
+
+def test_rendering_processes_skip_the_iri_parser_and_still_validate_notebooks():
+    # jsonschema's optional IRI checker (rfc3987_syntax) builds a Lark parser at import,
+    # 2.8 s of every batch, worker and report process; the rendering package keeps it
+    # out, and notebooks are validated as before (a broken one is still refused)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, evaluation.rendering, nbformat, jsonschema\n"
+        "assert sys.modules.get('rfc3987_syntax') is None, sys.modules.get('rfc3987_syntax')\n"
+        "nb = nbformat.read('notebooks/village_report.ipynb', as_version=4)\n"
+        "nbformat.validate(nb)\n"
+        "nb.cells[0]['cell_type'] = 'no-such-type'\n"
+        "try:\n"
+        "    nbformat.validate(nb)\n"
+        "except nbformat.ValidationError:\n"
+        "    print('refused')\n")
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "refused"
