@@ -139,11 +139,13 @@ def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> l
     The layout and the inline SVG are timed twice on the same charts (two builds of
     each village's figures): as now (:func:`evaluation.charts.layout.lay_out` and the
     text-layout memo of :mod:`evaluation.charts.textlayout`) and as before them
-    (matplotlib's constrained layout, two passes, text measured per renderer)."""
+    (matplotlib's constrained layout, two passes, text measured per renderer, ticks
+    recomputed on every request)."""
 
     from evaluation.charts.layout import lay_out
     from evaluation.charts.svg import figure_svg
     from evaluation.charts.textlayout import text_layout_memo
+    from evaluation.charts.ticks import tick_memo
     from evaluation.export import _attach_shared_canvas, render_figure
     from evaluation.project import load_project
     from evaluation.rendering.kernel import WarmKernel
@@ -183,7 +185,7 @@ def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> l
             figure_svg(fig_old, prefix=f"c{j}-")
             t["svg_old"] += cpu() - t0
             _attach_shared_canvas(fig)
-            with text_layout_memo():
+            with text_layout_memo(), tick_memo():
                 t0 = cpu()
                 lay_out(fig)
                 t["layout"] += cpu() - t0

@@ -180,13 +180,16 @@ def render_chart(fig, *, prefix: str, title: str | None = None, path=None,
     from ..export import _attach_shared_canvas, render_figure
     from .layout import lay_out
     from .textlayout import text_layout_memo
+    from .ticks import tick_memo
 
     canvas, engine = fig.canvas, fig.get_layout_engine()
     # layout measured on the raster renderers kept between charts (text measurement
     # cache), computed once and frozen for the page and every file
     _attach_shared_canvas(fig)
     try:
-        with text_layout_memo():   # the same titles and labels recur in every report
+        # the same titles and labels recur in every report; an axis's ticks are
+        # asked for about fourteen times while it is laid out and drawn
+        with text_layout_memo(), tick_memo():
             lay_out(fig)           # constrained layout, second pass only when needed
             svg = figure_svg(fig, prefix=prefix, title=title)
             written = []
