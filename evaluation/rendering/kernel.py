@@ -56,6 +56,11 @@ def _kernel_setup(preload: Iterable[str] = (), memory: int | None = None,
             importlib.import_module(mod)
         except Exception:  # noqa: BLE001 - a missing optional module is fine
             pass
+    import gc
+
+    gc.collect()          # the imports' garbage, collected before the tries exist
+    if "evaluation.names" in preload:
+        _warm_thai_dictionaries()
     state: dict[str, Any] = {"cwd": os.getcwd(), "warnings": list(warnings.filters),
                              "random": random.getstate(), "sys_path": list(sys.path),
                              "environ": dict(os.environ)}
@@ -69,11 +74,40 @@ def _kernel_setup(preload: Iterable[str] = (), memory: int | None = None,
         state["np_random"] = np.random.get_state()
     _KERNEL_STATE.clear()
     _KERNEL_STATE.update(state)
-    _freeze_heap()
+    _freeze_heap(collect=False)   # collected above: the tries need no scan
     set_memory_limit(memory)
 
 
-def _freeze_heap() -> None:
+def _warm_thai_dictionaries() -> None:
+    """Build the Thai word tries every report builds on first use, before the freeze.
+
+    Three tries (pythainlp's dictionary, the same plus the domain words, and
+    the name finder's) hold about 1.3 million small objects. Built by the first
+    report, they were scanned by its garbage collections and by the first
+    reset's full collection (1.9 s); built here with the collector paused, the
+    freeze that follows moves them out of its view untouched.
+    """
+    import gc
+
+    from ..names import find_names
+    from ..text import tokenize
+
+    from pythainlp.tokenize import word_tokenize
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        word_tokenize("ผู้เข้าร่วมทำบัญชีครัวเรือน", engine="newmm")   # pythainlp's default trie
+        tokenize("ผู้เข้าร่วมทำบัญชีครัวเรือน")                       # with the domain words
+        find_names("นางสมใจ มีสุข ทำบัญชีครัวเรือน")                   # the name finder's
+    except Exception:  # noqa: BLE001 - a report builds them itself if this cannot
+        pass
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _freeze_heap(collect: bool = True) -> None:
     """Move every live object out of the garbage collector's view.
 
     After the heavy imports the heap holds hundreds of thousands of module
@@ -85,7 +119,8 @@ def _freeze_heap() -> None:
     """
     import gc
 
-    gc.collect()
+    if collect:
+        gc.collect()
     gc.freeze()
     # a report drops a few hundred matplotlib objects with reference cycles per
     # chart: collect young garbage less often (the reset collects everything)
@@ -146,7 +181,9 @@ DEFAULT_PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.figure", "IPytho
                    "evaluation.lessons", "evaluation.privacy", "evaluation.households",
                    "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
                    "matplotlib.backends.backend_pdf", "fontTools.subset", "PIL.PngImagePlugin",
-                   "openpyxl", "scipy.stats")
+                   "openpyxl", "scipy.stats",
+                   # its presence also builds the Thai word tries before the freeze
+                   "evaluation.names")
 _SETUP_CODE = ("__import__('evaluation.rendering.kernel', fromlist=['_kernel_setup'])"
                "._kernel_setup({preload!r}, memory={memory!r}, death_signal={death_signal!r})")
 _RESET_CODE = "__import__('evaluation.rendering.kernel', fromlist=['_kernel_reset'])._kernel_reset()"

@@ -768,3 +768,21 @@ def test_rendering_processes_skip_the_iri_parser_and_still_validate_notebooks():
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "refused"
+
+
+def test_a_new_kernel_has_its_thai_word_tries_built_and_frozen():
+    # the tries every report uses (about 1.3 million objects) are built while the kernel
+    # starts and frozen with the imported modules: the first report does not build
+    # them and the first reset's full collection does not scan them
+    from evaluation.rendering.kernel import DEFAULT_PRELOAD
+
+    assert "evaluation.names" in DEFAULT_PRELOAD
+    with rp.WarmKernel() as k:
+        k._run("import gc, evaluation.names as n, evaluation.text as t\n"
+               "from pythainlp.tokenize import word_dict_trie\n"
+               "assert n._name_trie.cache_info().currsize == 1\n"
+               "assert t._trie.cache_info().currsize == 1\n"
+               "assert gc.get_freeze_count() > 1_000_000, gc.get_freeze_count()\n"
+               "assert sum(gc.get_count()) < 100_000, gc.get_count()\n")
+    with rp.WarmKernel(preload=("numpy",)) as bare:       # a plain kernel stays plain
+        bare._run("import sys\nassert 'evaluation.names' not in sys.modules\n")
