@@ -89,10 +89,10 @@ def _warm_thai_dictionaries() -> None:
     """
     import gc
 
+    from pythainlp.tokenize import word_tokenize
+
     from ..names import find_names
     from ..text import tokenize
-
-    from pythainlp.tokenize import word_tokenize
 
     was_enabled = gc.isenabled()
     gc.disable()
