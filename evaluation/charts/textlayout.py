@@ -26,7 +26,6 @@ chart of a report drawn with and without the memo.
 from __future__ import annotations
 
 import contextlib
-import threading
 
 __all__ = ["clear_text_layout_memo", "text_layout_memo", "text_layout_memo_size"]
 
@@ -34,9 +33,7 @@ __all__ = ["clear_text_layout_memo", "text_layout_memo", "text_layout_memo_size"
 MAX_ENTRIES = 50_000
 
 _memo: dict = {}
-_lock = threading.RLock()
-_depth = 0
-_original = None
+_switch = None   # the MethodSwitch of Text._get_layout, made on first use
 
 
 def _renderer_key(renderer):
@@ -56,7 +53,7 @@ def _fontprop_key(fp):
 def _memo_get_layout(self, renderer):
     """``Text._get_layout`` through the memo (see the module text)."""
     if self.get_usetex() or self.get_wrap():
-        return _original(self, renderer)
+        return _switch.original(self, renderer)
     try:
         key = (self.get_text(), self._parse_math, self._fontproperties and
                _fontprop_key(self._fontproperties), self._linespacing,
@@ -65,10 +62,10 @@ def _memo_get_layout(self, renderer):
                self.get_figure(root=True).dpi, _renderer_key(renderer))
         hash(key)
     except (AttributeError, TypeError):   # an unusual text: measure it as matplotlib does
-        return _original(self, renderer)
+        return _switch.original(self, renderer)
     hit = _memo.get(key)
     if hit is None:
-        hit = _original(self, renderer)
+        hit = _switch.original(self, renderer)
         if len(_memo) >= MAX_ENTRIES:
             _memo.clear()
         _memo[key] = hit
@@ -93,21 +90,15 @@ def text_layout_memo():
     >>> text_layout_memo_size() > 0
     True
     """
-    global _depth, _original
+    global _switch
     from matplotlib.text import Text
 
-    with _lock:
-        if _depth == 0:
-            _original = Text._get_layout
-            Text._get_layout = _memo_get_layout
-        _depth += 1
-    try:
+    from .patching import MethodSwitch
+
+    if _switch is None:
+        _switch = MethodSwitch(Text, "_get_layout", _memo_get_layout)
+    with _switch.active():
         yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                Text._get_layout = _original
 
 
 def text_layout_memo_size() -> int:

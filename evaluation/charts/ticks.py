@@ -26,13 +26,10 @@ and without the memo).
 from __future__ import annotations
 
 import contextlib
-import threading
 
 __all__ = ["tick_memo"]
 
-_lock = threading.RLock()
-_depth = 0
-_original = None
+_switch = None   # the MethodSwitch of Axis._update_ticks, made on first use
 #: ``{id(axis): (axis, key, ticks)}``: the axis is kept so that its id is not reused
 _latest: dict = {}
 
@@ -58,11 +55,11 @@ def _memo_update_ticks(self):
     try:
         key = _key(self)
     except Exception:  # noqa: BLE001 - an unusual axis: computed as matplotlib does
-        return _original(self)
+        return _switch.original(self)
     hit = _latest.get(id(self))
     if hit is not None and hit[0] is self and _same(hit[1], key):
         return list(hit[2])
-    ticks = _original(self)
+    ticks = _switch.original(self)
     # the tick lists exist now (the first computation creates them)
     _latest[id(self)] = (self, _key(self), ticks)
     return list(ticks)
@@ -87,19 +84,13 @@ def tick_memo():
     >>> memo == plain
     True
     """
-    global _depth, _original
+    global _switch
     from matplotlib.axis import Axis
 
-    with _lock:
-        if _depth == 0:
-            _original = Axis._update_ticks
-            Axis._update_ticks = _memo_update_ticks
-        _depth += 1
-    try:
+    from .patching import MethodSwitch
+
+    if _switch is None:
+        _switch = MethodSwitch(Axis, "_update_ticks", _memo_update_ticks,
+                               on_exit=_latest.clear)
+    with _switch.active():
         yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                Axis._update_ticks = _original
-                _latest.clear()
