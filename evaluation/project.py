@@ -52,8 +52,9 @@ class Project:
     source_files : pandas.DataFrame
         ``path, sha256, bytes`` of every input file read (for reproducibility;
         paths relative to the data folder), with ``village_ids`` and
-        ``project_ids``: whose rows each file holds (see
-        :func:`evaluation.source_use.files_for`).
+        ``project_ids``: whose rows each file holds (a view read from a store
+        keeps only its own villages and projects there; see
+        :func:`evaluation.source_use.files_for`, which picks a view's files).
     root : pathlib.Path
         The folder or workbook loaded.
     """
