@@ -254,6 +254,7 @@ class LiteAxes(_Proxy):
         self.xaxis = LiteAxis(figure, self._path + ("xaxis",), self, "x")
         self.yaxis = LiteAxis(figure, self._path + ("yaxis",), self, "y")
         self._colour_cycle = 0
+        self._containers: list = []
 
     # ------------------------------------------------------------------ helpers
     def _data(self, which, values):
@@ -429,7 +430,7 @@ class LiteAxes(_Proxy):
                 "markersize": float(markersize or mpl.rcParams["lines.markersize"])}
         out = LiteContainer()
         out.label = None if label is None else str(label)
-        main = Mark("line", xs, ys, props=line, label=out.label, zorder=2.1)
+        main = Mark("line", xs, ys, props=line, label=None, zorder=2.1)   # labelled by `out`
         out.append(main)
         if yerr is not None:
             lo, hi = _err(yerr, len(ys))
@@ -441,6 +442,7 @@ class LiteAxes(_Proxy):
             self.marks.append(bars)
             out.append(bars)
         self.marks.append(main)
+        self._containers.append(out)
         return out
 
     # ------------------------------------------------------------------ bars
@@ -468,9 +470,10 @@ class LiteAxes(_Proxy):
                             "linewidth": float(linewidth) if linewidth is not None else
                             (1.0 if edge is not None else 0.0),
                             "values": np.asarray(length, dtype=float)},
-                     label=out.label)
+                     label=None)            # labelled by its container
         self.marks.append(rects)
         out.append(rects)
+        self._containers.append(out)
         which = "y" if orient == "vertical" else "x"
         self._axis[which]["sticky"].update(float(b) for b in base)
         if yerr is not None:
@@ -724,12 +727,17 @@ def _err(err, n):
 
 
 def _handles_labels(axes):
+    """matplotlib's order: lines, then collections, then containers (bars, error bars)."""
     handles, labels = [], []
-    for mark in axes.marks:
-        if mark.kind in ("line", "bars", "segments") and mark.label and \
-                not mark.label.startswith("_"):
-            handles.append(mark)
-            labels.append(mark.label)
+    for kinds in (("line",), ("segments",)):
+        for mark in axes.marks:
+            if mark.kind in kinds and mark.label and not mark.label.startswith("_"):
+                handles.append(mark)
+                labels.append(mark.label)
+    for container in axes._containers:
+        if container.label and not container.label.startswith("_"):
+            handles.append(container)
+            labels.append(container.label)
     return handles, labels
 
 
