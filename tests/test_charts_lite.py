@@ -32,8 +32,8 @@ class _Keep(ReportContext):
 
 def _charts(project, out, *, lite: bool, lang: str, village: str):
     ctx = _Keep(out, display=False, lang=lang)
-    with lite_figures(lite):
-        run_village_sections(project, ctx, village_id=village)
+    ctx.lite_charts = lite                       # what the sections' page_charts follow
+    run_village_sections(project, ctx, village_id=village)
     return ctx.figures
 
 
@@ -73,7 +73,7 @@ def _mpl_content(fig) -> dict:
         entry["lines"] = sorted(lines)
         segments = []
         for coll in ax.collections:
-            for seg in coll.get_segments():
+            for seg in getattr(coll, "get_segments", list)():      # line collections
                 segments.append(tuple(sorted((_num(a), _num(b)) for a, b in seg)))
         entry["segments"] = sorted(segments)
         axes.append(entry)
@@ -164,13 +164,39 @@ def test_every_report_chart_has_matplotlibs_content(sample_project, tmp_path, la
     assert len(lite) >= 10
     drawn_light = 0
     for (name, lf), (_, mf) in zip(lite, real):
-        assert isinstance(lf, LiteFigure)
+        assert isinstance(lf, LiteFigure) and not isinstance(mf, LiteFigure)
         if not is_lite(lf):
             continue
         drawn_light += 1
         _same(_lite_content(lf), _mpl_content(mf), name)
     # every chart of the village report is drawn by the light path today
     assert drawn_light == len(lite)
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_every_portfolio_chart_has_matplotlibs_content(sample_project, tmp_path, lang):
+    """Forest plots and the SROI tornado are light; heat maps (imshow) stay matplotlib."""
+    from evaluation.reporting.portfolio import run_portfolio_sections
+
+    def charts(lite):
+        ctx = _Keep(tmp_path / str(lite), display=False, lang=lang)
+        ctx.lite_charts = lite
+        run_portfolio_sections(sample_project, ctx)
+        return ctx.figures
+
+    light, real = charts(True), charts(False)
+    assert [n for n, _ in light] == [n for n, _ in real]
+    drawn = {name for name, fig in light if is_lite(fig)}
+    for (name, lf), (_, mf) in zip(light, real):
+        assert not isinstance(mf, LiteFigure)
+        if is_lite(lf):
+            _same(_lite_content(lf), _mpl_content(mf), name)
+        else:                     # materialized or never light: the same matplotlib figure
+            fig = lf.materialize() if isinstance(lf, LiteFigure) else lf
+            assert _mpl_content(fig) == _mpl_content(mf)
+    assert any(n.startswith("happiness_forest") for n in drawn)
+    assert any(n.startswith("sroi_tornado") for n in drawn)
+    assert not any(n.startswith(("ladder_heatmap", "themes_by_village")) for n in drawn)
 
 
 def test_a_chart_materialized_midway_equals_matplotlibs(sample_project, tmp_path):
@@ -189,6 +215,25 @@ def test_a_chart_materialized_midway_equals_matplotlibs(sample_project, tmp_path
     assert [p.get_height() for p in real.axes[0].patches] == [3, 5, 4]
     assert [t.get_text() for t in real.axes[0].texts] == ["a", "b", "c"]
     assert fig.axes[0] is real.axes[0]
+
+
+def test_a_replay_sees_arrays_as_they_were_when_drawn():
+    """Stacked bars change their running bottom after each call; the replay must not."""
+    def stacked(ax):
+        bottom = np.zeros(2)
+        for h in ([1.0, 2.0], [3.0, 4.0]):
+            ax.bar([0, 1], h, bottom=bottom)
+            bottom += h
+
+    with lite_figures():
+        fig, ax = new_figure(4, 3)
+        stacked(ax)
+        ax.tick_params(axis="x", length=0)            # materializes: replay
+    real, direct = fig.materialize(), new_figure(4, 3)
+    stacked(direct[1])
+    got = [(p.get_y(), p.get_height()) for p in real.axes[0].patches]
+    assert got == [(p.get_y(), p.get_height()) for p in direct[1].patches]
+    assert got == [(0.0, 1.0), (0.0, 2.0), (1.0, 3.0), (2.0, 4.0)]
 
 
 def test_unknown_keywords_and_attributes_fall_back_to_matplotlib():

@@ -89,7 +89,10 @@ def _method(*supported: str):
                 except LiteUnsupported:
                     pass
                 else:
-                    fig._log.append((self._path, name, args, kwargs, result))
+                    # arguments as they are now: a chart may change an array it passed
+                    # (stacked bars' running ``bottom``) before a replay reads it
+                    fig._log.append((self._path, name, _snapshot(args), _snapshot(kwargs),
+                                     result))
                     return result
             return fig._forward(self._path, name, args, kwargs)
 
@@ -98,6 +101,21 @@ def _method(*supported: str):
         return method
 
     return wrap
+
+
+def _snapshot(value):
+    """A copy of the mutable containers and arrays in call arguments (not of artists)."""
+    if type(value) is np.ndarray:
+        return value.copy()
+    if type(value) is list:              # not a LiteContainer: it stands for an artist
+        return [_snapshot(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_snapshot(v) for v in value)
+    if type(value) is dict:
+        return {k: _snapshot(v) for k, v in value.items()}
+    if hasattr(value, "copy") and type(value).__module__.startswith("pandas"):
+        return value.copy()
+    return value
 
 
 class _Proxy:
@@ -783,9 +801,12 @@ def _legend_spec(owner, args, handles, labels, *, frameon, fontsize, title, loc,
     elif len(args) == 1:
         raise LiteUnsupported("legend(labels)")
     if handles is None:
-        if not isinstance(owner, LiteAxes):
-            raise LiteUnsupported("figure legend without handles")
-        handles, found = _handles_labels(owner)
+        # an axes' own entries; a figure's: those of all its axes (as matplotlib)
+        handles, found = [], []
+        for ax in ([owner] if isinstance(owner, LiteAxes) else owner._axes):
+            h, lab = _handles_labels(ax)
+            handles += h
+            found += lab
         labels = found if labels is None else labels
     elif labels is None:
         labels = [h.get_label() for h in handles]

@@ -94,6 +94,11 @@ class ReportContext:
         :meth:`suppress` hides such rows of a table, :meth:`small_count`
         writes such counts as ``<3``; :attr:`suppressed` counts the hidden
         cells for the data-quality section.
+    lite_charts : bool, default True
+        Draw the page's charts as light figures straight to SVG
+        (:func:`page_charts`, :mod:`evaluation.charts.lite`); False draws them
+        with matplotlib. With chart files requested (`formats`) matplotlib
+        draws them either way.
 
     Notes
     -----
@@ -113,14 +118,15 @@ class ReportContext:
 
     def __init__(self, out_dir, lang: str = "th", *,
                  formats: str | Iterable[str] | None = (),
-                 dpi: int = 200, display: bool = True, min_cell: int = DEFAULT_MIN_CELL):
+                 dpi: int = 200, display: bool = True, min_cell: int = DEFAULT_MIN_CELL,
+                 lite_charts: bool = True):
         self.out_dir = Path(out_dir)
         self.min_cell = check_min_cell(min_cell)
         self.suppressed = 0
         self.lang = check_lang(lang)
         self.formats = report_chart_formats(formats)
         #: Draw the page's charts with the light SVG path (:func:`page_charts`).
-        self.lite_charts = True
+        self.lite_charts = bool(lite_charts)
         self.dpi = dpi
         self.show = display
         self.title: str | None = None
