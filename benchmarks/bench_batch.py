@@ -31,16 +31,14 @@ workers and kernels, from ``getrusage``); ``--json`` also writes them to a file.
 
 **Stages** (``--stages N``, default 5 villages; ``--report full``): where one
 full report's time goes, in CPU seconds per village on one warm process after
-a first village, printed as a table: computing the sections (data) and
-building the figures (split by a cProfile run of the same sections: time
-inside ``evaluation.charts`` called from the sections), the layout
-(constrained layout, once per chart), the inline SVG of the page, each chart
-file format (PNG 200 dpi, SVG text as paths, PDF), and the notebook
-machinery (papermill, the warm kernel's reset, nbclient, the HTML export,
-tables and headline files: a whole warm-kernel render minus the in-process
-parts, CPU of this process and the kernel). The layout and the inline SVG are
-timed on the same charts both as now and as before the one-pass layout and
-the text-layout memo (``before`` and ``now`` columns of one run).
+a first village, printed as a table: the sections (data, statistics, tables
+and building the charts) and the charts' layout and page SVG, each both as
+now (light figures drawn straight to SVG, :mod:`evaluation.charts.lite`) and
+as before (matplotlib figures, constrained layout, matplotlib's SVG), each
+chart file format (PNG 200 dpi, SVG text as paths, PDF; always matplotlib),
+and the notebook machinery (papermill, the warm kernel's reset, nbclient,
+the HTML export, tables and headline files: a whole warm-kernel render minus
+the in-process parts, CPU of this process and the kernel).
 """
 
 from __future__ import annotations
@@ -103,46 +101,19 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def figure_share(project, village_id: str, tmp: Path) -> float:
-    """Share of the sections' time spent building figures (inside evaluation.charts,
-    called from evaluation.reporting), from one cProfile run."""
-    import cProfile
-    import pstats
-
-    from evaluation.reporting.context import ReportContext
-    from evaluation.reporting.village import run_village_sections
-
-    class Collect(ReportContext):
-        def figure(self, fig, name, title, caption):
-            self.figures.append(fig)
-
-    ctx = Collect(tmp / "profile", display=False)
-    prof = cProfile.Profile()
-    prof.enable()
-    run_village_sections(project, ctx, village_id=village_id)
-    prof.disable()
-    stats = pstats.Stats(prof).stats
-    total = sum(tt for (_, _, tt, _, _) in stats.values())
-    charts = 0.0
-    for (file, _, _), (_, _, _, _, callers) in stats.items():
-        if f"{os.sep}evaluation{os.sep}charts{os.sep}" not in file:
-            continue
-        for (cfile, _, _), (_, _, _, ct) in callers.items():
-            if f"{os.sep}evaluation{os.sep}reporting{os.sep}" in cfile:
-                charts += ct
-    return min(charts / total, 1.0) if total else 0.0
-
-
 def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> list[tuple]:
     """CPU seconds per village of each stage of a full report (see the module text).
 
-    The layout and the inline SVG are timed twice on the same charts (two builds of
-    each village's figures): as now (:func:`evaluation.charts.layout.lay_out` and the
-    text-layout memo of :mod:`evaluation.charts.textlayout`) and as before them
-    (matplotlib's constrained layout, two passes, text measured per renderer, ticks
-    recomputed on every request)."""
+    Each village's sections run twice in this process, collecting their charts:
+    with light figures (the page's path, :mod:`evaluation.charts.lite`) and
+    with matplotlib figures (the page's path before, and what chart files are
+    drawn from). The light figures are written as SVG
+    (:mod:`evaluation.charts.litesvg`); the matplotlib ones are laid out and
+    written as matplotlib SVG, then as each chart file format. The whole
+    report is timed on a warm kernel; the notebook machinery is the rest."""
 
     from evaluation.charts.layout import lay_out
+    from evaluation.charts.lite import is_lite, lite_figures
     from evaluation.charts.svg import figure_svg
     from evaluation.charts.textlayout import text_layout_memo
     from evaluation.charts.ticks import tick_memo
@@ -164,50 +135,50 @@ def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> l
     tmp = work / "stages"
     shutil.rmtree(tmp, ignore_errors=True)
     cpu = lambda: time.process_time()
-    acc = {k: 0.0 for k in ("sections", "layout", "svg", "layout_old", "svg_old", "png",
-                            "svg_file", "pdf")}
-    n_figs = 0
+    keys = ("sections_lite", "svg_lite", "sections_mpl", "layout_mpl", "svg_mpl", "png",
+            "svg_file", "pdf")
+    acc = {k: 0.0 for k in keys}
+    n_figs = n_light = 0
     for i, vid in enumerate([first, *rest]):
-        ctx = Collect(tmp / vid, display=False)
+        t = {k: 0.0 for k in keys}
+        light = Collect(tmp / vid / "lite", display=False)
         t0 = cpu()
-        run_village_sections(project, ctx, village_id=vid)
-        t_sections = cpu() - t0
-        old = Collect(tmp / vid / "old", display=False)      # the same charts again
-        run_village_sections(project, old, village_id=vid)
-        t = {k: 0.0 for k in acc}
-        for j, (fig, fig_old) in enumerate(zip(ctx.figures, old.figures)):
-            _attach_shared_canvas(fig_old)
-            t0 = cpu()
-            fig_old.get_layout_engine().execute(fig_old)
-            fig_old.set_layout_engine(None)
-            t["layout_old"] += cpu() - t0
-            t0 = cpu()
-            figure_svg(fig_old, prefix=f"c{j}-")
-            t["svg_old"] += cpu() - t0
+        with lite_figures():
+            run_village_sections(project, light, village_id=vid)
+        t["sections_lite"] = cpu() - t0
+        for j, fig in enumerate(light.figures):
+            if is_lite(fig):
+                t0 = cpu()
+                fig.to_svg(prefix=f"c{j}-")
+                t["svg_lite"] += cpu() - t0
+        real = Collect(tmp / vid / "mpl", display=False)
+        t0 = cpu()
+        with lite_figures(False):
+            run_village_sections(project, real, village_id=vid)
+        t["sections_mpl"] = cpu() - t0
+        for j, fig in enumerate(real.figures):
             _attach_shared_canvas(fig)
             with text_layout_memo(), tick_memo():
                 t0 = cpu()
                 lay_out(fig)
-                t["layout"] += cpu() - t0
+                t["layout_mpl"] += cpu() - t0
                 t0 = cpu()
                 figure_svg(fig, prefix=f"c{j}-")
-                t["svg"] += cpu() - t0
+                t["svg_mpl"] += cpu() - t0
                 for fmt, key in (("png", "png"), ("svg", "svg_file"), ("pdf", "pdf")):
                     t0 = cpu()
                     render_figure(fig, tmp / vid / "charts" / f"c{j}", (fmt,))
                     t[key] += cpu() - t0
         if i == 0:
             continue  # caches warm (fonts, text measurements, subsets)
-        n_figs += len(ctx.figures)
-        t["sections"] = t_sections
+        n_figs += len(light.figures)
+        n_light += sum(is_lite(f) for f in light.figures)
         for key in acc:
             acc[key] += t[key]
     k = len(rest)
-    share = figure_share(project, rest[0], tmp)
     per = {key: v / k for key, v in acc.items()}
     # the whole report on one warm kernel, default (no chart files): this process + kernel;
-    # two villages first (the first reset collects what the first report loaded: the data,
-    # the Thai word lists)
+    # two villages first (the first reset collects what the first report loaded)
     with WarmKernel() as kernel:
         for vid in village_ids[:2]:
             render_village_report(data, vid, tmp / "nb", kernel=kernel)
@@ -215,30 +186,31 @@ def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> l
         for vid in rest:
             render_village_report(data, vid, tmp / "nb", kernel=kernel)
         whole = (cpu_now() - t0) / k
-    machinery = whole - per["sections"] - per["layout"] - per["svg"]
-    whole_old = whole + (per["layout_old"] - per["layout"]) + (per["svg_old"] - per["svg"])
+    machinery = whole - per["sections_lite"] - per["svg_lite"]
+    whole_before = machinery + per["sections_mpl"] + per["layout_mpl"] + per["svg_mpl"]
     same = lambda v: (v, v)
     rows = [
-        ("computing the sections (data, statistics, tables)", same(per["sections"] * (1 - share))),
-        ("building the figures (matplotlib artists)", same(per["sections"] * share)),
-        ("layout (constrained; now: second pass only when needed)",
-         (per["layout_old"], per["layout"])),
-        ("inline SVG for the page (text as text)", (per["svg_old"], per["svg"])),
+        ("sections: data, statistics, tables, building the figures",
+         (per["sections_mpl"], per["sections_lite"])),
+        ("chart layout + page SVG", (per["layout_mpl"] + per["svg_mpl"], per["svg_lite"])),
         ("notebook machinery (papermill, kernel, reset, HTML export, files)", same(machinery)),
-        ("= whole report, default (no chart files), warm kernel", (whole_old, whole)),
+        ("= whole report, default (no chart files), warm kernel", (whole_before, whole)),
         ("+ PNG files, 200 dpi (--chart-formats png)", (None, per["png"])),
         ("+ SVG files, text as paths (--chart-formats svg)", (None, per["svg_file"])),
         ("+ PDF files, Sarabun embedded (--chart-formats pdf)", (None, per["pdf"])),
     ]
     print()
     print(f"where a full report's time goes: CPU s per village, mean of {k} villages after "
-          f"a first one; {n_figs / k:.0f} charts per village; 'before': matplotlib's "
-          f"constrained layout and text measurement (same run, same charts)")
+          f"a first one; {n_figs / k:.0f} charts per village, {n_light / k:.0f} drawn as light "
+          f"figures; 'before': the page's charts drawn with matplotlib (same run, same "
+          f"charts; the whole report's 'before' is estimated from the stages)")
     print(f"{'stage':<70} {'before':>8} {'now':>8} {'now/before':>10}")
     for name, (before, now) in rows:
         b = f"{before:8.3f}" if before is not None else f"{'':>8}"
         r = f"{now / before:10.2f}" if before else f"{'':>10}"
         print(f"{name:<70} {b} {now:8.3f} {r}")
+    print("(chart files are drawn by matplotlib from the matplotlib figures; the layout "
+          "row's 'before' includes matplotlib's one-pass constrained layout)")
     return rows
 
 

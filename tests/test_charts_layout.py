@@ -21,7 +21,7 @@ class _Figures(ReportContext):
 
 
 def _report_figures(project, out, lang):
-    ctx = _Figures(out, display=False, lang=lang)
+    ctx = _Figures(out, display=False, lang=lang, lite_charts=False)
     ctx.kept = []
     run_village_sections(project, ctx, village_id="V01")
     return ctx.kept

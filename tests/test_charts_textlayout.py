@@ -26,7 +26,7 @@ class _Capture(ReportContext):
 def _figures(project, out, monkeypatch, memo: bool) -> list[str]:
     monkeypatch.setattr(tl, "text_layout_memo",
                         MEMO if memo else contextlib.nullcontext)
-    ctx = _Capture(out, display=False)
+    ctx = _Capture(out, display=False, lite_charts=False)
     ctx.pages = []
     run_village_sections(project, ctx, village_id="V01")
     return [m for m in ctx.pages if m.startswith("<figure")]

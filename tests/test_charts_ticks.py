@@ -23,7 +23,7 @@ class _Capture(ReportContext):
 
 def _figures(project, out, monkeypatch, memo: bool, lang: str) -> list[str]:
     monkeypatch.setattr(tk, "tick_memo", MEMO if memo else contextlib.nullcontext)
-    ctx = _Capture(out, display=False, lang=lang)
+    ctx = _Capture(out, display=False, lang=lang, lite_charts=False)
     ctx.pages = []
     run_village_sections(project, ctx, village_id="V01")
     return [m for m in ctx.pages if m.startswith("<figure")]
@@ -43,7 +43,7 @@ def test_every_chart_of_a_report_is_the_same_with_the_memo(sample_project, tmp_p
     for lang in ("th", "en"):
         without = _figures(sample_project, tmp_path / f"a{lang}", monkeypatch, False, lang)
         monkeypatch.setattr(tk, "tick_memo", counted)
-        ctx = _Capture(tmp_path / f"b{lang}", display=False, lang=lang)
+        ctx = _Capture(tmp_path / f"b{lang}", display=False, lang=lang, lite_charts=False)
         ctx.pages = []
         run_village_sections(sample_project, ctx, village_id="V01")
         with_memo = [m for m in ctx.pages if m.startswith("<figure")]

@@ -57,8 +57,21 @@ def new_figure(width: float = 7.0, height: float = 4.0, **kwargs):
     """A figure and axes with the Thai font active (use instead of ``plt.subplots``).
 
     The figure is created with :class:`matplotlib.figure.Figure` directly, not
-    through pyplot, so batch runs never accumulate open figures.
+    through pyplot, so batch runs never accumulate open figures. Inside
+    :func:`evaluation.charts.lite.lite_figures` (the report page) it is a
+    light stand-in drawn straight to SVG (:mod:`evaluation.charts.lite`).
     """
+    from .lite import lite_active
+
+    if lite_active():
+        from .lite import new_lite_figure
+
+        return new_lite_figure(width, height, **kwargs)
+    return _matplotlib_figure(width, height, **kwargs)
+
+
+def _matplotlib_figure(width: float, height: float, **kwargs):
+    """:func:`new_figure` outside the light path: a constrained-layout matplotlib figure."""
     from matplotlib.figure import Figure
 
     use_thai_font()

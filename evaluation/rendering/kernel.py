@@ -178,6 +178,7 @@ DEFAULT_PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.figure", "IPytho
                    # what the report notebooks' sections use (paid once per kernel)
                    "evaluation.reporting", "evaluation.results", "evaluation.charts.happiness",
                    "evaluation.charts.finance", "evaluation.charts.ladder",
+                   "evaluation.charts.lite", "evaluation.charts.litesvg",
                    "evaluation.lessons", "evaluation.privacy", "evaluation.households",
                    "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
                    "matplotlib.backends.backend_pdf", "fontTools.subset", "PIL.PngImagePlugin",

@@ -94,6 +94,11 @@ class ReportContext:
         :meth:`suppress` hides such rows of a table, :meth:`small_count`
         writes such counts as ``<3``; :attr:`suppressed` counts the hidden
         cells for the data-quality section.
+    lite_charts : bool, default True
+        Draw the page's charts as light figures straight to SVG
+        (:func:`page_charts`, :mod:`evaluation.charts.lite`); False draws them
+        with matplotlib. With chart files requested (`formats`) matplotlib
+        draws them either way.
 
     Notes
     -----
@@ -113,12 +118,15 @@ class ReportContext:
 
     def __init__(self, out_dir, lang: str = "th", *,
                  formats: str | Iterable[str] | None = (),
-                 dpi: int = 200, display: bool = True, min_cell: int = DEFAULT_MIN_CELL):
+                 dpi: int = 200, display: bool = True, min_cell: int = DEFAULT_MIN_CELL,
+                 lite_charts: bool = True):
         self.out_dir = Path(out_dir)
         self.min_cell = check_min_cell(min_cell)
         self.suppressed = 0
         self.lang = check_lang(lang)
         self.formats = report_chart_formats(formats)
+        #: Draw the page's charts with the light SVG path (:func:`page_charts`).
+        self.lite_charts = bool(lite_charts)
         self.dpi = dpi
         self.show = display
         self.title: str | None = None
@@ -262,14 +270,26 @@ class ReportContext:
         The files written are listed in ``self.figures`` (and in
         ``headline.json``).
         """
+        from ..charts.lite import LiteFigure, LiteUnsupported, is_lite
         from ..charts.svg import render_chart
 
         stem = self._unique(name, "figure")
-        # the page gets the chart as SVG with its text as text (drawn with the page's
-        # Sarabun); files only in the formats asked for, from the same layout
-        svg, paths = render_chart(fig, prefix=f"ev-c{len(self.figures) + 1}-", title=title,
-                                  path=self.out_dir / "charts" / stem, formats=self.formats,
-                                  dpi=self.dpi)
+        prefix = f"ev-c{len(self.figures) + 1}-"
+        svg = None
+        if is_lite(fig) and not self.formats:
+            # a light figure (see page_charts): its SVG straight from what was drawn
+            try:
+                svg, paths = fig.to_svg(prefix=prefix, title=title), []
+            except LiteUnsupported:
+                svg = None
+        if svg is None:
+            if isinstance(fig, LiteFigure):
+                fig = fig.materialize()
+            # the page gets the chart as SVG with its text as text (drawn with the page's
+            # Sarabun); files only in the formats asked for, from the same layout
+            svg, paths = render_chart(fig, prefix=prefix, title=title,
+                                      path=self.out_dir / "charts" / stem, formats=self.formats,
+                                      dpi=self.dpi)
         self.figures.append({"name": stem, "title": str(title), "caption": str(caption),
                              "files": [p.name for p in paths]})
         self._display_html(
@@ -352,8 +372,35 @@ def _is_number(value) -> bool:
 
 
 def _close_figure(fig) -> None:
+    from ..charts.lite import LiteFigure
+
+    if isinstance(fig, LiteFigure):
+        return
     if "matplotlib.pyplot" in sys.modules:  # figures made with pyplot are closed too
         sys.modules["matplotlib.pyplot"].close(fig)
+
+
+def page_charts(section):
+    """Decorate a report section: its charts are light figures drawn straight to SVG.
+
+    While the section runs, :func:`evaluation.charts.base.new_figure` makes
+    :class:`~evaluation.charts.lite.LiteFigure` stand-ins
+    (:func:`evaluation.charts.lite.lite_figures`) when the context writes no
+    chart files (``ctx.formats`` empty) and ``ctx.lite_charts`` is true (the
+    default); :meth:`ReportContext.figure` writes their SVG. A chart the light
+    path cannot draw becomes a matplotlib figure by itself.
+    """
+    import functools
+
+    @functools.wraps(section)
+    def run(project, ctx, *args, **kwargs):
+        from ..charts.lite import lite_figures
+
+        enabled = bool(getattr(ctx, "lite_charts", False)) and not getattr(ctx, "formats", ())
+        with lite_figures(enabled):
+            return section(project, ctx, *args, **kwargs)
+
+    return run
 
 
 # -- what the sections write through a context ---------------------------------

@@ -15,8 +15,9 @@ from .. import results as R
 from ..disclosure import small_count_label
 from ..i18n import MEASURE_LABELS, STATUS_LABELS, tr, wave_name
 from . import fmt as F
-from .context import (count_small_groups, explain, no_data, resolve_lang, section_heading,
-                      show_table, small_counts, suppress_headline, suppressed_sentence)
+from .context import (count_small_groups, explain, no_data, page_charts, resolve_lang,
+                      section_heading, show_table, small_counts, suppress_headline,
+                      suppressed_sentence)
 from ..charts.sections import forest_plot, theme_heatmap
 
 __all__ = [
@@ -209,6 +210,7 @@ def section_village_table(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== forest plot
+@page_charts
 def section_happiness_forest(project, ctx, *, lang: str | None = None,
                              project_id: str | None = None, instrument: str | None = None,
                              before: str = "pre", after: str = "post",
@@ -424,6 +426,7 @@ def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== finance
+@page_charts
 def section_finance_by_village(project, ctx, *, lang: str | None = None,
                                project_id: str | None = None, before: str = "pre",
                                after: str = "post", heading: bool = True) -> dict:

@@ -293,7 +293,10 @@ def test_every_chart_is_in_the_page_as_svg_with_text_and_unique_ids(rendered):
         assert _html.unescape(root.get("aria-label")) == fig["title"]
         texts = list(root.iter("text"))  # HTML's inline SVG: namespace implied
         assert texts, fig["name"]  # text kept as text ...
-        assert all("Sarabun" in t.get("style", "") for t in texts)  # ... in the page's font
+        # ... in the page's font: named by each text (matplotlib's SVG) or by the chart
+        # (light figures, inherited)
+        assert all("Sarabun" in t.get("style", "") or "Sarabun" in (root.get("font-family") or "")
+                   for t in texts)
         assert not root.findall(".//metadata") and not root.findall(".//style")
         all_ids += [e.get("id") for e in root.iter() if e.get("id")]
     # ids unique across the whole page (two charts never share one)
