@@ -9,7 +9,7 @@ every table, every text shown, every chart caption, every returned number,
 the CSV files, tables.xlsx and headline.json to be identical; they also check
 that a replaced table is never served from the memo, that memo keys carry
 the parameters (waves, rules, language), and that the shared forms equal the
-library calls they replace.
+library calls they replace. (The charts are part of the HTML compared.)
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ RUN_DATE = "2024-01-02 03:04"
 
 
 class Recording(ReportContext):
-    """Keeps every HTML fragment and every chart's name, title and caption
-    (charts are built by the sections but not rendered: not what is tested here)."""
+    """Keeps every HTML fragment it would display (charts included, as inline SVG)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,12 +47,6 @@ class Recording(ReportContext):
 
     def _display_html(self, markup: str) -> None:
         self.html.append(markup)
-
-    def figure(self, fig, name, title, caption):
-        import matplotlib.pyplot as plt
-
-        self.figures.append({"name": name, "title": str(title), "caption": str(caption)})
-        plt.close(fig)
 
 
 @pytest.fixture(scope="module")
