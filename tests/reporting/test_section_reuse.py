@@ -339,3 +339,24 @@ def test_tables_xlsx_styles_and_formula_safe_headers(tmp_path):
     assert [first.cell(r, 2).number_format for r in (2, 3)] == ["#,##0"] * 2
     assert [first.cell(r, 3).number_format for r in (2, 3)] == ["0.0%"] * 2
     assert [second.cell(r, 1).number_format for r in (2, 3)] == ["#,##0.00"] * 2
+
+
+@pytest.mark.parametrize("which", ["sample", "messy"])
+def test_comparison_outcomes_of_the_compared_villages_only(which, request):
+    """The comparison section scores only the villages it compares: the same rows, in the
+    same order, as scoring the whole program and keeping those villages."""
+    from evaluation.arms import comparison_mask
+    from evaluation.reporting.comparison import _outcomes
+
+    project = request.getfixturevalue(which)
+    villages = project.villages
+    comparison = villages.loc[comparison_mask(villages), "village_id"].tolist()
+    chosen = [str(villages.loc[~comparison_mask(villages), "village_id"].iloc[0]), *comparison]
+    whole, part = _outcomes(project, "th"), _outcomes(project, "th", chosen)
+    assert [w[:3] for w in whole] == [p[:3] for p in part]
+    for (key, *_, long), (_, *_, mine) in zip(whole, part):
+        expected = long[long["village_id"].isin(chosen)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), expected, check_exact=True)
+        assert len(expected), key
+    nobody = _outcomes(project, "th", ["no such village"])
+    assert [len(n[3]) for n in nobody] == [0] * len(nobody)
