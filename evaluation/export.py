@@ -764,8 +764,8 @@ def html_table(frame: pd.DataFrame, *, decimals: int | Mapping[str, int] | None 
     parts = [f'<table class="{html_escape(classes)}">']
     if caption:
         parts.append(f"<caption>{html_escape(caption)}</caption>")
-    numeric = [pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])
-               for c in data.columns]
+    numeric = [pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+               for dtype in data.dtypes]
     parts.append("<thead><tr>")
     for col, is_num in zip(data.columns, numeric):
         cls = ' class="num"' if is_num else ""
