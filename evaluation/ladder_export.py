@@ -345,23 +345,35 @@ def split_table(frame: pd.DataFrame, column: str, *, lang: str = "th",
         order.append(None)
     head = "ตัวชี้วัด" if lang == "th" else "Indicator"
     word = "ซ่อน" if lang == "th" else "hidden"
+    names = {g: split_label(column, pd.NA if g is None else g, lang) for g in order}
+    # one pass over plain values: (row label, group, suppressed, n shown, actual, unit),
+    # rows of each (step, indicator) in table order, indicators in order of appearance
+    n_of = dict(zip(counts.index, counts.tolist()))
+    records = list(zip(hidden.index, groups.tolist(), hidden["suppressed"].tolist(),
+                       hidden["n"].tolist(), hidden["actual"].tolist(),
+                       hidden["unit"].tolist()))
+    by_indicator: dict[tuple, list] = {}
+    for key, label, rec in zip(zip(hidden["step"].tolist(), hidden["indicator_id"].tolist()),
+                               hidden["label"].tolist(), records):
+        if not (pd.isna(key[0]) or pd.isna(key[1])):   # as groupby: no missing keys
+            by_indicator.setdefault(key, [label, []])[1].append(rec)
     rows = []
-    for (step, ind), sub in hidden.groupby(["step", "indicator_id"], sort=False):
-        row = {head: f"{int(step)}. {sub['label'].iloc[0]}"}
+    for (step, _), (label, sub) in by_indicator.items():
+        row = {head: f"{int(step)}. {label}"}
         for g in order:
-            hit = sub[sub[column].isna()] if g is None else sub[sub[column] == g]
-            name = split_label(column, pd.NA if g is None else g, lang)
-            if hit.empty:
+            hit = next((r for r in sub if (pd.isna(r[1]) if g is None
+                                           else not pd.isna(r[1]) and r[1] == g)), None)
+            name = names[g]
+            if hit is None:
                 row[name] = "–"
                 continue
-            k = int(counts.loc[hit.index[0]])
-            if bool(hit["suppressed"].iloc[0]):
-                row[name] = f"n {hit['n'].iloc[0]}" if 0 < k < min_cell else \
-                    f"{word} (n = {k:,d})"
-            elif k == 0 or pd.isna(hit["actual"].iloc[0]):
+            where, _, suppressed, shown_n, actual, unit = hit
+            k = int(n_of[where])
+            if bool(suppressed):
+                row[name] = f"n {shown_n}" if 0 < k < min_cell else f"{word} (n = {k:,d})"
+            elif k == 0 or pd.isna(actual):
                 row[name] = "–"
             else:
-                row[name] = (f"{format_value(hit['actual'].iloc[0], hit['unit'].iloc[0], lang)}"
-                             f" (n = {k:,d})")
+                row[name] = f"{format_value(actual, unit, lang)} (n = {k:,d})"
         rows.append(row)
     return pd.DataFrame(rows)
