@@ -360,3 +360,65 @@ def test_comparison_outcomes_of_the_compared_villages_only(which, request):
         assert len(expected), key
     nobody = _outcomes(project, "th", ["no such village"])
     assert [len(n[3]) for n in nobody] == [0] * len(nobody)
+
+
+def _split_reference(frame, column, lang, min_cell):
+    """split_table cell by cell with pandas filters (how it was computed before)."""
+    from evaluation.disclosure import suppress_small_cells
+    from evaluation.ladder import format_value
+    from evaluation.ladder_export import split_label
+
+    keys = [c for c in ("project_id", "village_id", "level") if c in frame.columns]
+    need = ["step", "indicator_id", "label", column, "actual", "unit", "n"]
+    table = frame[need + keys].reset_index(drop=True)
+    for key in keys:
+        table[key] = table[key].astype(object).where(table[key].notna(), "").astype(str)
+    hidden, _ = suppress_small_cells(table, n="n", min_cell=min_cell, columns=["actual"],
+                                     within=keys + ["indicator_id"])
+    counts = frame["n"].reset_index(drop=True)
+    groups = hidden[column].astype(object)
+    order = sorted({g for g in groups if not pd.isna(g)}, key=str)
+    if groups.isna().any():
+        order.append(None)
+    word = "ซ่อน" if lang == "th" else "hidden"
+    rows = []
+    for (step, _), sub in hidden.groupby(["step", "indicator_id"], sort=False):
+        row = {("ตัวชี้วัด" if lang == "th" else "Indicator"): f"{int(step)}. {sub['label'].iloc[0]}"}
+        for g in order:
+            hit = sub[sub[column].isna()] if g is None else sub[sub[column] == g]
+            name = split_label(column, pd.NA if g is None else g, lang)
+            if hit.empty:
+                row[name] = "–"
+                continue
+            k = int(counts.loc[hit.index[0]])
+            if bool(hit["suppressed"].iloc[0]):
+                row[name] = f"n {hit['n'].iloc[0]}" if 0 < k < min_cell else f"{word} (n = {k:,d})"
+            elif k == 0 or pd.isna(hit["actual"].iloc[0]):
+                row[name] = "–"
+            else:
+                row[name] = (f"{format_value(hit['actual'].iloc[0], hit['unit'].iloc[0], lang)}"
+                             f" (n = {k:,d})")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("which", ["sample", "messy"])
+def test_split_table_equals_the_cell_by_cell_reference(which, request):
+    from evaluation.ladder_export import split_table
+
+    project = request.getfixturevalue(which)
+    checked = 0
+    for column in ("sex", "role", "age_group"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = ev.evaluate_ladder(project, by=["village_id", column], include_project=True,
+                                       on_error="warn")
+        for level in ("village", "project"):
+            part = frame[frame["level"] == level]
+            for lang, min_cell in (("th", 3), ("en", 5), ("th", 10)):
+                pd.testing.assert_frame_equal(split_table(part, column, lang=lang,
+                                                          min_cell=min_cell),
+                                              _split_reference(part, column, lang, min_cell),
+                                              check_exact=True)
+                checked += 1
+    assert checked == 18
