@@ -32,7 +32,7 @@ class _Keep(ReportContext):
 
 def _charts(project, out, *, lite: bool, lang: str, village: str):
     ctx = _Keep(out, display=False, lang=lang)
-    ctx.lite_charts = lite                       # what the sections' page_charts follow
+    ctx.lite_charts = lite                       # what the sections' report_section follow
     run_village_sections(project, ctx, village_id=village)
     return ctx.figures
 
