@@ -20,6 +20,7 @@ folder, then renamed over the target, so a reader never sees half a file.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import html
 import math
@@ -502,6 +503,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
     head_font, head_border = Font(bold=True), Border(left=thin, right=thin, top=thin,
                                                      bottom=thin)
     head_align = Alignment(horizontal="center", vertical="top", wrap_text=True)
+    link_font = Font(color="0563C1", underline="single")
     contents_title, *contents_headers = _CONTENTS[lang]
     with_contents = len(tables) > 1
     taken: list[str] = [contents_title] if with_contents else []
@@ -513,11 +515,31 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
     with atomic_path(path, suffix=".xlsx") as tmp:
         book = Workbook(write_only=True)
 
+        styles: dict[str, object] = {}
+
+        def styled(ws, value, name, **style):
+            """A cell with `style`; the workbook registers each style once (`name`)."""
+            cell = WriteOnlyCell(ws, value=value)
+            if name in styles:
+                cell._style = copy.copy(styles[name])
+            else:
+                for attr, obj in style.items():
+                    setattr(cell, attr, obj)
+                styles[name] = copy.copy(cell._style)
+            return cell
+
+        def number_cell(ws, value, fmt):
+            return styled(ws, value, ("number", fmt), number_format=fmt)
+
         def header_row(ws, names):
             cells = []
             for name in names:
-                cell = _text_cell(ws, str(name), WriteOnlyCell)
-                cell.font, cell.border, cell.alignment = head_font, head_border, head_align
+                name = str(name)
+                cell = styled(ws, name, "head", font=head_font, border=head_border,
+                              alignment=head_align)
+                if name.startswith(FORMULA_STARTS):   # as _text_cell: text, never a formula
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
                 cells.append(cell)
             ws.append(cells)
 
@@ -528,20 +550,18 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
             _print_setup(ws, landscape=False)
             header_row(ws, contents_headers)
             for sheet, title, frame in sheets:
-                link = WriteOnlyCell(ws, value=sheet)
+                link = styled(ws, sheet, "link", font=link_font)
                 link.hyperlink = Hyperlink(ref="A1", location="'{}'!A1".format(
                     sheet.replace("'", "''")))  # a link inside the workbook
-                link.font = Font(color="0563C1", underline="single")
-                count = WriteOnlyCell(ws, value=int(len(frame)))
-                count.number_format = INTEGER_FORMAT
+                count = styled(ws, int(len(frame)), "count", number_format=INTEGER_FORMAT)
                 ws.append([link, _text_cell(ws, title, WriteOnlyCell), count])
         for sheet, _, frame in sheets:
             data = _excel_ready(frame)
             formats = _number_formats(frame, data)
             ws = book.create_sheet(sheet)
             total = 0
-            for i, col in enumerate(data.columns, start=1):
-                width = max([len(str(col))] + [len(str(v)) for v in data.iloc[:200, i - 1]])
+            for i, (col, values) in enumerate(data.iloc[:200].items(), start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in values])
                 width = min(60, max(8, width + 2))
                 total += width
                 ws.column_dimensions[get_column_letter(i)].width = width
@@ -554,7 +574,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
                 row_formats = formats
                 if cell_formats:
                     row_formats = [cell_formats.get((i, c), f) for c, f in zip(columns, formats)]
-                ws.append(_excel_row(ws, row, row_formats, WriteOnlyCell))
+                ws.append(_excel_row(ws, row, row_formats, WriteOnlyCell, number_cell))
         book.save(tmp)
     return Path(path)
 
@@ -574,18 +594,18 @@ def _number_formats(frame: pd.DataFrame, data: pd.DataFrame) -> list[str | None]
     """Per column: the number format of its numeric cells (None: not numeric)."""
     wanted = dict(frame.attrs.get("number_formats", {}) or {})
     out = []
-    for col, original in zip(data.columns, frame.columns):
+    for i, (col, original, dtype) in enumerate(zip(data.columns, frame.columns, data.dtypes)):
         if original in wanted or col in wanted:
             out.append(wanted.get(original, wanted.get(col)))
             continue
-        dtype = data[col].dtype
         if pd.api.types.is_bool_dtype(dtype):
             out.append(None)
         elif pd.api.types.is_integer_dtype(dtype):
             out.append(INTEGER_FORMAT)
         elif pd.api.types.is_float_dtype(dtype):
-            whole = data[col].dropna()
-            out.append(INTEGER_FORMAT if len(whole) and (whole == whole.round()).all()
+            whole = data.iloc[:, i].to_numpy(dtype=float, na_value=np.nan)
+            whole = whole[~np.isnan(whole)]
+            out.append(INTEGER_FORMAT if len(whole) and (whole == np.round(whole)).all()
                        else DECIMAL_FORMAT)
         elif dtype == object:  # mixed columns: numbers among them still get a format
             out.append(DECIMAL_FORMAT)
@@ -594,13 +614,17 @@ def _number_formats(frame: pd.DataFrame, data: pd.DataFrame) -> list[str | None]
     return out
 
 
-def _excel_row(ws, row, formats, cell_class) -> list:
+def _excel_row(ws, row, formats, cell_class, number_cell=None) -> list:
     """One row of cells: numbers with their column's number format, text that
-    looks like a formula kept as text."""
+    looks like a formula kept as text. ``number_cell(ws, value, fmt)``, when
+    given, makes the formatted number cells."""
     cells = []
     for value, fmt in zip(row, formats):
         value = _excel_value(value)
         if fmt and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if number_cell is not None:
+                cells.append(number_cell(ws, value, fmt))
+                continue
             cell = cell_class(ws, value=value)
             cell.number_format = fmt
             cells.append(cell)
@@ -643,14 +667,14 @@ def _excel_value(value):
 
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """Excel cannot store time zones or categoricals with missing values well."""
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if isinstance(s.dtype, pd.DatetimeTZDtype):
-            out[col] = s.dt.tz_localize(None)
-        elif isinstance(s.dtype, pd.CategoricalDtype):
-            out[col] = s.astype(object)
-    out.columns = [str(c) for c in out.columns]
+    out = frame.copy(deep=False)   # copy-on-write: the caller's frame never changes
+    for i, dtype in enumerate(frame.dtypes):
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            out.isetitem(i, out.iloc[:, i].dt.tz_localize(None))
+        elif isinstance(dtype, pd.CategoricalDtype):
+            out.isetitem(i, out.iloc[:, i].astype(object))
+    if not all(isinstance(c, str) for c in out.columns):
+        out.columns = [str(c) for c in out.columns]
     return out
 
 

@@ -321,15 +321,17 @@ def account_keeping(ledger: pd.DataFrame, *, min_entries: int = MIN_ENTRIES,
         work = _prepare(ledger, household=household, date=date, kind=kind, amount=amount)
     if bounds is not None:
         work = work[(work["date"] >= bounds[0]) & (work["date"] <= bounds[1])]
-    per_month = work.groupby(["household_id", "month"], sort=False).agg(
-        n=("date", "size"), days=("date", "nunique"))
+    # plain grouped reductions (the same numbers as named aggregation, without its overhead)
+    month_dates = work.groupby(["household_id", "month"], sort=False)["date"]
+    per_month = pd.DataFrame({"n": month_dates.size(), "days": month_dates.nunique()})
     unit = per_month["n"] if count == "entries" else per_month["days"]
     per_month = per_month.assign(ok=(unit >= min_entries).to_numpy())
-    by_hh = per_month.groupby(level="household_id", sort=False).agg(
-        n_entries=("n", "sum"), n_months_with_entries=("n", "size"),
-        n_qualifying_months=("ok", "sum"))
-    dates = work.groupby("household_id", sort=False)["date"].agg(["min", "max"])
-    by_hh = by_hh.join(dates.rename(columns={"min": "first_date", "max": "last_date"}))
+    months = per_month.groupby(level="household_id", sort=False)
+    by_hh = pd.DataFrame({"n_entries": months["n"].sum(),
+                          "n_months_with_entries": months["n"].size(),
+                          "n_qualifying_months": months["ok"].sum()})
+    hh_dates = work.groupby("household_id", sort=False)["date"]
+    by_hh = by_hh.join(pd.DataFrame({"first_date": hh_dates.min(), "last_date": hh_dates.max()}))
     ids = pd.Index(by_hh.index.astype(str))
     by_hh.index = ids
     if listed is not None:

@@ -16,6 +16,7 @@ redaction in :mod:`evaluation.privacy`.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -174,6 +175,13 @@ def _codebook_problem(source, row, column, value, problem):
             "severity": "error"}
 
 
+@functools.lru_cache(maxsize=1)
+def _packaged_codebook() -> dict:
+    """The packaged codebook document, parsed once per process (package data, read only)."""
+    return yaml.safe_load(resources.files("evaluation").joinpath("data", "codebook.yaml")
+                          .read_text(encoding="utf-8"))
+
+
 def load_codebook(codebook: str | Path | Mapping | pd.DataFrame | None = None) -> pd.DataFrame:
     """Read a theme codebook (YAML) into a tidy table.
 
@@ -220,8 +228,7 @@ def load_codebook(codebook: str | Path | Mapping | pd.DataFrame | None = None) -
     source: object
     if codebook is None:
         source = "evaluation/data/codebook.yaml"
-        doc = yaml.safe_load(resources.files("evaluation").joinpath("data", "codebook.yaml")
-                             .read_text(encoding="utf-8"))
+        doc = _packaged_codebook()
     elif isinstance(codebook, (str, Path)):
         source = Path(codebook)
         if not source.is_file():

@@ -378,19 +378,16 @@ def households_count(project, *, role=None):
 
 def _keeping(project, min_entries, min_months, role="target", count="entries"):
     """Per target household: keeps_accounts flag (households without entries: False)."""
-    from .ledger import account_keeping
+    from .ledger import MIN_ENTRIES, MIN_MONTHS
+    from .view_memo import target_account_keeping
 
     households = _households(project, role)
-    ledger = _table(project, "ledger")
     if len(households) == 0:
         return pd.Series([], dtype=bool)
-    kwargs = {"count": count}
-    if min_entries is not None:
-        kwargs["min_entries"] = min_entries
-    if min_months is not None:
-        kwargs["min_months"] = min_months
-    ledger = ledger[ledger["household_id"].isin(households)] if len(ledger) else ledger
-    kept = account_keeping(ledger, households=list(households), **kwargs)
+    # shared with the report's accounts section (same households, ledger rows and rule)
+    kept = target_account_keeping(
+        project, min_entries=MIN_ENTRIES if min_entries is None else min_entries,
+        min_months=MIN_MONTHS if min_months is None else min_months, role=role, count=count)
     if "household_id" in kept.columns:
         kept = kept.set_index("household_id")
     flags = kept["keeps_accounts"].reindex(households).fillna(False).astype(bool)
@@ -452,11 +449,13 @@ def regular_savers(project, *, period=None):
     ``n`` is the number of members.
     """
     from .savings import savings_summary
+    from .view_memo import savings_summary_once
 
     sav = _savings_scope(project)
     if not len(sav):
         return MetricResult(math.nan, 0)
-    summary = savings_summary(sav, period=period)
+    summary = savings_summary_once(project) if period is None else \
+        savings_summary(sav, period=period)
     k = int(pd.to_numeric(summary["regular_savers"]).sum())
     members = int(pd.to_numeric(summary["members"]).sum())
     return MetricResult(float(k), members, {"members": members})
@@ -478,13 +477,13 @@ def total_savings(project):
 
 
 def _finance_change(project, before, after) -> pd.DataFrame:
-    from .finance import household_finance
+    from .view_memo import household_finance_once
 
     _check_waves(before=before, after=after)
     fin = _table(project, "finance")
     if not len(fin):
         return pd.DataFrame()
-    return household_finance(fin, before=before, after=after)
+    return household_finance_once(project, before, after)
 
 
 def _flag_share(project, flag, before, after):

@@ -432,6 +432,25 @@ def _check_names(names):
     return [n for n in names if isinstance(n, str) and n.strip()]
 
 
+def _spans(text, names, labels, titles) -> tuple[str, list]:
+    """The checked text and its masked spans ``(start, end, kind, token, rule)`` in
+    text order: what :func:`pii_report` lists and :func:`redact_pii` replaces."""
+    _check_labels(labels)
+    text = _check_text(text)
+    names = _check_names(names)
+    kept = _resolve(_find_candidates(text, names, tuple(titles)))
+    numbers: dict[tuple[str, str], int] = {}
+    per_kind: dict[str, int] = {}
+    spans = []
+    for start, end, kind, key, rule in kept:
+        if (kind, key) not in numbers:
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+            numbers[(kind, key)] = per_kind[kind]
+        spans.append((start, end, kind, f"[{_LABELS[labels][kind]}-{numbers[(kind, key)]}]",
+                      rule))
+    return text, spans
+
+
 def pii_report(
     text: str,
     *,
@@ -476,20 +495,9 @@ def pii_report(
     >>> pii_report("โทร 081-234-5678 หรือ 0812345678")["replacement"].tolist()
     ['[โทร-1]', '[โทร-1]']
     """
-    _check_labels(labels)
-    text = _check_text(text)
-    names = _check_names(names)
-    kept = _resolve(_find_candidates(text, names, tuple(titles)))
-    numbers: dict[tuple[str, str], int] = {}
-    per_kind: dict[str, int] = {}
-    rows = []
-    for start, end, kind, key, rule in kept:
-        if (kind, key) not in numbers:
-            per_kind[kind] = per_kind.get(kind, 0) + 1
-            numbers[(kind, key)] = per_kind[kind]
-        token = f"[{_LABELS[labels][kind]}-{numbers[(kind, key)]}]"
-        rows.append({"kind": kind, "value": text[start:end], "start": start, "end": end,
-                     "replacement": token, "rule": rule})
+    text, spans = _spans(text, names, labels, titles)
+    rows = [{"kind": kind, "value": text[start:end], "start": start, "end": end,
+             "replacement": token, "rule": rule} for start, end, kind, token, rule in spans]
     out = pd.DataFrame(rows, columns=PII_REPORT_COLUMNS)
     return out.astype({"kind": "str", "value": "str", "start": "int64", "end": "int64",
                        "replacement": "str", "rule": "str"})
@@ -544,12 +552,11 @@ def redact_pii(
     >>> redact_pii("ต่อมามะลิเล่าว่า", names=["นางสาวมะลิ หอมดี"])
     'ต่อมา[ชื่อ-1]เล่าว่า'
     """
-    report = pii_report(text, names=names, labels=labels, titles=titles)
-    text = _check_text(text)
-    if report.empty:
+    text, spans = _spans(text, names, labels, titles)   # pii_report's rows, no table
+    if not spans:
         return text
     pieces, last = [], 0
-    for start, end, token in zip(report["start"], report["end"], report["replacement"]):
+    for start, end, _, token, _ in spans:
         pieces.append(text[last:start])
         pieces.append(token)
         last = end

@@ -33,7 +33,7 @@ import pandas as pd
 from .errors import ArgumentError, EvaluationError, require_columns
 
 __all__ = ["HEADLINE_KEYS", "PREFERRED_INSTRUMENTS", "SectionArgumentError",
-           "evaluate_ladder_once", "headline_figures", "instrument_name", "instrument_short",
+           "attrition_summary", "evaluate_ladder_once", "headline_figures", "instrument_name", "instrument_short",
            "instruments_present", "jsonable", "main_instrument", "memo", "one_village",
            "overall_status", "participants_by_role", "participants_by_village", "scores",
            "village_row", "waves_present"]
@@ -116,6 +116,7 @@ def _happiness(project, instrument, before, after) -> dict:
 
 def _income(project, before, after) -> dict:
     from .finance import finance_change
+    from .view_memo import household_finance_once
 
     out = dict(income_mean_change=None, income_ci_low=None, income_ci_high=None, income_n=0,
                income_share_up=None)
@@ -125,7 +126,8 @@ def _income(project, before, after) -> dict:
     waves = waves_present(fin[fin["income"].notna()])
     if before not in waves or after not in waves:
         return out
-    res = finance_change(fin, before=before, after=after, measures=["income"]).iloc[0]
+    hf = household_finance_once(project, before, after, memo_fn=memo)  # shared: money, ladder
+    res = finance_change(hf, before=before, after=after, measures=["income"]).iloc[0]
     out.update(income_mean_change=res["mean_diff"], income_ci_low=res["ci_low"],
                income_ci_high=res["ci_high"], income_n=res["n_pairs"],
                income_share_up=res["share_income_up"])
@@ -374,18 +376,11 @@ def memo(project, key: tuple, compute, *, depends: tuple = ()):
     ``("happiness", "participants")``) are the very same objects, so a
     notebook that replaces a table gets fresh results. DataFrames are
     returned as shallow copies (copy-on-write: changing one never changes the
-    cache).
+    cache). See :mod:`evaluation.view_memo`.
     """
-    store = vars(project).setdefault("_section_memo", {})
-    sources = tuple(getattr(project, name) for name in depends)
-    hit = store.get(key)
-    if hit is not None and len(hit[0]) == len(sources) and all(
-            a is b for a, b in zip(hit[0], sources)):
-        value = hit[1]
-    else:
-        value = compute()
-        store[key] = (sources, value)
-    return value.copy(deep=False) if isinstance(value, pd.DataFrame) else value
+    from .view_memo import memo as _memo
+
+    return _memo(project, key, compute, depends=depends)
 
 
 def instrument_short(project, instrument: str | None, lang: str) -> str:
@@ -408,6 +403,16 @@ def scores(project, instrument: str) -> pd.DataFrame:
     (computed once per village view, see :func:`memo`).
     """
     return memo(project, ("scores", instrument), lambda: _scores(project, instrument),
+                depends=("happiness", "participants", "instruments"))
+
+
+def attrition_summary(project, instrument: str) -> pd.DataFrame:
+    """``attrition(scores(project, instrument)).summary`` (see
+    :func:`evaluation.happiness.attrition`), once per village view."""
+    from .happiness import attrition
+
+    return memo(project, ("attrition", instrument),
+                lambda: attrition(scores(project, instrument)).summary,
                 depends=("happiness", "participants", "instruments"))
 
 

@@ -24,7 +24,7 @@ IO = {"project", "schema", "thai", "template", "export", "errors", "_version", "
 ANALYSIS = {"stats", "instruments", "happiness", "finance", "cpi", "money_frames", "ledger",
             "savings", "households", "metrics", "ladder", "lessons", "text", "privacy", "sroi",
             "import_", "xlsform", "imports", "did", "repeated", "signrank", "disclosure",
-            "names"}
+            "names", "view_memo"}
 UPPER = {"results", "reporting", "rendering"}
 #: Presentation and entry points (may import any layer below the rendering wing).
 #: ("store", the national Parquet store, arrives with its own branch; its aggregates

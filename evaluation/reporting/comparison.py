@@ -107,20 +107,31 @@ def _comparison_scope(project, village_id, project_id):
     return pids, program, comparison
 
 
-def _outcomes(project, lang):
-    """(key, label, unit label, long frame with unit/wave/village_id/value) per outcome."""
+def _outcomes(project, lang, village_ids=None):
+    """(key, label, unit label, long frame with unit/wave/village_id/value) per outcome.
+
+    With `village_ids`, only the people and households of those villages are
+    scored and merged (the rows the section keeps; a whole program loaded from
+    a folder is not scored for every village report); the instrument is still
+    chosen from the whole happiness table."""
     from ..instruments import score_instrument
 
     out = []
     part = project.participants
     hp = project.happiness
+    mine = None if village_ids is None else part["village_id"].isin(village_ids)
     if len(hp):
         insts = [i for i in ("tmhi15", "who5", "happy10") if (hp["instrument"] == i).any()]
         if insts:
             inst = insts[0]
+            rows = hp[hp["instrument"] == inst]
+            if mine is not None:
+                rows = rows[rows["person_id"].isin(part.loc[mine, "person_id"])]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                sc = score_instrument(hp[hp["instrument"] == inst], inst)
+                sc = score_instrument(rows, inst) if len(rows) else pd.DataFrame(
+                    {"person_id": part["person_id"].iloc[:0].to_numpy(),
+                     "wave": pd.Series([], dtype=object), "total": pd.Series([], dtype=float)})
             sc = sc.merge(part[["person_id", "village_id"]], on="person_id", how="left")
             long = pd.DataFrame({"unit": sc["person_id"].astype(str), "wave": sc["wave"].astype(str),
                                  "village_id": sc["village_id"], "value": sc["total"]})
@@ -130,6 +141,9 @@ def _outcomes(project, lang):
     fin = project.finance
     if len(fin) and "income" in fin.columns:
         hh = part.drop_duplicates("household_id")[["household_id", "village_id"]]
+        if mine is not None:
+            fin = fin[fin["household_id"].isin(hh.loc[hh["village_id"].isin(village_ids),
+                                                      "household_id"])]
         f = fin.merge(hh, on="household_id", how="left")
         long = pd.DataFrame({"unit": f["household_id"].astype(str), "wave": f["wave"].astype(str),
                              "village_id": f["village_id"], "value": f["income"]})
@@ -198,7 +212,7 @@ def section_comparison(project, ctx, *, lang: str | None = None, village_id: str
     out: dict = {"shown": True, "program_villages": program, "comparison_villages": comparison}
     rows = []
     few = False
-    for key, label, unit, long in _outcomes(project, lang):
+    for key, label, unit, long in _outcomes(project, lang, program + comparison):
         long = long[long["village_id"].isin(program + comparison)].copy()
         long["group"] = np.where(long["village_id"].isin(comparison), "comparison", "program")
         if long["value"].notna().sum() == 0 or not {pre, post} <= set(long["wave"]):

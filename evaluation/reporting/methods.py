@@ -52,7 +52,6 @@ def section_data_quality(project, ctx, *, lang: str | None = None,
         ``finance`` (``{wave: households}`` and ``n_missing_post``),
         ``n_warnings`` (warnings of this village) and ``n_warnings_general``.
     """
-    from ..happiness import attrition
     from ..privacy import redact_pii
 
     lang = resolve_lang(ctx, lang)
@@ -69,7 +68,7 @@ def section_data_quality(project, ctx, *, lang: str | None = None,
     rows = []
     for inst in R.instruments_present(v):
         sc = R.scores(v, inst)
-        att = attrition(sc).summary.iloc[0]
+        att = R.attrition_summary(v, inst).iloc[0]
         n_nan = int(sc["total"].isna().sum())
         n_items = int((sc["n_missing"] > 0).sum())
         rec = {k: int(att[k]) for k in att.index if k.startswith("n_")}

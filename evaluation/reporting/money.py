@@ -80,7 +80,8 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
         ``n_households``.
     """
     from ..charts import finance as fch
-    from ..finance import finance_change, household_finance, poverty_change
+    from ..finance import finance_change, poverty_change
+    from ..view_memo import household_finance_once
 
     lang = resolve_lang(ctx, lang)
     v = R.one_village(project, village_id)
@@ -102,8 +103,8 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
               "Finance data are per household: income and expenses in baht per month, debt "
               "and savings as balances (baht). Comparisons use households with data both "
               "before and after.")
-    change = finance_change(fin, before=before, after=after)
-    hf = household_finance(fin, before=before, after=after)
+    hf = household_finance_once(v, before, after, memo_fn=R.memo)  # shared: headline, ladder
+    change = finance_change(hf, before=before, after=after)
     if too_few(ctx, lang, fin["household_id"].nunique(), "ผลด้านการเงินครัวเรือน",
                "Household money results"):
         return {"suppressed": True}
@@ -241,6 +242,7 @@ def section_accounts(project, ctx, *, lang: str | None = None, village_id: str |
 def _accounts(v, ctx, lang, min_entries, min_months) -> dict:
     from ..charts import finance as fch
     from ..ledger import MIN_ENTRIES, MIN_MONTHS, account_keeping, ledger_monthly
+    from ..view_memo import target_account_keeping
 
     ctx.heading(tr(lang, "บัญชีครัวเรือน", "Household accounts"), level=3)
     if v.ledger.empty:
@@ -252,8 +254,11 @@ def _accounts(v, ctx, lang, min_entries, min_months) -> dict:
     target_hh = people.loc[people["role"] == "target", "household_id"].drop_duplicates()
     if target_hh.empty:
         target_hh = people["household_id"].drop_duplicates()
-    keep = account_keeping(v.ledger, households=target_hh.tolist(), min_entries=min_entries,
-                           min_months=min_months, lang=lang)
+        keep = account_keeping(v.ledger, households=target_hh.tolist(), min_entries=min_entries,
+                               min_months=min_months, lang=lang)
+    else:   # the target households' rows, as the ladder's account-keeping metric has them
+        keep = target_account_keeping(v, min_entries=min_entries, min_months=min_months,
+                                      role="target", memo_fn=R.memo)
     keep = keep[keep["household_id"].isin(set(target_hh))]
     n_keep, n_hh = int(keep["keeps_accounts"].sum()), int(len(keep))
     monthly = ledger_monthly(v.ledger)
@@ -300,13 +305,14 @@ def _accounts(v, ctx, lang, min_entries, min_months) -> dict:
 
 def _savings(v, ctx, lang) -> dict:
     from ..charts import finance as fch
-    from ..savings import savings_monthly, savings_summary
+    from ..savings import savings_monthly
+    from ..view_memo import savings_summary_once
 
     ctx.heading(tr(lang, "กลุ่มออมทรัพย์", "Savings group"), level=3)
     if v.savings.empty:
         return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีข้อมูลกลุ่มออมทรัพย์",
                          "There are no savings-group records for this village.")
-    summary = savings_summary(v.savings)
+    summary = savings_summary_once(v, memo_fn=R.memo)   # shared with the ladder's savers
     monthly = savings_monthly(v.savings)
     parts = []
     for r in summary.itertuples():

@@ -426,7 +426,7 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
         n_during, n_post, n_complete``).
     """
     from ..charts import happiness as hch
-    from ..happiness import CONTRASTS, attrition, band_transitions, happiness_change
+    from ..happiness import CONTRASTS, band_transitions, happiness_change
 
     lang = resolve_lang(ctx, lang)
     v = R.one_village(project, village_id)
@@ -526,7 +526,7 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
                                  f"เพราะมีข้อมูลเฉพาะช่วง: {', '.join(wave_name(w, 'th') for w in waves)}",
                       f"No {before}–{after} comparison: scores exist only for "
                       f"{', '.join(wave_name(w, 'en') for w in waves)}.")
-        att = attrition(sc).summary.iloc[0]
+        att = R.attrition_summary(v, inst).iloc[0]
         res["attrition"] = R.jsonable({k: att[k] for k in att.index
                                        if k.startswith("n_") or k == "share_complete"})
         show_table(ctx, _attrition_table(att, lang), f"happiness_attrition_{inst}",
