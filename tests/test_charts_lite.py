@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.charts import lite as L
 from evaluation.charts.base import new_figure
 from evaluation.charts.lite import LiteFigure, is_lite, lite_figures
 from evaluation.charts.litesvg import _layout, lite_svg
