@@ -113,7 +113,7 @@ def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> l
     report is timed on a warm kernel; the notebook machinery is the rest."""
 
     from evaluation.charts.layout import lay_out
-    from evaluation.charts.lite import is_lite, lite_figures
+    from evaluation.charts.lite import is_lite
     from evaluation.charts.svg import figure_svg
     from evaluation.charts.textlayout import text_layout_memo
     from evaluation.charts.ticks import tick_memo
@@ -141,20 +141,18 @@ def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> l
     n_figs = n_light = 0
     for i, vid in enumerate([first, *rest]):
         t = {k: 0.0 for k in keys}
-        light = Collect(tmp / vid / "lite", display=False)
+        light = Collect(tmp / vid / "lite", display=False, lite_charts=True)
         t0 = cpu()
-        with lite_figures():
-            run_village_sections(project, light, village_id=vid)
+        run_village_sections(project, light, village_id=vid)
         t["sections_lite"] = cpu() - t0
         for j, fig in enumerate(light.figures):
             if is_lite(fig):
                 t0 = cpu()
                 fig.to_svg(prefix=f"c{j}-")
                 t["svg_lite"] += cpu() - t0
-        real = Collect(tmp / vid / "mpl", display=False)
+        real = Collect(tmp / vid / "mpl", display=False, lite_charts=False)
         t0 = cpu()
-        with lite_figures(False):
-            run_village_sections(project, real, village_id=vid)
+        run_village_sections(project, real, village_id=vid)
         t["sections_mpl"] = cpu() - t0
         for j, fig in enumerate(real.figures):
             _attach_shared_canvas(fig)

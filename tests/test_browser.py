@@ -249,10 +249,25 @@ def test_report_loads_offline_with_the_embedded_thai_font(report_html, tmp_path)
 
 
 @needs_chromium
-def test_inline_chart_text_is_shaped_like_harfbuzz_in_chromium(tmp_path):
+def _light_text_svg():
+    from evaluation.charts.base import new_figure
+    from evaluation.charts.lite import is_lite, lite_figures
+    from thai_shaping import FONT_PT, THAI_TEXT
+
+    with lite_figures():
+        fig, ax = new_figure(12, 1.6)
+        ax.set_axis_off()
+        ax.text(0.02, 0.35, THAI_TEXT, fontsize=FONT_PT, transform=ax.transAxes)
+    assert is_lite(fig)
+    return fig.to_svg(prefix="t-")
+
+
+@pytest.mark.parametrize("drawn_by", ["matplotlib", "light"])
+def test_inline_chart_text_is_shaped_like_harfbuzz_in_chromium(tmp_path, drawn_by):
     """The page's charts keep their text as text, drawn by Chromium with the embedded
     Sarabun subset: the Thai test string must look like HarfBuzz's rendering of it
-    (tone marks, upper and lower vowels, sara am; see tests/thai_shaping.py)."""
+    (tone marks, upper and lower vowels, sara am; see tests/thai_shaping.py), whether
+    matplotlib wrote the SVG or the light path (evaluation.charts.litesvg) did."""
     import io
 
     from PIL import Image
@@ -261,7 +276,8 @@ def test_inline_chart_text_is_shaped_like_harfbuzz_in_chromium(tmp_path):
     from evaluation.rendering.html import report_css
     from thai_shaping import compare_ink, ink, reference_image, text_figure
 
-    svg = figure_svg(text_figure(), prefix="t-")
+    svg = figure_svg(text_figure(), prefix="t-") if drawn_by == "matplotlib" \
+        else _light_text_svg()
     # the chart at its own size (1 CSS px per SVG px: 64 px text), like in a report
     page = tmp_path / "chart.html"
     page.write_text(f"<!DOCTYPE html><html lang=\"th\"><head><meta charset=\"utf-8\">"

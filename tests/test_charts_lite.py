@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.charts import lite as L
 from evaluation.charts.base import new_figure
 from evaluation.charts.lite import LiteFigure, is_lite, lite_figures
 from evaluation.charts.litesvg import _layout, lite_svg
@@ -32,7 +31,7 @@ class _Keep(ReportContext):
 
 def _charts(project, out, *, lite: bool, lang: str, village: str):
     ctx = _Keep(out, display=False, lang=lang)
-    ctx.lite_charts = lite                       # what the sections' page_charts follow
+    ctx.lite_charts = lite                       # what the sections' report_section follow
     run_village_sections(project, ctx, village_id=village)
     return ctx.figures
 
@@ -327,3 +326,50 @@ def test_automatic_ticks_on_a_date_axis_fall_back_at_render():
     with pytest.raises(LiteUnsupported):
         lite_svg(fig, prefix="c1-")
     assert fig.materialize().axes[0].get_lines()[0].get_xydata().shape == (2, 2)
+
+
+def _scores(n_groups=3, seed=1):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g in range(n_groups):
+        for person in range(12):
+            base = rng.integers(30, 50)
+            for k, wave in enumerate(("pre", "during", "post")):
+                rows.append({"person_id": f"G{g}P{person}", "group": f"กลุ่ม {g + 1}",
+                             "wave": wave, "total": float(base + k * rng.integers(0, 4))})
+    return pd.DataFrame(rows)
+
+
+def _forest(n):
+    rng = np.random.default_rng(n)
+    mean = rng.normal(2, 3, n)
+    return pd.DataFrame({"label": [f"หมู่บ้าน {i}" for i in range(n)], "mean_diff": mean,
+                         "ci_low": mean - 1.5, "ci_high": mean + 1.5,
+                         "n_pairs": rng.integers(5, 40, n)})
+
+
+_CHARTS = {
+    "waves by group, legend title": lambda: __import__(
+        "evaluation.charts.happiness", fromlist=["x"]).waves_chart(_scores(), by="group"),
+    "change histogram, whole-point bins": lambda: __import__(
+        "evaluation.charts.happiness", fromlist=["x"]).change_distribution(_scores(1)),
+    "forest plot, 12 villages": lambda: __import__(
+        "evaluation.charts.sections", fromlist=["x"]).forest_plot(_forest(12), label="label"),
+    "caterpillar, 80 villages": lambda: __import__(
+        "evaluation.charts.sections", fromlist=["x"]).forest_plot(
+            pd.concat([_forest(80), pd.DataFrame({"label": ["รวม"], "mean_diff": [2.0],
+                                                   "ci_low": [1.5], "ci_high": [2.5],
+                                                   "n_pairs": [900]})]),
+            label="label", overall="รวม", lang="en"),
+}
+
+
+@pytest.mark.parametrize("name", list(_CHARTS))
+def test_chart_functions_on_their_own_data_match_matplotlib(name):
+    """Paths the sample's reports do not take: group legends, many groups, bins."""
+    with lite_figures():
+        light = _CHARTS[name]()
+    real = _CHARTS[name]()
+    assert is_lite(light), name
+    _same(_lite_content(light), _mpl_content(real), name)
+    assert lite_svg(light, prefix="c-").startswith("<svg")

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from .lite import LiteUnsupported
+from .liteaxes import LiteUnsupported
 
 __all__ = ["lite_svg"]
 
@@ -296,8 +296,8 @@ def _margins(plan):
             x0 = pos - bw / 2 if ha == "center" else (pos - bw if ha == "right" else pos)
             left = max(left, plan.box.x0 - x0)
             right = max(right, x0 + bw - plan.box.x1)
-        bottom += (TICK + TICK_PAD + tick_h) if len(xs) and ax._spines["bottom"] or tick_h \
-            else 0.0
+        if len(xs):
+            bottom += TICK + TICK_PAD + tick_h
         if ax.labels["x"]:
             bottom += LABEL_PAD + measure(ax.labels["x"], _size_label())[1]
         ys, ylabels = plan.ticks["y"]
@@ -322,7 +322,7 @@ def _margins(plan):
 def _size_label():
     import matplotlib as mpl
 
-    from .lite import _size
+    from .liteaxes import _size
 
     return _size(mpl.rcParams["axes.labelsize"])
 
@@ -460,7 +460,7 @@ def _crosses(line, x0, y0, x1, y1) -> bool:
     return False
 
 
-def _svg_legend(out, spec, x, y, clip_id=None):
+def _svg_legend(out, spec, x, y):
     fs = spec["size"]
     w, h = _legend_size(spec)
     if spec["frameon"]:
@@ -619,11 +619,8 @@ def _marker_svg(marker, x, y, size, rgba, alpha):
     if marker == "s":
         return (f'<rect x="{x - r:.2f}" y="{y - r:.2f}" width="{size:.2f}" height="{size:.2f}" '
                 f'{fill} {edge}/>')
-    pts = {"D": [(0, -r * 1.0), (r * 0.7, 0), (0, r * 1.0), (-r * 0.7, 0)],
+    pts = {"D": [(0, -r), (r, 0), (0, r), (-r, 0)],
            "^": [(0, -r), (r, r), (-r, r)], "v": [(0, r), (r, -r), (-r, -r)]}[marker]
-    if marker == "D":
-        pts = [(0, -r * 1.414 * 0.707), (r * 1.414 * 0.707, 0), (0, r), (-r, 0)]
-        pts = [(0, -r), (r, 0), (0, r), (-r, 0)]
     d = " ".join(f"{x + px:.2f},{y + py:.2f}" for px, py in pts)
     return f'<polygon points="{d}" {fill} {edge}/>'
 
@@ -772,7 +769,6 @@ def _draw_grid(out, plan):
 def _draw_axes(out, plan, clip_id):
     ax = plan.axes
     box = plan.box
-    black = (0.0, 0.0, 0.0, 1.0)
     out.append(f'<clipPath id="{clip_id}"><rect x="{box.x0:.2f}" y="{box.y0:.2f}" '
                f'width="{box.w:.2f}" height="{box.h:.2f}"/></clipPath>')
     out.append(f'<g clip-path="url(#{clip_id})">')
@@ -821,8 +817,8 @@ def _draw_axes(out, plan, clip_id):
                       ha="center", va="bottom", rotation=90.0, cls="ev-ylabel", anchor=True)
     if ax.title["text"]:
         _svg_text(out, ax.title["text"], (box.x0 + box.x1) / 2, box.y0 - TITLE_PAD,
-                  size=ax.title["size"], weight=ax.title["weight"], ha="center", va="baseline"
-                  if False else "bottom", cls="ev-title")
+                  size=ax.title["size"], weight=ax.title["weight"], ha="center", va="bottom",
+                  cls="ev-title")
     for mark in sorted((m for m in ax.marks if m.kind in ("text", "barlabels")),
                        key=lambda m: m.zorder):
         _draw_text_mark(out, plan, mark)

@@ -23,7 +23,7 @@ from .. import results as R
 from ..arms import comparison_mask
 from ..i18n import tr
 from . import fmt as F
-from .context import explain, no_data, resolve_lang, section_heading, show_table, page_charts
+from .context import explain, no_data, resolve_lang, section_heading, show_table, report_section
 from .fmt import format_p
 
 __all__ = ["HOLM_NOTE", "section_comparison", "three_waves_block"]
@@ -164,7 +164,7 @@ def _group_means(long: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "wave", "mean", "ci_low", "ci_high", "n"])
 
 
-@page_charts
+@report_section
 def section_comparison(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                        project_id: str | None = None, pre: str = "pre",
                        post: str = "post") -> dict:

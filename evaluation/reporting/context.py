@@ -15,6 +15,7 @@ Imported by the report notebooks (never by the rendering side's callers):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
 import sys
@@ -96,7 +97,7 @@ class ReportContext:
         cells for the data-quality section.
     lite_charts : bool, default True
         Draw the page's charts as light figures straight to SVG
-        (:func:`page_charts`, :mod:`evaluation.charts.lite`); False draws them
+        (:func:`report_section`, :mod:`evaluation.charts.lite`); False draws them
         with matplotlib. With chart files requested (`formats`) matplotlib
         draws them either way.
 
@@ -125,10 +126,11 @@ class ReportContext:
         self.suppressed = 0
         self.lang = check_lang(lang)
         self.formats = report_chart_formats(formats)
-        #: Draw the page's charts with the light SVG path (:func:`page_charts`).
+        #: Draw the page's charts with the light SVG path (:func:`report_section`).
         self.lite_charts = bool(lite_charts)
         self.dpi = dpi
         self.show = display
+        self._grouped: list[str] | None = None
         self.title: str | None = None
         self.tables: dict[str, tuple[str, Any]] = {}
         self.figures: list[dict] = []
@@ -179,10 +181,34 @@ class ReportContext:
         return cand
 
     def _display_html(self, markup: str) -> None:
-        if self.show:
-            from IPython.display import HTML, display
+        if not self.show:
+            return
+        if self._grouped is not None:
+            self._grouped.append(markup)
+            return
+        from IPython.display import HTML, display
 
-            display(HTML(markup))
+        display(HTML(markup))
+
+    @contextlib.contextmanager
+    def grouped_output(self):
+        """Within the block, what the context shows goes out as one HTML output at its end.
+
+        Nested blocks join the outer one. The output is sent even when the
+        block raises, so a failing section still shows what it wrote.
+        """
+        if self._grouped is not None:
+            yield
+            return
+        self._grouped = []
+        try:
+            yield
+        finally:
+            parts, self._grouped = self._grouped, None
+            if parts:
+                from IPython.display import HTML, display
+
+                display(HTML("".join(parts)))
 
     # -- text ---------------------------------------------------------------------
     def set_title(self, title: str) -> None:
@@ -277,7 +303,7 @@ class ReportContext:
         prefix = f"ev-c{len(self.figures) + 1}-"
         svg = None
         if is_lite(fig) and not self.formats:
-            # a light figure (see page_charts): its SVG straight from what was drawn
+            # a light figure (see report_section): its SVG straight from what was drawn
             try:
                 svg, paths = fig.to_svg(prefix=prefix, title=title), []
             except LiteUnsupported:
@@ -380,15 +406,22 @@ def _close_figure(fig) -> None:
         sys.modules["matplotlib.pyplot"].close(fig)
 
 
-def page_charts(section):
-    """Decorate a report section: its charts are light figures drawn straight to SVG.
+def report_section(section):
+    """Decorate a report section ``section(project, ctx, ...)``: light charts, one output.
 
-    While the section runs, :func:`evaluation.charts.base.new_figure` makes
-    :class:`~evaluation.charts.lite.LiteFigure` stand-ins
-    (:func:`evaluation.charts.lite.lite_figures`) when the context writes no
-    chart files (``ctx.formats`` empty) and ``ctx.lite_charts`` is true (the
-    default); :meth:`ReportContext.figure` writes their SVG. A chart the light
-    path cannot draw becomes a matplotlib figure by itself.
+    While the section runs:
+
+    * its charts are light figures drawn straight to SVG:
+      :func:`evaluation.charts.base.new_figure` makes
+      :class:`~evaluation.charts.lite.LiteFigure` stand-ins
+      (:func:`evaluation.charts.lite.lite_figures`) when the context writes no
+      chart files (``ctx.formats`` empty) and ``ctx.lite_charts`` is true (the
+      default); :meth:`ReportContext.figure` writes their SVG. A chart the
+      light path cannot draw becomes a matplotlib figure by itself;
+    * what it shows is sent to the notebook as one HTML output when it ends
+      (:meth:`ReportContext.grouped_output`): a report cell has one output
+      instead of dozens, which the kernel, papermill and the HTML export each
+      handle once. The page is the same.
     """
     import functools
 
@@ -397,7 +430,8 @@ def page_charts(section):
         from ..charts.lite import lite_figures
 
         enabled = bool(getattr(ctx, "lite_charts", False)) and not getattr(ctx, "formats", ())
-        with lite_figures(enabled):
+        grouped = getattr(ctx, "grouped_output", None)
+        with lite_figures(enabled), (grouped() if grouped else contextlib.nullcontext()):
             return section(project, ctx, *args, **kwargs)
 
     return run

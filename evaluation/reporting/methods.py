@@ -20,7 +20,7 @@ from .. import results as R
 from ..i18n import tr, wave_name
 from . import fmt as F
 from .context import (explain, resolve_lang, section_heading, show_table, small_counts,
-                      suppressed_sentence)
+                      suppressed_sentence, report_section)
 
 __all__ = ["TESTS", "section_data_quality", "section_methods"]
 
@@ -38,6 +38,7 @@ def _pii_headers() -> set[str]:
     return out
 
 
+@report_section
 def section_data_quality(project, ctx, *, lang: str | None = None,
                          village_id: str | None = None, heading: bool = True) -> dict:
     """Data quality: assessments per wave, missing answers, finance gaps, warnings.
@@ -185,6 +186,7 @@ TESTS = (
 )
 
 
+@report_section
 def section_methods(project, ctx, *, lang: str | None = None, parameters: dict | None = None,
                     heading: bool = True, run_date=None) -> dict:
     """Methods and reproducibility: versions, input checksums, parameters, run date, tests.

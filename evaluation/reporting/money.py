@@ -17,7 +17,7 @@ from ..i18n import MEASURE_LABELS, tr, wave_name
 from . import fmt as F
 from .fmt import format_p
 from .context import (explain, no_data, resolve_lang, section_heading, show_table,
-                      too_few, page_charts)
+                      too_few, report_section)
 from ..charts.sections import accounts_by_month, legend_outside, month_ticks
 
 __all__ = ["section_accounts", "section_money"]
@@ -62,7 +62,7 @@ def _money_three_waves(fin: pd.DataFrame, ctx, lang: str) -> dict:
 
 
 # =========================================================================== money
-@page_charts
+@report_section
 def section_money(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                   before: str = "pre", after: str = "post", poverty_line=None,
                   heading: bool = True) -> dict:
@@ -212,7 +212,7 @@ def _poverty(v, fin, ctx, lang, before, after, line, poverty_change, fch) -> dic
 
 
 # =========================================================================== accounts
-@page_charts
+@report_section
 def section_accounts(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                      min_entries: int | None = None, min_months: int | None = None,
                      heading: bool = True) -> dict:

@@ -15,7 +15,7 @@ from .. import results as R
 from ..disclosure import small_count_label
 from ..i18n import MEASURE_LABELS, STATUS_LABELS, tr, wave_name
 from . import fmt as F
-from .context import (count_small_groups, explain, no_data, page_charts, resolve_lang,
+from .context import (count_small_groups, explain, no_data, report_section, resolve_lang,
                       section_heading, show_table, small_counts, suppress_headline,
                       suppressed_sentence)
 from ..charts.sections import forest_plot, theme_heatmap
@@ -68,6 +68,7 @@ def village_labels(project) -> dict[str, str]:
 
 
 # =========================================================================== cover
+@report_section
 def section_portfolio_cover(project, ctx, *, lang: str | None = None,
                             project_id: str | None = None, heading: bool = True) -> dict:
     """Cover of the portfolio: projects, villages, participants, period.
@@ -151,6 +152,7 @@ def _suppress_villages(ctx, frame: pd.DataFrame):
 
 
 # =========================================================================== village table
+@report_section
 def section_village_table(project, ctx, *, lang: str | None = None,
                           project_id: str | None = None, instrument: str | None = None,
                           heading: bool = True) -> dict:
@@ -210,7 +212,7 @@ def section_village_table(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== forest plot
-@page_charts
+@report_section
 def section_happiness_forest(project, ctx, *, lang: str | None = None,
                              project_id: str | None = None, instrument: str | None = None,
                              before: str = "pre", after: str = "post",
@@ -290,6 +292,7 @@ def section_happiness_forest(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== disaggregation
+@report_section
 def section_ladder_disaggregation(project, ctx, *, lang: str | None = None,
                                   project_id: str | None = None, heading: bool = True,
                                   splits: tuple = ("sex", "age_group")) -> dict:
@@ -349,6 +352,7 @@ def section_ladder_disaggregation(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== ladder heat map
+@report_section
 def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
                            project_id: str | None = None, heading: bool = True) -> dict:
     """Ladder achievement heat map (village × indicator) and achievement per village.
@@ -426,7 +430,7 @@ def section_ladder_heatmap(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== finance
-@page_charts
+@report_section
 def section_finance_by_village(project, ctx, *, lang: str | None = None,
                                project_id: str | None = None, before: str = "pre",
                                after: str = "post", heading: bool = True) -> dict:
@@ -504,6 +508,7 @@ def section_finance_by_village(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== households
+@report_section
 def section_model_households(project, ctx, *, lang: str | None = None,
                              project_id: str | None = None, top: int = 3,
                              heading: bool = True, **rank_options) -> dict:
@@ -570,6 +575,7 @@ def section_model_households(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== themes
+@report_section
 def section_themes_across(project, ctx, *, lang: str | None = None,
                           project_id: str | None = None, codebook=None,
                           heading: bool = True) -> dict:
@@ -634,6 +640,7 @@ def section_themes_across(project, ctx, *, lang: str | None = None,
 
 
 # =========================================================================== data quality
+@report_section
 def section_portfolio_data_quality(project, ctx, *, lang: str | None = None,
                                    project_id: str | None = None, heading: bool = True) -> dict:
     """Data completeness per village: waves present, records and warnings.

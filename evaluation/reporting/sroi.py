@@ -10,12 +10,12 @@ from __future__ import annotations
 from .. import results as R
 from ..i18n import tr
 from . import fmt as F
-from .context import explain, resolve_lang, section_heading, show_table, page_charts
+from .context import explain, resolve_lang, section_heading, show_table, report_section
 
 __all__ = ["section_sroi"]
 
 
-@page_charts
+@report_section
 def section_sroi(project, ctx, *, lang: str | None = None, project_id: str | None = None,
                  heading: bool = True, monte_carlo: int = 2000, seed: int = 2566) -> dict:
     """The SROI section of the portfolio report (nothing when there is no value map).

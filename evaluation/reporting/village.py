@@ -22,7 +22,7 @@ from . import fmt as F
 from .fmt import format_p
 from ..disclosure import small_count_label
 from .context import (explain, no_data, resolve_lang, section_heading, show_table,
-                      count_small_groups, small_counts, suppress_headline, too_few, page_charts)
+                      count_small_groups, small_counts, suppress_headline, too_few, report_section)
 from ..charts.sections import keyword_bars, theme_bars
 from .money import section_accounts, section_money  # noqa: F401 (split out; in VILLAGE_SECTIONS)
 
@@ -44,6 +44,7 @@ _TOKEN_WORDS = {"ชื่อ", "โทร", "เลขบัตร", "อีเ
 
 
 # =========================================================================== cover
+@report_section
 def section_cover(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                   heading: bool = True, kind: str = "report") -> dict:
     """Cover: project, village, place, period (Buddhist era), participants and households.
@@ -140,6 +141,7 @@ def _role_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 # =========================================================================== key results
+@report_section
 def section_key_results(project, ctx, *, lang: str | None = None,
                         village_id: str | None = None, instrument: str | None = None,
                         before: str = "pre", after: str = "post", heading: bool = True) -> dict:
@@ -279,7 +281,7 @@ def _ladder_numbers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-@page_charts
+@report_section
 def section_ladder(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                    heading: bool = True, partial_threshold: float = 0.5,
                    chart: bool = True) -> dict:
@@ -405,7 +407,7 @@ def _highest_step(frame: pd.DataFrame) -> int | None:
 
 
 # =========================================================================== happiness
-@page_charts
+@report_section
 def section_happiness(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                       instruments=None, before: str = "pre", after: str = "post",
                       heading: bool = True) -> dict:
@@ -613,7 +615,7 @@ def _bands(v, sc, ctx, lang, inst, name, before, after, band_transitions, hch) -
 
 
 # =========================================================================== lessons
-@page_charts
+@report_section
 def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                     show_raw_text: bool = False, n_themes: int = 3, n_quotes: int = 2,
                     n_keywords: int = 15, codebook=None, heading: bool = True) -> dict:
