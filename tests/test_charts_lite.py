@@ -373,3 +373,15 @@ def test_chart_functions_on_their_own_data_match_matplotlib(name):
     assert is_lite(light), name
     _same(_lite_content(light), _mpl_content(real), name)
     assert lite_svg(light, prefix="c-").startswith("<svg")
+
+
+def test_a_missing_value_breaks_the_line_and_hides_its_text():
+    """No segment is drawn across a gap in the data (matplotlib leaves one)."""
+    with lite_figures():
+        fig, ax = new_figure(4, 3)
+        ax.plot([0, 1, 2, 3, 4], [1.0, 2.0, np.nan, 3.0, 4.0], color="#0072B2")
+        ax.text(np.nan, 1.0, "ไม่แสดง")
+    svg = lite_svg(fig, prefix="c-")
+    lines = re.findall(r'<polyline points="([^"]+)"[^>]*stroke="#0072b2"', svg)
+    assert [len(p.split()) for p in lines] == [2, 2]
+    assert "nan" not in svg.lower() and "ไม่แสดง" not in svg

@@ -640,14 +640,27 @@ def _marker_svg(marker, x, y, size, rgba, alpha):
 def _svg_line(out, px, py, props, markers_at=None, gid=None):
     colour, alpha = props["color"], props.get("alpha")
     lw = props["linewidth"]
-    pts = [(a, b) for a, b in zip(px, py) if math.isfinite(a) and math.isfinite(b)]
-    if props["linestyle"] != "none" and lw > 0 and len(pts) > 1:
+    # a missing value breaks the line (as matplotlib draws it): no segment across a gap
+    runs, run = [], []
+    for a, b in zip(px, py):
+        if math.isfinite(a) and math.isfinite(b):
+            run.append((a, b))
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    pts = [p for r in runs for p in r]
+    if props["linestyle"] != "none" and lw > 0:
         dashes = _DASHES.get(props["linestyle"])
         dashes = tuple(d * lw for d in dashes) if dashes else None
-        d = " ".join(f"{a:.2f},{b:.2f}" for a, b in pts)
         cap = "butt" if dashes else "square"
-        out.append(f'<polyline points="{d}" fill="none" {_stroke(colour, lw, alpha, dashes)} '
-                   f'stroke-linecap="{cap}"/>')
+        for r in runs:
+            if len(r) < 2:
+                continue
+            d = " ".join(f"{a:.2f},{b:.2f}" for a, b in r)
+            out.append(f'<polyline points="{d}" fill="none" {_stroke(colour, lw, alpha, dashes)} '
+                       f'stroke-linecap="{cap}"/>')
     if props.get("marker"):
         for a, b in (markers_at if markers_at is not None else pts):
             out.append(_marker_svg(props["marker"], a, b, props["markersize"], colour, alpha))
@@ -716,6 +729,8 @@ def _draw_text_mark(out, plan, mark):
     if mark.kind == "text":
         x = float(_coord(plan, "x", mark.coords[0], mark.x))
         y = float(_coord(plan, "y", mark.coords[1], mark.y))
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return                      # matplotlib draws no text at a missing position
         _svg_text(out, p["text"], x, y, size=p["size"], ha=p["ha"], va=p["va"],
                   weight=p["weight"], color=p["color"], rotation=p["rotation"],
                   linespacing=p["linespacing"], box=p["bbox"])
