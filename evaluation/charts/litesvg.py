@@ -675,6 +675,17 @@ def _coord(plan, which, coords, values):
     return _to_px(plan, which, values)
 
 
+def _bar_boxes(plan, mark):
+    """Each bar of a bars mark as (x0, y0, x1, y1) in points, y down."""
+    horizontal = mark.props["orient"] == "horizontal"
+    for start, width, (b0, b1) in zip(mark.x, mark.props["width"], mark.y):
+        along, across = ("y", "x") if horizontal else ("x", "y")
+        pa, pb = _to_px(plan, along, [start, start + width])
+        qa, qb = _to_px(plan, across, [b0, b1])
+        xa, xb, ya, yb = (qa, qb, pa, pb) if horizontal else (pa, pb, qa, qb)
+        yield min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)
+
+
 def _draw_mark(out, plan, mark):
     p = mark.props
     if mark.kind == "line":
@@ -700,17 +711,9 @@ def _draw_mark(out, plan, mark):
                     out.append(f'<line x1="{x - cap:.2f}" y1="{yy:.2f}" x2="{x + cap:.2f}" '
                                f'y2="{yy:.2f}" {_stroke(p["color"], p["linewidth"])}/>')
     elif mark.kind == "bars":
-        horizontal = p["orient"] == "horizontal"
         edge = f' {_stroke(p["edge"], p["linewidth"])}' if p["edge"] is not None and \
             p["linewidth"] > 0 else ""
-        for start, width, (b0, b1) in zip(mark.x, p["width"], mark.y):
-            if horizontal:
-                ya, yb = _to_px(plan, "y", [start, start + width])
-                xa, xb = _to_px(plan, "x", [b0, b1])
-            else:
-                xa, xb = _to_px(plan, "x", [start, start + width])
-                ya, yb = _to_px(plan, "y", [b0, b1])
-            x0, x1, y0, y1 = min(xa, xb), max(xa, xb), min(ya, yb), max(ya, yb)
+        for x0, y0, x1, y1 in _bar_boxes(plan, mark):
             out.append(f'<rect x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" '
                        f'height="{y1 - y0:.2f}" {_fill(p["face"])}{edge}/>')
     elif mark.kind == "rect":
@@ -762,15 +765,7 @@ def _occupied(plan):
                 x = float(_to_px(plan, "x", xv))
                 lines.append([(x, float(_to_px(plan, "y", lo))), (x, float(_to_px(plan, "y", hi)))])
         elif mark.kind == "bars":
-            horizontal = mark.props["orient"] == "horizontal"
-            for start, width, (b0, b1) in zip(mark.x, mark.props["width"], mark.y):
-                if horizontal:
-                    ya, yb = _to_px(plan, "y", [start, start + width])
-                    xa, xb = _to_px(plan, "x", [b0, b1])
-                else:
-                    xa, xb = _to_px(plan, "x", [start, start + width])
-                    ya, yb = _to_px(plan, "y", [b0, b1])
-                rects.append((min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)))
+            rects.extend(_bar_boxes(plan, mark))
     return lines, rects
 
 
