@@ -341,20 +341,29 @@ def _household_heads(people: pd.DataFrame) -> pd.DataFrame:
 
 
 def _subset(scope, persons: set, households: set):
+    """A copy of `scope` with the rows of `persons` (participants, happiness, savings)
+    and `households` (finance, ledger); marked (:func:`evaluation.view_memo.mark_group`)
+    so that metrics may take per-person or per-household rows of `scope`'s memoised
+    tables instead of recomputing them."""
+    from .view_memo import mark_group
+
     out = copy.copy(scope)
     part = _table(scope, "participants")
     out.participants = part[part["person_id"].isin(persons)] if len(part) else part
+    cut = {}
 
     def keep(name, column, values):
         frame = _table(scope, name)
         if len(frame) and column in frame.columns:
             frame = frame[frame[column].isin(values)]
+            cut[name] = frame
         setattr(out, name, frame)
 
     keep("happiness", "person_id", persons)
     keep("savings", "member_id", persons)
     keep("finance", "household_id", households)
     keep("ledger", "household_id", households)
+    mark_group(out, scope, cut, persons, households)
     return out
 
 

@@ -304,6 +304,31 @@ def _memo(project, key: tuple, compute):
     return memo[full][1]
 
 
+def _try(compute):
+    """``compute()``, or None when it raises (the caller then computes on its own
+    scope, which raises or warns exactly as before)."""
+    try:
+        return compute()
+    except Exception:  # noqa: BLE001 - any failure: fall back to the plain computation
+        return None
+
+
+def _from_group(project, table: str, households: pd.Index, compute):
+    """For a ladder group scope whose `table` was cut by household id: ``compute(parent)``
+    (the whole view's per-household table) when it has a row for each of `households`,
+    all of them in the group; else None (compute on the group itself)."""
+    from .view_memo import group_source
+
+    src = group_source(project, table)
+    if src is None or not households.isin(list(src[2])).all():
+        return None
+    whole = _try(lambda: compute(src[0]))
+    if whole is None or "household_id" not in whole.columns or \
+            not households.isin(whole["household_id"]).all():
+        return None
+    return whole
+
+
 def _table(project, name: str) -> pd.DataFrame:
     frame = getattr(project, name, None)
     if frame is None:
@@ -384,10 +409,16 @@ def _keeping(project, min_entries, min_months, role="target", count="entries"):
     households = _households(project, role)
     if len(households) == 0:
         return pd.Series([], dtype=bool)
-    # shared with the report's accounts section (same households, ledger rows and rule)
-    kept = target_account_keeping(
-        project, min_entries=MIN_ENTRIES if min_entries is None else min_entries,
-        min_months=MIN_MONTHS if min_months is None else min_months, role=role, count=count)
+    rule = {"min_entries": MIN_ENTRIES if min_entries is None else min_entries,
+            "min_months": MIN_MONTHS if min_months is None else min_months,
+            "role": role, "count": count}
+    # a ladder group scope: its households' rows of the whole view's table (each
+    # household's result depends only on its own ledger rows, all of which the group has)
+    kept = _from_group(project, "ledger", households,
+                       lambda parent: target_account_keeping(parent, **rule))
+    if kept is None:
+        # shared with the report's accounts section (same households, ledger rows and rule)
+        kept = target_account_keeping(project, **rule)
     if "household_id" in kept.columns:
         kept = kept.set_index("household_id")
     flags = kept["keeps_accounts"].reindex(households).fillna(False).astype(bool)
@@ -477,12 +508,19 @@ def total_savings(project):
 
 
 def _finance_change(project, before, after) -> pd.DataFrame:
-    from .view_memo import household_finance_once
+    from .view_memo import group_source, household_finance_once
 
     _check_waves(before=before, after=after)
     fin = _table(project, "finance")
     if not len(fin):
         return pd.DataFrame()
+    src = group_source(project, "finance")
+    if src is not None:
+        # a ladder group scope: its households' rows of the whole view's table (one row
+        # per household computed from its own rows, sorted by id: the same rows, order)
+        whole = _try(lambda: household_finance_once(src[0], before, after))
+        if whole is not None and len(whole):
+            return whole[whole["household_id"].isin(src[2])].reset_index(drop=True)
     return household_finance_once(project, before, after)
 
 
@@ -606,6 +644,7 @@ def share_below_poverty_line(project, *, wave="post", line=None, year=None,
 
 def _scores(project, instrument, role=None):
     from .instruments import score_instrument
+    from .view_memo import group_source, metric_scores_once
 
     hap = _table(project, "happiness")
     if role is not None and len(hap):
@@ -613,6 +652,17 @@ def _scores(project, instrument, role=None):
         hap = hap[hap["person_id"].isin(persons)]
     if not len(hap):
         return pd.DataFrame()
+    if isinstance(instrument, str):
+        src = group_source(project, "happiness")
+        if src is not None:
+            # a ladder group scope: its people's rows of the whole view's scores (one row
+            # per person x wave from that person's answers, sorted: the same rows, order)
+            whole = _try(lambda: metric_scores_once(src[0], instrument))
+            if whole is not None and len(whole):
+                mine = whole["person_id"].isin(hap["person_id"].unique())
+                return whole[mine].reset_index(drop=True)
+        elif role is None:
+            return metric_scores_once(project, instrument)   # shared by the report's runs
     user = getattr(project, "instruments", None) or {}
     inst = user.get(instrument, instrument)
     return score_instrument(hap, inst)

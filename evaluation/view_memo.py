@@ -30,8 +30,8 @@ import contextvars
 
 import pandas as pd
 
-__all__ = ["household_finance_once", "memo", "savings_summary_once", "shared", "sharing",
-           "target_account_keeping"]
+__all__ = ["group_source", "household_finance_once", "memo", "metric_scores_once",
+           "savings_summary_once", "shared", "sharing", "target_account_keeping"]
 
 _ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("view_memo_enabled",
                                                                default=True)
@@ -121,6 +121,66 @@ def shared(project, key: tuple, compute, *, depends: tuple = ()):
     return _lookup(store, project, key, compute, depends)
 
 
+# --------------------------------------------------------------------------- group scopes
+_GROUP_ATTR = "_ladder_group"
+
+
+def mark_group(scope, parent, tables: dict, persons: set, households: set) -> None:
+    """Record that `scope` (a ``copy.copy`` of `parent`) holds `parent`'s rows of
+    `persons` and `households`: ``tables`` maps each table name to the frame cut
+    for `scope` (``parent.<name>`` filtered by person or household id).
+
+    :func:`group_source` then lets a metric take per-person or per-household
+    rows from `parent`'s memoised intermediate table instead of recomputing it
+    on the subset (see :mod:`evaluation.ladder`'s group scopes).
+    """
+    try:
+        vars(scope)[_GROUP_ATTR] = (id(scope), parent, dict(tables), persons, households)
+    except TypeError:   # no __dict__: nothing is recorded, metrics compute on the subset
+        pass
+
+
+def group_source(project, table: str):
+    """``(parent, persons, households)`` when `project`'s `table` is still the very
+    frame :func:`mark_group` recorded and `parent` is a view whose memo is on
+    (a report section's view, sharing not switched off); else ``None``.
+
+    Only then may a metric filter `parent`'s per-person or per-household
+    result to these ids instead of computing on `project`; every other case
+    (library calls on a fresh project, a replaced table, ``sharing(False)``)
+    computes as before.
+
+    Examples
+    --------
+    >>> class View: pass
+    >>> parent, part = View(), View()
+    >>> part.ledger = object()
+    >>> mark_group(part, parent, {"ledger": part.ledger}, {"P1"}, {"H1"})
+    >>> group_source(part, "ledger") is None    # parent has no memo: compute as usual
+    True
+    >>> _ = memo(parent, ("x",), lambda: 1)
+    >>> group_source(part, "ledger")[2]
+    {'H1'}
+    >>> part.ledger = object()                   # replaced table: not derived
+    >>> group_source(part, "ledger") is None
+    True
+    """
+    if not _ENABLED.get():
+        return None
+    try:
+        held = vars(project).get(_GROUP_ATTR)
+    except TypeError:
+        return None
+    if held is None or held[0] != id(project):
+        return None
+    _, parent, tables, persons, households = held
+    if table not in tables or getattr(project, table, None) is not tables[table]:
+        return None
+    if _store(parent, create=False) is None:
+        return None
+    return parent, persons, households
+
+
 # --------------------------------------------------------------------------- shared tables
 def household_finance_once(project, before: str = "pre", after: str = "post", *,
                            memo_fn=shared) -> pd.DataFrame:
@@ -130,6 +190,23 @@ def household_finance_once(project, before: str = "pre", after: str = "post", *,
     return memo_fn(project, ("household_finance", before, after),
                    lambda: household_finance(project.finance, before=before, after=after),
                    depends=("finance",))
+
+
+def metric_scores_once(project, instrument, *, memo_fn=shared) -> pd.DataFrame:
+    """:func:`evaluation.score_instrument` of all of ``project.happiness`` with
+    `instrument` (a user instrument of the project, else the id), as the ladder's
+    happiness metrics score it (empty DataFrame without happiness rows)."""
+    def compute():
+        from .instruments import score_instrument
+
+        hap = getattr(project, "happiness", None)
+        if hap is None or not len(hap):
+            return pd.DataFrame()
+        user = getattr(project, "instruments", None) or {}
+        return score_instrument(hap, user.get(instrument, instrument))
+
+    return memo_fn(project, ("metric_scores", instrument), compute,
+                   depends=("happiness", "instruments"))
 
 
 def savings_summary_once(project, *, memo_fn=shared) -> pd.DataFrame:
