@@ -105,7 +105,7 @@ def test_replaced_table_is_not_served_stale(sample_project):
     v = _report_view(sample_project, vid)
     before = _ladder(v, by=["village_id", "sex"])
     fin = v.finance.copy()
-    fin["income"] = pd.to_numeric(fin["income"]) * np.where(fin["wave"] == "post", 3.0, 0.5)
+    fin["income"] = pd.to_numeric(fin["income"]) * np.where(fin["wave"] == "post", 0.5, 3.0)
     v.finance = fin
     got = _ladder(v, by=["village_id", "sex"])
     fresh = sample_project.village(vid)
