@@ -364,7 +364,7 @@ def _participants(project, role=None) -> pd.DataFrame:
     _check_choice("role", role, ROLES, allow_none=True)
     p = _table(project, "participants")
     if role is not None and len(p):
-        p = p[p["role"] == role]
+        p = _memo(project, ("participants", role), lambda: p[p["role"] == role])
     return p
 
 
@@ -671,6 +671,35 @@ def _scores(project, instrument, role=None):
 def _paired_totals(project, instrument, before, after, role):
     _check_waves(before=before, after=after)
     _check_choice("role", role, ROLES, allow_none=True)
+    return _memo(project, ("pairs", instrument, before, after, role),
+                 lambda: _pairs(project, instrument, before, after, role))
+
+
+def _pairs(project, instrument, before, after, role):
+    """Per person (index ``person_id``, sorted): ``before`` and ``after`` totals, complete
+    pairs only."""
+    from .view_memo import group_source
+
+    src = group_source(project, "happiness") if isinstance(instrument, str) else None
+    if src is not None:
+        # a ladder group scope: its people's pairs of the whole view (one row per person
+        # from that person's scores, sorted by id: the same rows, same order)
+        hap = _table(project, "happiness")
+        if role is not None and len(hap):
+            hap = hap[hap["person_id"].isin(_participants(project, role)["person_id"])]
+        whole = _try(lambda: _paired_totals(src[0], instrument, before, after, None))
+        if whole is not None and len(whole) and len(hap):
+            return whole[whole.index.isin(hap["person_id"].unique())]
+    elif role is None and isinstance(instrument, str):
+        from .view_memo import shared
+
+        return shared(project, ("metric_pairs", instrument, before, after),
+                      lambda: _pivot_pairs(project, instrument, before, after, None),
+                      depends=("happiness", "instruments"))
+    return _pivot_pairs(project, instrument, before, after, role)
+
+
+def _pivot_pairs(project, instrument, before, after, role):
     scores = _memo(project, ("scores", instrument, role),
                    lambda: _scores(project, instrument, role))
     if not len(scores):
