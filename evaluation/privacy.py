@@ -335,7 +335,7 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
         # the full pattern needs both names literally: skip its regex (slow: optional
         # titles are tried at every position) when either is absent
         if full is not None and all(p in scan for p in key.split(" ")):
-            for m in full.finditer(scan):
+            for m in _compiled(full).finditer(scan):
                 cands.append((m.start(), m.end(), "name", key, "participant_name"))
         for piece, rule in pieces:
             i = scan.find(piece)
@@ -360,10 +360,17 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
     return cands
 
 
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern:
+    """``re.compile(pattern)``, kept per process (a participant's full-name pattern)."""
+    return re.compile(pattern)
+
+
 @lru_cache(maxsize=64)
 def _prepare_names(names: tuple[str, ...], titles: tuple[str, ...]):
-    """Per name list: first-name lookup and, per person, the compiled full-name
-    pattern and the single pieces (first name, distinctive surname) to look for.
+    """Per name list: first-name lookup and, per person, the full-name pattern (its
+    source; :func:`_compiled` compiles it once both names occur in a text) and the
+    single pieces (first name, distinctive surname) to look for.
 
     Cached so that redacting many texts against the same participants costs one
     compilation, not one per text.
@@ -380,8 +387,9 @@ def _prepare_names(names: tuple[str, ...], titles: tuple[str, ...]):
         first_names.setdefault(first, key)
         full = None
         if last:
-            full = re.compile(rf"(?:(?:{title_alt}|{_LATIN_TITLES}\.?)[ \t]?)?{re.escape(first)}"
-                              rf"[ \t]*{re.escape(last)}")
+            # compiled on first use (_compiled): most names never occur in a given text
+            full = (rf"(?:(?:{title_alt}|{_LATIN_TITLES}\.?)[ \t]?)?{re.escape(first)}"
+                    rf"[ \t]*{re.escape(last)}")
         pieces = []
         for piece, rule in ((first, "participant_first_name"), (last, "participant_surname")):
             if len(piece) < 2:
