@@ -227,9 +227,8 @@ def load_codebook(codebook: str | Path | Mapping | pd.DataFrame | None = None) -
         return codebook[CODEBOOK_COLUMNS].reset_index(drop=True)
     source: object
     if codebook is None:
-        source = "evaluation/data/codebook.yaml"
-        doc = _packaged_codebook()
-    elif isinstance(codebook, (str, Path)):
+        return _packaged_table().copy()
+    if isinstance(codebook, (str, Path)):
         source = Path(codebook)
         if not source.is_file():
             raise EvaluationError(f"codebook file not found: {source}")
@@ -250,6 +249,11 @@ def load_codebook(codebook: str | Path | Mapping | pd.DataFrame | None = None) -
     else:
         raise ArgumentError("codebook must be None, a path to a YAML file, a dict or a DataFrame; "
                             f"got {type(codebook).__name__}")
+    return _codebook_table(doc, source)
+
+
+def _codebook_table(doc, source) -> pd.DataFrame:
+    """The checked codebook table of a parsed YAML document (see :func:`load_codebook`)."""
     problems, rows = [], []
     themes = doc.get("themes") if isinstance(doc, Mapping) else None
     if not isinstance(themes, list) or not themes:
@@ -308,6 +312,18 @@ def load_codebook(codebook: str | Path | Mapping | pd.DataFrame | None = None) -
                                   f"{len(problems)} problem(s) in codebook {source}")
     out = pd.DataFrame(rows, columns=CODEBOOK_COLUMNS)
     return out.astype({"theme_order": "int64"})
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_table() -> pd.DataFrame:
+    """The packaged codebook's table, built once per process (callers get copies)."""
+    return _codebook_table(_packaged_codebook(), "evaluation/data/codebook.yaml")
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_themes() -> tuple:
+    """:func:`_compile_codebook` of the packaged codebook, once per process (immutable)."""
+    return tuple(_compile_codebook(_packaged_table()))
 
 
 @dataclass(frozen=True)
@@ -471,7 +487,7 @@ def code_themes(
         allowed = [c for c in prepared.lessons.columns if c != text]
         raise ArgumentError(f"by must be a lessons column, one of {allowed}; got {by!r}")
     cb = load_codebook(codebook)
-    themes = _compile_codebook(cb)
+    themes = list(_packaged_themes()) if codebook is None else _compile_codebook(cb)
 
     hit_rows = []
     texts = sentences["sentence"].tolist()
@@ -512,13 +528,15 @@ def code_themes(
 
     # summary: every group x theme
     groups = pd.unique(prepared.lessons[by].dropna())
-    totals = sentences.groupby(by, sort=False).agg(n_sentences_total=("sentence_id", "size"),
-                                                   n_chars_total=("n_chars", "sum"))
+    # plain grouped reductions (the numbers of named aggregation, without its overhead)
+    g = sentences.groupby(by, sort=False)
+    totals = pd.DataFrame({"n_sentences_total": g["sentence_id"].size(),
+                           "n_chars_total": g["n_chars"].sum()})
     hit_chars = sentences.set_index("sentence_id")["n_chars"]
     h = hits.assign(n_chars=hits["sentence_id"].map(hit_chars))
-    per_theme = h.groupby([by, "theme"], sort=False).agg(
-        n_sentences=("sentence_id", "nunique"), n_chars=("n_chars", "sum"),
-        n_matches=("n_matches", "sum"))
+    g = h.groupby([by, "theme"], sort=False)
+    per_theme = pd.DataFrame({"n_sentences": g["sentence_id"].nunique(),
+                              "n_chars": g["n_chars"].sum(), "n_matches": g["n_matches"].sum()})
     grid = pd.MultiIndex.from_product([groups, [t.theme for t in themes]], names=[by, "theme"])
     summary = per_theme.reindex(grid, fill_value=0).reset_index()
     summary = summary.join(totals, on=by)
@@ -744,9 +762,15 @@ def quotes(
     hits = result.hits[result.hits["theme"] == theme_id]
     if by is not None and by not in result.sentences.columns:
         raise ArgumentError(f"by must be a lessons column; got {by!r}")
-    hits = hits.merge(result.sentences[["sentence_id", "n_chars"]
-                                       + ([by] if by and by not in hits.columns else [])],
-                      on="sentence_id")
+    extra = ["n_chars"] + ([by] if by and by not in hits.columns else [])
+    sent_ids = pd.Index(result.sentences["sentence_id"])
+    pos = sent_ids.get_indexer(hits["sentence_id"]) if sent_ids.is_unique else None
+    if pos is not None and (pos >= 0).all():
+        # each hit's sentence columns by position (what the merge on sentence_id gives)
+        hits = hits.reset_index(drop=True).assign(
+            **{c: result.sentences[c].array.take(pos) for c in extra})
+    else:
+        hits = hits.merge(result.sentences[["sentence_id", *extra]], on="sentence_id")
     hits = hits.assign(_fits=~hits["n_chars"].between(min_chars, max_chars))
     hits = hits.sort_values(["_fits", "n_terms", "n_matches", "n_chars", "sentence_id"],
                             ascending=[True, False, False, True, True], kind="stable")
