@@ -331,39 +331,58 @@ def _split_columns(participants: pd.DataFrame, splits: list[str], age_bins) -> p
     return people
 
 
+def _head_positions(people: pd.DataFrame) -> np.ndarray:
+    """Row positions in `people` of one participant per household, in household order
+    of first appearance among target participants then the others: its first listed
+    target participant, else its first listed participant."""
+    order = pd.DataFrame({"household_id": people["household_id"].reset_index(drop=True),
+                          "_t": (people.get("role") != "target").astype(int).to_numpy(),
+                          "_i": np.arange(len(people))})
+    order = order.sort_values(["_t", "_i"], kind="stable")
+    return order.drop_duplicates("household_id")["_i"].to_numpy()
+
+
 def _household_heads(people: pd.DataFrame) -> pd.DataFrame:
     """One participant per household: its first listed target participant, else its
     first listed participant (the rule of :func:`evaluation.household_finance`)."""
-    order = people.assign(_t=(people.get("role") != "target").astype(int),
-                          _i=np.arange(len(people)))
-    order = order.sort_values(["_t", "_i"], kind="stable")
-    return order.drop_duplicates("household_id").drop(columns=["_t", "_i"])
+    return people.iloc[_head_positions(people)]
 
 
-def _subset(scope, persons: set, households: set):
+def _subset(scope, persons: set, households: set, cuts: dict | None = None):
     """A copy of `scope` with the rows of `persons` (participants, happiness, savings)
     and `households` (finance, ledger); marked (:func:`evaluation.view_memo.mark_group`)
     so that metrics may take per-person or per-household rows of `scope`'s memoised
-    tables instead of recomputing them."""
+    tables instead of recomputing them.
+
+    `cuts` (one dict per :func:`_groups` call) keeps each filtered table by the ids
+    it keeps, so two scopes with the same ids share the same (read-only) frames.
+    """
     from .view_memo import mark_group
 
+    cuts = {} if cuts is None else cuts
     out = copy.copy(scope)
-    part = _table(scope, "participants")
-    out.participants = part[part["person_id"].isin(persons)] if len(part) else part
-    cut = {}
+    marked = {}
 
-    def keep(name, column, values):
+    def cut(name, column, values):
         frame = _table(scope, name)
-        if len(frame) and column in frame.columns:
-            frame = frame[frame[column].isin(values)]
-            cut[name] = frame
-        setattr(out, name, frame)
+        if not (len(frame) and column in frame.columns):
+            return frame, False
+        key = (name, column, frozenset(values))
+        if key not in cuts:
+            cuts[key] = frame[frame[column].isin(values)]
+        return cuts[key], True
 
-    keep("happiness", "person_id", persons)
-    keep("savings", "member_id", persons)
-    keep("finance", "household_id", households)
-    keep("ledger", "household_id", households)
-    mark_group(out, scope, cut, persons, households)
+    part, _ = cut("participants", "person_id", persons)
+    out.participants = part
+    for name, column, values in (("happiness", "person_id", persons),
+                                 ("savings", "member_id", persons),
+                                 ("finance", "household_id", households),
+                                 ("ledger", "household_id", households)):
+        frame, filtered = cut(name, column, values)
+        if filtered:
+            marked[name] = frame
+        setattr(out, name, frame)
+    mark_group(out, scope, marked, persons, households)
     return out
 
 
@@ -373,25 +392,26 @@ def _groups(scope, splits, age_bins):
     if not len(part):
         return []
     people = _split_columns(part, splits, age_bins)
-    heads = _household_heads(people)
+    heads = _head_positions(people)
     keys = people[splits].astype(object).where(people[splits].notna(), None)
+    row_keys = [tuple(r) for r in keys.itertuples(index=False)]
+    ordered = sorted(set(row_keys), key=lambda t: tuple((v is None, str(v)) for v in t))
+    # each row's group (the observed tuple equal to its own: what comparing every split
+    # column with the group's value, or testing it for NA, selects)
+    group_of = {values: g for g, values in enumerate(ordered)}
+    row_group = np.array([group_of[k] for k in row_keys], dtype=np.int64)
+    person_ids = list(people["person_id"])
+    household_ids = list(people["household_id"])
+    cuts: dict = {}
     out = []
-    for values in sorted({tuple(r) for r in keys.itertuples(index=False)},
-                            key=lambda t: tuple((v is None, str(v)) for v in t)):
-        def member(frame):
-            mask = pd.Series(True, index=frame.index)
-            for col, val in zip(splits, values):
-                col_vals = frame[col].astype(object)
-                mask &= col_vals.isna() if val is None else (col_vals == val)
-            return frame[mask]
-
-        mine = member(people)
-        persons = set(mine["person_id"])
-        hh_people = set(mine["household_id"])
-        hh = set(member(heads)["household_id"])
+    for g, values in enumerate(ordered):
+        mine = np.flatnonzero(row_group == g)
+        persons = {person_ids[i] for i in mine}
+        hh_people = {household_ids[i] for i in mine}
+        hh = {household_ids[i] for i in heads[row_group[heads] == g]}
         members_of_hh = set(people.loc[people["household_id"].isin(hh), "person_id"])
-        by_people = _subset(scope, persons, hh_people)
-        by_households = _subset(scope, members_of_hh, hh)
+        by_people = _subset(scope, persons, hh_people, cuts)
+        by_households = _subset(scope, members_of_hh, hh, cuts)
         by_households.participants = by_households.participants[
             by_households.participants["household_id"].isin(hh)]
         out.append((dict(zip(splits, [pd.NA if v is None else v for v in values])),
