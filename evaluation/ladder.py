@@ -348,7 +348,8 @@ def _household_heads(people: pd.DataFrame) -> pd.DataFrame:
     return people.iloc[_head_positions(people)]
 
 
-def _subset(scope, persons: set, households: set, cuts: dict | None = None):
+def _subset(scope, persons: set, households: set, cuts: dict | None = None,
+            partition: tuple | None = None):
     """A copy of `scope` with the rows of `persons` (participants, happiness, savings)
     and `households` (finance, ledger); marked (:func:`evaluation.view_memo.mark_group`)
     so that metrics may take per-person or per-household rows of `scope`'s memoised
@@ -356,6 +357,7 @@ def _subset(scope, persons: set, households: set, cuts: dict | None = None):
 
     `cuts` (one dict per :func:`_groups` call) keeps each filtered table by the ids
     it keeps, so two scopes with the same ids share the same (read-only) frames.
+    `partition`: ``(GroupPartition, group number)`` when `persons` are one group of it.
     """
     from .view_memo import mark_group
 
@@ -382,7 +384,7 @@ def _subset(scope, persons: set, households: set, cuts: dict | None = None):
         if filtered:
             marked[name] = frame
         setattr(out, name, frame)
-    mark_group(out, scope, marked, persons, households)
+    mark_group(out, scope, marked, persons, households, partition)
     return out
 
 
@@ -403,6 +405,11 @@ def _groups(scope, splits, age_bins):
     person_ids = list(people["person_id"])
     household_ids = list(people["household_id"])
     cuts: dict = {}
+    partition = None
+    if len(set(person_ids)) == len(person_ids):   # each person in exactly one group
+        from .view_memo import GroupPartition
+
+        partition = GroupPartition(dict(zip(person_ids, row_group.tolist())))
     out = []
     for g, values in enumerate(ordered):
         mine = np.flatnonzero(row_group == g)
@@ -410,7 +417,8 @@ def _groups(scope, splits, age_bins):
         hh_people = {household_ids[i] for i in mine}
         hh = {household_ids[i] for i in heads[row_group[heads] == g]}
         members_of_hh = set(people.loc[people["household_id"].isin(hh), "person_id"])
-        by_people = _subset(scope, persons, hh_people, cuts)
+        by_people = _subset(scope, persons, hh_people, cuts,
+                            None if partition is None else (partition, g))
         by_households = _subset(scope, members_of_hh, hh, cuts)
         by_households.participants = by_households.participants[
             by_households.participants["household_id"].isin(hh)]

@@ -485,11 +485,47 @@ def regular_savers(project, *, period=None):
     sav = _savings_scope(project)
     if not len(sav):
         return MetricResult(math.nan, 0)
+    if period is None:
+        counts = _savers_of_group(project)
+        if counts is not None:
+            return MetricResult(float(counts[0]), counts[1], {"members": counts[1]})
     summary = savings_summary_once(project) if period is None else \
         savings_summary(sav, period=period)
     k = int(pd.to_numeric(summary["regular_savers"]).sum())
     members = int(pd.to_numeric(summary["members"]).sum())
     return MetricResult(float(k), members, {"members": members})
+
+
+_GROUP_COLUMN = "_ladder_group_"
+
+
+def _savers_of_group(project) -> tuple[int, int] | None:
+    """(regular savers, members) of a ladder group scope from one savings summary of
+    the whole view by savings group and ladder group (each key's own period, members and
+    regular savers are those of the group's rows alone); None when not such a scope."""
+    from .savings import savings_summary
+    from .view_memo import group_partition
+
+    src = group_partition(project, "savings")
+    if src is None:
+        return None
+    parent, partition, g = src
+    whole = _table(parent, "savings")
+    if "member_id" not in whole.columns or not whole.index.is_unique:
+        return None
+    if "savings" not in partition.tables:
+        labels = whole["member_id"].map(partition.person_group).to_numpy()
+        summary = _try(lambda: savings_summary(whole.assign(**{_GROUP_COLUMN: labels}),
+                                               by=["group_id", _GROUP_COLUMN]))
+        partition.tables["savings"] = (labels, summary)
+    labels, summary = partition.tables["savings"]
+    mine = pd.Series(labels, index=whole.index) == g
+    if summary is None or not whole.index[mine.to_numpy()].equals(
+            _table(project, "savings").index):
+        return None   # the group's rows are not exactly these: compute on the group
+    rows = summary[summary[_GROUP_COLUMN] == g]
+    return (int(pd.to_numeric(rows["regular_savers"]).sum()),
+            int(pd.to_numeric(rows["members"]).sum()))
 
 
 @metric("total_savings", unit="baht", over="people", tables=("savings",))

@@ -30,7 +30,7 @@ import contextvars
 
 import pandas as pd
 
-__all__ = ["group_source", "household_finance_once", "memo", "metric_scores_once",
+__all__ = ["GroupPartition", "group_partition", "group_source", "household_finance_once", "memo", "metric_scores_once",
            "savings_summary_once", "shared", "sharing", "target_account_keeping"]
 
 _ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("view_memo_enabled",
@@ -125,19 +125,61 @@ def shared(project, key: tuple, compute, *, depends: tuple = ()):
 _GROUP_ATTR = "_ladder_group"
 
 
-def mark_group(scope, parent, tables: dict, persons: set, households: set) -> None:
+class GroupPartition:
+    """The ladder's split of a view's people into groups (each person in at most one):
+    ``person_group`` maps a person id to its group number; ``tables`` keeps tables
+    computed once for all groups (e.g. the savings summary by group), for as long as
+    the group scopes live."""
+
+    def __init__(self, person_group: dict):
+        self.person_group = person_group
+        self.tables: dict = {}
+
+
+def mark_group(scope, parent, tables: dict, persons: set, households: set,
+               partition: tuple | None = None) -> None:
     """Record that `scope` (a ``copy.copy`` of `parent`) holds `parent`'s rows of
     `persons` and `households`: ``tables`` maps each table name to the frame cut
     for `scope` (``parent.<name>`` filtered by person or household id).
 
     :func:`group_source` then lets a metric take per-person or per-household
     rows from `parent`'s memoised intermediate table instead of recomputing it
-    on the subset (see :mod:`evaluation.ladder`'s group scopes).
+    on the subset (see :mod:`evaluation.ladder`'s group scopes). `partition`
+    ``(GroupPartition, group number)``: `persons` are exactly that group's people
+    (:func:`group_partition`).
     """
     try:
-        vars(scope)[_GROUP_ATTR] = (id(scope), parent, dict(tables), persons, households)
+        vars(scope)[_GROUP_ATTR] = (id(scope), parent, dict(tables), persons, households,
+                                    partition)
     except TypeError:   # no __dict__: nothing is recorded, metrics compute on the subset
         pass
+
+
+def _group_record(project, table: str):
+    if not _ENABLED.get():
+        return None
+    try:
+        held = vars(project).get(_GROUP_ATTR)
+    except TypeError:
+        return None
+    if held is None or held[0] != id(project):
+        return None
+    _, parent, tables, persons, households, partition = held
+    if table not in tables or getattr(project, table, None) is not tables[table]:
+        return None
+    if _store(parent, create=False) is None:
+        return None
+    return parent, persons, households, partition
+
+
+def group_partition(project, table: str):
+    """``(parent, GroupPartition, group number)`` for a group scope whose `table` is
+    still the frame :func:`mark_group` recorded and whose people are one group of a
+    partition (same conditions as :func:`group_source`); else ``None``."""
+    held = _group_record(project, table)
+    if held is None or held[3] is None:
+        return None
+    return held[0], held[3][0], held[3][1]
 
 
 def group_source(project, table: str):
@@ -165,20 +207,8 @@ def group_source(project, table: str):
     >>> group_source(part, "ledger") is None
     True
     """
-    if not _ENABLED.get():
-        return None
-    try:
-        held = vars(project).get(_GROUP_ATTR)
-    except TypeError:
-        return None
-    if held is None or held[0] != id(project):
-        return None
-    _, parent, tables, persons, households = held
-    if table not in tables or getattr(project, table, None) is not tables[table]:
-        return None
-    if _store(parent, create=False) is None:
-        return None
-    return parent, persons, households
+    held = _group_record(project, table)
+    return None if held is None else held[:3]
 
 
 # --------------------------------------------------------------------------- shared tables

@@ -166,3 +166,54 @@ def test_metric_scores_once_equals_score_instrument(sample_project):
     assert M.metric_scores_once(v, "tmhi15") is not got   # a shallow copy each time
     v.happiness = v.happiness.iloc[:0]
     assert M.metric_scores_once(v, "tmhi15").empty        # replaced table: recomputed
+
+
+def test_savings_of_all_groups_in_one_summary(sample_project, monkeypatch):
+    """regular_savers of the by-sex groups: one savings summary by savings group and
+    ladder group, equal to one summary per group (sharing off)."""
+    import evaluation.savings as sav
+
+    vid = _program_villages(sample_project)[0]
+    v = _report_view(sample_project, vid)
+    calls = []
+    original = sav.savings_summary
+
+    def spy(*a, **k):
+        calls.append(k.get("by"))
+        return original(*a, **k)
+
+    monkeypatch.setattr(sav, "savings_summary", spy)
+    got = _ladder(v, by=["village_id", "sex"])
+    assert calls == [["group_id", "_ladder_group_"]]
+    pd.testing.assert_frame_equal(got, _reference(sample_project, vid, by=["village_id", "sex"]))
+
+
+@pytest.mark.parametrize("change", ["outsider", "duplicate_person", "blank_member"])
+def test_savings_groups_with_odd_rows(sample_project, change):
+    """Savings of a non-participant, a person listed twice, a row without a member id:
+    the groups' savers equal the plain computation."""
+    vid = _program_villages(sample_project)[0]
+
+    def view():
+        v = sample_project.village(vid)
+        s = v.savings.copy()
+        if change == "outsider":
+            extra = s.iloc[[0, 1]].copy()
+            extra["member_id"] = "X-NOT-LISTED"
+            v.savings = pd.concat([s, extra], ignore_index=True)
+        elif change == "duplicate_person":
+            v.participants = pd.concat([v.participants, v.participants.iloc[[0]]],
+                                       ignore_index=True)
+        else:
+            s.loc[s.index[0], "member_id"] = pd.NA
+            v.savings = s
+        return v
+
+    with M.sharing(False):
+        expected = _ladder(view(), by=["village_id", "sex"])
+    v = view()
+    M.memo(v, ("report",), lambda: None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        R.evaluate_ladder_once(v)
+    pd.testing.assert_frame_equal(_ladder(v, by=["village_id", "sex"]), expected)
