@@ -313,3 +313,54 @@ def test_quotes_reuses_theme_result(quote_lessons):
 def test_quotes_errors(quote_lessons, kwargs, message):
     with pytest.raises(ValueError, match=message):
         quotes(quote_lessons, **kwargs)
+
+
+# --------------------------------------------------------------- once per process
+def test_packaged_codebook_built_once_and_copied():
+    """load_codebook() is a fresh copy of one table built per process: changing it
+    changes nothing later; it equals reading the packaged YAML file by path (the
+    uncached path), and coding with it equals coding with that file."""
+    from importlib import resources
+
+    first = load_codebook()
+    first.loc[0, "term"] = "changed"
+    again = load_codebook()
+    assert again.loc[0, "term"] != "changed"
+    path = resources.files("evaluation").joinpath("data", "codebook.yaml")
+    from_file = load_codebook(str(path))
+    pd.testing.assert_frame_equal(again, from_file)
+    df = pd.DataFrame({"village_id": ["V1", "V1", "V2"], "section": ["a", "b", "a"],
+                       "text": ["สมาชิกออมเงินทุกเดือน มีปัญหาราคาผลผลิตตกต่ำ",
+                                "ทีมงานเข้มแข็ง ประชุมกลุ่มทุกเดือน", "ขายผลผลิตได้ราคาดี"]})
+    a, b = code_themes(df), code_themes(df, str(path))
+    pd.testing.assert_frame_equal(a.hits, b.hits)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+
+
+def _quotes_by_merge(result, theme_id, n, by, min_chars=20, max_chars=200):
+    """The quote selection as written before the positional lookup (merge on
+    sentence_id), without redaction: the reference of the test below."""
+    hits = result.hits[result.hits["theme"] == theme_id]
+    hits = hits.merge(result.sentences[["sentence_id", "n_chars"]
+                                       + ([by] if by and by not in hits.columns else [])],
+                      on="sentence_id")
+    hits = hits.assign(_fits=~hits["n_chars"].between(min_chars, max_chars))
+    hits = hits.sort_values(["_fits", "n_terms", "n_matches", "n_chars", "sentence_id"],
+                            ascending=[True, False, False, True, True], kind="stable")
+    hits = hits.drop_duplicates("sentence")
+    chosen = hits.head(n) if by is None else hits.groupby(by, sort=False,
+                                                          group_keys=False).head(n)
+    out = chosen.assign(quote=chosen["sentence"].tolist())
+    cols = QUOTE_COLUMNS + ([by] if by and by not in QUOTE_COLUMNS else [])
+    return out[cols].reset_index(drop=True).astype({"quote": "str"})
+
+
+@pytest.mark.parametrize("by", [None, "village_id", "section"])
+def test_quotes_equal_merge_reference(sample_project, by):
+    result = code_themes(sample_project.lessons)
+    checked = 0
+    for theme in result.summary["theme"].unique():
+        got = quotes(result, theme, n=3, by=by, redact=False)
+        pd.testing.assert_frame_equal(got, _quotes_by_merge(result, theme, 3, by))
+        checked += len(got)
+    assert checked > 10
