@@ -110,7 +110,8 @@ def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> l
     drawn from). The light figures are written as SVG
     (:mod:`evaluation.charts.litesvg`); the matplotlib ones are laid out and
     written as matplotlib SVG, then as each chart file format. The whole
-    report is timed on a warm kernel; the notebook machinery is the rest."""
+    report is timed on a warm kernel; the notebook machinery is the rest. The
+    sections run with the kernel's pandas options (``KERNEL_PANDAS_OPTIONS``)."""
 
     from evaluation.charts.layout import lay_out
     from evaluation.charts.lite import is_lite
@@ -130,6 +131,11 @@ def stage_breakdown(data: Path, village_ids: list[str], n: int, work: Path) -> l
         def figure(self, fig, name, title, caption):
             self.figures.append(fig)
 
+    from evaluation.rendering.kernel import KERNEL_PANDAS_OPTIONS, _apply_pandas_options
+
+    _apply_pandas_options()   # as in the report kernel, before the data are loaded
+    print(f"in-process stages run with the report kernel's pandas options: "
+          f"{KERNEL_PANDAS_OPTIONS}")
     project = load_project(data)
     first, rest = village_ids[0], village_ids[1:n + 1]
     tmp = work / "stages"

@@ -447,3 +447,38 @@ def test_finance_omnibus_needs_long_table(sample_project):
 
     with pytest.raises(FinanceArgumentError, match="long finance table"):
         finance_change(hf, omnibus=True)
+
+
+@pytest.mark.parametrize("by", [None, "village_id", ["village_id", "sex"]])
+def test_finance_change_one_pass_equals_one_paired_frame_per_measure(sample_project, by):
+    """All measures × groups go through the paired statistics in one pass; every field
+    equals a separate paired_frame call per measure (how it was computed before),
+    exactly, including n_improved / n_worse of the measures where a fall is better."""
+    from evaluation.finance import LOWER_IS_BETTER, MEASURES
+    from evaluation.stats import paired_frame
+
+    res = finance_change(sample_project.finance, by=by,
+                         participants=sample_project.participants)
+    hf = household_finance(sample_project.finance, participants=sample_project.participants,
+                           by=by)
+    keys = [by] if isinstance(by, str) else list(by or [])
+    groups = hf.groupby(keys, sort=True, dropna=False).ngroup() if keys else 0
+    compared = 0
+    for m in MEASURES:
+        bb = hf[f"{m}_before"].to_numpy(dtype=float)
+        aa = hf[f"{m}_after"].to_numpy(dtype=float)
+        bad = ~(np.isfinite(bb) & np.isfinite(aa)) if m == "debt_to_annual_income" \
+            else np.isnan(bb) | np.isnan(aa)
+        work = pd.DataFrame({"_g": groups, "_b": np.where(bad, np.nan, bb),
+                             "_a": np.where(bad, np.nan, aa)})
+        expected = paired_frame(work, before="_b", after="_a", by="_g",
+                                higher_is_better=m not in LOWER_IS_BETTER)
+        got = res[res["measure"] == m].reset_index(drop=True)
+        assert len(got) == len(expected) > 0
+        for field in PAIRED_FIELDS:
+            pd.testing.assert_series_equal(got[field].reset_index(drop=True),
+                                           expected[field].reset_index(drop=True),
+                                           check_names=False, check_dtype=False, rtol=0,
+                                           atol=0)
+            compared += 1
+    assert compared == len(MEASURES) * len(PAIRED_FIELDS)

@@ -34,6 +34,21 @@ ENGINE_NAME = "evaluation-warm"
 # =========================================================================== in the kernel
 _KERNEL_STATE: dict[str, Any] = {}
 
+#: pandas options every report runs with in a warm kernel (set at start and after
+#: each reset). Text columns are held as Python strings instead of Arrow arrays:
+#: the same values, sorting and NaN for missing, but a report makes thousands of
+#: small selections on 30-household tables, where each Arrow call costs tens of
+#: microseconds; the sections need about a quarter less CPU (docs/scale.md).
+KERNEL_PANDAS_OPTIONS: dict[str, Any] = {"mode.string_storage": "python"}
+
+
+def _apply_pandas_options() -> None:
+    if "pandas" in sys.modules:
+        import pandas as pd
+
+        for name, value in KERNEL_PANDAS_OPTIONS.items():
+            pd.set_option(name, value)
+
 
 def _kernel_setup(preload: Iterable[str] = (), memory: int | None = None,
                   death_signal: bool = False) -> None:
@@ -59,6 +74,7 @@ def _kernel_setup(preload: Iterable[str] = (), memory: int | None = None,
     import gc
 
     gc.collect()          # the imports' garbage, collected before the tries exist
+    _apply_pandas_options()  # before any data is loaded: its text columns follow it
     if "evaluation.names" in preload:
         _warm_thai_dictionaries()
     state: dict[str, Any] = {"cwd": os.getcwd(), "warnings": list(warnings.filters),
@@ -149,6 +165,7 @@ def _kernel_reset() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pd.reset_option("all")
+        _apply_pandas_options()
     if "np_random" in _KERNEL_STATE:
         import numpy as np
 

@@ -595,6 +595,25 @@ def test_warm_kernel_isolation_equals_a_plain_papermill_run(kernel, data_dir, tm
     assert "secret" not in first and "[]" in first  # no variables, no figures left over
 
 
+def test_warm_kernel_text_columns_are_python_strings_after_every_reset(kernel, tmp_path):
+    """The kernel's pandas options (KERNEL_PANDAS_OPTIONS) hold for every report,
+    also after a report changed them; the village-after-village test below shows
+    the report's outputs equal a plain papermill run with pandas' defaults."""
+    from evaluation.rendering.kernel import KERNEL_PANDAS_OPTIONS
+
+    assert KERNEL_PANDAS_OPTIONS == {"mode.string_storage": "python"}
+    nb = tiny_notebook(
+        "import pandas as pd\n"
+        "print(pd.get_option('mode.string_storage'), pd.Series(['ก', None]).dtype.storage)\n"
+        "pd.set_option('mode.string_storage', 'pyarrow')")
+    for name in ("a", "b"):
+        result = rp.render_notebook(nb, {}, tmp_path, name, kernel=kernel)
+        assert result.status == "ok"
+        printed = nbformat.read(result.path / "report.ipynb", as_version=4)
+        text = "".join(o.get("text", "") for c in printed.cells for o in c.get("outputs", []))
+        assert "python python" in text, text
+
+
 def test_village_after_village_equals_village_alone(kernel, data_dir, tmp_path):
     import papermill
 

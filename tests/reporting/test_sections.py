@@ -712,3 +712,33 @@ def test_sroi_section_absent_without_value_map(project, tmp_path):
     assert S.section_sroi(project, ctx, project_id="P02") == {"empty": True,
                                                               "reason": "no value map"}
     assert ctx.html == []
+
+
+@pytest.mark.parametrize("village", ["V01", "V03", "V04"])
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_band_cross_table_equals_pandas_pivot_table(project, village, lang):
+    """The band table's NumPy cross table equals pandas' pivot_table (the old code)."""
+    from evaluation.i18n import wave_name
+    from evaluation.reporting.village import _band_cross_table
+
+    v = project.village(village)
+    checked = 0
+    for inst in ev.results.instruments_present(v):
+        sc = ev.results.scores(v, inst)
+        if "band" not in sc.columns or sc["band"].isna().all():
+            continue
+        table = ev.band_transitions(sc, before="pre", after="post").table
+        label_col = "band_before_label" if lang == "th" else "band_before_label_en"
+        after_col = "band_after_label" if lang == "th" else "band_after_label_en"
+        expected = table.pivot_table(index=["band_before_rank", label_col],
+                                     columns=["band_after_rank", after_col], values="n",
+                                     aggfunc="sum", observed=True)
+        expected.index = [f"{wave_name('pre', lang)}: {lab}" for _, lab in expected.index]
+        expected.columns = [f"{wave_name('post', lang)}: {lab}" for _, lab in expected.columns]
+        expected = expected.astype(int).reset_index(names="Band")
+        got = _band_cross_table(table, label_col, after_col, before_name=wave_name("pre", lang),
+                                after_name=wave_name("post", lang), first="Band")
+        pd.testing.assert_frame_equal(got, expected)
+        assert int(got.iloc[:, 1:].to_numpy().sum()) == int(table["n"].sum()) > 0
+        checked += 1
+    assert checked >= 1
