@@ -771,14 +771,31 @@ def quotes(
             **{c: result.sentences[c].array.take(pos) for c in extra})
     else:
         hits = hits.merge(result.sentences[["sentence_id", *extra]], on="sentence_id")
-    hits = hits.assign(_fits=~hits["n_chars"].between(min_chars, max_chars))
-    hits = hits.sort_values(["_fits", "n_terms", "n_matches", "n_chars", "sentence_id"],
-                            ascending=[True, False, False, True, True], kind="stable")
-    hits = hits.drop_duplicates("sentence")
-    if by is None:
-        chosen = hits.head(n)
+    fits = ~hits["n_chars"].between(min_chars, max_chars)
+    keys = ("n_terms", "n_matches", "n_chars", "sentence_id")
+    if by is None and all(pd.api.types.is_integer_dtype(hits[k].dtype) for k in keys):
+        # the stable sort of the columns below (integers: np.lexsort, last key first),
+        # then the first n distinct sentences
+        order = np.lexsort((hits["sentence_id"].to_numpy(), hits["n_chars"].to_numpy(),
+                            -hits["n_matches"].to_numpy(), -hits["n_terms"].to_numpy(),
+                            fits.to_numpy(dtype=bool)))
+        seen, picked = set(), []
+        for i, sentence in zip(order.tolist(), hits["sentence"].to_numpy()[order].tolist()):
+            if sentence not in seen:
+                seen.add(sentence)
+                picked.append(i)
+                if len(picked) == n:
+                    break
+        chosen = hits.iloc[picked]
     else:
-        chosen = hits.groupby(by, sort=False, group_keys=False).head(n)
+        hits = hits.assign(_fits=fits)
+        hits = hits.sort_values(["_fits", "n_terms", "n_matches", "n_chars", "sentence_id"],
+                                ascending=[True, False, False, True, True], kind="stable")
+        hits = hits.drop_duplicates("sentence")
+        if by is None:
+            chosen = hits.head(n)
+        else:
+            chosen = hits.groupby(by, sort=False, group_keys=False).head(n)
     all_names = list(names_from_participants(participants)) if participants is not None else []
     if names is not None:
         if isinstance(names, str):
