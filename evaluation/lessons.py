@@ -753,12 +753,17 @@ def quotes(
     result = lessons if isinstance(lessons, ThemeResult) else code_themes(
         lessons, codebook, text=text)
     cb = result.codebook
-    ids = cb.drop_duplicates("theme")
-    match = ids[(ids["theme"] == theme) | (ids["theme_th"] == theme) | (ids["theme_en"] == theme)]
-    if match.empty:
+    # the first theme (codebook order, first row of each theme) whose id or label matches
+    names_of: dict = {}
+    for tid, th, en in zip(cb["theme"].tolist(), cb["theme_th"].tolist(),
+                           cb["theme_en"].tolist()):
+        names_of.setdefault(tid, (th, en))
+    theme_id = next((tid for tid, (th, en) in names_of.items()
+                     if tid == theme or th == theme or en == theme), None)
+    if theme_id is None:
+        ids = cb.drop_duplicates("theme")
         raise ArgumentError(f"theme must be one of {ids['theme'].tolist()} (or their Thai/English "
                             f"labels); got {theme!r}")
-    theme_id = match["theme"].iloc[0]
     hits = result.hits[result.hits["theme"] == theme_id]
     if by is not None and by not in result.sentences.columns:
         raise ArgumentError(f"by must be a lessons column; got {by!r}")
