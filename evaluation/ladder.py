@@ -296,6 +296,15 @@ def _project_scope(project, project_id):
 
 # ------------------------------------------------------------- splitting --
 
+def _age_edges(bins) -> list[int]:
+    """The lower edges of the age groups after the first, checked (whole years above 0,
+    increasing); the only error :func:`age_groups` raises for its ``bins``."""
+    edges = [int(b) for b in bins]
+    if not edges or edges != sorted(set(edges)) or edges[0] <= 0:
+        raise ArgumentError(f"age_bins must be increasing whole years above 0, got {bins!r}")
+    return edges
+
+
 def age_groups(age: pd.Series, *, bins=AGE_BINS) -> pd.Series:
     """Age in years -> age-group label (``"<25"``, ``"25-39"``, ``"40-59"``, ``"60+"``).
 
@@ -309,9 +318,7 @@ def age_groups(age: pd.Series, *, bins=AGE_BINS) -> pd.Series:
     >>> age_groups(pd.Series([18, 25, 59, 60, None])).tolist()
     ['<25', '25-39', '40-59', '60+', <NA>]
     """
-    edges = [int(b) for b in bins]
-    if not edges or edges != sorted(set(edges)) or edges[0] <= 0:
-        raise ArgumentError(f"age_bins must be increasing whole years above 0, got {bins!r}")
+    edges = _age_edges(bins)
     labels = [f"<{edges[0]}"] + [f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])] + \
         [f"{edges[-1]}+"]
     cut = pd.cut(pd.to_numeric(age, errors="coerce"), [-np.inf] + edges + [np.inf],
@@ -524,7 +531,7 @@ def evaluate_ladder(project, ladder=None, *, by="village_id", include_project: b
         raise ArgumentError(f"waves must be True or False, got {waves!r}")
     groups = [c for c in splits if c != "village_id"]
     if groups:
-        age_groups(pd.Series([], dtype=float), bins=age_bins)  # checks age_bins
+        _age_edges(age_bins)  # checks age_bins
     opts = {"village": "village_id" in splits, "include_project": include_project,
             "groups": groups, "waves": waves, "basis": status_basis,
             "theta": partial_threshold, "on_error": on_error, "age_bins": age_bins}
