@@ -740,11 +740,25 @@ def _pivot_pairs(project, instrument, before, after, role):
                    lambda: _scores(project, instrument, role))
     if not len(scores):
         return pd.DataFrame(columns=["before", "after"])
-    wide = scores.pivot_table(index="person_id", columns="wave", values="total",
-                              aggfunc="first", observed=False)
-    out = pd.DataFrame({"before": wide.get(before), "after": wide.get(after)},
-                       index=wide.index)
-    return out.dropna()
+    return _complete_pairs(scores, before, after)
+
+
+def _complete_pairs(scores: pd.DataFrame, before, after) -> pd.DataFrame:
+    """Per person with a total at both waves (index ``person_id``, sorted): its first
+    ``before`` and ``after`` totals; what ``pivot_table(index="person_id",
+    columns="wave", values="total", aggfunc="first")`` keeps after ``dropna()``,
+    taken from the rows with a total at each wave."""
+    known = scores["total"].notna().to_numpy()
+    wave = scores["wave"]
+
+    def first_total(w):
+        rows = scores.loc[known & (wave == w).to_numpy(dtype=bool), ["person_id", "total"]]
+        return rows.drop_duplicates("person_id").set_index("person_id")["total"]
+
+    b, a = first_total(before), first_total(after)
+    people = b.index.intersection(a.index).sort_values()
+    return pd.DataFrame({"before": b.reindex(people), "after": a.reindex(people)},
+                        index=people)
 
 
 @metric("mean_happiness_change",

@@ -355,3 +355,24 @@ def test_regular_savers(v01, project):
     assert (res.value, res.n) == (2.0, 4)
     # a fixed period Jan-Feb: p2 (Jan, Feb) regular, p4 (no Feb) not -> 1 in G1
     assert run("regular_savers", v01, period=["2023-01-01", "2023-02-28"]).value == 1.0
+
+
+@pytest.mark.parametrize("waves", [("pre", "post"), ("pre", "during"), ("post", "pre"),
+                                   ("pre", "pre")])
+def test_complete_pairs_equal_pivot_table(sample_project, waves):
+    """The happiness metrics' pairs: what pivot_table(aggfunc="first") + dropna() gave,
+    also with missing totals, a person at one wave only and an unsorted table."""
+    from evaluation.instruments import score_instrument
+    from evaluation.metrics import _complete_pairs
+
+    before, after = waves
+    sc = score_instrument(sample_project.happiness, "tmhi15")
+    sc.loc[sc.index[[0, 5, 9]], "total"] = float("nan")
+    sc = sc.drop(sc.index[[12]]).iloc[::-1]
+    wide = sc.pivot_table(index="person_id", columns="wave", values="total", aggfunc="first",
+                          observed=False)
+    expected = pd.DataFrame({"before": wide.get(before), "after": wide.get(after)},
+                            index=wide.index).dropna()
+    got = _complete_pairs(sc, before, after)
+    assert len(got) > 10
+    pd.testing.assert_frame_equal(got, expected)
