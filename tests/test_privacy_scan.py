@@ -207,3 +207,33 @@ def test_indexed_name_search_equals_the_search_name_by_name(monkeypatch):
         pd.testing.assert_frame_equal(a, b, obj=text)
         found += int((a["kind"] == "name").sum())
     assert found > 40
+
+
+def test_scan_in_several_processes_equals_one(tmp_path, monkeypatch):
+    """A large output is split between report folders and scanned by several
+    processes: the same findings in the same order, and no folder split in two."""
+    import evaluation.privacy_scan as PS
+
+    for v in range(6):
+        folder = tmp_path / f"V{v:02d}"
+        (folder / "tables").mkdir(parents=True)
+        (folder / "report.html").write_text(
+            f"<p>หมู่บ้าน {v}: ป้ามะลิวัลย์ โทร 081-234-5678 และนายทองเปลว ศรีสะอาดดี</p>",
+            encoding="utf-8")
+        (folder / "tables" / "a.csv").write_text(f"กลุ่ม,จำนวน\nนางมะลิวัลย์ หอมกลิ่นแก้ว,{v}\n",
+                                                 encoding="utf-8")
+        (folder / "tables" / "b.csv").write_text("x\n1103702298476\n", encoding="utf-8")
+    (tmp_path / "index.html").write_text("<p>ไม่มีชื่อ</p>", encoding="utf-8")
+    one = scan_outputs(tmp_path, participants=PEOPLE)
+    monkeypatch.setattr(PS, "_FILES_PER_PROCESS", 5)
+    files = [(p, str(p.relative_to(tmp_path))) for p in sorted(tmp_path.rglob("*"))
+             if p.is_file()]
+    chunks = PS._chunks(files, 3)
+    assert len(chunks) == 3 and sum(map(len, chunks)) == len(files)
+    starts = [c[0][1].split("/")[0] for c in chunks[1:]]
+    ends = [c[-1][1].split("/")[0] for c in chunks[:-1]]
+    assert not set(starts) & set(ends)            # a report folder is never split
+    several = scan_outputs(tmp_path, participants=PEOPLE, workers=3)
+    pd.testing.assert_frame_equal(one, several)
+    assert several.attrs == one.attrs
+    assert len(one) >= 18 and set(one["kind"]) >= {"name", "phone", "national_id"}
