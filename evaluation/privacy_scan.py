@@ -29,7 +29,8 @@ import pandas as pd
 from .privacy import names_from_participants, pii_report
 from .text import THAI_DIGITS
 
-__all__ = ["scan_outputs", "scan_text", "participant_identifiers", "FINDING_COLUMNS",
+__all__ = ["scan_outputs", "scan_text", "participant_identifiers", "place_names",
+           "FINDING_COLUMNS",
            "SCANNED_SUFFIXES", "write_scan_summary", "read_scan_summary"]
 
 FINDING_COLUMNS = ["file", "location", "kind", "rule", "value", "context"]
@@ -154,9 +155,48 @@ _HAS_WORD = re.compile(r"[^\W_]")
 _LINE_CACHE_SIZE = 200_000
 
 
-def _scan_new_lines(lines: list[str], cache: dict, **patterns) -> None:
+#: Columns of the villages table whose values are place names (see `places`).
+PLACE_COLUMNS = ("name", "subdistrict", "district", "province")
+
+
+def place_names(villages: pd.DataFrame | None) -> list[str]:
+    """The program's place names: villages, subdistricts, districts, provinces.
+
+    A finding inside one of them where it is written (``สำราญ`` in the province
+    ``โคกสำราญ``, ``แม่ตาล`` in the village ``บ้านแม่ตาล``) is the place, which
+    every report names on its cover, not a person.
+
+    Examples
+    --------
+    >>> place_names(pd.DataFrame({"name": ["บ้านแม่ตาล ม.8"], "province": ["โคกสำราญ"]}))
+    ['บ้านแม่ตาล ม.8', 'โคกสำราญ']
+    """
+    if villages is None:
+        return []
+    out = []
+    for col in PLACE_COLUMNS:
+        if col in villages.columns:
+            out += [str(v).strip() for v in villages[col].dropna()]
+    return list(dict.fromkeys(p for p in out if len(p) >= 3))
+
+
+def _inside_place(line: str, start: int, end: int, places) -> bool:
+    """Whether line[start:end] lies inside an occurrence of one of `places`."""
+    for place in places:
+        if len(place) < end - start:
+            continue
+        i = line.find(place, max(0, end - len(place)))
+        while 0 <= i <= start:
+            if i + len(place) >= end:
+                return True
+            i = line.find(place, i + 1)
+    return False
+
+
+def _scan_new_lines(lines: list[str], cache: dict, places=(), **patterns) -> None:
     """Scan the lines not yet in `cache` in one detector pass (joined by blank
-    lines, as separate paragraphs) and store each line's findings."""
+    lines, as separate paragraphs) and store each line's findings (those inside
+    a place name of `places` left out)."""
     todo = [line for line in dict.fromkeys(lines) if line not in cache]
     if not todo:
         return
@@ -171,6 +211,8 @@ def _scan_new_lines(lines: list[str], cache: dict, **patterns) -> None:
         k = bisect.bisect_right(offsets, f["start"]) - 1
         line = todo[k]
         start, end = f["start"] - offsets[k], min(f["end"] - offsets[k], len(line))
+        if places and _inside_place(line, start, end, places):
+            continue
         cache[line].append({"kind": f["kind"], "rule": f["rule"], "value": f["value"],
                             "context": line[max(0, start - 20):end + 20].strip()})
 
@@ -280,6 +322,7 @@ def scan_outputs(
     *,
     data_dir: str | Path | None = None,
     participants: pd.DataFrame | None = None,
+    places: Iterable[str] | None = None,
     workers: int = 1,
 ) -> pd.DataFrame:
     """List everything in an output folder that looks like a personal identifier.
@@ -295,6 +338,10 @@ def scan_outputs(
         spacing, Thai or Arabic digits).
     participants : pandas.DataFrame, optional
         A participants table to use instead of loading ``data_dir``.
+    places : iterable of str, optional
+        Place names (:func:`place_names`; from ``data_dir``'s villages table
+        when it is given): a finding inside one of them, where the line
+        writes it, is the place and not reported.
     workers : int, default 1
         Processes to scan with. A large output (hundreds of villages) is
         split between report folders and scanned in parallel; the findings
@@ -321,9 +368,12 @@ def scan_outputs(
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise FileNotFoundError(f"out_dir: no such folder: {str(out_dir)!r}")
-    if participants is None and data_dir is not None:
-        participants = _load_participants(data_dir)
+    if data_dir is not None and (participants is None or places is None):
+        loaded = _load_project(data_dir)
+        participants = loaded.participants if participants is None else participants
+        places = place_names(loaded.villages) if places is None else places
     ids = participant_identifiers(participants)
+    ids["places"] = tuple(places or ())
     files, skipped = [], 0
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir)
@@ -405,8 +455,8 @@ def _scan_files(files: list[tuple[Path, str]], ids: dict) -> list[dict]:
             for line in text.split("\n"):
                 if _HAS_WORD.search(line):
                     occurrences.append((location, line))
-        _scan_new_lines([line for _, line in occurrences], cache, names=ids["names"],
-                        id_pattern=id_pattern, phone_pattern=phone_pattern)
+        _scan_new_lines([line for _, line in occurrences], cache, places=ids.get("places", ()),
+                        names=ids["names"], id_pattern=id_pattern, phone_pattern=phone_pattern)
         for location, line in occurrences:
             for f in cache[line]:
                 rows.append({"file": rel, "location": location, "kind": f["kind"],
@@ -414,10 +464,10 @@ def _scan_files(files: list[tuple[Path, str]], ids: dict) -> list[dict]:
     return rows
 
 
-def _load_participants(data_dir) -> pd.DataFrame | None:
+def _load_project(data_dir):
     from .project import load_project
 
-    return load_project(data_dir).participants
+    return load_project(data_dir)
 
 
 def write_scan_summary(out_dir: str | Path, findings: pd.DataFrame) -> Path:

@@ -237,3 +237,24 @@ def test_scan_in_several_processes_equals_one(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(one, several)
     assert several.attrs == one.attrs
     assert len(one) >= 18 and set(one["kind"]) >= {"name", "phone", "national_id"}
+
+
+def test_a_name_inside_a_place_name_is_the_place(tmp_path):
+    """Participants called สำราญ and a village called บ้านแม่ตาล: the province
+    โคกสำราญ and the village name are places, not findings; the same names
+    written elsewhere still are."""
+    from evaluation.privacy_scan import place_names
+
+    people = pd.DataFrame({"name": ["นายสำราญ ใจงาม", "นางบัวขาว ตาลหวาน"]})
+    villages = pd.DataFrame({"name": ["บ้านแม่ตาล ม.8", "บ้านโคก"],
+                             "district": ["ดอนสะอาดงาม", None],
+                             "province": ["โคกสำราญ", "โคกสำราญ"]})
+    assert place_names(villages) == ["บ้านแม่ตาล ม.8", "บ้านโคก", "ดอนสะอาดงาม", "โคกสำราญ"]
+    (tmp_path / "a.html").write_text(
+        "<h1>ประเมินโครงการ: บ้านแม่ตาล ม.8 อ.ดอนสะอาดงาม จ.โคกสำราญ</h1>", encoding="utf-8")
+    (tmp_path / "b.html").write_text("<p>ลุงสำราญเล่าว่า แม่ตาลมาช่วย</p>", encoding="utf-8")
+    without = scan_outputs(tmp_path, participants=people)
+    assert "a.html" in set(without["file"])          # what the places rule removes
+    found = scan_outputs(tmp_path, participants=people, places=place_names(villages))
+    assert set(found["file"]) == {"b.html"}
+    assert len(found) == len(without[without["file"] == "b.html"]) >= 2
