@@ -337,7 +337,7 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
         # the full pattern needs both names literally: skip its regex (slow: optional
         # titles are tried at every position) when either is absent
         if full is not None and all(p in scan for p in key.split(" ")):
-            for m in full.finditer(scan):
+            for m in _compiled(full).finditer(scan):
                 cands.append((m.start(), m.end(), "name", key, "participant_name"))
         for piece, rule in pieces:
             i = scan.find(piece)
@@ -362,26 +362,17 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
     return cands
 
 
-class _LazyPattern:
-    """A regular expression compiled when first used (a national program has tens of
-    thousands of full-name patterns; a text needs only the few whose names it holds)."""
-
-    __slots__ = ("source", "_compiled")
-
-    def __init__(self, source: str):
-        self.source = source
-        self._compiled = None
-
-    def finditer(self, text: str):
-        if self._compiled is None:
-            self._compiled = re.compile(self.source)
-        return self._compiled.finditer(text)
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern:
+    """``re.compile(pattern)``, kept per process (a participant's full-name pattern)."""
+    return re.compile(pattern)
 
 
 @lru_cache(maxsize=64)
 def _prepare_names(names: tuple[str, ...], titles: tuple[str, ...]):
-    """Per name list: first-name lookup and, per person, the compiled full-name
-    pattern and the single pieces (first name, distinctive surname) to look for.
+    """Per name list: first-name lookup and, per person, the full-name pattern (its
+    source; :func:`_compiled` compiles it once both names occur in a text) and the
+    single pieces (first name, distinctive surname) to look for.
 
     Cached so that redacting many texts against the same participants costs one
     compilation, not one per text.
@@ -398,8 +389,9 @@ def _prepare_names(names: tuple[str, ...], titles: tuple[str, ...]):
         first_names.setdefault(first, key)
         full = None
         if last:
-            full = _LazyPattern(rf"(?:(?:{title_alt}|{_LATIN_TITLES}\.?)[ \t]?)?"
-                                rf"{re.escape(first)}[ \t]*{re.escape(last)}")
+            # compiled on first use (_compiled): most names never occur in a given text
+            full = (rf"(?:(?:{title_alt}|{_LATIN_TITLES}\.?)[ \t]?)?{re.escape(first)}"
+                    rf"[ \t]*{re.escape(last)}")
         pieces = []
         for piece, rule in ((first, "participant_first_name"), (last, "participant_surname")):
             if len(piece) < 2:
@@ -474,7 +466,7 @@ def _indexed_name_candidates(scan: str, names_key, patterns, bounds) -> list:
     for person, seen in parts_seen.items():
         full, _, key = patterns[person]
         if all(p in seen for p in key.split(" ")):
-            for m in full.finditer(scan):
+            for m in _compiled(full).finditer(scan):
                 keyed.append(((person, 0, m.start()),
                               (m.start(), m.end(), "name", key, "participant_name")))
     keyed.sort(key=lambda item: item[0])
