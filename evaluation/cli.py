@@ -878,6 +878,9 @@ def privacy_scan(
     data: Optional[Path] = typer.Option(None, "--data",
                                         help="Data folder: also look for its participants' "
                                              "names, national IDs and phones."),
+    workers: int = typer.Option(1, "--workers", metavar="N", min=1,
+                                help="Processes to scan with (a large batch output is "
+                                     "split between report folders; same findings)."),
 ) -> None:
     """List anything in the output files that looks like a personal identifier.
 
@@ -888,7 +891,7 @@ def privacy_scan(
     from .privacy_scan import scan_outputs
 
     try:
-        findings = scan_outputs(out_dir, data_dir=data)
+        findings = scan_outputs(out_dir, data_dir=data, workers=workers)
     except (EvaluationError, FileNotFoundError) as exc:
         _fail_on_evaluation_error(exc)
     n_files = findings.attrs.get("n_files", 0)

@@ -29,7 +29,8 @@ import pandas as pd
 from .privacy import names_from_participants, pii_report
 from .text import THAI_DIGITS
 
-__all__ = ["scan_outputs", "scan_text", "participant_identifiers", "FINDING_COLUMNS",
+__all__ = ["scan_outputs", "scan_text", "participant_identifiers", "place_names",
+           "FINDING_COLUMNS",
            "SCANNED_SUFFIXES", "write_scan_summary", "read_scan_summary"]
 
 FINDING_COLUMNS = ["file", "location", "kind", "rule", "value", "context"]
@@ -82,17 +83,52 @@ def participant_identifiers(participants: pd.DataFrame | None) -> dict[str, list
     return out
 
 
-def _digit_pattern(values: Iterable[str]) -> re.Pattern | None:
+#: Digits with at most one space, dot or dash between two of them: where a
+#: national ID or phone number written with any spacing can be.
+_DIGIT_RUN = re.compile(r"\d(?:[\s.-]?\d)*")
+_DIGIT_GROUP = re.compile(r"\d+")
+
+
+class _DigitMatcher:
+    r"""Finds given digit strings written with any single separators between digits.
+
+    The same matches, left to right and longest first, as the regular expression
+    ``(?<!\d)(?:v1|v2|…)(?!\d)`` with ``[\s.-]?`` between the digits of each value
+    (longest values first), but by set lookups: a national program has tens of
+    thousands of values, and that expression took 20 s to compile and most of a
+    scan to run. A match starts at the first digit of a group of adjacent digits
+    and ends at the last digit of a group (no digit may touch it), so only
+    group-aligned spans of a run are looked up.
+    """
+
+    def __init__(self, values: Iterable[str]):
+        self.values = frozenset(values)
+
+    def finditer(self, text: str) -> Iterable[tuple[int, int]]:
+        for run in _DIGIT_RUN.finditer(text):
+            groups = [(g.start() + run.start(), g.end() + run.start(), g.group(0))
+                      for g in _DIGIT_GROUP.finditer(run.group(0))]
+            i = 0
+            while i < len(groups):
+                digits = [g[2] for g in groups[i:]]
+                for j in range(len(groups) - 1, i - 1, -1):
+                    if "".join(digits[:j - i + 1]) in self.values:
+                        yield groups[i][0], groups[j][1]
+                        i = j
+                        break
+                i += 1
+
+
+def _digit_pattern(values: Iterable[str]) -> _DigitMatcher | None:
     values = list(values)
     if not values:
         return None
-    alts = "|".join(r"[\s.-]?".join(v) for v in sorted(values, key=len, reverse=True))
-    return re.compile(rf"(?<!\d)(?:{alts})(?!\d)")
+    return _DigitMatcher(values)
 
 
 def scan_text(text: str, *, names: list[str] | None = None,
-              id_pattern: re.Pattern | None = None,
-              phone_pattern: re.Pattern | None = None) -> list[dict]:
+              id_pattern: "_DigitMatcher | None" = None,
+              phone_pattern: "_DigitMatcher | None" = None) -> list[dict]:
     """Findings in one text: kind, rule, value, context (and start)."""
     found = []
     rep = pii_report(text, names=names or None)
@@ -103,11 +139,10 @@ def scan_text(text: str, *, names: list[str] | None = None,
     for pattern, kind in ((id_pattern, "national_id"), (phone_pattern, "phone")):
         if pattern is None:
             continue
-        for m in pattern.finditer(scan):
-            if not any(f["start"] <= m.start() < f["end"] for f in found):
+        for start, end in pattern.finditer(scan):
+            if not any(f["start"] <= start < f["end"] for f in found):
                 found.append({"kind": kind, "rule": f"participant_{kind}",
-                              "value": text[m.start():m.end()], "start": m.start(),
-                              "end": m.end()})
+                              "value": text[start:end], "start": start, "end": end})
     for f in found:
         f["context"] = text[max(0, f["start"] - 20):f["end"] + 20].replace("\n", " ")
     return found
@@ -120,9 +155,48 @@ _HAS_WORD = re.compile(r"[^\W_]")
 _LINE_CACHE_SIZE = 200_000
 
 
-def _scan_new_lines(lines: list[str], cache: dict, **patterns) -> None:
+#: Columns of the villages table whose values are place names (see `places`).
+PLACE_COLUMNS = ("name", "subdistrict", "district", "province")
+
+
+def place_names(villages: pd.DataFrame | None) -> list[str]:
+    """The program's place names: villages, subdistricts, districts, provinces.
+
+    A finding inside one of them where it is written (``สำราญ`` in the province
+    ``โคกสำราญ``, ``แม่ตาล`` in the village ``บ้านแม่ตาล``) is the place, which
+    every report names on its cover, not a person.
+
+    Examples
+    --------
+    >>> place_names(pd.DataFrame({"name": ["บ้านแม่ตาล ม.8"], "province": ["โคกสำราญ"]}))
+    ['บ้านแม่ตาล ม.8', 'โคกสำราญ']
+    """
+    if villages is None:
+        return []
+    out = []
+    for col in PLACE_COLUMNS:
+        if col in villages.columns:
+            out += [str(v).strip() for v in villages[col].dropna()]
+    return list(dict.fromkeys(p for p in out if len(p) >= 3))
+
+
+def _inside_place(line: str, start: int, end: int, places) -> bool:
+    """Whether line[start:end] lies inside an occurrence of one of `places`."""
+    for place in places:
+        if len(place) < end - start:
+            continue
+        i = line.find(place, max(0, end - len(place)))
+        while 0 <= i <= start:
+            if i + len(place) >= end:
+                return True
+            i = line.find(place, i + 1)
+    return False
+
+
+def _scan_new_lines(lines: list[str], cache: dict, places=(), **patterns) -> None:
     """Scan the lines not yet in `cache` in one detector pass (joined by blank
-    lines, as separate paragraphs) and store each line's findings."""
+    lines, as separate paragraphs) and store each line's findings (those inside
+    a place name of `places` left out)."""
     todo = [line for line in dict.fromkeys(lines) if line not in cache]
     if not todo:
         return
@@ -137,6 +211,8 @@ def _scan_new_lines(lines: list[str], cache: dict, **patterns) -> None:
         k = bisect.bisect_right(offsets, f["start"]) - 1
         line = todo[k]
         start, end = f["start"] - offsets[k], min(f["end"] - offsets[k], len(line))
+        if places and _inside_place(line, start, end, places):
+            continue
         cache[line].append({"kind": f["kind"], "rule": f["rule"], "value": f["value"],
                             "context": line[max(0, start - 20):end + 20].strip()})
 
@@ -246,6 +322,8 @@ def scan_outputs(
     *,
     data_dir: str | Path | None = None,
     participants: pd.DataFrame | None = None,
+    places: Iterable[str] | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """List everything in an output folder that looks like a personal identifier.
 
@@ -260,6 +338,14 @@ def scan_outputs(
         spacing, Thai or Arabic digits).
     participants : pandas.DataFrame, optional
         A participants table to use instead of loading ``data_dir``.
+    places : iterable of str, optional
+        Place names (:func:`place_names`; from ``data_dir``'s villages table
+        when it is given): a finding inside one of them, where the line
+        writes it, is the place and not reported.
+    workers : int, default 1
+        Processes to scan with. A large output (hundreds of villages) is
+        split between report folders and scanned in parallel; the findings
+        are the same, in the same order.
 
     Returns
     -------
@@ -282,13 +368,13 @@ def scan_outputs(
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise FileNotFoundError(f"out_dir: no such folder: {str(out_dir)!r}")
-    if participants is None and data_dir is not None:
-        participants = _load_participants(data_dir)
+    if data_dir is not None and (participants is None or places is None):
+        loaded = _load_project(data_dir)
+        participants = loaded.participants if participants is None else participants
+        places = place_names(loaded.villages) if places is None else places
     ids = participant_identifiers(participants)
-    id_pattern = _digit_pattern(ids["national_ids"])
-    phone_pattern = _digit_pattern(ids["phones"])
-    rows, n_files, skipped = [], 0, 0
-    cache: dict[str, list[dict]] = {}
+    ids["places"] = tuple(places or ())
+    files, skipped = [], 0
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir)
         if not path.is_file() or any(part.startswith(".") for part in rel.parts):
@@ -298,16 +384,69 @@ def scan_outputs(
         if path.suffix.lower() not in SCANNED_SUFFIXES:
             skipped += 1
             continue
-        n_files += 1
+        files.append((path, str(rel)))
+    chunks = _chunks(files, workers)
+    if len(chunks) > 1:
+        rows = _scan_in_processes(chunks, ids)
+    else:
+        rows = _scan_files(files, ids)
+    out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    out.attrs["n_files"] = len(files)
+    out.attrs["skipped"] = skipped
+    return out
+
+
+#: A process scans at least this many files: starting one (imports, the Thai word
+#: tries, the names' index) costs about as much as scanning 60 villages' reports
+#: (26 files each), so only outputs of a few hundred villages are split.
+_FILES_PER_PROCESS = 2500
+
+
+def _chunks(files: list, workers: int) -> list[list]:
+    """`files` in at most `workers` consecutive pieces, split between report folders."""
+    n = min(max(int(workers), 1), len(files) // _FILES_PER_PROCESS)
+    if n <= 1:
+        return [files]
+    folder = [rel.split("/", 1)[0] if "/" in rel else "" for _, rel in files]
+    cuts, size = [0], len(files) / n
+    for k in range(1, n):
+        i = max(int(k * size), cuts[-1])
+        while 0 < i < len(files) and folder[i] == folder[i - 1]:
+            i += 1
+        cuts.append(i)
+    cuts.append(len(files))
+    return [files[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _scan_in_processes(chunks: list[list], ids: dict) -> list[dict]:
+    """:func:`_scan_files` on each chunk in its own process; rows in chunk order (the
+    same rows, in the same order, as one process scanning every file)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")  # no inherited threads or locks
+    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+        parts = list(pool.map(_scan_files, chunks, [ids] * len(chunks)))
+    return [row for part in parts for row in part]
+
+
+def _scan_files(files: list[tuple[Path, str]], ids: dict) -> list[dict]:
+    """Findings of these files (``(path, relative name)`` pairs), in order."""
+    id_pattern = _digit_pattern(ids["national_ids"])
+    phone_pattern = _digit_pattern(ids["phones"])
+    rows = []
+    cache: dict[str, list[dict]] = {}
+    for path, rel in files:
         try:
             parts = list(_file_parts(path))
         except Exception as exc:  # an unreadable file is itself reported, never skipped
-            rows.append({"file": str(rel), "location": "", "kind": "unreadable",
+            rows.append({"file": rel, "location": "", "kind": "unreadable",
                          "rule": type(exc).__name__, "value": "", "context": str(exc)[:200]})
             continue
-        # Lines are the unit: each distinct line is scanned once per run (report pages,
-        # notebooks and tables repeat most of their lines, within a village and across
-        # villages), the new lines of a file in one detector pass.
+        # Lines are the unit: each distinct line is scanned once per process (report
+        # pages, notebooks and tables repeat most of their lines, within a village and
+        # across villages), the new lines of a file in one detector pass. A line's
+        # findings do not depend on the lines scanned with it.
         occurrences = []
         for location, text in parts:
             if not text or not text.strip() or _DECIMAL_CELL.fullmatch(text.strip()):
@@ -316,22 +455,19 @@ def scan_outputs(
             for line in text.split("\n"):
                 if _HAS_WORD.search(line):
                     occurrences.append((location, line))
-        _scan_new_lines([line for _, line in occurrences], cache, names=ids["names"],
-                        id_pattern=id_pattern, phone_pattern=phone_pattern)
+        _scan_new_lines([line for _, line in occurrences], cache, places=ids.get("places", ()),
+                        names=ids["names"], id_pattern=id_pattern, phone_pattern=phone_pattern)
         for location, line in occurrences:
             for f in cache[line]:
-                rows.append({"file": str(rel), "location": location, "kind": f["kind"],
+                rows.append({"file": rel, "location": location, "kind": f["kind"],
                              "rule": f["rule"], "value": f["value"], "context": f["context"]})
-    out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
-    out.attrs["n_files"] = n_files
-    out.attrs["skipped"] = skipped
-    return out
+    return rows
 
 
-def _load_participants(data_dir) -> pd.DataFrame | None:
+def _load_project(data_dir):
     from .project import load_project
 
-    return load_project(data_dir).participants
+    return load_project(data_dir)
 
 
 def write_scan_summary(out_dir: str | Path, findings: pd.DataFrame) -> Path:

@@ -6,6 +6,9 @@ which renders them once."""
 from __future__ import annotations
 
 import json
+import random
+import re
+from pathlib import Path
 
 import nbformat
 import openpyxl
@@ -14,10 +17,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from typer.testing import CliRunner
 
+import evaluation as ev
 from evaluation.cli import app
 from evaluation.privacy_scan import (participant_identifiers, read_scan_summary, scan_outputs,
                                      write_scan_summary)
 
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 PEOPLE = pd.DataFrame({"person_id": ["P1", "P2"],
                        "name": ["นางมะลิวัลย์ หอมกลิ่นแก้ว", "นายทองเปลว ศรีสะอาดดี"],
                        "national_id": ["1103702298476", None],
@@ -138,3 +143,118 @@ def test_cli_exit_codes(clean):
     assert "V01/notes.txt" in bad.output and "phone" in bad.output
     missing = runner.invoke(app, ["privacy-scan", str(clean / "nope")])
     assert missing.exit_code == 2
+
+
+# --------------------------------------------------------------------------- national scale
+def _regex_reference(values):
+    """The expression the digit matcher replaces (the scan's code until December 2026)."""
+    alts = "|".join(r"[\s.-]?".join(v) for v in sorted(values, key=len, reverse=True))
+    return re.compile(rf"(?<!\d)(?:{alts})(?!\d)")
+
+
+def test_digit_matcher_equals_the_regular_expression():
+    """Random texts of digits, separators and letters; values planted with every kind
+    of spacing, overlapping and nested in longer numbers: same spans, same order."""
+    from evaluation.privacy_scan import _DigitMatcher
+
+    rng = random.Random(11)
+    values = ["0812345678", "1234567890123", "123456", "1234567", "345678", "0899999999",
+              "5551234", "12345678"]
+    alphabet = list("0123456789") * 3 + [" ", " ", "-", ".", "\n", "ก", "a", "  ", "--", "/"]
+    texts = []
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(1, 8)):
+            if rng.random() < 0.5:
+                v = rng.choice(values)
+                sep = rng.choice(["", " ", "-", ".", "\n"])
+                parts.append(sep.join(v) if rng.random() < 0.3 else
+                             "".join(c + (sep if rng.random() < 0.3 else "") for c in v))
+            else:
+                parts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))))
+        texts.append("".join(parts))
+    texts += ["081-234-5678", "0812345678 9", "9 0812345678", "1 2 3 4 5 6", "12345678",
+              "123456 7", "0-8-1-2-3-4-5-6-7-8", "08123456789", "x1234567890123y"]
+    reference, matcher = _regex_reference(values), _DigitMatcher(values)
+    matched = 0
+    for text in texts:
+        expected = [(m.start(), m.end()) for m in reference.finditer(text)]
+        assert list(matcher.finditer(text)) == expected, text
+        matched += len(expected)
+    assert matched > 200
+
+
+def test_indexed_name_search_equals_the_search_name_by_name(monkeypatch):
+    """Above _INDEXED_NAMES participants, names are found through an index of the
+    text's substrings: the same findings (spans, rules, tokens) as one search per name."""
+    import evaluation.privacy as P
+
+    names = list(ev.load_project(SAMPLE).participants["name"].dropna())
+    names += ["นายสมชาย ใจดี", "นางสาวสมศรี ใจดี", "สมชาย มีสุข", "นางมะลิ หอมดี",
+              "สม ศรี", "Somchai Jaidee"]
+    texts = [
+        "ป้าสมศรีกับนายสมชาย ใจดี มาประชุม สมชาย มีสุข โทร 081-234-5678",
+        "นางมะลิ หอมดี และ มะลิ เล่าว่า ใจดี มาก สมศรีใจดี Somchai Jaidee",
+        " ".join(names[:40]),
+        "ไม่มีชื่อใครเลยในประโยคนี้ 123 456",
+    ] + [f"คุณ{n} ได้รับเงินออม" for n in names[:30]]
+    monkeypatch.setattr(P, "_INDEXED_NAMES", 10**9)
+    by_name = [P.pii_report(t, names=names) for t in texts]
+    monkeypatch.setattr(P, "_INDEXED_NAMES", 0)
+    indexed = [P.pii_report(t, names=names) for t in texts]
+    found = 0
+    for text, a, b in zip(texts, by_name, indexed):
+        pd.testing.assert_frame_equal(a, b, obj=text)
+        found += int((a["kind"] == "name").sum())
+    assert found > 40
+
+
+def test_scan_in_several_processes_equals_one(tmp_path, monkeypatch):
+    """A large output is split between report folders and scanned by several
+    processes: the same findings in the same order, and no folder split in two."""
+    import evaluation.privacy_scan as PS
+
+    for v in range(6):
+        folder = tmp_path / f"V{v:02d}"
+        (folder / "tables").mkdir(parents=True)
+        (folder / "report.html").write_text(
+            f"<p>หมู่บ้าน {v}: ป้ามะลิวัลย์ โทร 081-234-5678 และนายทองเปลว ศรีสะอาดดี</p>",
+            encoding="utf-8")
+        (folder / "tables" / "a.csv").write_text(f"กลุ่ม,จำนวน\nนางมะลิวัลย์ หอมกลิ่นแก้ว,{v}\n",
+                                                 encoding="utf-8")
+        (folder / "tables" / "b.csv").write_text("x\n1103702298476\n", encoding="utf-8")
+    (tmp_path / "index.html").write_text("<p>ไม่มีชื่อ</p>", encoding="utf-8")
+    one = scan_outputs(tmp_path, participants=PEOPLE)
+    monkeypatch.setattr(PS, "_FILES_PER_PROCESS", 5)
+    files = [(p, str(p.relative_to(tmp_path))) for p in sorted(tmp_path.rglob("*"))
+             if p.is_file()]
+    chunks = PS._chunks(files, 3)
+    assert len(chunks) == 3 and sum(map(len, chunks)) == len(files)
+    starts = [c[0][1].split("/")[0] for c in chunks[1:]]
+    ends = [c[-1][1].split("/")[0] for c in chunks[:-1]]
+    assert not set(starts) & set(ends)            # a report folder is never split
+    several = scan_outputs(tmp_path, participants=PEOPLE, workers=3)
+    pd.testing.assert_frame_equal(one, several)
+    assert several.attrs == one.attrs
+    assert len(one) >= 18 and set(one["kind"]) >= {"name", "phone", "national_id"}
+
+
+def test_a_name_inside_a_place_name_is_the_place(tmp_path):
+    """Participants called สำราญ and a village called บ้านแม่ตาล: the province
+    โคกสำราญ and the village name are places, not findings; the same names
+    written elsewhere still are."""
+    from evaluation.privacy_scan import place_names
+
+    people = pd.DataFrame({"name": ["นายสำราญ ใจงาม", "นางบัวขาว ตาลหวาน"]})
+    villages = pd.DataFrame({"name": ["บ้านแม่ตาล ม.8", "บ้านโคก"],
+                             "district": ["ดอนสะอาดงาม", None],
+                             "province": ["โคกสำราญ", "โคกสำราญ"]})
+    assert place_names(villages) == ["บ้านแม่ตาล ม.8", "บ้านโคก", "ดอนสะอาดงาม", "โคกสำราญ"]
+    (tmp_path / "a.html").write_text(
+        "<h1>ประเมินโครงการ: บ้านแม่ตาล ม.8 อ.ดอนสะอาดงาม จ.โคกสำราญ</h1>", encoding="utf-8")
+    (tmp_path / "b.html").write_text("<p>ลุงสำราญเล่าว่า แม่ตาลมาช่วย</p>", encoding="utf-8")
+    without = scan_outputs(tmp_path, participants=people)
+    assert "a.html" in set(without["file"])          # what the places rule removes
+    found = scan_outputs(tmp_path, participants=people, places=place_names(villages))
+    assert set(found["file"]) == {"b.html"}
+    assert len(found) == len(without[without["file"] == "b.html"]) >= 2

@@ -120,3 +120,53 @@ def test_names_still_importable_from_export():
     from evaluation import export, safe_files
 
     assert export.safe_name is safe_files.safe_name and export.atomic_path is atomic_path
+
+
+# --------------------------------------------------------------------------- flushing to disk
+def test_atomic_write_flushes_unless_deferred(tmp_path, monkeypatch):
+    """Each file is flushed (fsync) where it is written; with DEFER_FSYNC_ENV (the
+    report kernels) not, and the folder is flushed at once by sync_folder."""
+    import os
+
+    import evaluation.safe_files as sf
+
+    calls = []
+    real = os.fsync
+    monkeypatch.setattr(sf.os, "fsync", lambda fd: (calls.append(fd), real(fd))[1])
+    monkeypatch.delenv(sf.DEFER_FSYNC_ENV, raising=False)
+    sf.atomic_write_bytes(tmp_path / "a.csv", b"1")
+    assert len(calls) == 1
+    monkeypatch.setenv(sf.DEFER_FSYNC_ENV, "1")
+    sf.atomic_write_bytes(tmp_path / "b.csv", b"2")
+    assert len(calls) == 1 and (tmp_path / "b.csv").read_bytes() == b"2"
+
+
+@pytest.mark.parametrize("has_syncfs", [True, False])
+def test_sync_folder_flushes_the_file_system_or_every_file(tmp_path, monkeypatch, has_syncfs):
+    import os
+
+    import evaluation.safe_files as sf
+
+    (tmp_path / "tables").mkdir()
+    for name in ("report.html", "tables/a.csv", "tables/b.csv"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    flushed, syncfs = [], []
+    real = os.fsync
+    monkeypatch.setattr(sf.os, "fsync", lambda fd: (flushed.append(fd), real(fd))[1])
+    monkeypatch.setattr(sf, "_syncfs", lambda fd: (syncfs.append(fd), has_syncfs)[1])
+    sf.sync_folder(tmp_path)
+    assert len(syncfs) == 1
+    # without syncfs: the three files, the tables folder and the folder itself
+    assert len(flushed) == (0 if has_syncfs else 5)
+
+
+def test_syncfs_runs_here():
+    import os
+
+    import evaluation.safe_files as sf
+
+    fd = os.open(".", os.O_RDONLY)
+    try:
+        assert sf._syncfs(fd) is (os.uname().sysname == "Linux")
+    finally:
+        os.close(fd)

@@ -592,11 +592,14 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     scan = None
     if privacy_scan and not fatal and not problems:
         # audit every output (the index included), then show the result in it
-        from ..privacy_scan import scan_outputs, write_scan_summary
+        from ..privacy_scan import place_names, scan_outputs, write_scan_summary
 
         people = (project.read_columns("participants", ["name", "national_id", "phone"])
                   if hasattr(project, "read_columns") else project.participants)  # a store
-        findings = scan_outputs(out, participants=people)
+        # a national batch's outputs are scanned by as many processes as it rendered with
+        findings = scan_outputs(out, participants=people,
+                                places=place_names(project.villages),
+                                workers=n_workers if engine == "process" else 1)
         write_scan_summary(out, findings)
         scan = {"n_files": int(findings.attrs.get("n_files", 0)), "n_findings": len(findings)}
         index = write_index(out, project, names, manifest, lang=lang, interrupted=interrupted)

@@ -75,6 +75,11 @@ def _kernel_setup(preload: Iterable[str] = (), memory: int | None = None,
 
     gc.collect()          # the imports' garbage, collected before the tries exist
     _apply_pandas_options()  # before any data is loaded: its text columns follow it
+    # a report's files are flushed to disk once, by the renderer, before its folder is
+    # moved into place (evaluation.safe_files.sync_folder), not one by one
+    from ..safe_files import DEFER_FSYNC_ENV
+
+    os.environ[DEFER_FSYNC_ENV] = "1"
     if "evaluation.names" in preload:
         _warm_thai_dictionaries()
     state: dict[str, Any] = {"cwd": os.getcwd(), "warnings": list(warnings.filters),

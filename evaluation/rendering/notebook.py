@@ -33,6 +33,7 @@ from typing import Any
 from ..errors import ArgumentError, EvaluationError
 from ..disclosure import DEFAULT_MIN_CELL, check_min_cell
 from ..export import atomic_write_text, safe_name
+from ..safe_files import sync_folder
 from ..i18n import check_lang
 from ..reporting.context import REPORT_CHART_FORMATS, report_chart_formats
 from ..reporting.headline import read_headline_file
@@ -393,6 +394,7 @@ def render_notebook(notebook, parameters: Mapping[str, Any], out_dir, name: str,
             atomic_write_text(staging / "error.json",
                               json.dumps(error.to_json(), ensure_ascii=False, indent=1))
             status = "failed"
+        sync_folder(staging)   # every file on disk before the folder replaces the old one
         _swap_into_place(staging, final)
     except BaseException:
         # nothing half-written stays behind (full disk, stopped run): the

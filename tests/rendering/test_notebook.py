@@ -614,6 +614,21 @@ def test_warm_kernel_text_columns_are_python_strings_after_every_reset(kernel, t
         assert "python python" in text, text
 
 
+def test_report_files_are_flushed_once_per_report_before_the_swap(kernel, tmp_path,
+                                                                  monkeypatch):
+    """The kernel defers each file's flush (DEFER_FSYNC_ENV); the renderer flushes the
+    staging folder once, while it still holds the new files, then swaps it in."""
+    from evaluation.safe_files import DEFER_FSYNC_ENV
+
+    synced = []
+    monkeypatch.setattr(rp, "sync_folder",
+                        lambda folder: synced.append(sorted(p.name for p in folder.iterdir())))
+    nb = tiny_notebook(f"import os\nprint('deferred', os.environ.get({DEFER_FSYNC_ENV!r}))")
+    result = rp.render_notebook(nb, {}, tmp_path, "v", kernel=kernel)
+    assert result.status == "ok" and "deferred 1" in read(result.html)
+    assert synced == [["report.html", "report.ipynb"]]
+
+
 def test_village_after_village_equals_village_alone(kernel, data_dir, tmp_path):
     import papermill
 
