@@ -44,6 +44,7 @@ import pandas as pd
 
 from .errors import ArgumentError, EvaluationError, require_columns
 from .schema import ROLES, WAVES
+from .view_memo import try_compute as _try
 
 __all__ = [
     "MetricResult",
@@ -304,31 +305,6 @@ def _memo(project, key: tuple, compute):
     return memo[full][1]
 
 
-def _try(compute):
-    """``compute()``, or None when it raises (the caller then computes on its own
-    scope, which raises or warns exactly as before)."""
-    try:
-        return compute()
-    except Exception:  # noqa: BLE001 - any failure: fall back to the plain computation
-        return None
-
-
-def _from_group(project, table: str, households: pd.Index, compute):
-    """For a ladder group scope whose `table` was cut by household id: ``compute(parent)``
-    (the whole view's per-household table) when it has a row for each of `households`,
-    all of them in the group; else None (compute on the group itself)."""
-    from .view_memo import group_source
-
-    src = group_source(project, table)
-    if src is None or not households.isin(list(src[2])).all():
-        return None
-    whole = _try(lambda: compute(src[0]))
-    if whole is None or "household_id" not in whole.columns or \
-            not households.isin(whole["household_id"]).all():
-        return None
-    return whole
-
-
 def _table(project, name: str) -> pd.DataFrame:
     frame = getattr(project, name, None)
     if frame is None:
@@ -404,7 +380,7 @@ def households_count(project, *, role=None):
 def _keeping(project, min_entries, min_months, role="target", count="entries"):
     """Per target household: keeps_accounts flag (households without entries: False)."""
     from .ledger import MIN_ENTRIES, MIN_MONTHS
-    from .view_memo import target_account_keeping
+    from .view_memo import group_households_table, target_account_keeping
 
     households = _households(project, role)
     if len(households) == 0:
@@ -414,7 +390,7 @@ def _keeping(project, min_entries, min_months, role="target", count="entries"):
             "role": role, "count": count}
     # a ladder group scope: its households' rows of the whole view's table (each
     # household's result depends only on its own ledger rows, all of which the group has)
-    kept = _from_group(project, "ledger", households,
+    kept = group_households_table(project, "ledger", households,
                        lambda parent: target_account_keeping(parent, **rule))
     if kept is None:
         # shared with the report's accounts section (same households, ledger rows and rule)
@@ -480,13 +456,13 @@ def regular_savers(project, *, period=None):
     ``n`` is the number of members.
     """
     from .savings import savings_summary
-    from .view_memo import savings_summary_once
+    from .view_memo import group_regular_savers, savings_summary_once
 
     sav = _savings_scope(project)
     if not len(sav):
         return MetricResult(math.nan, 0)
     if period is None:
-        counts = _savers_of_group(project)
+        counts = group_regular_savers(project)
         if counts is not None:
             return MetricResult(float(counts[0]), counts[1], {"members": counts[1]})
     summary = savings_summary_once(project) if period is None else \
@@ -494,38 +470,6 @@ def regular_savers(project, *, period=None):
     k = int(pd.to_numeric(summary["regular_savers"]).sum())
     members = int(pd.to_numeric(summary["members"]).sum())
     return MetricResult(float(k), members, {"members": members})
-
-
-_GROUP_COLUMN = "_ladder_group_"
-
-
-def _savers_of_group(project) -> tuple[int, int] | None:
-    """(regular savers, members) of a ladder group scope from one savings summary of
-    the whole view by savings group and ladder group (each key's own period, members and
-    regular savers are those of the group's rows alone); None when not such a scope."""
-    from .savings import savings_summary
-    from .view_memo import group_partition
-
-    src = group_partition(project, "savings")
-    if src is None:
-        return None
-    parent, partition, g = src
-    whole = _table(parent, "savings")
-    if "member_id" not in whole.columns or not whole.index.is_unique:
-        return None
-    if "savings" not in partition.tables:
-        labels = whole["member_id"].map(partition.person_group).to_numpy()
-        summary = _try(lambda: savings_summary(whole.assign(**{_GROUP_COLUMN: labels}),
-                                               by=["group_id", _GROUP_COLUMN]))
-        partition.tables["savings"] = (labels, summary)
-    labels, summary = partition.tables["savings"]
-    mine = pd.Series(labels, index=whole.index) == g
-    if summary is None or not whole.index[mine.to_numpy()].equals(
-            _table(project, "savings").index):
-        return None   # the group's rows are not exactly these: compute on the group
-    rows = summary[summary[_GROUP_COLUMN] == g]
-    return (int(pd.to_numeric(rows["regular_savers"]).sum()),
-            int(pd.to_numeric(rows["members"]).sum()))
 
 
 @metric("total_savings", unit="baht", over="people", tables=("savings",))

@@ -19,6 +19,17 @@ uses (:func:`memo` was called on it), so library calls on a fresh project
 behave exactly as without a memo. Views made with ``copy.copy`` (the ladder's
 per-group scopes) never see their parent's entries.
 
+The ladder's group scopes (``evaluate_ladder(v, by=[..., "sex"])`` builds one
+copy of ``v`` per group with that group's rows, :func:`mark_group`) reuse the
+view's tables too: per-household finance and account keeping and per-person
+scores and happiness pairs are computed row by row from each household's or
+person's own rows, so a group's table is the view's table restricted to the
+group's ids (:func:`group_source`); the groups' regular savers come from one
+savings summary by savings group and ladder group (:func:`group_partition`).
+This happens only on a view whose memo is on, only while the group's tables
+are the very frames cut for it, and falls back to computing on the group when
+the view's computation fails.
+
 :func:`sharing` switches the memo off (every call computes), which is how the
 tests check that sharing never changes a number.
 """
@@ -30,7 +41,8 @@ import contextvars
 
 import pandas as pd
 
-__all__ = ["GroupPartition", "group_partition", "group_source", "household_finance_once", "memo", "metric_scores_once",
+__all__ = ["GroupPartition", "group_households_table", "group_partition", "group_regular_savers",
+           "group_source", "household_finance_once", "memo", "metric_scores_once",
            "savings_summary_once", "shared", "sharing", "target_account_keeping"]
 
 _ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("view_memo_enabled",
@@ -269,3 +281,63 @@ def target_account_keeping(project, *, min_entries: int, min_months: int,
 
     return memo_fn(project, ("account_keeping", role, min_entries, min_months, count), compute,
                    depends=("participants", "ledger"))
+
+
+# --------------------------------------------------------------------------- group metrics
+def try_compute(compute):
+    """``compute()``, or None when it raises (the caller then computes on its own
+    scope, which raises or warns exactly as before)."""
+    try:
+        return compute()
+    except Exception:  # noqa: BLE001 - any failure: fall back to the plain computation
+        return None
+
+
+def _frame(project, name: str) -> pd.DataFrame:
+    frame = getattr(project, name, None)
+    return pd.DataFrame() if frame is None else frame
+
+
+def group_households_table(project, table: str, households: pd.Index, compute):
+    """For a ladder group scope whose `table` was cut by household id: ``compute(parent)``
+    (the whole view's per-household table) when it has a row for each of `households`,
+    all of them in the group; else None (compute on the group itself)."""
+    src = group_source(project, table)
+    if src is None or not households.isin(list(src[2])).all():
+        return None
+    whole = try_compute(lambda: compute(src[0]))
+    if whole is None or "household_id" not in whole.columns or \
+            not households.isin(whole["household_id"]).all():
+        return None
+    return whole
+
+
+_GROUP_COLUMN = "_ladder_group_"
+
+
+def group_regular_savers(project) -> tuple[int, int] | None:
+    """(regular savers, members) of a ladder group scope from one savings summary of
+    the whole view by savings group and ladder group (each key's own period, members and
+    regular savers are those of the group's rows alone); None when not such a scope."""
+    from .savings import savings_summary
+
+    src = group_partition(project, "savings")
+    if src is None:
+        return None
+    parent, partition, g = src
+    whole = _frame(parent, "savings")
+    if "member_id" not in whole.columns or not whole.index.is_unique:
+        return None
+    if "savings" not in partition.tables:
+        labels = whole["member_id"].map(partition.person_group).to_numpy()
+        summary = try_compute(lambda: savings_summary(
+            whole.assign(**{_GROUP_COLUMN: labels}), by=["group_id", _GROUP_COLUMN]))
+        partition.tables["savings"] = (labels, summary)
+    labels, summary = partition.tables["savings"]
+    mine = pd.Series(labels, index=whole.index) == g
+    if summary is None or not whole.index[mine.to_numpy()].equals(
+            _frame(project, "savings").index):
+        return None   # the group's rows are not exactly these: compute on the group
+    rows = summary[summary[_GROUP_COLUMN] == g]
+    return (int(pd.to_numeric(rows["regular_savers"]).sum()),
+            int(pd.to_numeric(rows["members"]).sum()))
