@@ -80,7 +80,14 @@ def _measure_line(text: str, size: float, weight: str) -> tuple[float, float, fl
 
 def measure(text: str, size: float, weight: str = "normal", linespacing: float = LINE_SPACING):
     """(width, height, descent, line step) of a possibly multi-line text, points."""
-    lines = str(text).split("\n")
+    return _measure(str(text), float(size), weight, float(linespacing))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _measure(text: str, size: float, weight, linespacing: float):
+    # kept per process: a report measures the same tick labels, titles and legends
+    # many times, and a batch the same ones for every village
+    lines = text.split("\n")
     dims = [_measure_line(line, size, weight) for line in lines]
     _, lh, ld = _measure_line("", size, weight)
     step = (lh - ld) * linespacing
