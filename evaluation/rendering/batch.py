@@ -69,6 +69,19 @@ RESERVED = (PORTFOLIO_DIR, INDEX, MANIFEST, JOURNAL, STAGING, "index", "manifest
 STATUSES = ("ok", "failed", "skipped", "interrupted")
 #: Default seconds allowed for one whole report (``--report-timeout``).
 REPORT_TIMEOUT = 300.0
+#: The whole program's portfolio (``portfolio/all``) does work for every village: it is
+#: allowed ``report_timeout`` per this many villages (never less than ``report_timeout``).
+ALL_PORTFOLIO_VILLAGES_PER_TIMEOUT = 200
+
+
+def _portfolio_timeout(report_timeout: float | None, project_id, n_villages: int):
+    """Seconds allowed for one portfolio report: the whole program's grows with its
+    villages (about 0.3 s of work per village; 1,000 villages took over 300 s)."""
+    if report_timeout is None or project_id is not None:
+        return report_timeout
+    return report_timeout * max(1.0, n_villages / ALL_PORTFOLIO_VILLAGES_PER_TIMEOUT)
+
+
 #: Default seconds running reports may take to finish after a stop signal (``--grace``).
 GRACE = 30.0
 
@@ -383,7 +396,8 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
     report_timeout : float, optional, default 300
         Seconds allowed for one whole report: past it its kernel is stopped
         and replaced, the report fails with ``ReportTimeout`` and the run goes
-        on (None: no limit).
+        on (None: no limit). The whole program's portfolio gets this per 200
+        villages (:data:`ALL_PORTFOLIO_VILLAGES_PER_TIMEOUT`).
     kernel_memory : int or str, optional
         Cap on each kernel's memory (address space), e.g. ``"4G"``: a report
         that needs more fails with "out of memory", its kernel is replaced
@@ -510,7 +524,7 @@ def run_batch(data_dir, out_dir, *, lang: str = "th", workers: int | None = None
                               params, lang,
                               _task_key(data=digest, notebook=nb_digests[nb_portfolio],
                                         kind="portfolio", id=pid, parameters=params), timeout,
-                              report_timeout))
+                              _portfolio_timeout(report_timeout, pid, len(village_ids))))
 
     journal = Journal(out / JOURNAL)
     manifest = journal.replay(_read_manifest(out))   # what a killed run finished

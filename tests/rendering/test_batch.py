@@ -353,3 +353,16 @@ def test_report_command_renders_a_card(data_dir, tmp_path):
     assert result.exit_code == 0, result.output
     page = (tmp_path / "V01" / "report.html").read_text(encoding="utf-8")
     assert "บัตรสรุปผลการประเมิน" in page and "<img" not in page
+
+
+@pytest.mark.parametrize("timeout, project_id, villages, expected", [
+    (300.0, None, 1000, 1500.0),    # the whole program: 300 s per 200 villages
+    (300.0, None, 50, 300.0),       # never less than the report timeout
+    (300.0, "P1", 1000, 300.0),     # a project's portfolio: the report timeout
+    (None, None, 1000, None),       # no limit stays no limit
+])
+def test_whole_program_portfolio_timeout_grows_with_its_villages(timeout, project_id,
+                                                                 villages, expected):
+    from evaluation.rendering.batch import _portfolio_timeout
+
+    assert _portfolio_timeout(timeout, project_id, villages) == expected
