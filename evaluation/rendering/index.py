@@ -143,9 +143,15 @@ def _index_context(out_dir, project, names: dict, manifest: dict, *, lang: str,
                            folders, interrupted)
 
     portfolios = []
-    for name, entry in reports.items():
-        if entry.get("kind") != "portfolio":
-            continue
+    # the whole program first, then the projects in the projects table's order (the
+    # manifest holds them in the order they finished, which differs from run to run)
+    position = {pid: i for i, pid in enumerate(projects)}
+    listed = sorted(((name, entry) for name, entry in reports.items()
+                     if entry.get("kind") == "portfolio"),
+                    key=lambda item: (item[1].get("id") is not None,
+                                      position.get(str(item[1].get("id")), len(position)),
+                                      item[0]))
+    for name, entry in listed:
         pid = entry.get("id")
         status = status_of(name)
         portfolios.append({

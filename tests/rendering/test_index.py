@@ -150,3 +150,20 @@ def test_written_index_is_the_rendered_page_whatever_the_row_chunk(chunk, projec
                                                if v in names]
     assert [bool(r["links"]) for r in rows] == [r["village_id"] in ("V01", "V03") for r in rows]
     assert written.count("V01/report.html") == 1 and "V02/report.html" not in written
+
+
+def test_portfolios_are_listed_in_project_order_whatever_order_they_finished(project,
+                                                                             tmp_path):
+    """The manifest holds portfolios in the order they finished; the index lists the
+    whole program first, then the projects as the projects table orders them."""
+    projects = project.projects["project_id"].astype(str).tolist()
+    entries = {f"portfolio/{p}": {"kind": "portfolio", "id": p, "status": "ok"}
+               for p in reversed(projects)}
+    entries["portfolio/old"] = {"kind": "portfolio", "id": "P99", "status": "ok"}
+    entries["portfolio/all"] = {"kind": "portfolio", "id": None, "status": "ok"}
+    names = {v: v for v in project.village_ids}
+    data = index_rows(tmp_path, project, names, {"reports": entries}, lang="en")
+    titles = [p["title"] for p in data["portfolios"]]
+    assert len(projects) >= 2
+    assert titles[0] == "All projects"
+    assert [t.split(" ")[0] for t in titles[1:]] == [*projects, "P99"]
