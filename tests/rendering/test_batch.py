@@ -366,3 +366,21 @@ def test_whole_program_portfolio_timeout_grows_with_its_villages(timeout, projec
     from evaluation.rendering.batch import _portfolio_timeout
 
     assert _portfolio_timeout(timeout, project_id, villages) == expected
+
+
+@pytest.mark.parametrize("n_villages, first", [(1000, "portfolio/all"), (199, "V0001")])
+def test_a_large_programs_whole_portfolio_starts_first(n_villages, first):
+    """The longest report starts first on a large program, so the village reports run
+    beside it; otherwise the order is kept. Every task stays, each once."""
+    from evaluation.rendering.batch import Task, _longest_first
+
+    def task(kind, id_, name):
+        return Task(kind, id_, name, "nb.ipynb", {}, "th", name)
+
+    pending = [task("village", f"V{i:04d}", f"V{i:04d}") for i in range(1, 4)] + [
+        task("portfolio", "P001", "portfolio/P001"), task("portfolio", None, "portfolio/all")]
+    ordered = _longest_first(pending, n_villages)
+    assert ordered[0].name == first
+    assert sorted(t.name for t in ordered) == sorted(t.name for t in pending)
+    assert [t.name for t in ordered if t.name != "portfolio/all"] == \
+        [t.name for t in pending if t.name != "portfolio/all"]
