@@ -36,7 +36,7 @@ from .money_frames import (  # noqa: F401  (MONEY_COLUMNS … re-exported from h
     _bad_rows, _check_frame, _check_waves, _numeric)
 from .schema import WAVES
 from .repeated import _check_padjust, omnibus_frame, p_adjust
-from .stats import PAIRED_FIELDS, _paired_core, mcnemar_test
+from .stats import PAIRED_FIELDS, _check_conf_level, _paired_core, mcnemar_test
 
 __all__ = [
     "MEASURES",
@@ -356,6 +356,7 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
     """
     keys = _as_list(by, "by")
     chosen = _check_measures(measures)
+    conf_level = _check_conf_level(conf_level)
     if _is_household_table(finance, household):
         hf = finance
         if keys:

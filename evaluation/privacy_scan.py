@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import ArgumentError
 from .privacy import names_from_participants, pii_report
 from .text import THAI_DIGITS
 
@@ -365,6 +366,9 @@ def scan_outputs(
     >>> scan_outputs(d)[["file", "location", "kind"]].values.tolist()
     [['table.csv', 'line 2, column 1', 'name'], ['table.csv', 'line 2, column 1', 'phone']]
     """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ArgumentError(f"workers must be a whole number of processes, 1 or more; "
+                            f"got {workers!r}")
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise FileNotFoundError(f"out_dir: no such folder: {str(out_dir)!r}")

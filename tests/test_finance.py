@@ -248,6 +248,8 @@ def test_finance_change_accepts_household_table(fin):
     ({"measures": ["happiness"]}, "measures must be a list drawn from"),
     ({"by": "province"}, r"by column\(s\) \['province'\]"),
     ({"by": 3}, "by must be a column name"),
+    ({"conf_level": 1.5}, "conf_level must be a number strictly between 0 and 1"),
+    ({"conf_level": "high"}, "conf_level must be a number strictly between 0 and 1"),
 ])
 def test_finance_change_bad_arguments(fin, kwargs, match):
     with pytest.raises(EvaluationError, match=match):

@@ -258,3 +258,11 @@ def test_a_name_inside_a_place_name_is_the_place(tmp_path):
     found = scan_outputs(tmp_path, participants=people, places=place_names(villages))
     assert set(found["file"]) == {"b.html"}
     assert len(found) == len(without[without["file"] == "b.html"]) >= 2
+
+
+@pytest.mark.parametrize("workers", [0, -2, 1.5, "2", True])
+def test_scan_workers_must_be_a_whole_number(clean, workers):
+    from evaluation.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match="workers must be a whole number"):
+        scan_outputs(clean, workers=workers)
