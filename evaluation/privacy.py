@@ -33,6 +33,8 @@ __all__ = [
     "pii_report",
     "redact_frame",
     "names_from_participants",
+    "checked_names",
+    "find_pii",
     "DEFAULT_TITLES",
     "PII_REPORT_COLUMNS",
 ]
@@ -154,6 +156,24 @@ def _token_bounds(text: str) -> tuple[set[int], set[int]] | None:
         pos += len(t)
         ends.add(pos)
     return starts, ends
+
+
+class _WordBounds:
+    """Whether a span of a text starts and ends between words. The text is
+    segmented on the first question only: most texts hold no name piece at all,
+    and segmenting was a third of a national scan's time."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.bounds = None
+        self.segmented = False
+
+    def fits(self, start: int, end: int) -> bool:
+        if not self.segmented:
+            self.bounds = _token_bounds(self.text)
+            self.segmented = True
+        # text that segmentation does not give back whole: every span fits
+        return self.bounds is None or (start in self.bounds[0] and end in self.bounds[1])
 
 
 # ------------------------------------------------ contact handles and places
@@ -328,9 +348,10 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
                 if len(digits) >= 13:
                     break
     # participants' names (split, filtered and compiled once per name list)
-    names_key = (tuple(n for n in (names or ()) if isinstance(n, str)), tuple(titles))
+    names_key = (tuple(names) if isinstance(names, _CheckedNames)
+                 else tuple(n for n in (names or ()) if isinstance(n, str)), tuple(titles))
     first_names, patterns = _prepare_names(*names_key)
-    bounds = _token_bounds(scan) if patterns else None
+    bounds = _WordBounds(scan)
     if len(patterns) > _INDEXED_NAMES:
         cands.extend(_indexed_name_candidates(scan, names_key, patterns, bounds))
     for full, pieces, key in (patterns if len(patterns) <= _INDEXED_NAMES else ()):
@@ -343,7 +364,7 @@ def _find_candidates(text: str, names: Iterable[str] | None, titles: tuple[str, 
             i = scan.find(piece)
             while i >= 0:
                 j = i + len(piece)
-                if bounds is None or (i in bounds[0] and j in bounds[1]):
+                if bounds.fits(i, j):
                     cands.append((i, j, "name", key, rule))
                 i = scan.find(piece, i + 1)
     # names after titles and kinship terms, and untitled names from the dictionaries
@@ -418,9 +439,10 @@ def _name_index(names: tuple[str, ...], titles: tuple[str, ...]):
     """For :func:`_indexed_name_candidates`: every name part and piece of
     :func:`_prepare_names`' patterns, keyed by its text.
 
-    Returns ``(lookup, lengths)``: ``lookup[text]`` lists ``(person, slot,
-    rule)`` (``slot`` 0 = a part of the full name, 1.. = the person's pieces in
-    order); ``lengths`` are the distinct text lengths, longest first.
+    Returns ``(lookup, lengths, starts)``: ``lookup[text]`` lists ``(person,
+    slot, rule)`` (``slot`` 0 = a part of the full name, 1.. = the person's
+    pieces in order); ``lengths`` are the distinct text lengths, longest first;
+    ``starts`` the texts' first letters, first two letters and one-letter texts.
     """
     _, patterns = _prepare_names(names, titles)
     lookup: dict[str, list] = {}
@@ -431,7 +453,11 @@ def _name_index(names: tuple[str, ...], titles: tuple[str, ...]):
         for slot, (piece, rule) in enumerate(pieces, start=1):
             lookup.setdefault(piece, []).append((person, slot, rule))
     lengths = tuple(sorted({len(k) for k in lookup}, reverse=True))
-    return lookup, lengths
+    # where a name can start: its first letter, and its first two letters (most
+    # positions of a text fail these and are not looked up at every length)
+    starts = (frozenset(k[0] for k in lookup), frozenset(k[:2] for k in lookup if len(k) > 1),
+              frozenset(k for k in lookup if len(k) == 1))
+    return lookup, lengths, starts
 
 
 def _indexed_name_candidates(scan: str, names_key, patterns, bounds) -> list:
@@ -442,10 +468,16 @@ def _indexed_name_candidates(scan: str, names_key, patterns, bounds) -> list:
     the full-name matches, then each piece's occurrences left to right (the
     order decides which of two equal spans :func:`_resolve` keeps).
     """
-    lookup, lengths = _name_index(*names_key)
+    lookup, lengths, (first_letters, first_pairs, singles) = _name_index(*names_key)
     found: dict[str, list[int]] = {}
     n = len(scan)
     for i in range(n):
+        if scan[i] not in first_letters:
+            continue
+        if scan[i:i + 2] not in first_pairs:
+            if scan[i] in singles:
+                found.setdefault(scan[i], []).append(i)
+            continue
         for length in lengths:
             if i + length <= n:
                 piece = scan[i:i + length]
@@ -461,7 +493,7 @@ def _indexed_name_candidates(scan: str, names_key, patterns, bounds) -> list:
             key = patterns[person][2]
             for i in starts:
                 j = i + len(piece)
-                if bounds is None or (i in bounds[0] and j in bounds[1]):
+                if bounds.fits(i, j):
                     keyed.append(((person, slot, i), (i, j, "name", key, rule)))
     for person, seen in parts_seen.items():
         full, _, key = patterns[person]
@@ -496,16 +528,38 @@ def _check_text(text) -> str:
     return text
 
 
+class _CheckedNames(tuple):
+    """Names already checked by :func:`_check_names`: text values only. Passed to
+    thousands of texts (a national scan, a lessons table), a list of 30,000 names
+    is checked once instead of once per text."""
+
+
+def checked_names(names) -> tuple[str, ...] | None:
+    """`names` as :func:`pii_report` and :func:`redact_pii` take them, checked once.
+
+    Pass the result to many calls instead of the raw names: each call then
+    skips the check (a list of 30,000 names costs milliseconds per text).
+
+    Examples
+    --------
+    >>> checked_names(["นางมะลิ หอมดี", None, " "])
+    ('นางมะลิ หอมดี',)
+    """
+    return _check_names(names)
+
+
 def _check_names(names):
+    if isinstance(names, _CheckedNames):
+        return names
     if isinstance(names, str):
         raise ArgumentError("names must be a collection of names (e.g. participants['name']), "
                             f"not a single string: {names!r}")
     if isinstance(names, pd.DataFrame):
-        return names_from_participants(names)
+        return _CheckedNames(names_from_participants(names))
     if names is None:
         return None
     # Any iterable (list, pandas Series, numpy array): keep the text values only.
-    return [n for n in names if isinstance(n, str) and n.strip()]
+    return _CheckedNames(n for n in names if isinstance(n, str) and n.strip())
 
 
 def _spans(text, names, labels, titles) -> tuple[str, list]:
@@ -525,6 +579,22 @@ def _spans(text, names, labels, titles) -> tuple[str, list]:
         spans.append((start, end, kind, f"[{_LABELS[labels][kind]}-{numbers[(kind, key)]}]",
                       rule))
     return text, spans
+
+
+def find_pii(text: str, *, names: Iterable[str] | None = None,
+             titles: Iterable[str] = DEFAULT_TITLES) -> list[tuple[int, int, str, str]]:
+    """The spans :func:`pii_report` lists, as plain ``(start, end, kind, rule)`` tuples.
+
+    For scanning many texts: no DataFrame is built per text. Pass `names`
+    through :func:`checked_names` once.
+
+    Examples
+    --------
+    >>> find_pii("โทร 081-234-5678")
+    [(4, 16, 'phone', 'phone_mobile')]
+    """
+    _, spans = _spans(text, names, "th", tuple(titles))
+    return [(start, end, kind, rule) for start, end, kind, _, rule in spans]
 
 
 def pii_report(
@@ -685,6 +755,7 @@ def redact_frame(
     names = _check_names(names)
     if names is not None:
         all_names.extend(n for n in names if isinstance(n, str))
+    all_names = _check_names(all_names)
     out = frame.copy()
     for col in columns:
         out[col] = [redact_pii(v, names=all_names, labels=labels)
