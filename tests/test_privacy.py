@@ -249,3 +249,33 @@ def test_names_as_a_pandas_series():
 
     names = pd.Series(["นางสมใจ ใจดี", None, float("nan")])
     assert redact_pii("พบกับสมใจ ใจดี ที่ตลาด", names=names) == "พบกับ[ชื่อ-1] ที่ตลาด"
+
+
+def _corpus_texts() -> list[str]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "pii_corpus.jsonl"
+    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+@pytest.mark.parametrize("n_names", [3, 800])  # name by name, and through the names' index
+def test_find_pii_equals_pii_report(n_names):
+    """The scan's plain records are pii_report's rows, for every corpus text,
+    with the names checked once (checked_names) or passed raw."""
+    from evaluation.privacy import checked_names, find_pii
+
+    names = ["นางสมศรี ใจงาม", "บุญมี ทองคำ", "นายอนันต์ ศรีสุข"]
+    names += [f"นาย{chr(0x0E01 + i % 40)}ทดสอบ{i} นามสกุล{i}" for i in range(n_names - 3)]
+    checked = checked_names(names + [None, "  "])
+    assert list(checked) == names
+    texts = _corpus_texts() + ["สมศรี ใจงาม โทร 081-234-5678", "คุณอนันต์ ศรีสุข มาประชุม"]
+    n_found = 0
+    for text in texts:
+        rows = pii_report(text, names=names)
+        expected = list(zip(rows["start"], rows["end"], rows["kind"], rows["rule"]))
+        assert find_pii(text, names=checked) == expected
+        assert find_pii(text, names=names) == expected
+        n_found += len(expected)
+    assert n_found > 50
