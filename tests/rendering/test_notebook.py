@@ -447,6 +447,27 @@ def test_executed_notebook_is_papermill_format(rendered):
             assert all(o["output_type"] != "execute_result" for o in cell.outputs), cell.source
 
 
+def test_html_export_leaves_the_notebook_unchanged_and_still_validates(rendered):
+    """export_html passes the notebook to nbconvert uncopied (nbconvert copies it) and
+    validates once, after the preprocessors: the notebook is unchanged, the page the
+    same on a second export, and an invalid notebook is still refused."""
+    import copy
+
+    from evaluation.rendering.html import export_html
+
+    nb = nbformat.read(rendered[0] / "V01" / "report.ipynb", as_version=4)
+    before = copy.deepcopy(nb)
+    first = export_html(nb, title="V01")
+    assert nb == before
+    assert export_html(nb, title="V01") == first
+    from nbformat.validator import NotebookValidationError
+
+    broken = copy.deepcopy(nb)
+    [c for c in broken.cells if c.cell_type == "code"][-1]["execution_count"] = "x"
+    with pytest.raises(NotebookValidationError):
+        export_html(broken, title="V01")
+
+
 def test_english_report(data_dir, kernel, tmp_path):
     path = ev.render_village_report(data_dir, "V01", tmp_path, lang="en", kernel=kernel,
                                     chart_formats="png")
