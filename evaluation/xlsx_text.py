@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
+from .errors import ParseError
+
 __all__ = ["xlsx_cells", "xlsx_properties", "xlsx_sheets"]
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -119,7 +121,7 @@ def _cell_value(cell, strings: list[str]):
         return float(value) if ("." in value or "E" in value or "e" in value) else int(value)
     if kind == "s":
         if not 0 <= int(value) < len(strings):
-            raise ValueError(f"cell {cell.get('r')}: shared string {value} is not in the "
+            raise ParseError(f"cell {cell.get('r')}: shared string {value} is not in the "
                              f"workbook ({len(strings)} shared strings)")
         return strings[int(value)]
     if kind == "b":

@@ -20,7 +20,7 @@ IO = {"project", "schema", "thai", "template", "export", "errors", "_version", "
       "formatting", "thai_series", "safe_files", "synth_model", "synth_messy", "synth_exports",
       "synth_readme", "arms", "checks", "lost_zeros", "period_checks", "reading", "source_use",
       "textio", "yaml_lines", "ladder_spec", "value_map", "importers", "mainguard",
-      "ladder_export", "sroi_export"}
+      "ladder_export", "sroi_export", "xlsx_text"}
 ANALYSIS = {"stats", "instruments", "happiness", "finance", "cpi", "money_frames", "ledger",
             "savings", "households", "metrics", "ladder", "lessons", "text", "privacy", "sroi",
             "import_", "xlsform", "imports", "did", "repeated", "signrank", "disclosure",

@@ -12,6 +12,7 @@ import pytest
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
+from evaluation.errors import ParseError
 from evaluation.xlsx_text import xlsx_cells, xlsx_properties, xlsx_sheets
 
 
@@ -155,7 +156,7 @@ def test_missing_shared_string_is_an_error(tmp_path, quirky_workbook):
                 data = data.replace(b'<c r="A1" t="inlineStr"><is><t>a</t></is></c>',
                                     b'<c r="A1" t="s"><v>7</v></c>')
             dst.writestr(item, data)
-    with pytest.raises(ValueError, match="A1: shared string 7 is not in the workbook"):
+    with pytest.raises(ParseError, match="A1: shared string 7 is not in the workbook"):
         list(xlsx_cells(path))
 
 
