@@ -79,9 +79,29 @@ def _check_pair(before: str, after: str, labels: list[str], what: str) -> None:
 
 def _group_codes(data: pd.DataFrame, keys: list[str]):
     """Integer group code per row (sorted groups, missing values kept as a group) and the
-    frame of group key values (one row per code)."""
+    frame of group key values (one row per code).
+
+    The codes and groups of ``data.groupby(keys, sort=True, dropna=False,
+    observed=True)`` (``ngroup()`` and the group keys, in the columns' own
+    dtypes), from one sorted ``pandas.factorize`` per key instead of a groupby.
+    """
     if not keys:
         return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
+    combined, span = None, 1
+    for k in keys:
+        codes, uniques = pd.factorize(data[k], sort=True, use_na_sentinel=False)
+        size = max(len(uniques), 1)
+        if span * size >= 2 ** 62:  # pragma: no cover - astronomically many key combinations
+            return _group_codes_groupby(data, keys)
+        combined = codes.astype(np.int64) if combined is None else combined * size + codes
+        span *= size
+    _, first, row_group = np.unique(combined, return_index=True, return_inverse=True)
+    groups = data[keys].iloc[first].reset_index(drop=True)
+    return row_group.astype(np.int64).reshape(-1), groups
+
+
+def _group_codes_groupby(data: pd.DataFrame, keys: list[str]):
+    """:func:`_group_codes` through ``groupby`` (the reference the fast path is tested against)."""
     grouped = data.groupby(keys, sort=True, dropna=False, observed=True)
     codes = grouped.ngroup().to_numpy(dtype=np.int64)
     groups = grouped.size().index.to_frame(index=False)
@@ -123,9 +143,17 @@ def _check_duplicates(data: pd.DataFrame, unit_codes: np.ndarray, wave_codes: np
 
 
 def _unit_table(data: pd.DataFrame, keys: list[str], person: str):
-    """Codes for units (group keys + person) and the group code of every unit."""
-    unit_codes = data.groupby(keys + [person], sort=False, dropna=False,
-                              observed=True).ngroup().to_numpy(dtype=np.int64)
+    """Codes for units (group keys + person), numbered in order of first appearance
+    (``groupby(keys + [person], sort=False, dropna=False, observed=True).ngroup()``,
+    from one ``pandas.factorize`` per column), and the number of units."""
+    unit_codes = None
+    for k in [*keys, person]:
+        codes, uniques = pd.factorize(data[k], use_na_sentinel=False)
+        codes = codes.astype(np.int64)
+        if unit_codes is None:
+            unit_codes = codes
+        else:   # renumber after each column so the combined code stays small
+            unit_codes = pd.factorize(unit_codes * max(len(uniques), 1) + codes)[0].astype(np.int64)
     n_units = int(unit_codes.max()) + 1 if len(unit_codes) else 0
     return unit_codes, n_units
 
@@ -337,39 +365,53 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
     unit_group, groups, n_groups = prep.unit_group, prep.groups, prep.n_groups
     needed = list(dict.fromkeys(labels.index(w) for p in pairs for w in p))
 
-    blocks = []
+    # every group x measure x contrast in one vectorised call: the code of a person's pair
+    # is (group, measure, contrast), so the rows come out in the output order
+    M, C = len(values), len(pairs)
+    bs, as_, cs = [], [], []
     for m_i, v in enumerate(values):
         vals = data[v].to_numpy(dtype=float, na_value=np.nan)
         wide = _wide(vals, wcodes, unit_codes, n_units, needed)
         for c_i, (a, b) in enumerate(pairs):
             before, after = wide[labels.index(a)], wide[labels.index(b)]
             seen = ~(np.isnan(before) & np.isnan(after))
-            res = _paired_core(before[seen], after[seen], unit_group[seen], n_groups,
-                               alternative=alternative, conf_level=conf_level,
-                               higher_is_better=higher_is_better)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                res["share_improved"] = np.where(res["n_pairs"] > 0,
-                                                 res["n_improved"] / res["n_pairs"], np.nan)
-            if bootstrap is not None:
-                res = pd.concat([res, _grouped_bootstrap(before[seen], after[seen],
-                                                         unit_group[seen], n_groups, bootstrap,
-                                                         seed, conf_level)], axis=1)
-            head = groups.copy()
-            head["measure"] = v
-            head["contrast"] = f"{a}{ARROW}{b}"
-            head["wave_before"] = a
-            head["wave_after"] = b
-            block = pd.concat([head, res], axis=1)
-            block["_g"], block["_m"], block["_c"] = np.arange(n_groups), m_i, c_i
-            blocks.append(block)
-    out = pd.concat(blocks, ignore_index=True)
-    out = out.sort_values(["_g", "_m", "_c"], kind="stable")
+            bs.append(before[seen])
+            as_.append(after[seen])
+            cs.append((unit_group[seen] * M + m_i) * C + c_i)
+    stacked_b, stacked_a, codes = np.concatenate(bs), np.concatenate(as_), np.concatenate(cs)
+    n_rows = n_groups * M * C
+    res = _paired_core(stacked_b, stacked_a, codes, n_rows, alternative=alternative,
+                       conf_level=conf_level, higher_is_better=higher_is_better)
+    n_pairs = res["n_pairs"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res["share_improved"] = np.where(n_pairs > 0, res["n_improved"].to_numpy() / n_pairs,
+                                         np.nan)
+    g_idx = np.repeat(np.arange(n_groups), M * C)
+    m_idx = np.tile(np.repeat(np.arange(M), C), n_groups)
+    c_idx = np.tile(np.arange(C), n_groups * M)
+    if bootstrap is not None:   # blocks in (measure, contrast) order, rows by group
+        parts = [_grouped_bootstrap(bs[k], as_[k], cs[k] // (M * C), n_groups, bootstrap, seed,
+                                    conf_level) for k in range(M * C)]
+        boot = pd.concat(parts, ignore_index=True).iloc[(m_idx * C + c_idx) * n_groups + g_idx]
+        res = pd.concat([res, boot.reset_index(drop=True)], axis=1)
+    head = groups.iloc[g_idx].reset_index(drop=True) if prep.keys else \
+        pd.DataFrame(index=range(n_rows))
+    head["measure"] = pd.array(np.array(values, dtype=object)[m_idx], dtype="string")
+    head["contrast"] = pd.array(np.array([f"{a}{ARROW}{b}" for a, b in pairs],
+                                         dtype=object)[c_idx], dtype="string")
+    head["wave_before"] = pd.array(np.array([a for a, _ in pairs], dtype=object)[c_idx],
+                                   dtype="string")
+    head["wave_after"] = pd.array(np.array([b for _, b in pairs], dtype=object)[c_idx],
+                                  dtype="string")
+    out = pd.concat([head, res], axis=1)
     if padjust is not None:
         _check_padjust(padjust)
         for col in ("p_t", "p_wilcoxon"):
-            adj = out.groupby(["_g", "_m"], sort=False)[col].transform(
-                lambda p: pd.Series(p_adjust(p.to_numpy(dtype=float), padjust), index=p.index))
-            out[f"{col}_adj"] = adj.astype(float)
+            p = out[col].to_numpy(dtype=float)
+            adj = np.empty(n_rows)
+            for start in range(0, n_rows, C):   # the contrasts of one group x measure
+                adj[start:start + C] = p_adjust(p[start:start + C], padjust)
+            out[f"{col}_adj"] = adj
     if omnibus:
         present = [i for i, _ in enumerate(labels) if (wcodes == i).any()]
         parts = []
@@ -378,14 +420,10 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
             wide_all = _wide(vals, wcodes, unit_codes, n_units, present)
             y = np.column_stack([wide_all[i] for i in present]) if present else \
                 np.zeros((n_units, 0))
-            om = omnibus_frame(y, unit_group, n_groups, [labels[i] for i in present])
-            om["_g"], om["_m"] = np.arange(n_groups), m_i
-            parts.append(om)
-        out = out.merge(pd.concat(parts, ignore_index=True), on=["_g", "_m"], how="left")
-    out = out.drop(columns=["_g", "_m", "_c"])
-    for col in ("measure", "contrast", "wave_before", "wave_after"):
-        out[col] = out[col].astype("string")
-    return out.reset_index(drop=True)
+            parts.append(omnibus_frame(y, unit_group, n_groups, [labels[i] for i in present]))
+        om = pd.concat(parts, ignore_index=True)    # row m * G + g
+        out = pd.concat([out, om.iloc[m_idx * n_groups + g_idx].reset_index(drop=True)], axis=1)
+    return out
 
 
 def _grouped_bootstrap(before, after, codes, n_groups, n_resamples, seed, conf_level):
