@@ -564,7 +564,13 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
 
     # band order per instrument (lowest first)
     inst_names = prep.inst_names
-    if inst_key:
+    bcol = data[band]
+    if inst_key and isinstance(bcol.dtype, pd.CategoricalDtype) and bcol.cat.ordered:
+        # an ordered categorical gives every instrument the same order (no split needed);
+        # rows without an instrument form no instrument of their own
+        cats = [str(c) for c in bcol.cat.categories]
+        orders = [[] if pd.isna(k) else list(cats) for k in inst_names]
+    elif inst_key:
         subs = dict(tuple(data.groupby(inst_key, sort=True, observed=True)))
         orders = [_band_order(subs[k], band, total) if k in subs else [] for k in inst_names]
     else:
@@ -607,34 +613,39 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
     names = np.array([[o[r] if r < len(o) else "" for r in range(K)] for o in orders], dtype=object) \
         if K else np.empty((n_inst, 0), dtype=object)
     gi = prep.group_inst[gg]
-    table = prep.groups.iloc[gg].reset_index(drop=True) if grp else pd.DataFrame(index=range(len(gg)))
-    table["band_before"] = pd.array(names[gi, bi] if len(gg) else [], dtype="string")
-    table["band_after"] = pd.array(names[gi, ai] if len(gg) else [], dtype="string")
-    table["band_before_rank"] = bi.astype(np.int64)
-    table["band_after_rank"] = ai.astype(np.int64)
+    cols = {"band_before": pd.array(names[gi, bi] if len(gg) else [], dtype="string"),
+            "band_after": pd.array(names[gi, ai] if len(gg) else [], dtype="string"),
+            "band_before_rank": bi.astype(np.int64),
+            "band_after_rank": ai.astype(np.int64)}
     label_cols = [c for c in ("band_label", "band_label_en") if c in data.columns]
     if label_cols:
-        lab = pd.DataFrame({"_i": row_inst, "_b": bcodes})
-        for c in label_cols:
-            lab[c] = data[c].to_numpy()
-        lab = lab[lab["_b"] >= 0].drop_duplicates(["_i", "_b"])
-        label_of = {(i, buniq[b]): row for i, b, *row in lab.itertuples(index=False)}
+        # the label of each (instrument, band) from its first row
+        have = np.flatnonzero(bcodes >= 0)
+        key = row_inst[have] * (len(buniq) + 1) + bcodes[have]
+        _, first = np.unique(key, return_index=True)
+        rows_first = have[first]
+        label_values = [data[c].to_numpy()[rows_first] for c in label_cols]
+        label_of = {(int(i), buniq[b]): [vals[j] for vals in label_values]
+                    for j, (i, b) in enumerate(zip(row_inst[rows_first], bcodes[rows_first]))}
         # bands nobody was in: labels from the instrument definition, when it is known
         for i, name in enumerate(inst_names):
             for b, labs in _registry_labels(name).items():
                 label_of.setdefault((i, b), [labs[c] for c in label_cols])
         for side, idx in (("before", bi), ("after", ai)):
             for k, c in enumerate(label_cols):
-                table[f"band_{side}_{c.removeprefix('band_')}"] = pd.array(
+                cols[f"band_{side}_{c.removeprefix('band_')}"] = pd.array(
                     [label_of.get((i, names[i, r]), [None] * len(label_cols))[k]
                      for i, r in zip(gi, idx)], dtype="string")
     n = counts[gg, bi, ai].astype(np.int64)
     tot = counts.sum(axis=(1, 2))[gg]
     row = counts.sum(axis=2)[gg, bi]
     with np.errstate(invalid="ignore", divide="ignore"):
-        table["n"] = n
-        table["share"] = np.where(tot > 0, n / np.maximum(tot, 1), np.nan)
-        table["share_of_before"] = np.where(row > 0, n / np.maximum(row, 1), np.nan)
+        cols["n"] = n
+        cols["share"] = np.where(tot > 0, n / np.maximum(tot, 1), np.nan)
+        cols["share_of_before"] = np.where(row > 0, n / np.maximum(row, 1), np.nan)
+    table = pd.DataFrame(cols, index=range(len(gg)))
+    if grp:
+        table = pd.concat([prep.groups.iloc[gg].reset_index(drop=True), table], axis=1)
 
     # McNemar per group on "in the top band(s)"
     topmask = np.zeros((max(n_inst, 1), max(K, 1)), dtype=bool)
@@ -646,23 +657,23 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
             topmask[i, order.index(t)] = True
     ui = prep.group_inst[g]
     tb, ta = topmask[ui, rb], topmask[ui, ra]
-    test = prep.groups.copy() if grp else pd.DataFrame(index=range(1))
-    test["top_bands"] = pd.array([top_names[i] if top_names else "" for i in prep.group_inst],
-                                 dtype="string")
-    test["n_pairs"] = np.bincount(g, minlength=G).astype(np.int64)
-    test["n_top_before"] = np.bincount(g, weights=tb, minlength=G).astype(np.int64)
-    test["n_top_after"] = np.bincount(g, weights=ta, minlength=G).astype(np.int64)
-    test["b"] = np.bincount(g, weights=tb & ~ta, minlength=G).astype(np.int64)
-    test["c"] = np.bincount(g, weights=~tb & ta, minlength=G).astype(np.int64)
-    stat, p, method = _mcnemar_arrays(test["b"].to_numpy(), test["c"].to_numpy(), exact=exact,
-                                      correction=True)
-    test["statistic"] = stat
-    test["p_value"] = p
-    test["method"] = pd.array(method.astype(str), dtype="string")
-    test["reason"] = pd.array(np.where(test["n_pairs"] == 0, "no complete pairs",
-                                       np.where(test["b"] + test["c"] == 0,
-                                                "no discordant pairs: test undefined", "")),
-                              dtype="string")
+    b = np.bincount(g, weights=tb & ~ta, minlength=G).astype(np.int64)
+    c = np.bincount(g, weights=~tb & ta, minlength=G).astype(np.int64)
+    n_pairs = np.bincount(g, minlength=G).astype(np.int64)
+    stat, p, method = _mcnemar_arrays(b, c, exact=exact, correction=True)
+    test = pd.DataFrame({
+        "top_bands": pd.array([top_names[i] if top_names else "" for i in prep.group_inst],
+                              dtype="string"),
+        "n_pairs": n_pairs,
+        "n_top_before": np.bincount(g, weights=tb, minlength=G).astype(np.int64),
+        "n_top_after": np.bincount(g, weights=ta, minlength=G).astype(np.int64),
+        "b": b, "c": c, "statistic": stat, "p_value": p,
+        "method": pd.array(method.astype(str), dtype="string"),
+        "reason": pd.array(np.where(n_pairs == 0, "no complete pairs",
+                                    np.where(b + c == 0, "no discordant pairs: test undefined", "")),
+                           dtype="string")}, index=range(len(prep.group_inst)))
+    if grp:
+        test = pd.concat([prep.groups.reset_index(drop=True), test], axis=1)
     return BandTransitions(table=table, test=test)
 
 
