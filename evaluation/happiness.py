@@ -35,7 +35,7 @@ from .errors import (ArgumentError, DataValidationError, column_list, problems_f
 from .schema import WAVES
 from .stats import _BOOT_FIELDS, _bootstrap_arrays, _check_alternative, \
     _check_conf_level, _mcnemar_arrays, _paired_core
-from .repeated import _check_padjust, omnibus_frame, p_adjust
+from .repeated import _check_padjust, _group_codes, omnibus_frame, p_adjust
 
 __all__ = ["Attrition", "BandTransitions", "CONTRASTS", "attrition", "band_transitions",
            "happiness_change"]
@@ -75,43 +75,6 @@ def _check_pair(before: str, after: str, labels: list[str], what: str) -> None:
             raise ArgumentError(f"{what}: {side} wave must be one of {labels}, got {w!r}")
     if before == after:
         raise ArgumentError(f"{what}: the two waves must differ, got {before!r} twice")
-
-
-def _group_codes(data: pd.DataFrame, keys: list[str]):
-    """Integer group code per row (sorted groups, missing values kept as a group) and the
-    frame of group key values (one row per code).
-
-    The codes and groups of ``data.groupby(keys, sort=True, dropna=False,
-    observed=True)`` (``ngroup()`` and the group keys, in the columns' own
-    dtypes), from one sorted ``pandas.factorize`` per key instead of a groupby.
-    """
-    if not keys:
-        return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
-    combined, span = None, 1
-    for k in keys:
-        codes, uniques = pd.factorize(data[k], sort=True, use_na_sentinel=False)
-        size = max(len(uniques), 1)
-        if span * size >= 2 ** 62:  # pragma: no cover - astronomically many key combinations
-            return _group_codes_groupby(data, keys)
-        combined = codes.astype(np.int64) if combined is None else combined * size + codes
-        span *= size
-    _, first, row_group = np.unique(combined, return_index=True, return_inverse=True)
-    groups = data[keys].iloc[first].reset_index(drop=True)
-    return row_group.astype(np.int64).reshape(-1), groups
-
-
-def _group_codes_groupby(data: pd.DataFrame, keys: list[str]):
-    """:func:`_group_codes` through ``groupby`` (the reference the fast path is tested against)."""
-    grouped = data.groupby(keys, sort=True, dropna=False, observed=True)
-    codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    groups = grouped.size().index.to_frame(index=False)
-    for k in keys:
-        if groups[k].dtype != data[k].dtype:
-            try:
-                groups[k] = groups[k].astype(data[k].dtype)
-            except (TypeError, ValueError):
-                pass
-    return codes, groups
 
 
 def _wave_codes(series: pd.Series, labels: list[str]) -> np.ndarray:

@@ -72,6 +72,54 @@ def _wave_order(series: pd.Series) -> list[str]:
 
 
 def _pairs(scores, *, before, after, value, person, wave, instrument) -> pd.DataFrame:
+    """Complete pairs: columns ``before`` and ``after`` (the first non-missing score of each
+    person (× instrument) at each wave), one row per person (× instrument) in sorted order.
+
+    The numbers of :func:`_pairs_pivot`, from ``factorize`` and numpy instead of a
+    pivot table (a numeric score column; anything else goes through the pivot table).
+    """
+    has_inst = instrument in scores.columns
+    vcol = scores[value]
+    if not pd.api.types.is_numeric_dtype(vcol.dtype) or pd.api.types.is_bool_dtype(vcol.dtype):
+        return _pairs_pivot(scores, before=before, after=after, value=value, person=person,
+                            wave=wave, instrument=instrument)
+    wcol = scores[wave]
+    if isinstance(wcol.dtype, pd.CategoricalDtype):
+        cats = [str(c) for c in wcol.cat.categories]
+        codes = wcol.cat.codes.to_numpy()
+        is_b = codes == (cats.index(before) if before in cats else -2)
+        is_a = codes == (cats.index(after) if after in cats else -2)
+    else:
+        wstr = wcol.astype(str).to_numpy()
+        is_b, is_a = wstr == before, wstr == after
+    vals = vcol.to_numpy(dtype=float, na_value=np.nan)
+    keep = (is_b | is_a) & ~np.isnan(vals) & scores[person].notna().to_numpy()
+    if has_inst:
+        keep &= scores[instrument].notna().to_numpy()
+    rows = np.flatnonzero(keep)
+    pcodes, _ = pd.factorize(scores[person].iloc[rows], sort=True)
+    unit = pcodes.astype(np.int64)
+    if has_inst:
+        icodes, inames = pd.factorize(scores[instrument].iloc[rows], sort=True)
+        unit = unit * max(len(inames), 1) + icodes
+    ukeys, unit = np.unique(unit, return_inverse=True)
+    unit = unit.reshape(-1)
+    wide = np.full((len(ukeys), 2), np.nan)
+    for j, side in enumerate((is_b[rows], is_a[rows])):
+        u_side = unit[side]
+        _, first = np.unique(u_side, return_index=True)   # first row of each unit at that wave
+        wide[u_side[first], j] = vals[rows][side][first]
+    complete = ~np.isnan(wide).any(axis=1)
+    if has_inst:
+        inst_of = ukeys[complete] % max(len(inames), 1)
+        if len(np.unique(inst_of)) > 1:
+            raise ArgumentError(f"scores hold several instruments "
+                                f"{sorted(inames[np.unique(inst_of)])}; "
+                                f"filter to one instrument before drawing this chart")
+    return pd.DataFrame({before: wide[complete, 0], after: wide[complete, 1]})
+
+
+def _pairs_pivot(scores, *, before, after, value, person, wave, instrument) -> pd.DataFrame:
     """Wide table: person (× instrument) with the two waves side by side, complete pairs."""
     idx = [person] + ([instrument] if instrument in scores.columns else [])
     data = scores[scores[wave].astype(str).isin([before, after])]
