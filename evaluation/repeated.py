@@ -133,7 +133,7 @@ def _group_codes(data: pd.DataFrame, keys: list[str]):
         combined = codes.astype(np.int64) if combined is None else combined * size + codes
         span *= size
     _, first, row_group = np.unique(combined, return_index=True, return_inverse=True)
-    groups = data[keys].iloc[first].reset_index(drop=True)
+    groups = pd.DataFrame({k: data[k].array.take(first) for k in keys}, index=range(len(first)))
     return row_group.astype(np.int64).reshape(-1), groups
 
 

@@ -439,6 +439,78 @@ def band_transition_chart(table: pd.DataFrame, *, before: str = "pre", after: st
                             f"filter it to one instrument")
     lab_b = pick(lang, "band_before_label", "band_before_label_en")
     lab_a = pick(lang, "band_after_label", "band_after_label_en")
+    ranks_b, ranks_a, names_b, names_a, counts, totals, share = _band_shares(table, lab_b, lab_a)
+    fig, ax = new_figure(width=6.5, height=4.4)
+    x = np.arange(len(ranks_b))
+    bottom = np.zeros(len(x))
+    for j, rank in enumerate(ranks_a):
+        h = share[:, j].copy()
+        k = len(ranks_a)
+        colour = (BAND_COLOURS[int(round(j * (len(BAND_COLOURS) - 1) / max(k - 1, 1)))]
+                  if k <= len(BAND_COLOURS) else PALETTE[j % len(PALETTE)])
+        ax.bar(x, h, bottom=bottom, color=colour, edgecolor="white", label=str(names_a[rank]),
+               gid=f"after_{rank}")
+        for xi, (hi, bi) in enumerate(zip(h, bottom)):
+            if hi >= 8:
+                ax.text(xi, bi + hi / 2, f"{hi:.0f}%", ha="center", va="center", fontsize=8,
+                        color="white")
+        bottom += h
+    ticks = [f"{names_b[r]}\n(n = {int(t)})" for r, t in zip(ranks_b, totals)]
+    ax.set_xticks(x, ticks)
+    b, a = _wave_name(before, lang), _wave_name(after, lang)
+    ax.set_xlabel(pick(lang, f"ระดับ{b}", f"Band at {b.lower()}"))
+    ax.set_ylabel(pick(lang, "สัดส่วนของคน (%)", "Share of persons (%)"))
+    ax.set_ylim(0, 100)
+    ax.legend(frameon=False, fontsize=9, title=pick(lang, f"ระดับ{a}", f"Band at {a.lower()}"),
+              loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title or pick(lang, f"การเปลี่ยนระดับ {b} → {a}", f"Band transitions, {b} → {a}"))
+    return fig
+
+
+def _band_shares(table: pd.DataFrame, lab_b: str, lab_a: str):
+    """The numbers of :func:`band_transition_chart`: ranks before and after (sorted), band
+    names by rank (the label, else the band id, first non-missing), counts (before × after,
+    summed over groups), totals per band before and shares in percent of those totals.
+
+    Numpy on integer ranks and counts (the table :func:`evaluation.band_transitions`
+    returns); other tables go through :func:`_band_shares_pandas`.
+    """
+    cols = [table[c] for c in ("band_before_rank", "band_after_rank", "n")]
+    if not all(isinstance(c.dtype, np.dtype) and c.dtype.kind in "iu" for c in cols):
+        return _band_shares_pandas(table, lab_b, lab_a)
+    rb, ra, n = (c.to_numpy() for c in cols)
+    ranks_b, ib = np.unique(rb, return_inverse=True)
+    ranks_a, ia = np.unique(ra, return_inverse=True)
+
+    def names(ranks, codes, label, band):
+        label_vals = table[label if label in table.columns else band].to_numpy()
+        band_vals = table[band].to_numpy()
+        label_ok, band_ok = ~pd.isna(label_vals), ~pd.isna(band_vals)
+        out = {}
+        for i, r in enumerate(ranks.tolist()):
+            here = codes == i
+            for vals, ok in ((label_vals, label_ok), (band_vals, band_ok)):
+                hit = np.flatnonzero(here & ok)
+                if len(hit):
+                    out[r] = vals[hit[0]]
+                    break
+            else:
+                out[r] = np.nan
+        return out
+
+    names_b = names(ranks_b, ib.reshape(-1), lab_b, "band_before")
+    names_a = names(ranks_a, ia.reshape(-1), lab_a, "band_after")
+    counts = np.zeros((len(ranks_b), len(ranks_a)), dtype=np.int64)
+    np.add.at(counts, (ib.reshape(-1), ia.reshape(-1)), n.astype(np.int64))
+    totals = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(totals[:, None] > 0, counts / np.where(totals > 0, totals, 1)[:, None],
+                         0.0) * 100
+    return ranks_b.tolist(), ranks_a.tolist(), names_b, names_a, counts, totals, share
+
+
+def _band_shares_pandas(table: pd.DataFrame, lab_b: str, lab_a: str):
+    """:func:`_band_shares` through groupby (any table; the reference of the fast path)."""
     agg = table.groupby(["band_before_rank", "band_after_rank"], sort=True)["n"].sum()
     names_b = table.groupby("band_before_rank")[lab_b if lab_b in table.columns else "band_before"] \
         .first().fillna(table.groupby("band_before_rank")["band_before"].first())
@@ -449,28 +521,5 @@ def band_transition_chart(table: pd.DataFrame, *, before: str = "pre", after: st
     totals = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = counts.div(totals.where(totals > 0), axis=0).fillna(0) * 100
-    fig, ax = new_figure(width=6.5, height=4.4)
-    x = np.arange(len(share.index))
-    bottom = np.zeros(len(x))
-    for j, rank in enumerate(share.columns):
-        h = share[rank].to_numpy()
-        k = len(share.columns)
-        colour = (BAND_COLOURS[int(round(j * (len(BAND_COLOURS) - 1) / max(k - 1, 1)))]
-                  if k <= len(BAND_COLOURS) else PALETTE[j % len(PALETTE)])
-        ax.bar(x, h, bottom=bottom, color=colour, edgecolor="white", label=str(names_a[rank]),
-               gid=f"after_{rank}")
-        for xi, (hi, bi) in enumerate(zip(h, bottom)):
-            if hi >= 8:
-                ax.text(xi, bi + hi / 2, f"{hi:.0f}%", ha="center", va="center", fontsize=8,
-                        color="white")
-        bottom += h
-    ticks = [f"{names_b[r]}\n(n = {int(totals[r])})" for r in share.index]
-    ax.set_xticks(x, ticks)
-    b, a = _wave_name(before, lang), _wave_name(after, lang)
-    ax.set_xlabel(pick(lang, f"ระดับ{b}", f"Band at {b.lower()}"))
-    ax.set_ylabel(pick(lang, "สัดส่วนของคน (%)", "Share of persons (%)"))
-    ax.set_ylim(0, 100)
-    ax.legend(frameon=False, fontsize=9, title=pick(lang, f"ระดับ{a}", f"Band at {a.lower()}"),
-              loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title(title or pick(lang, f"การเปลี่ยนระดับ {b} → {a}", f"Band transitions, {b} → {a}"))
-    return fig
+    return (list(names_b.index), list(names_a.index), names_b.to_dict(), names_a.to_dict(),
+            counts.to_numpy(), totals.to_numpy(), share.to_numpy(dtype=float))
