@@ -170,7 +170,7 @@ def wave_means(scores: pd.DataFrame, *, by=None, value: str = "total", wave: str
 
 def waves_chart(scores: pd.DataFrame, *, by=None, value: str = "total", wave: str = "wave",
                 instrument: str = "instrument", conf_level: float = 0.95, lang: str = "th",
-                title: str | None = None):
+                title: str | None = None, means: pd.DataFrame | None = None):
     """Mean score with its confidence interval at each wave, one line per group.
 
     Parameters
@@ -188,6 +188,10 @@ def waves_chart(scores: pd.DataFrame, *, by=None, value: str = "total", wave: st
         Level of the t interval of each mean.
     lang : {"th", "en"}
     title : str, optional
+    means : pandas.DataFrame, optional
+        :func:`wave_means` of these scores with the same ``by``, ``value``,
+        ``wave`` and ``conf_level``, when the caller has computed it already
+        (it is used as given, not recomputed).
 
     Returns
     -------
@@ -216,21 +220,22 @@ def waves_chart(scores: pd.DataFrame, *, by=None, value: str = "total", wave: st
         raise ArgumentError(f"scores hold several instruments {sorted(scores[instrument].unique())}; "
                             f"filter to one instrument before drawing this chart")
     order = _wave_order(scores[wave])
-    stats = wave_means(scores, by=keys, value=value, wave=wave, conf_level=conf_level)
-    stats["_x"] = stats[wave].astype(str).map({w: i for i, w in enumerate(order)})
+    stats = wave_means(scores, by=keys, value=value, wave=wave, conf_level=conf_level) \
+        if means is None else means
+    position = {w: i for i, w in enumerate(order)}
     fig, ax = new_figure(width=7.0, height=4.2)
-    groups = stats.groupby(keys, sort=True, observed=True, dropna=False) if keys \
-        else [((), stats)]
-    for k, (key, g) in enumerate(groups):
-        g = g.sort_values("_x")
-        key = key if isinstance(key, tuple) else (key,)
-        label = " / ".join("—" if pd.isna(v) else str(v) for v in key) if keys \
-            else pick(lang, "ทั้งหมด", "All")
-        lo = (g["mean"] - g["ci_low"]).fillna(0).to_numpy()
-        hi = (g["ci_high"] - g["mean"]).fillna(0).to_numpy()
-        ax.errorbar(g["_x"].to_numpy(dtype=float) + (k - (len(groups) - 1) / 2) * 0.03,
-                    g["mean"].to_numpy(), yerr=[lo, hi], marker="o", capsize=4, label=label,
-                    color=PALETTE[k % len(PALETTE)], linewidth=1.8)
+    if not keys:    # one line: the waves in chart order
+        x = np.array([position.get(str(w), np.nan) for w in stats[wave]], dtype=float)
+        o = np.argsort(x)
+        mean = stats["mean"].to_numpy()[o]
+        lo = mean - stats["ci_low"].to_numpy()[o]
+        hi = stats["ci_high"].to_numpy()[o] - mean
+        lo[np.isnan(lo)] = 0
+        hi[np.isnan(hi)] = 0
+        ax.errorbar(x[o] + 0.0, mean, yerr=[lo, hi], marker="o", capsize=4,
+                    label=pick(lang, "ทั้งหมด", "All"), color=PALETTE[0], linewidth=1.8)
+    else:
+        _group_lines(ax, stats.assign(_x=stats[wave].astype(str).map(position)), keys)
     ax.set_xticks(range(len(order)), [_wave_name(w, lang) for w in order])
     ax.set_xlim(-0.4, len(order) - 0.6)
     ax.set_xlabel(pick(lang, "ช่วงการประเมิน", "Wave"))
@@ -241,6 +246,20 @@ def waves_chart(scores: pd.DataFrame, *, by=None, value: str = "total", wave: st
     if keys:
         ax.legend(frameon=False, fontsize=9, title=", ".join(keys))
     return fig
+
+
+def _group_lines(ax, stats: pd.DataFrame, keys: list[str]) -> None:
+    """One error-bar line per group of ``stats`` (with its chart position ``_x``)."""
+    groups = stats.groupby(keys, sort=True, observed=True, dropna=False)
+    for k, (key, g) in enumerate(groups):
+        g = g.sort_values("_x")
+        key = key if isinstance(key, tuple) else (key,)
+        label = " / ".join("—" if pd.isna(v) else str(v) for v in key)
+        lo = (g["mean"] - g["ci_low"]).fillna(0).to_numpy()
+        hi = (g["ci_high"] - g["mean"]).fillna(0).to_numpy()
+        ax.errorbar(g["_x"].to_numpy(dtype=float) + (k - (len(groups) - 1) / 2) * 0.03,
+                    g["mean"].to_numpy(), yerr=[lo, hi], marker="o", capsize=4, label=label,
+                    color=PALETTE[k % len(PALETTE)], linewidth=1.8)
 
 
 # --------------------------------------------------------------------------- slope_chart
@@ -292,16 +311,17 @@ def slope_chart(scores: pd.DataFrame, *, before: str = "pre", after: str = "post
                   instrument=instrument)
     if not len(wide):
         raise ArgumentError(f"no person has a {value!r} score at both {before!r} and {after!r}")
-    d = wide[after] - wide[before]
+    d = wide[after].to_numpy(dtype=float) - wide[before].to_numpy(dtype=float)
     shown = wide if len(wide) <= max_persons else wide.sample(n=max_persons, random_state=seed)
     fig, ax = new_figure(width=5.5, height=5.0)
     alpha = 0.7 if len(shown) <= 50 else max(0.08, 0.7 * 50 / len(shown))
-    ds = shown[after] - shown[before]
+    sb, sa = shown[before].to_numpy(dtype=float), shown[after].to_numpy(dtype=float)
+    ds = sa - sb
     for colour, mask in ((_UP, ds > 0), (_SAME, ds == 0), (_DOWN, ds < 0)):
-        sub = shown[mask]
-        if len(sub):
-            xs = np.tile([[0.0], [1.0]], (1, len(sub)))
-            ys = np.vstack([sub[before].to_numpy(dtype=float), sub[after].to_numpy(dtype=float)])
+        n_sub = int(mask.sum())
+        if n_sub:
+            xs = np.tile([[0.0], [1.0]], (1, n_sub))
+            ys = np.vstack([sb[mask], sa[mask]])
             ax.plot(xs, ys, color=colour, alpha=alpha, linewidth=1, gid="person")
     counts = {"up": int((d > 0).sum()), "same": int((d == 0).sum()), "down": int((d < 0).sum())}
     from matplotlib.lines import Line2D

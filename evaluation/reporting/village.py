@@ -470,7 +470,7 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
         mean_text = ", ".join(
             f"{wave_name(str(r.wave), lang)} {F.num(r.mean)} (n = {int(r.n):,d})"
             for r in means.itertuples())
-        fig = hch.waves_chart(valid, lang=lang)
+        fig = hch.waves_chart(valid, lang=lang, means=means)
         ctx.figure(fig, f"happiness_waves_{inst}",
                    tr(lang, f"คะแนนเฉลี่ยแต่ละช่วง: {name}", f"Mean score by wave: {name}"),
                    tr(lang, f"คะแนนเฉลี่ย (เต็ม {F.num(hi_total, 0)} คะแนน) {mean_text} "
