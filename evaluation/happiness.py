@@ -741,23 +741,32 @@ def attrition(scores_or_table: pd.DataFrame, *, by=None, person: str = "person_i
     complete = (present | ~need).all(axis=1)
     pre_post = present[:, 0] & present[:, W - 1]
     G, ug = prep.n_groups, prep.unit_group
-    summary = prep.groups.copy() if prep.keys else pd.DataFrame(index=range(1))
-    summary["n_persons"] = np.bincount(ug, minlength=G).astype(np.int64)
+    cols = {"n_persons": np.bincount(ug, minlength=G).astype(np.int64)}
     for k, w in enumerate(labels):
-        summary[f"n_{w}"] = np.bincount(ug, weights=present[:, k], minlength=G).astype(np.int64)
-    summary["waves_counted"] = pd.array(
+        cols[f"n_{w}"] = np.bincount(ug, weights=present[:, k], minlength=G).astype(np.int64)
+    cols["waves_counted"] = pd.array(
         [",".join(w for k, w in enumerate(labels) if counted[i, k]) for i in prep.group_inst],
         dtype="string")
-    summary["n_complete"] = np.bincount(ug, weights=complete, minlength=G).astype(np.int64)
-    summary["n_pre_post"] = np.bincount(ug, weights=pre_post, minlength=G).astype(np.int64)
+    cols["n_complete"] = np.bincount(ug, weights=complete, minlength=G).astype(np.int64)
+    cols["n_pre_post"] = np.bincount(ug, weights=pre_post, minlength=G).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        summary["share_complete"] = np.where(summary["n_persons"] > 0,
-                                             summary["n_complete"] / summary["n_persons"], np.nan)
+        cols["share_complete"] = np.where(cols["n_persons"] > 0,
+                                          cols["n_complete"] / cols["n_persons"], np.nan)
+    summary = pd.DataFrame(cols, index=range(len(prep.group_inst)))
+    if prep.keys:
+        summary = pd.concat([prep.groups, summary], axis=1)
 
     uu, ww = np.nonzero(need & ~present)
     first = np.zeros(prep.n_units, dtype=np.int64)
     first[prep.unit_codes[::-1]] = np.arange(len(prep.unit_codes))[::-1]
-    missing = prep.data[[*prep.keys, person]].iloc[first[uu]].reset_index(drop=True)
+    rows = first[uu]
+    missing = pd.DataFrame({c: prep.data[c].array.take(rows) for c in [*prep.keys, person]},
+                           index=range(len(rows)))
     missing[wave] = pd.Categorical.from_codes(ww, categories=labels, ordered=True)
-    missing = missing.sort_values([*prep.keys, person, wave], kind="stable").reset_index(drop=True)
+    # sorted by group, person and wave (as sort_values: missing keys last, ties stable)
+    sort_codes = [ww]
+    for c in reversed([*prep.keys, person]):
+        codes, uniques = pd.factorize(missing[c], sort=True)
+        sort_codes.append(np.where(codes < 0, len(uniques), codes))
+    missing = missing.take(np.lexsort(sort_codes)).reset_index(drop=True)
     return Attrition(summary=summary, missing=missing)

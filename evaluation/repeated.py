@@ -328,7 +328,7 @@ def _cochran_core(y: np.ndarray, codes: np.ndarray, G: int) -> pd.DataFrame:
 
 
 def _finish(w: _Wide, res: pd.DataFrame, n_all: np.ndarray, reasons: list) -> pd.DataFrame:
-    res = res.copy()
+    """``res`` (a core's fresh frame, completed in place) after the group columns."""
     res.insert(list(res.columns).index("n") + 1, "n_dropped",
                (n_all - res["n"].to_numpy()).astype(np.int64))
     why = np.full(len(res), "", dtype=object)
@@ -336,6 +336,8 @@ def _finish(w: _Wide, res: pd.DataFrame, n_all: np.ndarray, reasons: list) -> pd
         for i in np.flatnonzero(mask):
             why[i] = text if not why[i] else f"{why[i]}; {text}"
     res["reason"] = pd.array(why.astype(str), dtype="string")
+    if not len(w.groups.columns):
+        return res
     return pd.concat([w.groups, res], axis=1)
 
 

@@ -529,3 +529,29 @@ def test_band_transitions_fast_tables_equal_crosstab_and_first_labels(seed, by):
             or r.band_before_label_en == expected
     assert res.test["n_pairs"].dtype == np.int64
     assert res.test["reason"].dtype == pd.StringDtype()
+
+
+@pytest.mark.parametrize("seed", [9, 10, 11])
+@pytest.mark.parametrize("by", [None, "village_id", ["sex", "village_id"]])
+def test_attrition_missing_rows_and_order_by_hand(seed, by):
+    """Who is missing at which counted wave, listed by hand and sorted with sort_values
+    (missing group values last), against the numpy listing and lexsort order."""
+    scores = _messy_scores(seed, missing=0.3)
+    res = attrition(scores, by=by)
+    keys = ["instrument"] + ([by] if isinstance(by, str) else list(by or []))
+    seen = scores[scores["total"].notna()]
+    counted = {i: set(sub["wave"].astype(str)) for i, sub in seen.groupby("instrument")}
+    rows = []
+    for unit, sub in seen.groupby([*keys, "person_id"], dropna=False, sort=False):
+        have = set(sub["wave"].astype(str))
+        rows += [(*unit, w) for w in WAVES if w in counted[unit[0]] and w not in have]
+    expected = pd.DataFrame(rows, columns=[*keys, "person_id", "wave"])
+    expected["wave"] = pd.Categorical(expected["wave"], categories=WAVES, ordered=True)
+    expected = expected.sort_values([*keys, "person_id", "wave"]).reset_index(drop=True)
+    got = res.missing
+    assert list(got.columns) == [*keys, "person_id", "wave"]
+    assert len(got) == len(expected)
+    for c in got.columns:
+        a, b = got[c].astype(object).tolist(), expected[c].astype(object).tolist()
+        assert [None if pd.isna(x) else x for x in a] == [None if pd.isna(x) else x for x in b], c
+    assert res.summary["n_persons"].sum() == seen.groupby([*keys, "person_id"], dropna=False).ngroups
