@@ -35,7 +35,7 @@ from .errors import (ArgumentError, DataValidationError, column_list, problems_f
 from .schema import WAVES
 from .stats import _BOOT_FIELDS, _bootstrap_arrays, _check_alternative, \
     _check_conf_level, _mcnemar_arrays, _paired_core
-from .repeated import _check_padjust, omnibus_frame, p_adjust
+from .repeated import _check_padjust, _group_codes, omnibus_frame, p_adjust
 
 __all__ = ["Attrition", "BandTransitions", "CONTRASTS", "attrition", "band_transitions",
            "happiness_change"]
@@ -77,23 +77,6 @@ def _check_pair(before: str, after: str, labels: list[str], what: str) -> None:
         raise ArgumentError(f"{what}: the two waves must differ, got {before!r} twice")
 
 
-def _group_codes(data: pd.DataFrame, keys: list[str]):
-    """Integer group code per row (sorted groups, missing values kept as a group) and the
-    frame of group key values (one row per code)."""
-    if not keys:
-        return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
-    grouped = data.groupby(keys, sort=True, dropna=False, observed=True)
-    codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    groups = grouped.size().index.to_frame(index=False)
-    for k in keys:
-        if groups[k].dtype != data[k].dtype:
-            try:
-                groups[k] = groups[k].astype(data[k].dtype)
-            except (TypeError, ValueError):
-                pass
-    return codes, groups
-
-
 def _wave_codes(series: pd.Series, labels: list[str]) -> np.ndarray:
     """Position of each row's wave in ``labels`` (-1 for a missing wave)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -123,9 +106,17 @@ def _check_duplicates(data: pd.DataFrame, unit_codes: np.ndarray, wave_codes: np
 
 
 def _unit_table(data: pd.DataFrame, keys: list[str], person: str):
-    """Codes for units (group keys + person) and the group code of every unit."""
-    unit_codes = data.groupby(keys + [person], sort=False, dropna=False,
-                              observed=True).ngroup().to_numpy(dtype=np.int64)
+    """Codes for units (group keys + person), numbered in order of first appearance
+    (``groupby(keys + [person], sort=False, dropna=False, observed=True).ngroup()``,
+    from one ``pandas.factorize`` per column), and the number of units."""
+    unit_codes = None
+    for k in [*keys, person]:
+        codes, uniques = pd.factorize(data[k], use_na_sentinel=False)
+        codes = codes.astype(np.int64)
+        if unit_codes is None:
+            unit_codes = codes
+        else:   # renumber after each column so the combined code stays small
+            unit_codes = pd.factorize(unit_codes * max(len(uniques), 1) + codes)[0].astype(np.int64)
     n_units = int(unit_codes.max()) + 1 if len(unit_codes) else 0
     return unit_codes, n_units
 
@@ -337,39 +328,53 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
     unit_group, groups, n_groups = prep.unit_group, prep.groups, prep.n_groups
     needed = list(dict.fromkeys(labels.index(w) for p in pairs for w in p))
 
-    blocks = []
+    # every group x measure x contrast in one vectorised call: the code of a person's pair
+    # is (group, measure, contrast), so the rows come out in the output order
+    M, C = len(values), len(pairs)
+    bs, as_, cs = [], [], []
     for m_i, v in enumerate(values):
         vals = data[v].to_numpy(dtype=float, na_value=np.nan)
         wide = _wide(vals, wcodes, unit_codes, n_units, needed)
         for c_i, (a, b) in enumerate(pairs):
             before, after = wide[labels.index(a)], wide[labels.index(b)]
             seen = ~(np.isnan(before) & np.isnan(after))
-            res = _paired_core(before[seen], after[seen], unit_group[seen], n_groups,
-                               alternative=alternative, conf_level=conf_level,
-                               higher_is_better=higher_is_better)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                res["share_improved"] = np.where(res["n_pairs"] > 0,
-                                                 res["n_improved"] / res["n_pairs"], np.nan)
-            if bootstrap is not None:
-                res = pd.concat([res, _grouped_bootstrap(before[seen], after[seen],
-                                                         unit_group[seen], n_groups, bootstrap,
-                                                         seed, conf_level)], axis=1)
-            head = groups.copy()
-            head["measure"] = v
-            head["contrast"] = f"{a}{ARROW}{b}"
-            head["wave_before"] = a
-            head["wave_after"] = b
-            block = pd.concat([head, res], axis=1)
-            block["_g"], block["_m"], block["_c"] = np.arange(n_groups), m_i, c_i
-            blocks.append(block)
-    out = pd.concat(blocks, ignore_index=True)
-    out = out.sort_values(["_g", "_m", "_c"], kind="stable")
+            bs.append(before[seen])
+            as_.append(after[seen])
+            cs.append((unit_group[seen] * M + m_i) * C + c_i)
+    stacked_b, stacked_a, codes = np.concatenate(bs), np.concatenate(as_), np.concatenate(cs)
+    n_rows = n_groups * M * C
+    res = _paired_core(stacked_b, stacked_a, codes, n_rows, alternative=alternative,
+                       conf_level=conf_level, higher_is_better=higher_is_better)
+    n_pairs = res["n_pairs"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res["share_improved"] = np.where(n_pairs > 0, res["n_improved"].to_numpy() / n_pairs,
+                                         np.nan)
+    g_idx = np.repeat(np.arange(n_groups), M * C)
+    m_idx = np.tile(np.repeat(np.arange(M), C), n_groups)
+    c_idx = np.tile(np.arange(C), n_groups * M)
+    if bootstrap is not None:   # blocks in (measure, contrast) order, rows by group
+        parts = [_grouped_bootstrap(bs[k], as_[k], cs[k] // (M * C), n_groups, bootstrap, seed,
+                                    conf_level) for k in range(M * C)]
+        boot = pd.concat(parts, ignore_index=True).iloc[(m_idx * C + c_idx) * n_groups + g_idx]
+        res = pd.concat([res, boot.reset_index(drop=True)], axis=1)
+    head = groups.iloc[g_idx].reset_index(drop=True) if prep.keys else \
+        pd.DataFrame(index=range(n_rows))
+    head["measure"] = pd.array(np.array(values, dtype=object)[m_idx], dtype="string")
+    head["contrast"] = pd.array(np.array([f"{a}{ARROW}{b}" for a, b in pairs],
+                                         dtype=object)[c_idx], dtype="string")
+    head["wave_before"] = pd.array(np.array([a for a, _ in pairs], dtype=object)[c_idx],
+                                   dtype="string")
+    head["wave_after"] = pd.array(np.array([b for _, b in pairs], dtype=object)[c_idx],
+                                  dtype="string")
+    out = pd.concat([head, res], axis=1)
     if padjust is not None:
         _check_padjust(padjust)
         for col in ("p_t", "p_wilcoxon"):
-            adj = out.groupby(["_g", "_m"], sort=False)[col].transform(
-                lambda p: pd.Series(p_adjust(p.to_numpy(dtype=float), padjust), index=p.index))
-            out[f"{col}_adj"] = adj.astype(float)
+            p = out[col].to_numpy(dtype=float)
+            adj = np.empty(n_rows)
+            for start in range(0, n_rows, C):   # the contrasts of one group x measure
+                adj[start:start + C] = p_adjust(p[start:start + C], padjust)
+            out[f"{col}_adj"] = adj
     if omnibus:
         present = [i for i, _ in enumerate(labels) if (wcodes == i).any()]
         parts = []
@@ -378,14 +383,10 @@ def happiness_change(scores: pd.DataFrame, *, by=None, value="total", person: st
             wide_all = _wide(vals, wcodes, unit_codes, n_units, present)
             y = np.column_stack([wide_all[i] for i in present]) if present else \
                 np.zeros((n_units, 0))
-            om = omnibus_frame(y, unit_group, n_groups, [labels[i] for i in present])
-            om["_g"], om["_m"] = np.arange(n_groups), m_i
-            parts.append(om)
-        out = out.merge(pd.concat(parts, ignore_index=True), on=["_g", "_m"], how="left")
-    out = out.drop(columns=["_g", "_m", "_c"])
-    for col in ("measure", "contrast", "wave_before", "wave_after"):
-        out[col] = out[col].astype("string")
-    return out.reset_index(drop=True)
+            parts.append(omnibus_frame(y, unit_group, n_groups, [labels[i] for i in present]))
+        om = pd.concat(parts, ignore_index=True)    # row m * G + g
+        out = pd.concat([out, om.iloc[m_idx * n_groups + g_idx].reset_index(drop=True)], axis=1)
+    return out
 
 
 def _grouped_bootstrap(before, after, codes, n_groups, n_resamples, seed, conf_level):
@@ -526,7 +527,13 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
 
     # band order per instrument (lowest first)
     inst_names = prep.inst_names
-    if inst_key:
+    bcol = data[band]
+    if inst_key and isinstance(bcol.dtype, pd.CategoricalDtype) and bcol.cat.ordered:
+        # an ordered categorical gives every instrument the same order (no split needed);
+        # rows without an instrument form no instrument of their own
+        cats = [str(c) for c in bcol.cat.categories]
+        orders = [[] if pd.isna(k) else list(cats) for k in inst_names]
+    elif inst_key:
         subs = dict(tuple(data.groupby(inst_key, sort=True, observed=True)))
         orders = [_band_order(subs[k], band, total) if k in subs else [] for k in inst_names]
     else:
@@ -569,34 +576,39 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
     names = np.array([[o[r] if r < len(o) else "" for r in range(K)] for o in orders], dtype=object) \
         if K else np.empty((n_inst, 0), dtype=object)
     gi = prep.group_inst[gg]
-    table = prep.groups.iloc[gg].reset_index(drop=True) if grp else pd.DataFrame(index=range(len(gg)))
-    table["band_before"] = pd.array(names[gi, bi] if len(gg) else [], dtype="string")
-    table["band_after"] = pd.array(names[gi, ai] if len(gg) else [], dtype="string")
-    table["band_before_rank"] = bi.astype(np.int64)
-    table["band_after_rank"] = ai.astype(np.int64)
+    cols = {"band_before": pd.array(names[gi, bi] if len(gg) else [], dtype="string"),
+            "band_after": pd.array(names[gi, ai] if len(gg) else [], dtype="string"),
+            "band_before_rank": bi.astype(np.int64),
+            "band_after_rank": ai.astype(np.int64)}
     label_cols = [c for c in ("band_label", "band_label_en") if c in data.columns]
     if label_cols:
-        lab = pd.DataFrame({"_i": row_inst, "_b": bcodes})
-        for c in label_cols:
-            lab[c] = data[c].to_numpy()
-        lab = lab[lab["_b"] >= 0].drop_duplicates(["_i", "_b"])
-        label_of = {(i, buniq[b]): row for i, b, *row in lab.itertuples(index=False)}
+        # the label of each (instrument, band) from its first row
+        have = np.flatnonzero(bcodes >= 0)
+        key = row_inst[have] * (len(buniq) + 1) + bcodes[have]
+        _, first = np.unique(key, return_index=True)
+        rows_first = have[first]
+        label_values = [data[c].to_numpy()[rows_first] for c in label_cols]
+        label_of = {(int(i), buniq[b]): [vals[j] for vals in label_values]
+                    for j, (i, b) in enumerate(zip(row_inst[rows_first], bcodes[rows_first]))}
         # bands nobody was in: labels from the instrument definition, when it is known
         for i, name in enumerate(inst_names):
             for b, labs in _registry_labels(name).items():
                 label_of.setdefault((i, b), [labs[c] for c in label_cols])
         for side, idx in (("before", bi), ("after", ai)):
             for k, c in enumerate(label_cols):
-                table[f"band_{side}_{c.removeprefix('band_')}"] = pd.array(
+                cols[f"band_{side}_{c.removeprefix('band_')}"] = pd.array(
                     [label_of.get((i, names[i, r]), [None] * len(label_cols))[k]
                      for i, r in zip(gi, idx)], dtype="string")
     n = counts[gg, bi, ai].astype(np.int64)
     tot = counts.sum(axis=(1, 2))[gg]
     row = counts.sum(axis=2)[gg, bi]
     with np.errstate(invalid="ignore", divide="ignore"):
-        table["n"] = n
-        table["share"] = np.where(tot > 0, n / np.maximum(tot, 1), np.nan)
-        table["share_of_before"] = np.where(row > 0, n / np.maximum(row, 1), np.nan)
+        cols["n"] = n
+        cols["share"] = np.where(tot > 0, n / np.maximum(tot, 1), np.nan)
+        cols["share_of_before"] = np.where(row > 0, n / np.maximum(row, 1), np.nan)
+    table = pd.DataFrame(cols, index=range(len(gg)))
+    if grp:
+        table = pd.concat([prep.groups.iloc[gg].reset_index(drop=True), table], axis=1)
 
     # McNemar per group on "in the top band(s)"
     topmask = np.zeros((max(n_inst, 1), max(K, 1)), dtype=bool)
@@ -608,23 +620,23 @@ def band_transitions(scores: pd.DataFrame, *, by=None, before: str = "pre", afte
             topmask[i, order.index(t)] = True
     ui = prep.group_inst[g]
     tb, ta = topmask[ui, rb], topmask[ui, ra]
-    test = prep.groups.copy() if grp else pd.DataFrame(index=range(1))
-    test["top_bands"] = pd.array([top_names[i] if top_names else "" for i in prep.group_inst],
-                                 dtype="string")
-    test["n_pairs"] = np.bincount(g, minlength=G).astype(np.int64)
-    test["n_top_before"] = np.bincount(g, weights=tb, minlength=G).astype(np.int64)
-    test["n_top_after"] = np.bincount(g, weights=ta, minlength=G).astype(np.int64)
-    test["b"] = np.bincount(g, weights=tb & ~ta, minlength=G).astype(np.int64)
-    test["c"] = np.bincount(g, weights=~tb & ta, minlength=G).astype(np.int64)
-    stat, p, method = _mcnemar_arrays(test["b"].to_numpy(), test["c"].to_numpy(), exact=exact,
-                                      correction=True)
-    test["statistic"] = stat
-    test["p_value"] = p
-    test["method"] = pd.array(method.astype(str), dtype="string")
-    test["reason"] = pd.array(np.where(test["n_pairs"] == 0, "no complete pairs",
-                                       np.where(test["b"] + test["c"] == 0,
-                                                "no discordant pairs: test undefined", "")),
-                              dtype="string")
+    b = np.bincount(g, weights=tb & ~ta, minlength=G).astype(np.int64)
+    c = np.bincount(g, weights=~tb & ta, minlength=G).astype(np.int64)
+    n_pairs = np.bincount(g, minlength=G).astype(np.int64)
+    stat, p, method = _mcnemar_arrays(b, c, exact=exact, correction=True)
+    test = pd.DataFrame({
+        "top_bands": pd.array([top_names[i] if top_names else "" for i in prep.group_inst],
+                              dtype="string"),
+        "n_pairs": n_pairs,
+        "n_top_before": np.bincount(g, weights=tb, minlength=G).astype(np.int64),
+        "n_top_after": np.bincount(g, weights=ta, minlength=G).astype(np.int64),
+        "b": b, "c": c, "statistic": stat, "p_value": p,
+        "method": pd.array(method.astype(str), dtype="string"),
+        "reason": pd.array(np.where(n_pairs == 0, "no complete pairs",
+                                    np.where(b + c == 0, "no discordant pairs: test undefined", "")),
+                           dtype="string")}, index=range(len(prep.group_inst)))
+    if grp:
+        test = pd.concat([prep.groups.reset_index(drop=True), test], axis=1)
     return BandTransitions(table=table, test=test)
 
 
@@ -729,23 +741,32 @@ def attrition(scores_or_table: pd.DataFrame, *, by=None, person: str = "person_i
     complete = (present | ~need).all(axis=1)
     pre_post = present[:, 0] & present[:, W - 1]
     G, ug = prep.n_groups, prep.unit_group
-    summary = prep.groups.copy() if prep.keys else pd.DataFrame(index=range(1))
-    summary["n_persons"] = np.bincount(ug, minlength=G).astype(np.int64)
+    cols = {"n_persons": np.bincount(ug, minlength=G).astype(np.int64)}
     for k, w in enumerate(labels):
-        summary[f"n_{w}"] = np.bincount(ug, weights=present[:, k], minlength=G).astype(np.int64)
-    summary["waves_counted"] = pd.array(
+        cols[f"n_{w}"] = np.bincount(ug, weights=present[:, k], minlength=G).astype(np.int64)
+    cols["waves_counted"] = pd.array(
         [",".join(w for k, w in enumerate(labels) if counted[i, k]) for i in prep.group_inst],
         dtype="string")
-    summary["n_complete"] = np.bincount(ug, weights=complete, minlength=G).astype(np.int64)
-    summary["n_pre_post"] = np.bincount(ug, weights=pre_post, minlength=G).astype(np.int64)
+    cols["n_complete"] = np.bincount(ug, weights=complete, minlength=G).astype(np.int64)
+    cols["n_pre_post"] = np.bincount(ug, weights=pre_post, minlength=G).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        summary["share_complete"] = np.where(summary["n_persons"] > 0,
-                                             summary["n_complete"] / summary["n_persons"], np.nan)
+        cols["share_complete"] = np.where(cols["n_persons"] > 0,
+                                          cols["n_complete"] / cols["n_persons"], np.nan)
+    summary = pd.DataFrame(cols, index=range(len(prep.group_inst)))
+    if prep.keys:
+        summary = pd.concat([prep.groups, summary], axis=1)
 
     uu, ww = np.nonzero(need & ~present)
     first = np.zeros(prep.n_units, dtype=np.int64)
     first[prep.unit_codes[::-1]] = np.arange(len(prep.unit_codes))[::-1]
-    missing = prep.data[[*prep.keys, person]].iloc[first[uu]].reset_index(drop=True)
+    rows = first[uu]
+    missing = pd.DataFrame({c: prep.data[c].array.take(rows) for c in [*prep.keys, person]},
+                           index=range(len(rows)))
     missing[wave] = pd.Categorical.from_codes(ww, categories=labels, ordered=True)
-    missing = missing.sort_values([*prep.keys, person, wave], kind="stable").reset_index(drop=True)
+    # sorted by group, person and wave (as sort_values: missing keys last, ties stable)
+    sort_codes = [ww]
+    for c in reversed([*prep.keys, person]):
+        codes, uniques = pd.factorize(missing[c], sort=True)
+        sort_codes.append(np.where(codes < 0, len(uniques), codes))
+    missing = missing.take(np.lexsort(sort_codes)).reset_index(drop=True)
     return Attrition(summary=summary, missing=missing)

@@ -113,6 +113,44 @@ def p_adjust(p, method: str = "holm") -> np.ndarray:
     return out
 
 
+# --------------------------------------------------------------------------- group codes
+def _group_codes(data: pd.DataFrame, keys: list[str]):
+    """Integer group code per row (sorted groups, missing values kept as a group) and the
+    frame of group key values (one row per code).
+
+    The codes and groups of ``data.groupby(keys, sort=True, dropna=False,
+    observed=True)`` (``ngroup()`` and the group keys, in the columns' own
+    dtypes), from one sorted ``pandas.factorize`` per key instead of a groupby.
+    """
+    if not keys:
+        return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
+    combined, span = None, 1
+    for k in keys:
+        codes, uniques = pd.factorize(data[k], sort=True, use_na_sentinel=False)
+        size = max(len(uniques), 1)
+        if span * size >= 2 ** 62:  # pragma: no cover - astronomically many key combinations
+            return _group_codes_groupby(data, keys)
+        combined = codes.astype(np.int64) if combined is None else combined * size + codes
+        span *= size
+    _, first, row_group = np.unique(combined, return_index=True, return_inverse=True)
+    groups = pd.DataFrame({k: data[k].array.take(first) for k in keys}, index=range(len(first)))
+    return row_group.astype(np.int64).reshape(-1), groups
+
+
+def _group_codes_groupby(data: pd.DataFrame, keys: list[str]):
+    """:func:`_group_codes` through ``groupby`` (the reference the fast path is tested against)."""
+    grouped = data.groupby(keys, sort=True, dropna=False, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    groups = grouped.size().index.to_frame(index=False)
+    for k in keys:
+        if groups[k].dtype != data[k].dtype:
+            try:
+                groups[k] = groups[k].astype(data[k].dtype)
+            except (TypeError, ValueError):
+                pass
+    return codes, groups
+
+
 # --------------------------------------------------------------------------- long -> wide
 @dataclass
 class _Wide:
@@ -125,9 +163,12 @@ class _Wide:
 
 def _levels(series: pd.Series) -> list:
     """Within levels in order: an ordered categorical's categories, waves in wave order, else sorted."""
+    if isinstance(series.dtype, pd.CategoricalDtype):   # the categories that occur, in order
+        codes = series.cat.codes.to_numpy()
+        seen = np.zeros(len(series.cat.categories), dtype=bool)
+        seen[codes[codes >= 0]] = True
+        return [c for c, s in zip(series.cat.categories, seen) if s]
     present = pd.unique(series.dropna())
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return [c for c in series.cat.categories if c in set(present)]
     if all(isinstance(v, str) for v in present):
         known = [w for w in WAVES if w in set(present)]
         return known + sorted(v for v in present if v not in WAVES)
@@ -135,6 +176,14 @@ def _levels(series: pd.Series) -> list:
         return sorted(present)
     except TypeError:
         return sorted(present, key=str)
+
+
+def _plain_key(series: pd.Series) -> bool:
+    """Whether groupby keeps this column's dtype for its group keys (strings, categories,
+    numbers, booleans, dates), so that :func:`_group_codes` gives the same key frame."""
+    dt = series.dtype
+    return (isinstance(dt, (pd.StringDtype, pd.CategoricalDtype))
+            or (isinstance(dt, np.dtype) and dt.kind in "biufM"))
 
 
 def _to_wide(data, *, dv: str, within: str, subject: str, by=None, binary: bool = False) -> _Wide:
@@ -159,12 +208,17 @@ def _to_wide(data, *, dv: str, within: str, subject: str, by=None, binary: bool 
                                 f"found {sorted(set(vals[bad].tolist()))[:5]}")
     keep = data[within].notna().to_numpy()
     levels = _levels(data[within])
-    frame = data.loc[keep, [*keys, subject, within]]
-    vals = vals[keep]
+    frame = data[[*keys, subject, within]]
+    if not keep.all():
+        frame = frame[keep]
+        vals = vals[keep]
     wcode = pd.Categorical(frame[within], categories=levels).codes.astype(np.int64)
-    grouped = frame.groupby([*keys, subject], sort=True, dropna=False, observed=True)
-    unit = grouped.ngroup().to_numpy(dtype=np.int64)
-    units = grouped.size().index.to_frame(index=False)
+    if all(_plain_key(frame[c]) for c in [*keys, subject]):
+        unit, units = _group_codes(frame, [*keys, subject])
+    else:   # e.g. an object column: the groupby keys take the dtype pandas infers for them
+        grouped = frame.groupby([*keys, subject], sort=True, dropna=False, observed=True)
+        unit = grouped.ngroup().to_numpy(dtype=np.int64)
+        units = grouped.size().index.to_frame(index=False)
     k = len(levels)
     key = unit * max(k, 1) + wcode
     counts = np.bincount(key, minlength=1) if len(key) else np.zeros(0, dtype=np.int64)
@@ -180,9 +234,7 @@ def _to_wide(data, *, dv: str, within: str, subject: str, by=None, binary: bool 
     y = np.full((len(units), k), np.nan)
     y[unit, wcode] = vals
     if keys:
-        g = units.groupby(keys, sort=True, dropna=False, observed=True)
-        codes = g.ngroup().to_numpy(dtype=np.int64)
-        groups = g.size().index.to_frame(index=False)
+        codes, groups = _group_codes(units, keys)
     else:
         codes = np.zeros(len(units), dtype=np.int64)
         groups = pd.DataFrame(index=range(1))
@@ -276,7 +328,7 @@ def _cochran_core(y: np.ndarray, codes: np.ndarray, G: int) -> pd.DataFrame:
 
 
 def _finish(w: _Wide, res: pd.DataFrame, n_all: np.ndarray, reasons: list) -> pd.DataFrame:
-    res = res.copy()
+    """``res`` (a core's fresh frame, completed in place) after the group columns."""
     res.insert(list(res.columns).index("n") + 1, "n_dropped",
                (n_all - res["n"].to_numpy()).astype(np.int64))
     why = np.full(len(res), "", dtype=object)
@@ -284,6 +336,8 @@ def _finish(w: _Wide, res: pd.DataFrame, n_all: np.ndarray, reasons: list) -> pd
         for i in np.flatnonzero(mask):
             why[i] = text if not why[i] else f"{why[i]}; {text}"
     res["reason"] = pd.array(why.astype(str), dtype="string")
+    if not len(w.groups.columns):
+        return res
     return pd.concat([w.groups, res], axis=1)
 
 
@@ -385,17 +439,42 @@ def friedman_test(data: pd.DataFrame, *, dv: str, within: str, subject: str,
        n    chi2   df
     0  4  6.5333  2.0
     """
-    w = _to_wide(data, dv=dv, within=within, subject=subject, by=by)
+    return _friedman_wide(_to_wide(data, dv=dv, within=within, subject=subject, by=by))
+
+
+def _friedman_wide(w: _Wide) -> pd.DataFrame:
+    """:func:`friedman_test` of a wide table from :func:`_to_wide`."""
     y, codes, G, n_all = _complete(w)
     res = _friedman_core(y, codes, G)
     small = res["n"].to_numpy() < 2
-    res.loc[small, ["chi2", "p", "kendall_w"]] = np.nan
+    if small.any():
+        res.loc[small, ["chi2", "p", "kendall_w"]] = np.nan
     reasons = _base_reasons(res, len(w.levels), 2)
     reasons.append((res["chi2"].isna().to_numpy() & (res["n"].to_numpy() >= 2),
                     "every subject has the same value at every wave"))
     out = _finish(w, res, n_all, reasons)
     out["df"] = out["df"].astype(float)
     return out
+
+
+def _omnibus_tests(data: pd.DataFrame, *, dv: str, within: str, subject: str,
+                  by=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(friedman_test(...), rm_anova(...))`` of the same data, the long table read once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"id": [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4],
+    ...                   "wave": ["pre", "during", "post"] * 4,
+    ...                   "y": [3, 5, 6, 2, 4, 4, 5, 6, 8, 1, 3, 2]})
+    >>> fr, rm = _omnibus_tests(d, dv="y", within="wave", subject="id")
+    >>> fr.equals(friedman_test(d, dv="y", within="wave", subject="id"))
+    True
+    >>> rm.equals(rm_anova(d, dv="y", within="wave", subject="id"))
+    True
+    """
+    w = _to_wide(data, dv=dv, within=within, subject=subject, by=by)
+    return _friedman_wide(w), _rm_wide(w)
 
 
 def rm_anova(data: pd.DataFrame, *, dv: str, within: str, subject: str,
@@ -438,7 +517,11 @@ def rm_anova(data: pd.DataFrame, *, dv: str, within: str, subject: str,
              f  df1  df2  n
     0  11.8235  2.0  6.0  4
     """
-    w = _to_wide(data, dv=dv, within=within, subject=subject, by=by)
+    return _rm_wide(_to_wide(data, dv=dv, within=within, subject=subject, by=by))
+
+
+def _rm_wide(w: _Wide) -> pd.DataFrame:
+    """:func:`rm_anova` of a wide table from :func:`_to_wide`."""
     y, codes, G, n_all = _complete(w)
     res = _rm_core(y, codes, G)
     reasons = _base_reasons(res, len(w.levels), 2)

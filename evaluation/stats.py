@@ -199,12 +199,14 @@ def _paired_core(before: np.ndarray, after: np.ndarray, codes: np.ndarray, n_gro
         dz = np.where(t_ok, mean_d / sd, np.nan)
 
     # median of the differences per group
-    if len(d):
-        med = pd.Series(d).groupby(c).median()
-        median_d = np.full(G, np.nan)
-        median_d[med.index.to_numpy()] = med.to_numpy()
-    else:
-        median_d = np.full(G, np.nan)
+    median_d = np.full(G, np.nan)
+    if len(d):  # sorted within groups: the middle value, or the mean of the two middle ones
+        d_sorted = d[np.lexsort((d, c))]
+        cnt = np.bincount(c, minlength=G)
+        first = np.cumsum(cnt) - cnt
+        has = cnt > 0
+        lo, hi = (first + (cnt - 1) // 2)[has], (first + cnt // 2)[has]
+        median_d[has] = np.where(lo == hi, d_sorted[lo], (d_sorted[hi] + d_sorted[lo]) / 2)
 
     pos, neg = d > 0, d < 0
     n_pos = np.bincount(c[pos], minlength=G)

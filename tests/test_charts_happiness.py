@@ -180,3 +180,81 @@ def test_band_chart_bad_table(scores):
         band_transition_chart([1, 2])
     with pytest.raises(ValueError, match="empty"):
         band_transition_chart(band_transitions(scores).table.iloc[:0])
+
+
+# --------------------------------------------------------------------------- fast paths (issue 16)
+def _gappy(seed: int, *, instruments=("tmhi15",)) -> pd.DataFrame:
+    """Scores with missing totals, missing waves, missing persons, repeated person × wave rows
+    (the first non-missing score counts) and persons out of order."""
+    rng = np.random.default_rng(seed)
+    n = 90
+    d = pd.DataFrame({
+        "person_id": rng.choice([f"P{i:02d}" for i in range(20)] + [None], n),
+        "wave": rng.choice(["pre", "during", "post", None], n),
+        "total": np.where(rng.random(n) < 0.2, np.nan, rng.integers(20, 60, n).astype(float)),
+        "instrument": rng.choice(list(instruments), n)})
+    if seed % 2:
+        d["wave"] = pd.Categorical(d["wave"], categories=["pre", "during", "post"], ordered=True)
+    return d
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("waves", [("pre", "post"), ("during", "post"), ("post", "pre")])
+def test_pairs_equal_pivot_table(seed, waves):
+    from evaluation.charts.happiness import _pairs, _pairs_pivot
+
+    before, after = waves
+    d = _gappy(seed)
+    kw = dict(before=before, after=after, value="total", person="person_id", wave="wave",
+              instrument="instrument")
+    fast, ref = _pairs(d, **kw), _pairs_pivot(d, **kw)
+    assert list(fast.columns) == [before, after]
+    for w in waves:
+        np.testing.assert_array_equal(fast[w].to_numpy(), ref[w].to_numpy(dtype=float))
+    no_inst = d.drop(columns="instrument")
+    np.testing.assert_array_equal(_pairs(no_inst, **kw).to_numpy(),
+                                  _pairs_pivot(no_inst, **kw)[[before, after]].to_numpy(float))
+
+
+def test_pairs_refuse_several_instruments_like_the_pivot():
+    from evaluation.charts.happiness import _pairs, _pairs_pivot
+    from evaluation.errors import ArgumentError
+
+    d = _gappy(1, instruments=("tmhi15", "who5"))
+    kw = dict(before="pre", after="post", value="total", person="person_id", wave="wave",
+              instrument="instrument")
+    with pytest.raises(ArgumentError) as fast:
+        _pairs(d, **kw)
+    with pytest.raises(ArgumentError) as ref:
+        _pairs_pivot(d, **kw)
+    assert str(fast.value) == str(ref.value)
+    assert "['tmhi15', 'who5']" in str(fast.value)
+
+
+@pytest.mark.parametrize("by", [None, "village_id"])
+def test_band_shares_equal_groupby(scores, by):
+    from evaluation.charts.happiness import _band_shares, _band_shares_pandas
+
+    table = band_transitions(scores, by=by).table
+    gappy = table.copy()
+    gappy.loc[gappy.index[::4], "band_before_label_en"] = pd.NA   # falls back to the band id
+    for t in (table, gappy, table[table["n"] > 0]):
+        for labels in (("band_before_label", "band_after_label"),
+                       ("band_before_label_en", "band_after_label_en"), ("nope", "nope")):
+            fast, ref = _band_shares(t, *labels), _band_shares_pandas(t, *labels)
+            assert fast[0] == ref[0] and fast[1] == ref[1]          # ranks
+            assert fast[2] == ref[2] and fast[3] == ref[3]          # names by rank
+            for a, b in zip(fast[4:], ref[4:]):                     # counts, totals, shares
+                np.testing.assert_array_equal(a, b)
+
+
+def test_waves_chart_with_given_means_draws_the_same_chart(scores):
+    from evaluation.charts.lite import lite_figures
+
+    valid = scores[scores["total"].notna()]
+    with lite_figures():
+        a = waves_chart(valid, lang="en").to_svg(prefix="t-")
+        b = waves_chart(valid, lang="en", means=wave_means(valid)).to_svg(prefix="t-")
+        c = waves_chart(valid, by="sex").to_svg(prefix="t-")
+        d = waves_chart(valid, by="sex", means=wave_means(valid, by="sex")).to_svg(prefix="t-")
+    assert a == b and c == d and a != c

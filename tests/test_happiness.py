@@ -403,3 +403,155 @@ def test_omnibus_with_two_waves_says_why(scores):
 def test_omnibus_padjust_errors(scores, kw):
     with pytest.raises(ValueError):
         happiness_change(scores, **kw)
+
+
+# --------------------------------------------------------------------------- fast paths (issue 16)
+def _messy_scores(seed: int, *, n_people: int = 30, missing: float = 0.2) -> pd.DataFrame:
+    """Scores with gaps: waves left out, missing totals, missing group values, two instruments,
+    persons numbered out of order, bands with missing values."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p in rng.permutation(n_people):
+        for w in WAVES:
+            if rng.random() < missing:
+                continue
+            for inst in ("tmhi15", "custom"):
+                total = float(rng.integers(30, 60)) if rng.random() > 0.1 else np.nan
+                rows.append({"person_id": f"P{p:03d}", "wave": w, "instrument": inst,
+                             "total": total, "domain_a": float(rng.integers(0, 12)),
+                             "village_id": rng.choice(["V2", "V1", None]),
+                             "sex": rng.choice(["f", "m"]),
+                             "band": None if np.isnan(total) else tmhi_band(total).item()})
+    scores = pd.DataFrame(rows)
+    scores["wave"] = pd.Categorical(scores["wave"], categories=WAVES, ordered=True)
+    scores["village_id"] = scores["village_id"].astype("string")
+    scores["band"] = scores["band"].astype(BANDS)
+    scores["band_label"] = scores["band"].map(LABEL_TH).astype("string")
+    scores["band_label_en"] = scores["band"].map(LABEL_EN).astype("string")
+    return scores
+
+
+def _groupby_unit_codes(data, keys, person):
+    """The straightforward numbering the factorize path replaces."""
+    return data.groupby(keys + [person], sort=False, dropna=False,
+                        observed=True).ngroup().to_numpy(dtype=np.int64)
+
+
+@pytest.mark.parametrize("keys", [[], ["instrument"], ["village_id"], ["instrument", "village_id"],
+                                  ["sex", "wave"], ["village_id", "sex", "instrument"]])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_unit_table_equals_groupby_ngroup(keys, seed):
+    from evaluation.happiness import _unit_table
+
+    scores = _messy_scores(seed)
+    for data in (scores, scores.iloc[:0], scores.iloc[:1], scores.sample(frac=1, random_state=seed)):
+        codes, n_units = _unit_table(data, keys, "person_id")
+        expected = _groupby_unit_codes(data, keys, "person_id")
+        np.testing.assert_array_equal(codes, expected)
+        assert n_units == (expected.max() + 1 if len(expected) else 0)
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+@pytest.mark.parametrize("kwargs", [
+    {}, {"by": "village_id"}, {"by": ["village_id", "sex"], "value": ["total", "domain_a"]},
+    {"padjust": "holm", "by": "sex"}, {"contrasts": [("during", "post"), ("pre", "post")],
+                                       "padjust": "BH"},
+    {"omnibus": True, "by": "village_id", "value": ["domain_a", "total"]}])
+def test_change_all_at_once_equals_one_group_and_contrast_at_a_time(seed, kwargs):
+    """The stacked computation (every group × measure × contrast in one call) against
+    happiness_change on one group's rows, one measure and one contrast at a time."""
+    from evaluation.repeated import p_adjust
+
+    scores = _messy_scores(seed)
+    out = happiness_change(scores, **kwargs)
+    by = kwargs.get("by")
+    keys = ["instrument"] + ([by] if isinstance(by, str) else list(by or []))
+    values = kwargs.get("value", "total")
+    values = [values] if isinstance(values, str) else values
+    contrasts = kwargs.get("contrasts", [("pre", "during"), ("during", "post"), ("pre", "post")])
+    groups = scores.groupby(keys, sort=True, dropna=False, observed=True)
+    assert len(out) == groups.ngroups * len(values) * len(contrasts)
+    i = 0
+    for key, sub in groups:
+        for v in values:
+            p = []
+            for a, b in contrasts:
+                one = happiness_change(sub.drop(columns=[k for k in keys if k != "instrument"]),
+                                       value=v, contrasts=[(a, b)]).iloc[0]
+                row = out.iloc[i]
+                for k, kv in zip(keys, key):
+                    assert (pd.isna(row[k]) and pd.isna(kv)) or row[k] == kv
+                assert (row["measure"], row["wave_before"], row["wave_after"]) == (v, a, b)
+                for f in [*PAIRED_FIELDS, "share_improved"]:
+                    x, y = row[f], one[f]
+                    if isinstance(y, str):
+                        assert x == y, f
+                    else:
+                        assert (pd.isna(x) and pd.isna(y)) or x == pytest.approx(y, rel=1e-12), f
+                p.append(row["p_t"])
+                i += 1
+            if "padjust" in kwargs:
+                np.testing.assert_allclose(out["p_t_adj"].iloc[i - len(contrasts):i],
+                                           p_adjust(np.array(p, dtype=float), kwargs["padjust"]),
+                                           rtol=1e-12)
+    for col in ("measure", "contrast", "wave_before", "wave_after"):
+        assert out[col].dtype == pd.StringDtype()
+    assert list(out.index) == list(range(len(out)))
+
+
+@pytest.mark.parametrize("seed", [6, 7, 8])
+@pytest.mark.parametrize("by", [None, "village_id", ["village_id", "sex"]])
+def test_band_transitions_fast_tables_equal_crosstab_and_first_labels(seed, by):
+    scores = _messy_scores(seed)
+    scores.loc[scores.index[::7], "band_label_en"] = pd.NA   # a missing label: the next row's
+    res = band_transitions(scores, by=by)
+    keys = ["instrument"] + ([by] if isinstance(by, str) else list(by or []))
+    wide = scores.pivot_table(index=[*keys, "person_id"], columns="wave", values="band",
+                              aggfunc="first", observed=True, dropna=False)
+    wide = wide[["pre", "post"]].dropna().reset_index()
+    for key, sub in res.table.groupby(keys, sort=False, dropna=False):
+        mask = np.ones(len(wide), dtype=bool)
+        for k, kv in zip(keys, key):
+            mask &= wide[k].isna().to_numpy() if pd.isna(kv) else \
+                (wide[k] == kv).fillna(False).to_numpy(dtype=bool)
+        cross = pd.crosstab(wide.loc[mask, "pre"].astype(str), wide.loc[mask, "post"].astype(str))
+        for r in sub.itertuples():
+            expected = cross.loc[r.band_before, r.band_after] \
+                if r.band_before in cross.index and r.band_after in cross.columns else 0
+            assert r.n == expected
+    # labels come from the first row of each instrument × band (missing there: missing)
+    first = scores.dropna(subset=["band"]).drop_duplicates(["instrument", "band"])
+    first_en = {(r.instrument, r.band): r.band_label_en for r in first.itertuples()}
+    for r in res.table.itertuples():
+        assert r.band_before_label == LABEL_TH[r.band_before]
+        expected = first_en.get((r.instrument, r.band_before), pd.NA)
+        assert (pd.isna(expected) and pd.isna(r.band_before_label_en)) \
+            or r.band_before_label_en == expected
+    assert res.test["n_pairs"].dtype == np.int64
+    assert res.test["reason"].dtype == pd.StringDtype()
+
+
+@pytest.mark.parametrize("seed", [9, 10, 11])
+@pytest.mark.parametrize("by", [None, "village_id", ["sex", "village_id"]])
+def test_attrition_missing_rows_and_order_by_hand(seed, by):
+    """Who is missing at which counted wave, listed by hand and sorted with sort_values
+    (missing group values last), against the numpy listing and lexsort order."""
+    scores = _messy_scores(seed, missing=0.3)
+    res = attrition(scores, by=by)
+    keys = ["instrument"] + ([by] if isinstance(by, str) else list(by or []))
+    seen = scores[scores["total"].notna()]
+    counted = {i: set(sub["wave"].astype(str)) for i, sub in seen.groupby("instrument")}
+    rows = []
+    for unit, sub in seen.groupby([*keys, "person_id"], dropna=False, sort=False):
+        have = set(sub["wave"].astype(str))
+        rows += [(*unit, w) for w in WAVES if w in counted[unit[0]] and w not in have]
+    expected = pd.DataFrame(rows, columns=[*keys, "person_id", "wave"])
+    expected["wave"] = pd.Categorical(expected["wave"], categories=WAVES, ordered=True)
+    expected = expected.sort_values([*keys, "person_id", "wave"]).reset_index(drop=True)
+    got = res.missing
+    assert list(got.columns) == [*keys, "person_id", "wave"]
+    assert len(got) == len(expected)
+    for c in got.columns:
+        a, b = got[c].astype(object).tolist(), expected[c].astype(object).tolist()
+        assert [None if pd.isna(x) else x for x in a] == [None if pd.isna(x) else x for x in b], c
+    assert res.summary["n_persons"].sum() == seen.groupby([*keys, "person_id"], dropna=False).ngroups

@@ -176,3 +176,77 @@ def test_missing_wave_dropped_and_counted():
     assert (res["n"], res["n_dropped"]) == (2, 1)
     pw = pairwise_paired(d, dv="y", within="wave", subject="id")
     assert pw["n"].tolist() == [2, 2, 3]   # complete cases per pair
+
+
+# --------------------------------------------------------------------------- fast paths (issue 16)
+def _key_frame(seed: int, n: int = 60) -> pd.DataFrame:
+    """Group key columns of every kind the analyses see, with missing values and a
+    categorical with an unused category."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "s": pd.array(rng.choice(["b", "a", None, "c"], n), dtype="string"),
+        "c": pd.Categorical(rng.choice(["u", "v", None], n), categories=["w", "v", "u"]),
+        "f": rng.choice([1.0, np.nan, 2.0, 0.0], n),
+        "i": rng.integers(0, 4, n),
+        "b": rng.random(n) < 0.5,
+        "d": pd.to_datetime(rng.choice(["2024-01-01", "2023-06-01"], n)),
+    })
+
+
+@pytest.mark.parametrize("keys", [["s"], ["c"], ["f"], ["i", "s"], ["s", "c", "f"], ["b", "d"],
+                                  ["c", "i", "b"]])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_group_codes_equal_sorted_groupby(keys, seed):
+    from evaluation.repeated import _group_codes, _group_codes_groupby
+
+    frame = _key_frame(seed)
+    for data in (frame, frame.iloc[:0], frame.iloc[:1], frame.iloc[::-1]):
+        codes, groups = _group_codes(data, keys)
+        ref_codes, ref_groups = _group_codes_groupby(data, keys)
+        np.testing.assert_array_equal(codes, ref_codes)
+        pd.testing.assert_frame_equal(groups, ref_groups, check_exact=True)
+
+
+def _long_with_groups(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = [{"id": f"{g}{s}", "wave": w, "y": float(rng.integers(0, 5)) if rng.random() > 0.1
+             else np.nan, "g": g}
+            for g in ("a", "b", "c") for s in range(8) for w in ("pre", "during", "post")
+            if rng.random() > 0.15]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("by", [None, "g"])
+def test_omnibus_tests_equal_friedman_and_rm_anova(seed, by):
+    from evaluation.repeated import _omnibus_tests
+
+    d = _long_with_groups(seed)
+    fr, rm = _omnibus_tests(d, dv="y", within="wave", subject="id", by=by)
+    pd.testing.assert_frame_equal(fr, friedman_test(d, dv="y", within="wave", subject="id", by=by))
+    pd.testing.assert_frame_equal(rm, rm_anova(d, dv="y", within="wave", subject="id", by=by))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_to_wide_object_keys_keep_groupby_key_dtypes(seed):
+    """Object columns go through groupby, whose keys take the inferred dtype (text for text);
+    the numbers are those of the same data with a string column."""
+    d = _long_with_groups(seed)
+    obj = d.assign(g=d["g"].astype(object))
+    text = d.assign(g=d["g"].astype("string"))
+    a = friedman_test(obj, dv="y", within="wave", subject="id", by="g")
+    ref = obj.groupby(["g", "id"], sort=True).size().index.to_frame(index=False)
+    assert a["g"].dtype == ref.groupby("g").size().index.dtype
+    b = friedman_test(text, dv="y", within="wave", subject="id", by="g")
+    np.testing.assert_array_equal(a["chi2"].to_numpy(), b["chi2"].to_numpy())
+    assert a["g"].tolist() == b["g"].tolist() == ["a", "b", "c"]
+
+
+def test_levels_of_categorical_are_the_used_categories_in_order():
+    from evaluation.repeated import _levels
+
+    s = pd.Series(pd.Categorical(["post", None, "pre", "post"],
+                                 categories=["pre", "during", "post"], ordered=True))
+    assert _levels(s) == ["pre", "post"]
+    assert _levels(s.iloc[:0]) == []
+    assert _levels(pd.Series(pd.Categorical([None], categories=["pre"]))) == []

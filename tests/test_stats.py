@@ -405,3 +405,24 @@ def test_mcnemar_missing_and_no_discordant():
 def test_mcnemar_bad_input(before, after, match):
     with pytest.raises(ValueError, match=match):
         mcnemar_test(before, after)
+
+
+# --------------------------------------------------------------------------- fast median (issue 16)
+@pytest.mark.parametrize("seed", range(6))
+def test_paired_core_median_equals_pandas_groupby_median(seed):
+    """The median of the differences per group by sorting, against pandas' groupby median
+    (odd and even group sizes, ties, missing sides, empty groups)."""
+    from evaluation.stats import _paired_core
+
+    rng = np.random.default_rng(seed)
+    n, G = 80, 7   # group 6 never drawn: empty
+    before = rng.integers(0, 6, n) + (rng.random(n) if seed % 2 else 0.0)
+    after = rng.integers(0, 6, n).astype(float)
+    after[rng.random(n) < 0.15] = np.nan
+    codes = rng.integers(0, G - 1, n)
+    res = _paired_core(before, after, codes, G, alternative="two-sided", conf_level=0.95,
+                       higher_is_better=True)
+    ok = ~np.isnan(after)
+    ref = pd.Series((after - before)[ok]).groupby(codes[ok]).median().reindex(range(G))
+    np.testing.assert_array_equal(res["median_diff"].to_numpy(), ref.to_numpy())
+    assert np.isnan(res["median_diff"].iloc[G - 1])

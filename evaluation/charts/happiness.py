@@ -72,6 +72,54 @@ def _wave_order(series: pd.Series) -> list[str]:
 
 
 def _pairs(scores, *, before, after, value, person, wave, instrument) -> pd.DataFrame:
+    """Complete pairs: columns ``before`` and ``after`` (the first non-missing score of each
+    person (× instrument) at each wave), one row per person (× instrument) in sorted order.
+
+    The numbers of :func:`_pairs_pivot`, from ``factorize`` and numpy instead of a
+    pivot table (a numeric score column; anything else goes through the pivot table).
+    """
+    has_inst = instrument in scores.columns
+    vcol = scores[value]
+    if not pd.api.types.is_numeric_dtype(vcol.dtype) or pd.api.types.is_bool_dtype(vcol.dtype):
+        return _pairs_pivot(scores, before=before, after=after, value=value, person=person,
+                            wave=wave, instrument=instrument)
+    wcol = scores[wave]
+    if isinstance(wcol.dtype, pd.CategoricalDtype):
+        cats = [str(c) for c in wcol.cat.categories]
+        codes = wcol.cat.codes.to_numpy()
+        is_b = codes == (cats.index(before) if before in cats else -2)
+        is_a = codes == (cats.index(after) if after in cats else -2)
+    else:
+        wstr = wcol.astype(str).to_numpy()
+        is_b, is_a = wstr == before, wstr == after
+    vals = vcol.to_numpy(dtype=float, na_value=np.nan)
+    keep = (is_b | is_a) & ~np.isnan(vals) & scores[person].notna().to_numpy()
+    if has_inst:
+        keep &= scores[instrument].notna().to_numpy()
+    rows = np.flatnonzero(keep)
+    pcodes, _ = pd.factorize(scores[person].iloc[rows], sort=True)
+    unit = pcodes.astype(np.int64)
+    if has_inst:
+        icodes, inames = pd.factorize(scores[instrument].iloc[rows], sort=True)
+        unit = unit * max(len(inames), 1) + icodes
+    ukeys, unit = np.unique(unit, return_inverse=True)
+    unit = unit.reshape(-1)
+    wide = np.full((len(ukeys), 2), np.nan)
+    for j, side in enumerate((is_b[rows], is_a[rows])):
+        u_side = unit[side]
+        _, first = np.unique(u_side, return_index=True)   # first row of each unit at that wave
+        wide[u_side[first], j] = vals[rows][side][first]
+    complete = ~np.isnan(wide).any(axis=1)
+    if has_inst:
+        inst_of = ukeys[complete] % max(len(inames), 1)
+        if len(np.unique(inst_of)) > 1:
+            raise ArgumentError(f"scores hold several instruments "
+                                f"{sorted(inames[np.unique(inst_of)])}; "
+                                f"filter to one instrument before drawing this chart")
+    return pd.DataFrame({before: wide[complete, 0], after: wide[complete, 1]})
+
+
+def _pairs_pivot(scores, *, before, after, value, person, wave, instrument) -> pd.DataFrame:
     """Wide table: person (× instrument) with the two waves side by side, complete pairs."""
     idx = [person] + ([instrument] if instrument in scores.columns else [])
     data = scores[scores[wave].astype(str).isin([before, after])]
@@ -122,7 +170,7 @@ def wave_means(scores: pd.DataFrame, *, by=None, value: str = "total", wave: str
 
 def waves_chart(scores: pd.DataFrame, *, by=None, value: str = "total", wave: str = "wave",
                 instrument: str = "instrument", conf_level: float = 0.95, lang: str = "th",
-                title: str | None = None):
+                title: str | None = None, means: pd.DataFrame | None = None):
     """Mean score with its confidence interval at each wave, one line per group.
 
     Parameters
@@ -140,6 +188,10 @@ def waves_chart(scores: pd.DataFrame, *, by=None, value: str = "total", wave: st
         Level of the t interval of each mean.
     lang : {"th", "en"}
     title : str, optional
+    means : pandas.DataFrame, optional
+        :func:`wave_means` of these scores with the same ``by``, ``value``,
+        ``wave`` and ``conf_level``, when the caller has computed it already
+        (it is used as given, not recomputed).
 
     Returns
     -------
@@ -168,21 +220,22 @@ def waves_chart(scores: pd.DataFrame, *, by=None, value: str = "total", wave: st
         raise ArgumentError(f"scores hold several instruments {sorted(scores[instrument].unique())}; "
                             f"filter to one instrument before drawing this chart")
     order = _wave_order(scores[wave])
-    stats = wave_means(scores, by=keys, value=value, wave=wave, conf_level=conf_level)
-    stats["_x"] = stats[wave].astype(str).map({w: i for i, w in enumerate(order)})
+    stats = wave_means(scores, by=keys, value=value, wave=wave, conf_level=conf_level) \
+        if means is None else means
+    position = {w: i for i, w in enumerate(order)}
     fig, ax = new_figure(width=7.0, height=4.2)
-    groups = stats.groupby(keys, sort=True, observed=True, dropna=False) if keys \
-        else [((), stats)]
-    for k, (key, g) in enumerate(groups):
-        g = g.sort_values("_x")
-        key = key if isinstance(key, tuple) else (key,)
-        label = " / ".join("—" if pd.isna(v) else str(v) for v in key) if keys \
-            else pick(lang, "ทั้งหมด", "All")
-        lo = (g["mean"] - g["ci_low"]).fillna(0).to_numpy()
-        hi = (g["ci_high"] - g["mean"]).fillna(0).to_numpy()
-        ax.errorbar(g["_x"].to_numpy(dtype=float) + (k - (len(groups) - 1) / 2) * 0.03,
-                    g["mean"].to_numpy(), yerr=[lo, hi], marker="o", capsize=4, label=label,
-                    color=PALETTE[k % len(PALETTE)], linewidth=1.8)
+    if not keys:    # one line: the waves in chart order
+        x = np.array([position.get(str(w), np.nan) for w in stats[wave]], dtype=float)
+        o = np.argsort(x)
+        mean = stats["mean"].to_numpy()[o]
+        lo = mean - stats["ci_low"].to_numpy()[o]
+        hi = stats["ci_high"].to_numpy()[o] - mean
+        lo[np.isnan(lo)] = 0
+        hi[np.isnan(hi)] = 0
+        ax.errorbar(x[o] + 0.0, mean, yerr=[lo, hi], marker="o", capsize=4,
+                    label=pick(lang, "ทั้งหมด", "All"), color=PALETTE[0], linewidth=1.8)
+    else:
+        _group_lines(ax, stats.assign(_x=stats[wave].astype(str).map(position)), keys)
     ax.set_xticks(range(len(order)), [_wave_name(w, lang) for w in order])
     ax.set_xlim(-0.4, len(order) - 0.6)
     ax.set_xlabel(pick(lang, "ช่วงการประเมิน", "Wave"))
@@ -193,6 +246,20 @@ def waves_chart(scores: pd.DataFrame, *, by=None, value: str = "total", wave: st
     if keys:
         ax.legend(frameon=False, fontsize=9, title=", ".join(keys))
     return fig
+
+
+def _group_lines(ax, stats: pd.DataFrame, keys: list[str]) -> None:
+    """One error-bar line per group of ``stats`` (with its chart position ``_x``)."""
+    groups = stats.groupby(keys, sort=True, observed=True, dropna=False)
+    for k, (key, g) in enumerate(groups):
+        g = g.sort_values("_x")
+        key = key if isinstance(key, tuple) else (key,)
+        label = " / ".join("—" if pd.isna(v) else str(v) for v in key)
+        lo = (g["mean"] - g["ci_low"]).fillna(0).to_numpy()
+        hi = (g["ci_high"] - g["mean"]).fillna(0).to_numpy()
+        ax.errorbar(g["_x"].to_numpy(dtype=float) + (k - (len(groups) - 1) / 2) * 0.03,
+                    g["mean"].to_numpy(), yerr=[lo, hi], marker="o", capsize=4, label=label,
+                    color=PALETTE[k % len(PALETTE)], linewidth=1.8)
 
 
 # --------------------------------------------------------------------------- slope_chart
@@ -244,16 +311,17 @@ def slope_chart(scores: pd.DataFrame, *, before: str = "pre", after: str = "post
                   instrument=instrument)
     if not len(wide):
         raise ArgumentError(f"no person has a {value!r} score at both {before!r} and {after!r}")
-    d = wide[after] - wide[before]
+    d = wide[after].to_numpy(dtype=float) - wide[before].to_numpy(dtype=float)
     shown = wide if len(wide) <= max_persons else wide.sample(n=max_persons, random_state=seed)
     fig, ax = new_figure(width=5.5, height=5.0)
     alpha = 0.7 if len(shown) <= 50 else max(0.08, 0.7 * 50 / len(shown))
-    ds = shown[after] - shown[before]
+    sb, sa = shown[before].to_numpy(dtype=float), shown[after].to_numpy(dtype=float)
+    ds = sa - sb
     for colour, mask in ((_UP, ds > 0), (_SAME, ds == 0), (_DOWN, ds < 0)):
-        sub = shown[mask]
-        if len(sub):
-            xs = np.tile([[0.0], [1.0]], (1, len(sub)))
-            ys = np.vstack([sub[before].to_numpy(dtype=float), sub[after].to_numpy(dtype=float)])
+        n_sub = int(mask.sum())
+        if n_sub:
+            xs = np.tile([[0.0], [1.0]], (1, n_sub))
+            ys = np.vstack([sb[mask], sa[mask]])
             ax.plot(xs, ys, color=colour, alpha=alpha, linewidth=1, gid="person")
     counts = {"up": int((d > 0).sum()), "same": int((d == 0).sum()), "down": int((d < 0).sum())}
     from matplotlib.lines import Line2D
@@ -391,6 +459,78 @@ def band_transition_chart(table: pd.DataFrame, *, before: str = "pre", after: st
                             f"filter it to one instrument")
     lab_b = pick(lang, "band_before_label", "band_before_label_en")
     lab_a = pick(lang, "band_after_label", "band_after_label_en")
+    ranks_b, ranks_a, names_b, names_a, counts, totals, share = _band_shares(table, lab_b, lab_a)
+    fig, ax = new_figure(width=6.5, height=4.4)
+    x = np.arange(len(ranks_b))
+    bottom = np.zeros(len(x))
+    for j, rank in enumerate(ranks_a):
+        h = share[:, j].copy()
+        k = len(ranks_a)
+        colour = (BAND_COLOURS[int(round(j * (len(BAND_COLOURS) - 1) / max(k - 1, 1)))]
+                  if k <= len(BAND_COLOURS) else PALETTE[j % len(PALETTE)])
+        ax.bar(x, h, bottom=bottom, color=colour, edgecolor="white", label=str(names_a[rank]),
+               gid=f"after_{rank}")
+        for xi, (hi, bi) in enumerate(zip(h, bottom)):
+            if hi >= 8:
+                ax.text(xi, bi + hi / 2, f"{hi:.0f}%", ha="center", va="center", fontsize=8,
+                        color="white")
+        bottom += h
+    ticks = [f"{names_b[r]}\n(n = {int(t)})" for r, t in zip(ranks_b, totals)]
+    ax.set_xticks(x, ticks)
+    b, a = _wave_name(before, lang), _wave_name(after, lang)
+    ax.set_xlabel(pick(lang, f"ระดับ{b}", f"Band at {b.lower()}"))
+    ax.set_ylabel(pick(lang, "สัดส่วนของคน (%)", "Share of persons (%)"))
+    ax.set_ylim(0, 100)
+    ax.legend(frameon=False, fontsize=9, title=pick(lang, f"ระดับ{a}", f"Band at {a.lower()}"),
+              loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title or pick(lang, f"การเปลี่ยนระดับ {b} → {a}", f"Band transitions, {b} → {a}"))
+    return fig
+
+
+def _band_shares(table: pd.DataFrame, lab_b: str, lab_a: str):
+    """The numbers of :func:`band_transition_chart`: ranks before and after (sorted), band
+    names by rank (the label, else the band id, first non-missing), counts (before × after,
+    summed over groups), totals per band before and shares in percent of those totals.
+
+    Numpy on integer ranks and counts (the table :func:`evaluation.band_transitions`
+    returns); other tables go through :func:`_band_shares_pandas`.
+    """
+    cols = [table[c] for c in ("band_before_rank", "band_after_rank", "n")]
+    if not all(isinstance(c.dtype, np.dtype) and c.dtype.kind in "iu" for c in cols):
+        return _band_shares_pandas(table, lab_b, lab_a)
+    rb, ra, n = (c.to_numpy() for c in cols)
+    ranks_b, ib = np.unique(rb, return_inverse=True)
+    ranks_a, ia = np.unique(ra, return_inverse=True)
+
+    def names(ranks, codes, label, band):
+        label_vals = table[label if label in table.columns else band].to_numpy()
+        band_vals = table[band].to_numpy()
+        label_ok, band_ok = ~pd.isna(label_vals), ~pd.isna(band_vals)
+        out = {}
+        for i, r in enumerate(ranks.tolist()):
+            here = codes == i
+            for vals, ok in ((label_vals, label_ok), (band_vals, band_ok)):
+                hit = np.flatnonzero(here & ok)
+                if len(hit):
+                    out[r] = vals[hit[0]]
+                    break
+            else:
+                out[r] = np.nan
+        return out
+
+    names_b = names(ranks_b, ib.reshape(-1), lab_b, "band_before")
+    names_a = names(ranks_a, ia.reshape(-1), lab_a, "band_after")
+    counts = np.zeros((len(ranks_b), len(ranks_a)), dtype=np.int64)
+    np.add.at(counts, (ib.reshape(-1), ia.reshape(-1)), n.astype(np.int64))
+    totals = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(totals[:, None] > 0, counts / np.where(totals > 0, totals, 1)[:, None],
+                         0.0) * 100
+    return ranks_b.tolist(), ranks_a.tolist(), names_b, names_a, counts, totals, share
+
+
+def _band_shares_pandas(table: pd.DataFrame, lab_b: str, lab_a: str):
+    """:func:`_band_shares` through groupby (any table; the reference of the fast path)."""
     agg = table.groupby(["band_before_rank", "band_after_rank"], sort=True)["n"].sum()
     names_b = table.groupby("band_before_rank")[lab_b if lab_b in table.columns else "band_before"] \
         .first().fillna(table.groupby("band_before_rank")["band_before"].first())
@@ -401,28 +541,5 @@ def band_transition_chart(table: pd.DataFrame, *, before: str = "pre", after: st
     totals = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = counts.div(totals.where(totals > 0), axis=0).fillna(0) * 100
-    fig, ax = new_figure(width=6.5, height=4.4)
-    x = np.arange(len(share.index))
-    bottom = np.zeros(len(x))
-    for j, rank in enumerate(share.columns):
-        h = share[rank].to_numpy()
-        k = len(share.columns)
-        colour = (BAND_COLOURS[int(round(j * (len(BAND_COLOURS) - 1) / max(k - 1, 1)))]
-                  if k <= len(BAND_COLOURS) else PALETTE[j % len(PALETTE)])
-        ax.bar(x, h, bottom=bottom, color=colour, edgecolor="white", label=str(names_a[rank]),
-               gid=f"after_{rank}")
-        for xi, (hi, bi) in enumerate(zip(h, bottom)):
-            if hi >= 8:
-                ax.text(xi, bi + hi / 2, f"{hi:.0f}%", ha="center", va="center", fontsize=8,
-                        color="white")
-        bottom += h
-    ticks = [f"{names_b[r]}\n(n = {int(totals[r])})" for r in share.index]
-    ax.set_xticks(x, ticks)
-    b, a = _wave_name(before, lang), _wave_name(after, lang)
-    ax.set_xlabel(pick(lang, f"ระดับ{b}", f"Band at {b.lower()}"))
-    ax.set_ylabel(pick(lang, "สัดส่วนของคน (%)", "Share of persons (%)"))
-    ax.set_ylim(0, 100)
-    ax.legend(frameon=False, fontsize=9, title=pick(lang, f"ระดับ{a}", f"Band at {a.lower()}"),
-              loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title(title or pick(lang, f"การเปลี่ยนระดับ {b} → {a}", f"Band transitions, {b} → {a}"))
-    return fig
+    return (list(names_b.index), list(names_a.index), names_b.to_dict(), names_a.to_dict(),
+            counts.to_numpy(), totals.to_numpy(), share.to_numpy(dtype=float))

@@ -49,10 +49,9 @@ def three_waves_block(ctx, lang: str, long: pd.DataFrame, *, dv: str, subject: s
 
     Returns the numbers shown (``{group: {friedman_p, rm_p_gg, n, n_dropped}}``).
     """
-    from ..repeated import friedman_test, rm_anova
+    from ..repeated import _omnibus_tests
 
-    fr = friedman_test(long, dv=dv, within="wave", subject=subject, by=by)
-    rm = rm_anova(long, dv=dv, within="wave", subject=subject, by=by)
+    fr, rm = _omnibus_tests(long, dv=dv, within="wave", subject=subject, by=by)
     keys = fr[by].tolist() if by else [None]
     rows, out = [], {}
     for i, key in enumerate(keys):

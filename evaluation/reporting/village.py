@@ -468,9 +468,9 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
         res["wave_n"] = R.jsonable(dict(zip(means["wave"].astype(str), means["n"])))
         hi_total = R.instrument_obj(v, inst).total_range[1]
         mean_text = ", ".join(
-            f"{wave_name(str(r.wave), lang)} {F.num(r.mean)} (n = {int(r.n):,d})"
-            for r in means.itertuples())
-        fig = hch.waves_chart(valid, lang=lang)
+            f"{wave_name(str(w), lang)} {F.num(m)} (n = {int(n):,d})"
+            for w, m, n in zip(means["wave"], means["mean"], means["n"]))
+        fig = hch.waves_chart(valid, lang=lang, means=means)
         ctx.figure(fig, f"happiness_waves_{inst}",
                    tr(lang, f"คะแนนเฉลี่ยแต่ละช่วง: {name}", f"Mean score by wave: {name}"),
                    tr(lang, f"คะแนนเฉลี่ย (เต็ม {F.num(hi_total, 0)} คะแนน) {mean_text} "
@@ -501,8 +501,9 @@ def section_happiness(project, ctx, *, lang: str | None = None, village_id: str 
                       decimals=2, formatters={c: format_p for c in table.columns
                                               if str(c).startswith("p (")},
                       note=note)
-            main = change[(change["wave_before"] == before)
-                          & (change["wave_after"] == after)].iloc[0]
+            at = (change["wave_before"] == before).to_numpy(bool) \
+                & (change["wave_after"] == after).to_numpy(bool)
+            main = change.iloc[int(np.flatnonzero(at)[0])]
             for k in ("mean_diff", "ci_low", "ci_high", "n_pairs", "share_improved",
                       "n_improved", "n_same", "n_worse", "p_t", "p_wilcoxon"):
                 res[k] = R.jsonable(main[k])
