@@ -398,34 +398,41 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
                            M * G, alternative="two-sided", conf_level=conf_level,
                            higher_is_better=True)
     absent = n_households == 0   # only a group with no rows at all
-    parts = []
-    for k, m in enumerate(chosen):
-        bb, aa = pairs[m]
-        res = stacked.iloc[k * G:(k + 1) * G].reset_index(drop=True)
-        if m in LOWER_IS_BETTER:   # a fall is the improvement
-            res = res.assign(n_improved=res["n_worse"], n_worse=res["n_improved"])
-        if absent.any():
-            res = res.astype({f: float for f in ("n_pairs", "n_dropped", "n_nonzero",
-                                                 "n_improved", "n_same", "n_worse")})
-            res.loc[absent, :] = np.nan
-            for f in ("n_pairs", "n_dropped", "n_nonzero", "n_improved", "n_same", "n_worse"):
-                res[f] = res[f].fillna(0).astype(np.int64)
-            res.loc[absent, "wilcoxon_method"] = ""
-            res.loc[absent, "reason"] = "no complete pairs"
-        block = pd.DataFrame({
-            "measure": m,
-            "n_households": n_households,
-            "median_before": med[f"{m}|b"].to_numpy(),
-            "median_after": med[f"{m}|a"].to_numpy(),
-            "sd_before": _group_sd(bb, codes, G),
-            "sd_after": _group_sd(aa, codes, G),
-        })
-        block = pd.concat([groups.reset_index(drop=True), block,
-                           res[list(PAIRED_FIELDS)].reset_index(drop=True)], axis=1)
-        block["_g"] = np.arange(G)
-        block["_k"] = MEASURES.index(m)
-        parts.append(block)
-    out = pd.concat(parts, ignore_index=True).sort_values(["_g", "_k"], kind="stable")
+    if M and any(m in LOWER_IS_BETTER for m in chosen):   # a fall is the improvement
+        low = np.repeat([m in LOWER_IS_BETTER for m in chosen], G)
+        imp, worse = stacked["n_improved"].to_numpy(), stacked["n_worse"].to_numpy()
+        stacked["n_improved"] = np.where(low, worse, imp)
+        stacked["n_worse"] = np.where(low, imp, worse)
+    if absent.any():
+        gone = np.tile(absent, M)
+        counts = ("n_pairs", "n_dropped", "n_nonzero", "n_improved", "n_same", "n_worse")
+        stacked = stacked.astype({f: float for f in counts})
+        stacked.loc[gone, :] = np.nan
+        for f in counts:
+            stacked[f] = stacked[f].fillna(0).astype(np.int64)
+        stacked.loc[gone, "wilcoxon_method"] = ""
+        stacked.loc[gone, "reason"] = "no complete pairs"
+    # rows ordered by group, then measure (in the order of MEASURES): row k·G + g of
+    # the stacked statistics for group g and measure k
+    g_of_row = np.repeat(np.arange(G), M)
+    k_of_row = np.tile(np.arange(M), G)
+    take = k_of_row * G + g_of_row
+    sd_b = np.concatenate([_group_sd(pairs[m][0], codes, G) for m in chosen]) if M else []
+    sd_a = np.concatenate([_group_sd(pairs[m][1], codes, G) for m in chosen]) if M else []
+    med_b = np.concatenate([med[f"{m}|b"].to_numpy() for m in chosen]) if M else []
+    med_a = np.concatenate([med[f"{m}|a"].to_numpy() for m in chosen]) if M else []
+    block = pd.DataFrame({
+        "measure": np.asarray(chosen, dtype=object)[k_of_row],
+        "n_households": n_households[g_of_row],
+        "median_before": np.asarray(med_b, dtype=float)[take],
+        "median_after": np.asarray(med_a, dtype=float)[take],
+        "sd_before": np.asarray(sd_b, dtype=float)[take],
+        "sd_after": np.asarray(sd_a, dtype=float)[take],
+    })
+    stats = stacked[list(PAIRED_FIELDS)].take(take).reset_index(drop=True)
+    out = pd.concat([groups.take(g_of_row).reset_index(drop=True), block, stats], axis=1)
+    out["_g"] = g_of_row
+    out["_k"] = np.asarray([MEASURES.index(m) for m in chosen], dtype=np.int64)[k_of_row]
     for flag, name in (("income_up", "share_income_up"), ("debt_down", "share_debt_down"),
                        ("savings_up", "share_savings_up")):
         f = hf[flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
