@@ -176,3 +176,93 @@ def test_ledger_bad_data(led):
         ledger_monthly(led.assign(amount=-1.0))
     with pytest.raises(EvaluationError, match="top must be"):
         ledger_monthly(led, top=0)
+
+
+# --------------------------------------------------------------------------- one pass per month
+def _ledger_monthly_grouped(ledger, *, top=3):
+    """ledger_monthly as computed before (pandas groupby per key, sort, text aggregation):
+    the reference of the integer-code computation."""
+    from evaluation.ledger import UNSPECIFIED_CATEGORY, _prepare
+
+    work = _prepare(ledger, household="household_id", date="date", kind="kind",
+                    amount="amount", category="category")
+    is_inc = (work["kind"] == "income").to_numpy(dtype=bool)
+    work["income"] = np.where(is_inc, work["amount"], 0.0)
+    work["expenses"] = np.where(is_inc, 0.0, work["amount"])
+    work["n_income_entries"] = is_inc.astype(np.int64)
+    work["n_expense_entries"] = (~is_inc).astype(np.int64)
+    keys = ["household_id", "month"]
+    g = work.groupby(keys, sort=True, observed=True)
+    out = g[["income", "expenses", "n_income_entries", "n_expense_entries"]].sum()
+    out.insert(2, "net", out["income"] - out["expenses"])
+    out.insert(3, "n_entries", g.size().astype(np.int64))
+    out["days_with_entry"] = g["date"].nunique().astype(np.int64)
+    exp = work[~is_inc]
+    if len(exp):
+        cats = exp.groupby(keys + ["category"], sort=False, dropna=False,
+                           observed=True)["amount"].sum().reset_index()
+        tot = cats.groupby(keys, sort=False)["amount"].transform("sum")
+        cats["share"] = np.where(tot > 0, cats["amount"] / tot.where(tot > 0, 1), np.nan)
+        cats = cats.sort_values(keys + ["amount", "category"],
+                                ascending=[True, True, False, True], kind="stable",
+                                na_position="last")
+        cats = cats[cats.groupby(keys, sort=False).cumcount() < top]
+        label = cats["category"].fillna(UNSPECIFIED_CATEGORY).astype(str)
+        pct = pd.Series(np.where(np.isnan(cats["share"]), "", cats["share"].map(
+            lambda x: f" ({x:.0%})" if x == x else "")), index=cats.index)
+        cats["text"] = label + pct
+        text = cats.groupby(keys, sort=False)["text"].agg(", ".join)
+        out["top_expense_categories"] = text.reindex(out.index).astype("string")
+    else:
+        out["top_expense_categories"] = pd.array([pd.NA] * len(out), dtype="string")
+    return out.reset_index()
+
+
+def _random_ledger(seed, n=400, *, blanks=True, zeros=True, income_only=False):
+    rng = np.random.default_rng(seed)
+    hh = rng.choice([f"H{i:02d}" for i in range(12)], n)
+    dates = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D") \
+        + pd.to_timedelta(rng.integers(0, 3, n) * 7, unit="h")
+    kind = np.where(rng.random(n) < (1.0 if income_only else 0.35), "income", "expense")
+    cats = np.array(["อาหาร", "ค่าเดินทาง", "ค่าไฟ", "ปุ๋ย", "ค่าเทอม", "Food", "food"],
+                    dtype=object)
+    cat = cats[rng.integers(0, len(cats), n)]
+    if blanks:
+        cat[rng.random(n) < 0.15] = None
+    amount = np.round(rng.gamma(2.0, 180.0, n), 2)
+    if zeros:
+        amount[rng.random(n) < 0.1] = 0.0
+    amount[::17] = amount[1::17][: len(amount[::17])] if n > 17 else amount[::17]   # ties
+    return pd.DataFrame({"household_id": hh, "date": dates, "kind": kind, "category": cat,
+                         "amount": amount})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("top", [1, 3, 10])
+def test_ledger_monthly_equals_grouped_computation(seed, top):
+    """Same columns, dtypes, order and values (bit for bit) as the groupby computation,
+    with blank categories, zero-expense months, ties in amount and timed entries."""
+    led = _random_ledger(seed)
+    pd.testing.assert_frame_equal(ledger_monthly(led, top=top),
+                                  _ledger_monthly_grouped(led, top=top), check_exact=True)
+
+
+@pytest.mark.parametrize("case", ["fixture", "income_only", "no_category_column", "string_ids",
+                                  "one_row", "all_blank", "empty"])
+def test_ledger_monthly_equals_grouped_computation_edge_cases(led, case):
+    data = {"fixture": led,
+            "income_only": _random_ledger(5, income_only=True),
+            "no_category_column": _random_ledger(6).drop(columns="category"),
+            "string_ids": _random_ledger(7).astype({"household_id": "string",
+                                                    "category": "string", "kind": "string"}),
+            "one_row": led.iloc[[1]],
+            "all_blank": _random_ledger(8).assign(category=None),
+            "empty": _random_ledger(9).iloc[:0]}[case]
+    pd.testing.assert_frame_equal(ledger_monthly(data), _ledger_monthly_grouped(data),
+                                  check_exact=True)
+
+
+def test_ledger_monthly_equals_grouped_computation_sample(sample_project):
+    pd.testing.assert_frame_equal(ledger_monthly(sample_project.ledger),
+                                  _ledger_monthly_grouped(sample_project.ledger),
+                                  check_exact=True)
