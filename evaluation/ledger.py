@@ -358,17 +358,7 @@ def account_keeping(ledger: pd.DataFrame, *, min_entries: int = MIN_ENTRIES,
         work = _prepare(ledger, household=household, date=date, kind=kind, amount=amount)
     if bounds is not None:
         work = work[(work["date"] >= bounds[0]) & (work["date"] <= bounds[1])]
-    # plain grouped reductions (the same numbers as named aggregation, without its overhead)
-    month_dates = work.groupby(["household_id", "month"], sort=False)["date"]
-    per_month = pd.DataFrame({"n": month_dates.size(), "days": month_dates.nunique()})
-    unit = per_month["n"] if count == "entries" else per_month["days"]
-    per_month = per_month.assign(ok=(unit >= min_entries).to_numpy())
-    months = per_month.groupby(level="household_id", sort=False)
-    by_hh = pd.DataFrame({"n_entries": months["n"].sum(),
-                          "n_months_with_entries": months["n"].size(),
-                          "n_qualifying_months": months["ok"].sum()})
-    hh_dates = work.groupby("household_id", sort=False)["date"]
-    by_hh = by_hh.join(pd.DataFrame({"first_date": hh_dates.min(), "last_date": hh_dates.max()}))
+    by_hh = _keeping_counts(work, min_entries=min_entries, count=count)
     ids = pd.Index(by_hh.index.astype(str))
     by_hh.index = ids
     if listed is not None:
@@ -385,6 +375,40 @@ def account_keeping(ledger: pd.DataFrame, *, min_entries: int = MIN_ENTRIES,
     out[household] = out[household].astype("string")
     return out[[household, "n_entries", "n_months_with_entries", "n_qualifying_months",
                 "first_date", "last_date", "keeps_accounts", "reason"]]
+
+
+def _keeping_counts(work: pd.DataFrame, *, min_entries: int, count: str) -> pd.DataFrame:
+    """Per household (first appearance order, indexed by the raw id): ``n_entries``,
+    ``n_months_with_entries``, ``n_qualifying_months``, ``first_date``, ``last_date``.
+
+    One sort of the entries by household, month and date; every count is a run length.
+    """
+    hcodes, households = pd.factorize(work["household_id"])
+    H = len(households)
+    dates = work["date"].array
+    t = np.asarray(dates.asi8, dtype=np.int64)
+    m = np.asarray(work["month"].array.asi8, dtype=np.int64)
+    order = np.lexsort((t, m, hcodes))
+    h, m, t = hcodes[order], m[order], t[order]
+    new_month = np.ones(len(h), dtype=bool)
+    new_month[1:] = (h[1:] != h[:-1]) | (m[1:] != m[:-1])
+    new_day = new_month.copy()
+    new_day[1:] |= t[1:] != t[:-1]
+    month_id = np.cumsum(new_month) - 1
+    n = np.bincount(month_id, minlength=0).astype(np.int64)      # entries of each month
+    days = np.bincount(month_id[new_day], minlength=len(n)).astype(np.int64)
+    ok = (n if count == "entries" else days) >= min_entries
+    month_h = h[new_month]
+    # households come in code order 0..H-1; a household's run starts at its first date
+    first = np.flatnonzero(np.r_[True, h[1:] != h[:-1]]) if len(h) else np.zeros(0, np.int64)
+    last = np.r_[first[1:] - 1, len(h) - 1] if len(h) else first
+    return pd.DataFrame({
+        "n_entries": np.bincount(month_h, weights=n, minlength=H).astype(np.int64),
+        "n_months_with_entries": np.bincount(month_h, minlength=H).astype(np.int64),
+        "n_qualifying_months": np.bincount(month_h, weights=ok, minlength=H).astype(np.int64),
+        "first_date": dates.take(order[first]),
+        "last_date": dates.take(order[last]),
+    }, index=households)
 
 
 def _reasons(out: pd.DataFrame, *, min_entries, min_months, count, lang) -> pd.Series:

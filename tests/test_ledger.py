@@ -266,3 +266,82 @@ def test_ledger_monthly_equals_grouped_computation_sample(sample_project):
     pd.testing.assert_frame_equal(ledger_monthly(sample_project.ledger),
                                   _ledger_monthly_grouped(sample_project.ledger),
                                   check_exact=True)
+
+
+def _account_keeping_grouped(ledger, *, min_entries=4, min_months=3, period=None,
+                             households=None, count="entries", lang="th"):
+    """account_keeping as computed before (grouped reductions per household × month and
+    per household, joined): the reference of the one-sort computation."""
+    from evaluation.ledger import _household_list, _period_bounds, _prepare, _reasons
+
+    bounds = _period_bounds(period)
+    listed = _household_list(households, "household_id")
+    if len(ledger) == 0:
+        work = pd.DataFrame({"household_id": pd.Series([], dtype=object),
+                             "date": pd.Series([], dtype="datetime64[ns]"),
+                             "month": pd.Series([], dtype="datetime64[ns]")})
+    else:
+        work = _prepare(ledger, household="household_id", date="date", kind="kind",
+                        amount="amount")
+    if bounds is not None:
+        work = work[(work["date"] >= bounds[0]) & (work["date"] <= bounds[1])]
+    month_dates = work.groupby(["household_id", "month"], sort=False)["date"]
+    per_month = pd.DataFrame({"n": month_dates.size(), "days": month_dates.nunique()})
+    unit = per_month["n"] if count == "entries" else per_month["days"]
+    per_month = per_month.assign(ok=(unit >= min_entries).to_numpy())
+    months = per_month.groupby(level="household_id", sort=False)
+    by_hh = pd.DataFrame({"n_entries": months["n"].sum(),
+                          "n_months_with_entries": months["n"].size(),
+                          "n_qualifying_months": months["ok"].sum()})
+    hh_dates = work.groupby("household_id", sort=False)["date"]
+    by_hh = by_hh.join(pd.DataFrame({"first_date": hh_dates.min(), "last_date": hh_dates.max()}))
+    ids = pd.Index(by_hh.index.astype(str))
+    by_hh.index = ids
+    if listed is not None:
+        ids = ids.union(pd.Index(listed), sort=False)
+    ids = ids.sort_values()
+    out = by_hh.reindex(ids)
+    for c in ("n_entries", "n_months_with_entries", "n_qualifying_months"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    out["keeps_accounts"] = (out["n_qualifying_months"] >= min_months).to_numpy(dtype=bool)
+    out["reason"] = _reasons(out, min_entries=min_entries, min_months=min_months, count=count,
+                             lang=lang)
+    out.index.name = "household_id"
+    out = out.reset_index()
+    out["household_id"] = out["household_id"].astype("string")
+    return out[["household_id", "n_entries", "n_months_with_entries", "n_qualifying_months",
+                "first_date", "last_date", "keeps_accounts", "reason"]]
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+@pytest.mark.parametrize("kwargs", [
+    {}, {"count": "days"}, {"min_entries": 2, "min_months": 1, "lang": "en"},
+    {"households": [f"H{i:02d}" for i in range(15)]},
+    {"period": ("2023-02-01", "2023-05-15"), "households": ["H01", "H99"]},
+    {"period": ("2030-01-01", "2030-06-30"), "households": ["H01"]},   # no entry in period
+])
+def test_account_keeping_equals_grouped_computation(seed, kwargs):
+    """Same table, dtypes and values as the grouped computation: entries several a day,
+    households listed without entries, a period with and without entries."""
+    led = _random_ledger(seed)
+    pd.testing.assert_frame_equal(account_keeping(led, **kwargs),
+                                  _account_keeping_grouped(led, **kwargs), check_exact=True)
+
+
+@pytest.mark.parametrize("case", ["empty", "one_row", "string_ids", "fixture"])
+def test_account_keeping_equals_grouped_computation_edge_cases(led, case):
+    data = {"empty": _random_ledger(1).iloc[:0], "one_row": led.iloc[[0]],
+            "string_ids": _random_ledger(2).astype({"household_id": "string"}),
+            "fixture": led}[case]
+    for kwargs in ({}, {"households": ["H1", "H3"], "count": "days", "min_entries": 1,
+                        "min_months": 1}):
+        pd.testing.assert_frame_equal(account_keeping(data, **kwargs),
+                                      _account_keeping_grouped(data, **kwargs),
+                                      check_exact=True)
+
+
+def test_account_keeping_equals_grouped_computation_sample(sample_project):
+    hh = sample_project.participants["household_id"].unique().tolist()
+    pd.testing.assert_frame_equal(account_keeping(sample_project.ledger, households=hh),
+                                  _account_keeping_grouped(sample_project.ledger, households=hh),
+                                  check_exact=True)
