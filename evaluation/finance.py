@@ -385,9 +385,8 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
             bad = np.isnan(bb) | np.isnan(aa)
         pairs[m] = (np.where(bad, np.nan, bb), np.where(bad, np.nan, aa))
     # medians of both sides over complete pairs, every measure in one grouped pass
-    med = pd.DataFrame({f"{m}|{side}": pairs[m][i] for m in chosen
-                        for i, side in enumerate(("b", "a"))})
-    med = med.groupby(codes).median().reindex(range(G))
+    med = {f"{m}|{side}": _group_median(pairs[m][i], codes, G) for m in chosen
+           for i, side in enumerate(("b", "a"))}
     # every measure × group in one vectorised pass (group k·G + g: measure k, group g);
     # each group's statistics use only its own rows, in the same order as one call per
     # measure would, so the numbers are the same
@@ -419,35 +418,44 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
     take = k_of_row * G + g_of_row
     sd_b = np.concatenate([_group_sd(pairs[m][0], codes, G) for m in chosen]) if M else []
     sd_a = np.concatenate([_group_sd(pairs[m][1], codes, G) for m in chosen]) if M else []
-    med_b = np.concatenate([med[f"{m}|b"].to_numpy() for m in chosen]) if M else []
-    med_a = np.concatenate([med[f"{m}|a"].to_numpy() for m in chosen]) if M else []
-    block = pd.DataFrame({
-        "measure": np.asarray(chosen, dtype=object)[k_of_row],
+    med_b = np.concatenate([med[f"{m}|b"] for m in chosen]) if M else []
+    med_a = np.concatenate([med[f"{m}|a"] for m in chosen]) if M else []
+    columns: dict[str, object] = {
+        "measure": pd.array(np.asarray(chosen, dtype=object)[k_of_row], dtype="string"),
         "n_households": n_households[g_of_row],
         "median_before": np.asarray(med_b, dtype=float)[take],
         "median_after": np.asarray(med_a, dtype=float)[take],
         "sd_before": np.asarray(sd_b, dtype=float)[take],
         "sd_after": np.asarray(sd_a, dtype=float)[take],
-    })
-    stats = stacked[list(PAIRED_FIELDS)].take(take).reset_index(drop=True)
-    out = pd.concat([groups.take(g_of_row).reset_index(drop=True), block, stats], axis=1)
-    out["_g"] = g_of_row
-    out["_k"] = np.asarray([MEASURES.index(m) for m in chosen], dtype=np.int64)[k_of_row]
+    }
+    stats = stacked if M == 1 or G == 1 else stacked.take(take)   # else already in order
+    columns.update({f: stats[f].array for f in PAIRED_FIELDS})
     for flag, name in (("income_up", "share_income_up"), ("debt_down", "share_debt_down"),
                        ("savings_up", "share_savings_up")):
-        f = hf[flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        col = hf[flag]
+        f = col.to_numpy(dtype=float, na_value=np.nan) if col.dtype == "boolean" else \
+            col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         known = ~np.isnan(f)
         num = np.bincount(codes[known], weights=f[known], minlength=G)
         den = np.bincount(codes[known], minlength=G).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-        out[name] = share[out["_g"].to_numpy()]
+        columns[name] = share[g_of_row]
+    # one frame: the group columns, then the statistics (a group column named like a
+    # statistic stays a separate column, as a concatenation keeps it)
+    group_part = groups.take(g_of_row).reset_index(drop=True)
+    if set(group_part.columns) & set(columns):
+        out = pd.concat([group_part, pd.DataFrame(columns)], axis=1)
+    else:
+        out = pd.DataFrame({**{c: group_part[c].array for c in group_part.columns}, **columns})
     if omnibus or padjust is not None:
+        out["_g"] = g_of_row
+        out["_k"] = np.asarray([MEASURES.index(m) for m in chosen], dtype=np.int64)[k_of_row]
         out = _finance_waves_tests(out, finance, hf, codes, G, chosen, before=before,
                                    after=after, household=household, wave=wave,
                                    omnibus=omnibus, padjust=padjust)
-    out["measure"] = out["measure"].astype("string")
-    return out.drop(columns=["_g", "_k"]).reset_index(drop=True)
+        out = out.drop(columns=["_g", "_k"]).reset_index(drop=True)
+    return out
 
 
 def _finance_waves_tests(out, finance, hf, codes, G, chosen, *, before, after, household, wave,
@@ -486,6 +494,22 @@ def _finance_waves_tests(out, finance, hf, codes, G, chosen, *, before, after, h
             block["p_wilcoxon_adj"] = [p_adjust(pw[g], padjust)[target] for g in range(G)]
         extra.append(block)
     return out.merge(pd.concat(extra, ignore_index=True), on=["_g", "_k"], how="left")
+
+
+def _group_median(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
+    """Median of the non-NaN values of each group (NaN for a group without any), as
+    pandas' grouped median: the middle value, or the mean of the two middle values."""
+    ok = ~np.isnan(values)
+    c, v = codes[ok], values[ok]
+    order = np.lexsort((v, c))
+    v = v[order]
+    n = np.bincount(c, minlength=G)
+    start = np.cumsum(n) - n
+    out = np.full(G, np.nan)
+    has = n > 0
+    lo, hi = (start + (n - 1) // 2)[has], (start + n // 2)[has]
+    out[has] = np.where(lo == hi, v[lo], (v[lo] + v[hi]) / 2)
+    return out
 
 
 def _group_sd(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:

@@ -585,7 +585,7 @@ def test_finance_change_one_frame_equals_per_measure_blocks(sample_project, by, 
 
 
 @pytest.mark.parametrize("case", ["blanks", "empty", "one_household", "missing_group",
-                                  "omnibus"])
+                                  "omnibus", "numeric_group", "categorical_group"])
 def test_finance_change_one_frame_edge_cases(fin, participants, sample_project, case):
     """Blank values, an empty table (a group without rows), a single household, a
     household without a group value (NaN group) and the omnibus/padjust columns."""
@@ -607,5 +607,29 @@ def test_finance_change_one_frame_edge_cases(fin, participants, sample_project, 
                   padjust="holm", measures=["income", "debt_total"])
     elif case == "blanks":
         kw = dict(by="sex", participants=participants)
+    elif case == "numeric_group":
+        kw = dict(by="household_size", participants=participants)
+    elif case == "categorical_group":
+        kw = dict(by=["sex", "village_id"],
+                  participants=participants.astype({"sex": "category"}))
     _assert_frames_identical(finance_change(data, **kw),
                              _finance_change_per_measure_blocks(data, **kw))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_group_median_equals_pandas_grouped_median(seed):
+    """The medians of finance_change (median_before/after) equal pandas' grouped median
+    bit for bit: odd and even group sizes, blanks, a group of blanks only, an empty group."""
+    from evaluation.finance import _group_median
+
+    rng = np.random.default_rng(seed)
+    n, G = 200, 9
+    codes = rng.integers(0, G - 1, n)             # group G - 1 has no rows
+    values = np.round(rng.normal(5000, 3000, n), rng.integers(0, 3))
+    values[rng.random(n) < 0.2] = np.nan
+    values[codes == 3] = np.nan                   # a group of blanks only
+    values[rng.random(n) < 0.1] = 1234.5          # ties
+    expected = pd.Series(values).groupby(codes).median().reindex(range(G)).to_numpy()
+    got = _group_median(values, codes, G)
+    np.testing.assert_array_equal(got, expected)
+    assert np.isnan(got[3]) and np.isnan(got[G - 1])
