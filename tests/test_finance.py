@@ -626,9 +626,9 @@ def test_group_median_equals_pandas_grouped_median(seed):
     n, G = 200, 9
     codes = rng.integers(0, G - 1, n)             # group G - 1 has no rows
     values = np.round(rng.normal(5000, 3000, n), rng.integers(0, 3))
+    values[rng.random(n) < 0.1] = 1234.5          # ties
     values[rng.random(n) < 0.2] = np.nan
     values[codes == 3] = np.nan                   # a group of blanks only
-    values[rng.random(n) < 0.1] = 1234.5          # ties
     expected = pd.Series(values).groupby(codes).median().reindex(range(G)).to_numpy()
     got = _group_median(values, codes, G)
     np.testing.assert_array_equal(got, expected)
