@@ -707,12 +707,18 @@ def _coord(plan, which, coords, values):
 def _bar_boxes(plan, mark):
     """Each bar of a bars mark as (x0, y0, x1, y1) in points, y down."""
     horizontal = mark.props["orient"] == "horizontal"
-    for start, width, (b0, b1) in zip(mark.x, mark.props["width"], mark.y):
-        along, across = ("y", "x") if horizontal else ("x", "y")
-        pa, pb = _to_px(plan, along, [start, start + width])
-        qa, qb = _to_px(plan, across, [b0, b1])
-        xa, xb, ya, yb = (qa, qb, pa, pb) if horizontal else (pa, pb, qa, qb)
-        yield min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)
+    along, across = ("y", "x") if horizontal else ("x", "y")
+    # every bar at once (the same arithmetic, element by element, as one bar at a time)
+    n = min(len(mark.x), len(mark.props["width"]), len(mark.y))
+    start = np.asarray(mark.x, dtype=float)[:n]
+    base = np.asarray(mark.y, dtype=float)[:n].reshape(n, 2)
+    pa = _to_px(plan, along, start)
+    pb = _to_px(plan, along, start + np.asarray(mark.props["width"], dtype=float)[:n])
+    qa, qb = _to_px(plan, across, base[:, 0]), _to_px(plan, across, base[:, 1])
+    xa, xb, ya, yb = (qa, qb, pa, pb) if horizontal else (pa, pb, qa, qb)
+    with np.errstate(invalid="ignore"):   # Python's min and max, NaN and all
+        yield from zip(np.where(xb < xa, xb, xa).tolist(), np.where(yb < ya, yb, ya).tolist(),
+                       np.where(xb > xa, xb, xa).tolist(), np.where(yb > ya, yb, ya).tolist())
 
 
 def _draw_mark(out, plan, mark):
