@@ -858,26 +858,33 @@ def poverty_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
     dup = status.duplicated([household, wave], keep=False).to_numpy()
     _bad_rows(status, dup, "finance", household,
               "household appears more than once in the same wave (key is household_id, wave)")
-    flags = status[[household, wave, "below_line"]]
-    bf = flags[flags[wave] == before].set_index(household)["below_line"].rename("before")
-    af = flags[flags[wave] == after].set_index(household)["below_line"].rename("after")
-    wide = pd.concat([bf, af], axis=1, sort=True).reset_index()
-    wide = wide.rename(columns={wide.columns[0]: household})
     if keys:
+        flags = status[[household, wave, "below_line"]]
+        bf = flags[flags[wave] == before].set_index(household)["below_line"].rename("before")
+        af = flags[flags[wave] == after].set_index(household)["below_line"].rename("after")
+        wide = pd.concat([bf, af], axis=1, sort=True).reset_index()
+        wide = wide.rename(columns={wide.columns[0]: household})
         in_fin = [k for k in keys if k in finance.columns]
         if in_fin:
             attrs = finance.drop_duplicates(household).set_index(household)[in_fin]
             wide = wide.join(attrs, on=household)
         wide = _attach(wide, keys, key_col=household, participants=participants,
                        villages=villages, table_name="finance")
-        grouped = wide.groupby(keys, sort=True, dropna=False)
-    else:
-        grouped = [((), wide)]
+        groups = ((key, g["before"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                   g["after"].astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+                  for key, g in wide.groupby(keys, sort=True, dropna=False))
+    else:   # one group: each household's flag before and after (McNemar counts pairs,
+        # so the order of the households does not matter)
+        codes, ids = pd.factorize(status[household], use_na_sentinel=False)
+        is_before = (status[wave] == before).to_numpy(dtype=bool, na_value=False)
+        flag = status["below_line"].to_numpy(dtype=float, na_value=np.nan)
+        bb, aa = np.full(len(ids), np.nan), np.full(len(ids), np.nan)
+        bb[codes[is_before]] = flag[is_before]
+        aa[codes[~is_before]] = flag[~is_before]
+        groups = [((), bb, aa)]
     rows = []
-    for key, g in grouped:
+    for key, bb, aa in groups:
         key = key if isinstance(key, tuple) else (key,)
-        bb = g["before"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        aa = g["after"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         res = mcnemar_test(pd.Series(bb), pd.Series(aa), exact=exact)
         n_pairs = int(res["n_pairs"])
         row = dict(zip(keys, key))

@@ -633,3 +633,23 @@ def test_group_median_equals_pandas_grouped_median(seed):
     got = _group_median(values, codes, G)
     np.testing.assert_array_equal(got, expected)
     assert np.isnan(got[3]) and np.isnan(got[G - 1])
+
+
+@pytest.mark.parametrize("case", ["fixture", "sample", "sample_during", "no_pairs", "empty_waves"])
+def test_poverty_change_one_group_equals_the_grouped_computation(fin, participants,
+                                                                 sample_project, case):
+    """Without ``by`` the flags are paired by household code; the result equals the
+    grouped computation (household index join) with one group for everyone."""
+    data, kw = fin, dict(participants=participants)
+    if case.startswith("sample"):
+        data, kw = sample_project.finance, dict(participants=sample_project.participants)
+        if case == "sample_during":
+            kw.update(before="pre", after="during")
+    elif case == "no_pairs":
+        data = fin[~((fin["wave"] == "post") & fin["household_id"].isin(["H1", "H2", "H3"]))]
+    elif case == "empty_waves":
+        data = fin[fin["wave"] == "pre"]
+    got = poverty_change(data, **kw)
+    grouped = poverty_change(data.assign(everyone="all"), by="everyone", **kw)
+    assert grouped["everyone"].tolist() == ["all"]
+    pd.testing.assert_frame_equal(got, grouped.drop(columns="everyone"), check_exact=True)
