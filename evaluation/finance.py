@@ -385,9 +385,8 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
             bad = np.isnan(bb) | np.isnan(aa)
         pairs[m] = (np.where(bad, np.nan, bb), np.where(bad, np.nan, aa))
     # medians of both sides over complete pairs, every measure in one grouped pass
-    med = pd.DataFrame({f"{m}|{side}": pairs[m][i] for m in chosen
-                        for i, side in enumerate(("b", "a"))})
-    med = med.groupby(codes).median().reindex(range(G))
+    med = {f"{m}|{side}": _group_median(pairs[m][i], codes, G) for m in chosen
+           for i, side in enumerate(("b", "a"))}
     # every measure × group in one vectorised pass (group k·G + g: measure k, group g);
     # each group's statistics use only its own rows, in the same order as one call per
     # measure would, so the numbers are the same
@@ -398,49 +397,65 @@ def finance_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
                            M * G, alternative="two-sided", conf_level=conf_level,
                            higher_is_better=True)
     absent = n_households == 0   # only a group with no rows at all
-    parts = []
-    for k, m in enumerate(chosen):
-        bb, aa = pairs[m]
-        res = stacked.iloc[k * G:(k + 1) * G].reset_index(drop=True)
-        if m in LOWER_IS_BETTER:   # a fall is the improvement
-            res = res.assign(n_improved=res["n_worse"], n_worse=res["n_improved"])
-        if absent.any():
-            res = res.astype({f: float for f in ("n_pairs", "n_dropped", "n_nonzero",
-                                                 "n_improved", "n_same", "n_worse")})
-            res.loc[absent, :] = np.nan
-            for f in ("n_pairs", "n_dropped", "n_nonzero", "n_improved", "n_same", "n_worse"):
-                res[f] = res[f].fillna(0).astype(np.int64)
-            res.loc[absent, "wilcoxon_method"] = ""
-            res.loc[absent, "reason"] = "no complete pairs"
-        block = pd.DataFrame({
-            "measure": m,
-            "n_households": n_households,
-            "median_before": med[f"{m}|b"].to_numpy(),
-            "median_after": med[f"{m}|a"].to_numpy(),
-            "sd_before": _group_sd(bb, codes, G),
-            "sd_after": _group_sd(aa, codes, G),
-        })
-        block = pd.concat([groups.reset_index(drop=True), block,
-                           res[list(PAIRED_FIELDS)].reset_index(drop=True)], axis=1)
-        block["_g"] = np.arange(G)
-        block["_k"] = MEASURES.index(m)
-        parts.append(block)
-    out = pd.concat(parts, ignore_index=True).sort_values(["_g", "_k"], kind="stable")
+    if M and any(m in LOWER_IS_BETTER for m in chosen):   # a fall is the improvement
+        low = np.repeat([m in LOWER_IS_BETTER for m in chosen], G)
+        imp, worse = stacked["n_improved"].to_numpy(), stacked["n_worse"].to_numpy()
+        stacked["n_improved"] = np.where(low, worse, imp)
+        stacked["n_worse"] = np.where(low, imp, worse)
+    if absent.any():
+        gone = np.tile(absent, M)
+        counts = ("n_pairs", "n_dropped", "n_nonzero", "n_improved", "n_same", "n_worse")
+        stacked = stacked.astype({f: float for f in counts})
+        stacked.loc[gone, :] = np.nan
+        for f in counts:
+            stacked[f] = stacked[f].fillna(0).astype(np.int64)
+        stacked.loc[gone, "wilcoxon_method"] = ""
+        stacked.loc[gone, "reason"] = "no complete pairs"
+    # rows ordered by group, then measure (in the order of MEASURES): row k·G + g of
+    # the stacked statistics for group g and measure k
+    g_of_row = np.repeat(np.arange(G), M)
+    k_of_row = np.tile(np.arange(M), G)
+    take = k_of_row * G + g_of_row
+    sd_b = np.concatenate([_group_sd(pairs[m][0], codes, G) for m in chosen]) if M else []
+    sd_a = np.concatenate([_group_sd(pairs[m][1], codes, G) for m in chosen]) if M else []
+    med_b = np.concatenate([med[f"{m}|b"] for m in chosen]) if M else []
+    med_a = np.concatenate([med[f"{m}|a"] for m in chosen]) if M else []
+    columns: dict[str, object] = {
+        "measure": pd.array(np.asarray(chosen, dtype=object)[k_of_row], dtype="string"),
+        "n_households": n_households[g_of_row],
+        "median_before": np.asarray(med_b, dtype=float)[take],
+        "median_after": np.asarray(med_a, dtype=float)[take],
+        "sd_before": np.asarray(sd_b, dtype=float)[take],
+        "sd_after": np.asarray(sd_a, dtype=float)[take],
+    }
+    stats = stacked if M == 1 or G == 1 else stacked.take(take)   # else already in order
+    columns.update({f: stats[f].array for f in PAIRED_FIELDS})
     for flag, name in (("income_up", "share_income_up"), ("debt_down", "share_debt_down"),
                        ("savings_up", "share_savings_up")):
-        f = hf[flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        col = hf[flag]
+        f = col.to_numpy(dtype=float, na_value=np.nan) if col.dtype == "boolean" else \
+            col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         known = ~np.isnan(f)
         num = np.bincount(codes[known], weights=f[known], minlength=G)
         den = np.bincount(codes[known], minlength=G).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-        out[name] = share[out["_g"].to_numpy()]
+        columns[name] = share[g_of_row]
+    # one frame: the group columns, then the statistics (a group column named like a
+    # statistic stays a separate column, as a concatenation keeps it)
+    group_part = groups.take(g_of_row).reset_index(drop=True)
+    if set(group_part.columns) & set(columns):
+        out = pd.concat([group_part, pd.DataFrame(columns)], axis=1)
+    else:
+        out = pd.DataFrame({**{c: group_part[c].array for c in group_part.columns}, **columns})
     if omnibus or padjust is not None:
+        out["_g"] = g_of_row
+        out["_k"] = np.asarray([MEASURES.index(m) for m in chosen], dtype=np.int64)[k_of_row]
         out = _finance_waves_tests(out, finance, hf, codes, G, chosen, before=before,
                                    after=after, household=household, wave=wave,
                                    omnibus=omnibus, padjust=padjust)
-    out["measure"] = out["measure"].astype("string")
-    return out.drop(columns=["_g", "_k"]).reset_index(drop=True)
+        out = out.drop(columns=["_g", "_k"]).reset_index(drop=True)
+    return out
 
 
 def _finance_waves_tests(out, finance, hf, codes, G, chosen, *, before, after, household, wave,
@@ -479,6 +494,22 @@ def _finance_waves_tests(out, finance, hf, codes, G, chosen, *, before, after, h
             block["p_wilcoxon_adj"] = [p_adjust(pw[g], padjust)[target] for g in range(G)]
         extra.append(block)
     return out.merge(pd.concat(extra, ignore_index=True), on=["_g", "_k"], how="left")
+
+
+def _group_median(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
+    """Median of the non-NaN values of each group (NaN for a group without any), as
+    pandas' grouped median: the middle value, or the mean of the two middle values."""
+    ok = ~np.isnan(values)
+    c, v = codes[ok], values[ok]
+    order = np.lexsort((v, c))
+    v = v[order]
+    n = np.bincount(c, minlength=G)
+    start = np.cumsum(n) - n
+    out = np.full(G, np.nan)
+    has = n > 0
+    lo, hi = (start + (n - 1) // 2)[has], (start + n // 2)[has]
+    out[has] = np.where(lo == hi, v[lo], (v[lo] + v[hi]) / 2)
+    return out
 
 
 def _group_sd(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
@@ -827,26 +858,33 @@ def poverty_change(finance: pd.DataFrame, *, by=None, before: str = "pre", after
     dup = status.duplicated([household, wave], keep=False).to_numpy()
     _bad_rows(status, dup, "finance", household,
               "household appears more than once in the same wave (key is household_id, wave)")
-    flags = status[[household, wave, "below_line"]]
-    bf = flags[flags[wave] == before].set_index(household)["below_line"].rename("before")
-    af = flags[flags[wave] == after].set_index(household)["below_line"].rename("after")
-    wide = pd.concat([bf, af], axis=1, sort=True).reset_index()
-    wide = wide.rename(columns={wide.columns[0]: household})
     if keys:
+        flags = status[[household, wave, "below_line"]]
+        bf = flags[flags[wave] == before].set_index(household)["below_line"].rename("before")
+        af = flags[flags[wave] == after].set_index(household)["below_line"].rename("after")
+        wide = pd.concat([bf, af], axis=1, sort=True).reset_index()
+        wide = wide.rename(columns={wide.columns[0]: household})
         in_fin = [k for k in keys if k in finance.columns]
         if in_fin:
             attrs = finance.drop_duplicates(household).set_index(household)[in_fin]
             wide = wide.join(attrs, on=household)
         wide = _attach(wide, keys, key_col=household, participants=participants,
                        villages=villages, table_name="finance")
-        grouped = wide.groupby(keys, sort=True, dropna=False)
-    else:
-        grouped = [((), wide)]
+        groups = ((key, g["before"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                   g["after"].astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+                  for key, g in wide.groupby(keys, sort=True, dropna=False))
+    else:   # one group: each household's flag before and after (McNemar counts pairs,
+        # so the order of the households does not matter)
+        codes, ids = pd.factorize(status[household], use_na_sentinel=False)
+        is_before = (status[wave] == before).to_numpy(dtype=bool, na_value=False)
+        flag = status["below_line"].to_numpy(dtype=float, na_value=np.nan)
+        bb, aa = np.full(len(ids), np.nan), np.full(len(ids), np.nan)
+        bb[codes[is_before]] = flag[is_before]
+        aa[codes[~is_before]] = flag[~is_before]
+        groups = [((), bb, aa)]
     rows = []
-    for key, g in grouped:
+    for key, bb, aa in groups:
         key = key if isinstance(key, tuple) else (key,)
-        bb = g["before"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        aa = g["after"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         res = mcnemar_test(pd.Series(bb), pd.Series(aa), exact=exact)
         n_pairs = int(res["n_pairs"])
         row = dict(zip(keys, key))

@@ -171,37 +171,74 @@ def ledger_monthly(ledger: pd.DataFrame, *, top: int = 3, household: str = "hous
     work = _prepare(ledger, household=household, date=date, kind=kind, amount=amount,
                     category=category)
     is_inc = (work["kind"] == "income").to_numpy(dtype=bool)
-    work["income"] = np.where(is_inc, work["amount"], 0.0)
-    work["expenses"] = np.where(is_inc, 0.0, work["amount"])
-    work["n_income_entries"] = is_inc.astype(np.int64)
-    work["n_expense_entries"] = (~is_inc).astype(np.int64)
-    keys = ["household_id", "month"]
-    g = work.groupby(keys, sort=True, observed=True)
-    out = g[["income", "expenses", "n_income_entries", "n_expense_entries"]].sum()
-    out.insert(2, "net", out["income"] - out["expenses"])
-    out.insert(3, "n_entries", g.size().astype(np.int64))
-    out["days_with_entry"] = g["date"].nunique().astype(np.int64)
-    # top expense categories as display text
-    exp = work[~is_inc]
-    if len(exp):
-        cats = exp.groupby(keys + ["category"], sort=False, dropna=False,
-                           observed=True)["amount"].sum().reset_index()
-        tot = cats.groupby(keys, sort=False)["amount"].transform("sum")
-        cats["share"] = np.where(tot > 0, cats["amount"] / tot.where(tot > 0, 1), np.nan)
-        cats = cats.sort_values(keys + ["amount", "category"],
-                                ascending=[True, True, False, True], kind="stable",
-                                na_position="last")
-        cats = cats[cats.groupby(keys, sort=False).cumcount() < top]
-        label = cats["category"].fillna(UNSPECIFIED_CATEGORY).astype(str)
-        pct = pd.Series(np.where(np.isnan(cats["share"]), "", cats["share"].map(
-            lambda x: f" ({x:.0%})" if x == x else "")), index=cats.index)
-        cats["text"] = label + pct
-        text = cats.groupby(keys, sort=False)["text"].agg(", ".join)
-        out["top_expense_categories"] = text.reindex(out.index).astype("string")
-    else:
-        out["top_expense_categories"] = pd.array([pd.NA] * len(out), dtype="string")
-    out = out.reset_index().rename(columns={"household_id": household})
-    return out
+    amt = work["amount"].to_numpy(dtype=float)
+    # one integer code per household × month, in sorted order (households, then months)
+    hcodes, households = pd.factorize(work["household_id"], sort=True)
+    months, mcodes = np.unique(work["month"].to_numpy(), return_inverse=True)
+    keys, gid = np.unique(hcodes.astype(np.int64) * max(len(months), 1) + mcodes,
+                          return_inverse=True)
+    gid = gid.reshape(-1)
+    G = len(keys)
+    # sums with pandas' grouped (compensated) summation, row order within a group as before
+    sums = pd.DataFrame({"income": np.where(is_inc, amt, 0.0),
+                         "expenses": np.where(is_inc, 0.0, amt)}).groupby(gid, sort=True).sum()
+    income, expenses = sums["income"].to_numpy(), sums["expenses"].to_numpy()
+    n_inc = np.bincount(gid[is_inc], minlength=G).astype(np.int64)
+    n_all = np.bincount(gid, minlength=G).astype(np.int64)
+    dates = work["date"].to_numpy().view(np.int64)
+    order = np.lexsort((dates, gid))
+    gs, ds = gid[order], dates[order]
+    first = np.ones(len(gs), dtype=bool)
+    first[1:] = (gs[1:] != gs[:-1]) | (ds[1:] != ds[:-1])
+    out = pd.DataFrame({
+        "household_id": households.take(keys // max(len(months), 1)),
+        "month": months[keys % max(len(months), 1)],
+        "income": income,
+        "expenses": expenses,
+        "net": income - expenses,
+        "n_entries": n_all,
+        "n_income_entries": n_inc,
+        "n_expense_entries": n_all - n_inc,
+        "days_with_entry": np.bincount(gs[first], minlength=G).astype(np.int64),
+        "top_expense_categories": _top_categories(work, is_inc, gid, G, top),
+    })
+    return out.rename(columns={"household_id": household})
+
+
+def _top_categories(work: pd.DataFrame, is_inc: np.ndarray, gid: np.ndarray, G: int,
+                    top: int):
+    """The ``top_expense_categories`` text of each household × month code 0..G-1."""
+    if is_inc.all():
+        return pd.array([pd.NA] * G, dtype="string")
+    exp = ~is_inc
+    egid = gid[exp]
+    cat = work["category"].to_numpy(dtype=object, na_value=None)[exp]
+    ccodes, cats = pd.factorize(cat, use_na_sentinel=True)   # blank category: -1
+    C = len(cats)
+    ccodes = np.where(ccodes < 0, C, ccodes)
+    # categories of a household × month in order of first appearance, their amounts
+    pcodes, pairs = pd.factorize(egid.astype(np.int64) * (C + 1) + ccodes)
+    amount = pd.Series(work["amount"].to_numpy(dtype=float)[exp]).groupby(
+        pcodes, sort=True).sum().to_numpy()
+    pg, pc = pairs // (C + 1), pairs % (C + 1)
+    total = pd.Series(amount).groupby(pg, sort=True).sum()
+    total = total.reindex(pg).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, amount / np.where(total > 0, total, 1), np.nan)
+    # largest amount first, then category (blank last), then first appearance
+    rank = np.empty(C + 1, dtype=np.int64)
+    rank[np.argsort(np.asarray(cats, dtype=object), kind="stable")] = np.arange(C)
+    rank[C] = C
+    order = np.lexsort((rank[pc], -amount, pg))
+    pg, pc, share = pg[order], pc[order], share[order]
+    start = np.searchsorted(pg, pg, side="left")
+    keep = (np.arange(len(pg)) - start) < top
+    labels = np.append(np.asarray(cats, dtype=object), UNSPECIFIED_CATEGORY)
+    texts: list = [pd.NA] * G
+    for g, c, x in zip(pg[keep].tolist(), pc[keep].tolist(), share[keep].tolist()):
+        piece = f"{labels[c]} ({x:.0%})" if x == x else str(labels[c])
+        texts[g] = piece if texts[g] is pd.NA else f"{texts[g]}, {piece}"
+    return pd.array(texts, dtype="string")
 
 
 def _period_bounds(period):
@@ -321,17 +358,7 @@ def account_keeping(ledger: pd.DataFrame, *, min_entries: int = MIN_ENTRIES,
         work = _prepare(ledger, household=household, date=date, kind=kind, amount=amount)
     if bounds is not None:
         work = work[(work["date"] >= bounds[0]) & (work["date"] <= bounds[1])]
-    # plain grouped reductions (the same numbers as named aggregation, without its overhead)
-    month_dates = work.groupby(["household_id", "month"], sort=False)["date"]
-    per_month = pd.DataFrame({"n": month_dates.size(), "days": month_dates.nunique()})
-    unit = per_month["n"] if count == "entries" else per_month["days"]
-    per_month = per_month.assign(ok=(unit >= min_entries).to_numpy())
-    months = per_month.groupby(level="household_id", sort=False)
-    by_hh = pd.DataFrame({"n_entries": months["n"].sum(),
-                          "n_months_with_entries": months["n"].size(),
-                          "n_qualifying_months": months["ok"].sum()})
-    hh_dates = work.groupby("household_id", sort=False)["date"]
-    by_hh = by_hh.join(pd.DataFrame({"first_date": hh_dates.min(), "last_date": hh_dates.max()}))
+    by_hh = _keeping_counts(work, min_entries=min_entries, count=count)
     ids = pd.Index(by_hh.index.astype(str))
     by_hh.index = ids
     if listed is not None:
@@ -348,6 +375,40 @@ def account_keeping(ledger: pd.DataFrame, *, min_entries: int = MIN_ENTRIES,
     out[household] = out[household].astype("string")
     return out[[household, "n_entries", "n_months_with_entries", "n_qualifying_months",
                 "first_date", "last_date", "keeps_accounts", "reason"]]
+
+
+def _keeping_counts(work: pd.DataFrame, *, min_entries: int, count: str) -> pd.DataFrame:
+    """Per household (first appearance order, indexed by the raw id): ``n_entries``,
+    ``n_months_with_entries``, ``n_qualifying_months``, ``first_date``, ``last_date``.
+
+    One sort of the entries by household, month and date; every count is a run length.
+    """
+    hcodes, households = pd.factorize(work["household_id"])
+    H = len(households)
+    dates = work["date"].array
+    t = np.asarray(dates.asi8, dtype=np.int64)
+    m = np.asarray(work["month"].array.asi8, dtype=np.int64)
+    order = np.lexsort((t, m, hcodes))
+    h, m, t = hcodes[order], m[order], t[order]
+    new_month = np.ones(len(h), dtype=bool)
+    new_month[1:] = (h[1:] != h[:-1]) | (m[1:] != m[:-1])
+    new_day = new_month.copy()
+    new_day[1:] |= t[1:] != t[:-1]
+    month_id = np.cumsum(new_month) - 1
+    n = np.bincount(month_id, minlength=0).astype(np.int64)      # entries of each month
+    days = np.bincount(month_id[new_day], minlength=len(n)).astype(np.int64)
+    ok = (n if count == "entries" else days) >= min_entries
+    month_h = h[new_month]
+    # households come in code order 0..H-1; a household's run starts at its first date
+    first = np.flatnonzero(np.r_[True, h[1:] != h[:-1]]) if len(h) else np.zeros(0, np.int64)
+    last = np.r_[first[1:] - 1, len(h) - 1] if len(h) else first
+    return pd.DataFrame({
+        "n_entries": np.bincount(month_h, weights=n, minlength=H).astype(np.int64),
+        "n_months_with_entries": np.bincount(month_h, minlength=H).astype(np.int64),
+        "n_qualifying_months": np.bincount(month_h, weights=ok, minlength=H).astype(np.int64),
+        "first_date": dates.take(order[first]),
+        "last_date": dates.take(order[last]),
+    }, index=households)
 
 
 def _reasons(out: pd.DataFrame, *, min_entries, min_months, count, lang) -> pd.Series:

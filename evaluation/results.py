@@ -33,7 +33,7 @@ import pandas as pd
 from .errors import ArgumentError, EvaluationError, require_columns
 
 __all__ = ["HEADLINE_KEYS", "PREFERRED_INSTRUMENTS", "SectionArgumentError",
-           "attrition_summary", "evaluate_ladder_once", "headline_figures", "instrument_name", "instrument_short",
+           "attrition_summary", "evaluate_ladder_once", "finance_change_once", "headline_figures", "instrument_name", "instrument_short",
            "instruments_present", "jsonable", "main_instrument", "memo", "one_village",
            "overall_status", "participants_by_role", "participants_by_village", "scores",
            "village_row", "waves_present"]
@@ -115,9 +115,6 @@ def _happiness(project, instrument, before, after) -> dict:
 
 
 def _income(project, before, after) -> dict:
-    from .finance import finance_change
-    from .view_memo import household_finance_once
-
     out = dict(income_mean_change=None, income_ci_low=None, income_ci_high=None, income_n=0,
                income_share_up=None)
     fin = project.finance
@@ -126,8 +123,9 @@ def _income(project, before, after) -> dict:
     waves = waves_present(fin[fin["income"].notna()])
     if before not in waves or after not in waves:
         return out
-    hf = household_finance_once(project, before, after, memo_fn=memo)  # shared: money, ladder
-    res = finance_change(hf, before=before, after=after, measures=["income"]).iloc[0]
+    change = finance_change_once(project, before, after)   # shared with the money section
+    res = change.iloc[int(np.flatnonzero(
+        change["measure"].to_numpy(dtype=object, na_value=None) == "income")[0])]
     out.update(income_mean_change=res["mean_diff"], income_ci_low=res["ci_low"],
                income_ci_high=res["ci_high"], income_n=res["n_pairs"],
                income_share_up=res["share_income_up"])
@@ -406,6 +404,20 @@ def scores(project, instrument: str) -> pd.DataFrame:
                 depends=("happiness", "participants", "instruments"))
 
 
+def finance_change_once(project, before: str = "pre", after: str = "post") -> pd.DataFrame:
+    """:func:`evaluation.finance.finance_change` (every measure, one group) of the
+    view's per-household finance, once per village view (see :func:`memo`): the
+    headline's income row and the money section's table."""
+    from .finance import finance_change
+    from .view_memo import household_finance_once
+
+    def compute():
+        hf = household_finance_once(project, before, after, memo_fn=memo)  # shared: ladder
+        return finance_change(hf, before=before, after=after)
+
+    return memo(project, ("finance_change", before, after), compute, depends=("finance",))
+
+
 def attrition_summary(project, instrument: str) -> pd.DataFrame:
     """``attrition(scores(project, instrument)).summary`` (see
     :func:`evaluation.happiness.attrition`), once per village view."""
@@ -451,7 +463,7 @@ def waves_present(frame: pd.DataFrame, column: str = "wave") -> list[str]:
 
     if frame is None or frame.empty or column not in frame.columns:
         return []
-    have = set(frame[column].dropna().astype(str))
+    have = {str(w) for w in frame[column].dropna().unique()}
     return [w for w in WAVES if w in have]
 
 

@@ -9,6 +9,8 @@ Definitions are in ``docs/finance.md``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -38,15 +40,13 @@ def _prepare(savings: pd.DataFrame, *, group: str, member: str, date: str) -> pd
     if not present:
         raise FinanceArgumentError(f"the savings table needs at least one of the columns "
                                    f"{SAVINGS_MONEY}; got {list(savings.columns)}")
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "group_id": savings[group].to_numpy(),
         "member_id": savings[member].to_numpy(),
         "date": d.to_numpy(),
         "month": month_start(d).to_numpy(),
+        **{c: np.nan_to_num(_numeric(savings, c, "savings"), nan=0.0) for c in SAVINGS_MONEY},
     }, index=savings.index)
-    for c in SAVINGS_MONEY:
-        out[c] = np.nan_to_num(_numeric(savings, c, "savings"), nan=0.0)
-    return out
 
 
 def _keys_frame(work: pd.DataFrame, savings: pd.DataFrame, keys: list[str], *, group: str,
@@ -94,12 +94,32 @@ def _group_codes(work: pd.DataFrame, keys: list[str]):
 
 def _month_ordinals(months: pd.Series | np.ndarray) -> np.ndarray:
     """Months since January 1970 (the ordinal of a monthly Period)."""
+    values = np.asarray(months)
+    if values.dtype.kind == "M" and not np.isnat(values).any():   # calendar months, numpy
+        return values.astype("datetime64[M]").astype(np.int64)
     m = pd.DatetimeIndex(months)
     return ((m.year - 1970) * 12 + m.month - 1).to_numpy(dtype=np.int64)
 
 
+@lru_cache(maxsize=1)
+def _month_dtype() -> np.dtype:
+    """The datetime64 unit of a monthly period's start (as pandas gives it)."""
+    return pd.PeriodIndex.from_ordinals([0], freq="M").to_timestamp().to_numpy().dtype
+
+
 def _ordinals_to_month(ordinals: np.ndarray) -> np.ndarray:
-    return pd.PeriodIndex.from_ordinals(ordinals, freq="M").to_timestamp().to_numpy()
+    """First day of each month ordinal (months since January 1970), datetime64."""
+    return np.asarray(ordinals, dtype=np.int64).astype("datetime64[M]").astype(_month_dtype())
+
+
+def _distinct_count(first: np.ndarray, second: np.ndarray, n_first: int) -> np.ndarray:
+    """For each code 0..n_first-1 of ``first``: how many distinct ``second`` codes
+    (non-negative integers) occur with it."""
+    if not len(first):
+        return np.zeros(n_first, dtype=np.int64)
+    span = int(second.max()) + 1
+    pairs = np.unique(first.astype(np.int64) * span + second)
+    return np.bincount(pairs // span, minlength=n_first).astype(np.int64)
 
 
 def savings_balances(savings: pd.DataFrame, *, group: str = "group_id",
@@ -239,35 +259,41 @@ def savings_summary(savings: pd.DataFrame, *, by=None, participants: pd.DataFram
     n_months = last - first + 1
     # members and regular savers
     mcodes = pd.factorize(work["member_id"])[0]
-    pair = pd.DataFrame({"g": codes, "m": mcodes})
-    members = pair.drop_duplicates().groupby("g").size().reindex(range(G), fill_value=0)
+    n_members = int(mcodes.max()) + 1 if len(mcodes) else 1
+    members = _distinct_count(codes, mcodes, G)
     dep = (work["deposit"] > 0).to_numpy() & (ords >= first[codes]) & (ords <= last[codes])
-    dm = pd.DataFrame({"g": codes[dep], "m": mcodes[dep], "o": ords[dep]}).drop_duplicates()
-    months_dep = dm.groupby(["g", "m"]).size()
-    gi = months_dep.index.get_level_values("g").to_numpy()
-    regular_flags = months_dep.to_numpy() == n_months[gi]
+    # months with a deposit of each (group, member) pair that deposited at all
+    dg, dmem, do = codes[dep].astype(np.int64), mcodes[dep], ords[dep]
+    if len(do):
+        span = int(do.max() - do.min()) + 1
+        triples = np.unique((dg * n_members + dmem) * span + (do - do.min()))
+        pairs, months_dep = np.unique(triples // span, return_counts=True)
+    else:
+        pairs = months_dep = np.zeros(0, dtype=np.int64)
+    gi = pairs // n_members
+    regular_flags = months_dep == n_months[gi]
     regular = np.bincount(gi[regular_flags], minlength=G)
     sums = {c: np.bincount(codes, weights=work[c].to_numpy(), minlength=G)
             for c in SAVINGS_MONEY}
-    members = members.to_numpy(dtype=np.int64)
-    out = groups.copy()
-    out = out.rename(columns={"group_id": group, "member_id": member})
-    out["members"] = members
-    out["regular_savers"] = regular.astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["share_regular_savers"] = np.where(members > 0, regular / np.maximum(members, 1),
-                                               np.nan)
-    out["period_start"] = _ordinals_to_month(first)
-    out["period_end"] = _ordinals_to_month(last)
-    out["n_months"] = n_months.astype(np.int64)
-    out["n_transactions"] = np.bincount(codes, minlength=G).astype(np.int64)
-    out["total_deposits"] = sums["deposit"]
-    out["total_withdrawals"] = sums["withdrawal"]
-    out["balance"] = sums["deposit"] - sums["withdrawal"]
-    out["loans_out"] = sums["loan"]
-    out["repayments"] = sums["repayment"]
-    out["loans_outstanding"] = sums["loan"] - sums["repayment"]
-    return out
+        share = np.where(members > 0, regular / np.maximum(members, 1), np.nan)
+    columns = pd.DataFrame({
+        "members": members,
+        "regular_savers": regular.astype(np.int64),
+        "share_regular_savers": share,
+        "period_start": _ordinals_to_month(first),
+        "period_end": _ordinals_to_month(last),
+        "n_months": n_months.astype(np.int64),
+        "n_transactions": np.bincount(codes, minlength=G).astype(np.int64),
+        "total_deposits": sums["deposit"],
+        "total_withdrawals": sums["withdrawal"],
+        "balance": sums["deposit"] - sums["withdrawal"],
+        "loans_out": sums["loan"],
+        "repayments": sums["repayment"],
+        "loans_outstanding": sums["loan"] - sums["repayment"],
+    }, index=groups.index)
+    out = groups.rename(columns={"group_id": group, "member_id": member})
+    return pd.concat([out, columns], axis=1)
 
 
 def savings_monthly(savings: pd.DataFrame, *, by="group_id",
@@ -334,18 +360,20 @@ def savings_monthly(savings: pd.DataFrame, *, by="group_id",
              for c in SAVINGS_MONEY}
     dep = (work["deposit"] > 0).to_numpy()
     mcodes = pd.factorize(work["member_id"])[0]
-    dd = pd.DataFrame({"p": pos[dep], "m": mcodes[dep]}).drop_duplicates()
-    n_dep = np.bincount(dd["p"].to_numpy(), minlength=total)
+    n_dep = _distinct_count(pos[dep], mcodes[dep], total)
+    running = pd.DataFrame({"balance": flows["deposit"] - flows["withdrawal"],
+                            "loans_outstanding": flows["loan"] - flows["repayment"]}
+                           ).groupby(gcode).cumsum()
+    columns = pd.DataFrame({
+        "month": _ordinals_to_month(month_ord),
+        "deposits": flows["deposit"],
+        "withdrawals": flows["withdrawal"],
+        "loans": flows["loan"],
+        "repayments": flows["repayment"],
+        "n_depositors": n_dep.astype(np.int64),
+        "balance": running["balance"].to_numpy(),
+        "loans_outstanding": running["loans_outstanding"].to_numpy(),
+    })
     out = groups.iloc[gcode].reset_index(drop=True)
     out = out.rename(columns={"group_id": group, "member_id": member})
-    out["month"] = _ordinals_to_month(month_ord)
-    out["deposits"] = flows["deposit"]
-    out["withdrawals"] = flows["withdrawal"]
-    out["loans"] = flows["loan"]
-    out["repayments"] = flows["repayment"]
-    out["n_depositors"] = n_dep.astype(np.int64)
-    net = pd.Series(flows["deposit"] - flows["withdrawal"])
-    out["balance"] = net.groupby(gcode).cumsum().to_numpy()
-    loan = pd.Series(flows["loan"] - flows["repayment"])
-    out["loans_outstanding"] = loan.groupby(gcode).cumsum().to_numpy()
-    return out
+    return pd.concat([out, columns], axis=1)

@@ -385,3 +385,43 @@ def test_a_missing_value_breaks_the_line_and_hides_its_text():
     lines = re.findall(r'<polyline points="([^"]+)"[^>]*stroke="#0072b2"', svg)
     assert [len(p.split()) for p in lines] == [2, 2]
     assert "nan" not in svg.lower() and "ไม่แสดง" not in svg
+
+
+def test_bar_boxes_all_at_once_equal_one_bar_at_a_time():
+    """The bars' boxes computed for all bars at once are, number for number, the boxes
+    computed one bar at a time with Python's min and max (blank heights, infinite bases,
+    vertical and horizontal bars, no bars)."""
+    from types import SimpleNamespace
+
+    from evaluation.charts.litesvg import _bar_boxes, _Box, _to_px
+
+    def one_at_a_time(plan, mark):
+        horizontal = mark.props["orient"] == "horizontal"
+        for start, width, (b0, b1) in zip(mark.x, mark.props["width"], mark.y):
+            along, across = ("y", "x") if horizontal else ("x", "y")
+            pa, pb = _to_px(plan, along, [start, start + width])
+            qa, qb = _to_px(plan, across, [b0, b1])
+            xa, xb, ya, yb = (qa, qb, pa, pb) if horizontal else (pa, pb, qa, qb)
+            yield min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)
+
+    rng = np.random.default_rng(0)
+    compared = 0
+    for _ in range(200):
+        n = int(rng.integers(0, 25))
+        plan = SimpleNamespace(box=_Box(10.0, 20.0, 310.5, 220.25),
+                               lim={"x": tuple(sorted(rng.normal(0, 10, 2))),
+                                    "y": tuple(rng.normal(0, 1000, 2))})
+        base, height = rng.normal(0, 500, n), rng.normal(0, 500, n)
+        height[rng.random(n) < 0.2] = np.nan
+        base[rng.random(n) < 0.05] = np.inf
+        mark = SimpleNamespace(x=rng.normal(0, 5, n), y=np.stack([base, base + height], axis=1),
+                               props={"orient": str(rng.choice(["vertical", "horizontal"])),
+                                      "width": np.broadcast_to(rng.random(), (n,))})
+        with np.errstate(all="ignore"):
+            expected = [tuple(map(float, box)) for box in one_at_a_time(plan, mark)]
+            got = list(_bar_boxes(plan, mark))
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected):
+            np.testing.assert_array_equal(np.array(a), np.array(b))
+            compared += 1
+    assert compared > 1000

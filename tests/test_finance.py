@@ -484,3 +484,172 @@ def test_finance_change_one_pass_equals_one_paired_frame_per_measure(sample_proj
                                            atol=0)
             compared += 1
     assert compared == len(MEASURES) * len(PAIRED_FIELDS)
+
+
+# --------------------------------------------------------------------------- one-frame assembly
+def _finance_change_per_measure_blocks(finance, *, by=None, participants=None, villages=None,
+                                       measures=None, omnibus=False, padjust=None):
+    """finance_change as it was assembled before (one block per measure, concatenated and
+    sorted by group then measure): the reference of the one-frame assembly."""
+    from evaluation.finance import (LOWER_IS_BETTER, _as_list, _check_measures,
+                                    _finance_waves_tests, _group_sd)
+    from evaluation.stats import _paired_core
+
+    keys = _as_list(by, "by")
+    chosen = _check_measures(measures)
+    hf = household_finance(finance, participants=participants, villages=villages,
+                           by=keys or None)
+    if keys:
+        grouper = hf.groupby(keys, sort=True, dropna=False, observed=True)
+        codes = grouper.ngroup().to_numpy(dtype=np.int64)
+        groups = grouper.size().index.to_frame(index=False)
+    else:
+        codes = np.zeros(len(hf), dtype=np.int64)
+        groups = pd.DataFrame(index=range(1))
+    G = len(groups)
+    n_households = np.bincount(codes, minlength=G)
+    pairs = {}
+    for m in chosen:
+        bb = hf[f"{m}_before"].to_numpy(dtype=float)
+        aa = hf[f"{m}_after"].to_numpy(dtype=float)
+        bad = ~(np.isfinite(bb) & np.isfinite(aa)) if m == "debt_to_annual_income" \
+            else np.isnan(bb) | np.isnan(aa)
+        pairs[m] = (np.where(bad, np.nan, bb), np.where(bad, np.nan, aa))
+    med = pd.DataFrame({f"{m}|{side}": pairs[m][i] for m in chosen
+                        for i, side in enumerate(("b", "a"))})
+    med = med.groupby(codes).median().reindex(range(G))
+    M = len(chosen)
+    stacked = _paired_core(np.concatenate([pairs[m][0] for m in chosen]),
+                           np.concatenate([pairs[m][1] for m in chosen]),
+                           np.concatenate([codes + k * G for k in range(M)]),
+                           M * G, alternative="two-sided", conf_level=0.95,
+                           higher_is_better=True)
+    absent = n_households == 0
+    parts = []
+    for k, m in enumerate(chosen):
+        bb, aa = pairs[m]
+        res = stacked.iloc[k * G:(k + 1) * G].reset_index(drop=True)
+        if m in LOWER_IS_BETTER:
+            res = res.assign(n_improved=res["n_worse"], n_worse=res["n_improved"])
+        if absent.any():
+            counts = ("n_pairs", "n_dropped", "n_nonzero", "n_improved", "n_same", "n_worse")
+            res = res.astype({f: float for f in counts})
+            res.loc[absent, :] = np.nan
+            for f in counts:
+                res[f] = res[f].fillna(0).astype(np.int64)
+            res.loc[absent, "wilcoxon_method"] = ""
+            res.loc[absent, "reason"] = "no complete pairs"
+        block = pd.DataFrame({
+            "measure": m, "n_households": n_households,
+            "median_before": med[f"{m}|b"].to_numpy(), "median_after": med[f"{m}|a"].to_numpy(),
+            "sd_before": _group_sd(bb, codes, G), "sd_after": _group_sd(aa, codes, G)})
+        block = pd.concat([groups.reset_index(drop=True), block,
+                           res[list(PAIRED_FIELDS)].reset_index(drop=True)], axis=1)
+        block["_g"] = np.arange(G)
+        block["_k"] = MEASURES.index(m)
+        parts.append(block)
+    out = pd.concat(parts, ignore_index=True).sort_values(["_g", "_k"], kind="stable")
+    for flag, name in (("income_up", "share_income_up"), ("debt_down", "share_debt_down"),
+                       ("savings_up", "share_savings_up")):
+        f = hf[flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        known = ~np.isnan(f)
+        num = np.bincount(codes[known], weights=f[known], minlength=G)
+        den = np.bincount(codes[known], minlength=G).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+        out[name] = share[out["_g"].to_numpy()]
+    if omnibus or padjust is not None:
+        out = _finance_waves_tests(out, finance, hf, codes, G, chosen, before="pre",
+                                   after="post", household="household_id", wave="wave",
+                                   omnibus=omnibus, padjust=padjust)
+    out["measure"] = out["measure"].astype("string")
+    return out.drop(columns=["_g", "_k"]).reset_index(drop=True)
+
+
+def _assert_frames_identical(got, expected):
+    """Same columns, dtypes, index and values (NaN where NaN, bit for bit otherwise)."""
+    assert list(got.columns) == list(expected.columns)
+    assert list(got.dtypes) == list(expected.dtypes)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("measures", [None, ["income"], ["debt_formal", "savings"],
+                                      ["expenses", "debt_to_annual_income"]])
+@pytest.mark.parametrize("by", [None, "village_id", ["village_id", "sex"]])
+def test_finance_change_one_frame_equals_per_measure_blocks(sample_project, by, measures):
+    """The output assembled in one frame (rows by group then measure) is the frame the
+    per-measure blocks gave: same columns, dtypes, order and values."""
+    kw = dict(by=by, participants=sample_project.participants, measures=measures)
+    _assert_frames_identical(finance_change(sample_project.finance, **kw),
+                             _finance_change_per_measure_blocks(sample_project.finance, **kw))
+
+
+@pytest.mark.parametrize("case", ["blanks", "empty", "one_household", "missing_group",
+                                  "omnibus", "numeric_group", "categorical_group"])
+def test_finance_change_one_frame_edge_cases(fin, participants, sample_project, case):
+    """Blank values, an empty table (a group without rows), a single household, a
+    household without a group value (NaN group) and the omnibus/padjust columns."""
+    kw: dict = {}
+    data = fin
+    if case == "empty":
+        data = pd.DataFrame({"household_id": pd.Series([], dtype=str),
+                             "wave": pd.Series([], dtype=str),
+                             "income": pd.Series([], dtype=float)})
+    elif case == "one_household":
+        data = fin[fin["household_id"] == "H1"]
+    elif case == "missing_group":
+        p = participants.copy()
+        p.loc[p["household_id"] == "H3", "village_id"] = np.nan
+        kw = dict(by="village_id", participants=p)
+    elif case == "omnibus":
+        data = sample_project.finance
+        kw = dict(by="village_id", participants=sample_project.participants, omnibus=True,
+                  padjust="holm", measures=["income", "debt_total"])
+    elif case == "blanks":
+        kw = dict(by="sex", participants=participants)
+    elif case == "numeric_group":
+        kw = dict(by="household_size", participants=participants)
+    elif case == "categorical_group":
+        kw = dict(by=["sex", "village_id"],
+                  participants=participants.astype({"sex": "category"}))
+    _assert_frames_identical(finance_change(data, **kw),
+                             _finance_change_per_measure_blocks(data, **kw))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_group_median_equals_pandas_grouped_median(seed):
+    """The medians of finance_change (median_before/after) equal pandas' grouped median
+    bit for bit: odd and even group sizes, blanks, a group of blanks only, an empty group."""
+    from evaluation.finance import _group_median
+
+    rng = np.random.default_rng(seed)
+    n, G = 200, 9
+    codes = rng.integers(0, G - 1, n)             # group G - 1 has no rows
+    values = np.round(rng.normal(5000, 3000, n), rng.integers(0, 3))
+    values[rng.random(n) < 0.1] = 1234.5          # ties
+    values[rng.random(n) < 0.2] = np.nan
+    values[codes == 3] = np.nan                   # a group of blanks only
+    expected = pd.Series(values).groupby(codes).median().reindex(range(G)).to_numpy()
+    got = _group_median(values, codes, G)
+    np.testing.assert_array_equal(got, expected)
+    assert np.isnan(got[3]) and np.isnan(got[G - 1])
+
+
+@pytest.mark.parametrize("case", ["fixture", "sample", "sample_during", "no_pairs", "empty_waves"])
+def test_poverty_change_one_group_equals_the_grouped_computation(fin, participants,
+                                                                 sample_project, case):
+    """Without ``by`` the flags are paired by household code; the result equals the
+    grouped computation (household index join) with one group for everyone."""
+    data, kw = fin, dict(participants=participants)
+    if case.startswith("sample"):
+        data, kw = sample_project.finance, dict(participants=sample_project.participants)
+        if case == "sample_during":
+            kw.update(before="pre", after="during")
+    elif case == "no_pairs":
+        data = fin[~((fin["wave"] == "post") & fin["household_id"].isin(["H1", "H2", "H3"]))]
+    elif case == "empty_waves":
+        data = fin[fin["wave"] == "pre"]
+    got = poverty_change(data, **kw)
+    grouped = poverty_change(data.assign(everyone="all"), by="everyone", **kw)
+    assert grouped["everyone"].tolist() == ["all"]
+    pd.testing.assert_frame_equal(got, grouped.drop(columns="everyone"), check_exact=True)

@@ -176,3 +176,172 @@ def test_ledger_bad_data(led):
         ledger_monthly(led.assign(amount=-1.0))
     with pytest.raises(EvaluationError, match="top must be"):
         ledger_monthly(led, top=0)
+
+
+# --------------------------------------------------------------------------- one pass per month
+def _ledger_monthly_grouped(ledger, *, top=3):
+    """ledger_monthly as computed before (pandas groupby per key, sort, text aggregation):
+    the reference of the integer-code computation."""
+    from evaluation.ledger import UNSPECIFIED_CATEGORY, _prepare
+
+    work = _prepare(ledger, household="household_id", date="date", kind="kind",
+                    amount="amount", category="category")
+    is_inc = (work["kind"] == "income").to_numpy(dtype=bool)
+    work["income"] = np.where(is_inc, work["amount"], 0.0)
+    work["expenses"] = np.where(is_inc, 0.0, work["amount"])
+    work["n_income_entries"] = is_inc.astype(np.int64)
+    work["n_expense_entries"] = (~is_inc).astype(np.int64)
+    keys = ["household_id", "month"]
+    g = work.groupby(keys, sort=True, observed=True)
+    out = g[["income", "expenses", "n_income_entries", "n_expense_entries"]].sum()
+    out.insert(2, "net", out["income"] - out["expenses"])
+    out.insert(3, "n_entries", g.size().astype(np.int64))
+    out["days_with_entry"] = g["date"].nunique().astype(np.int64)
+    exp = work[~is_inc]
+    if len(exp):
+        cats = exp.groupby(keys + ["category"], sort=False, dropna=False,
+                           observed=True)["amount"].sum().reset_index()
+        tot = cats.groupby(keys, sort=False)["amount"].transform("sum")
+        cats["share"] = np.where(tot > 0, cats["amount"] / tot.where(tot > 0, 1), np.nan)
+        cats = cats.sort_values(keys + ["amount", "category"],
+                                ascending=[True, True, False, True], kind="stable",
+                                na_position="last")
+        cats = cats[cats.groupby(keys, sort=False).cumcount() < top]
+        label = cats["category"].fillna(UNSPECIFIED_CATEGORY).astype(str)
+        pct = pd.Series(np.where(np.isnan(cats["share"]), "", cats["share"].map(
+            lambda x: f" ({x:.0%})" if x == x else "")), index=cats.index)
+        cats["text"] = label + pct
+        text = cats.groupby(keys, sort=False)["text"].agg(", ".join)
+        out["top_expense_categories"] = text.reindex(out.index).astype("string")
+    else:
+        out["top_expense_categories"] = pd.array([pd.NA] * len(out), dtype="string")
+    return out.reset_index()
+
+
+def _random_ledger(seed, n=400, *, blanks=True, zeros=True, income_only=False):
+    rng = np.random.default_rng(seed)
+    hh = rng.choice([f"H{i:02d}" for i in range(12)], n)
+    dates = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D") \
+        + pd.to_timedelta(rng.integers(0, 3, n) * 7, unit="h")
+    kind = np.where(rng.random(n) < (1.0 if income_only else 0.35), "income", "expense")
+    cats = np.array(["อาหาร", "ค่าเดินทาง", "ค่าไฟ", "ปุ๋ย", "ค่าเทอม", "Food", "food"],
+                    dtype=object)
+    cat = cats[rng.integers(0, len(cats), n)]
+    if blanks:
+        cat[rng.random(n) < 0.15] = None
+    amount = np.round(rng.gamma(2.0, 180.0, n), 2)
+    if zeros:
+        amount[rng.random(n) < 0.1] = 0.0
+    amount[::17] = amount[1::17][: len(amount[::17])] if n > 17 else amount[::17]   # ties
+    return pd.DataFrame({"household_id": hh, "date": dates, "kind": kind, "category": cat,
+                         "amount": amount})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("top", [1, 3, 10])
+def test_ledger_monthly_equals_grouped_computation(seed, top):
+    """Same columns, dtypes, order and values (bit for bit) as the groupby computation,
+    with blank categories, zero-expense months, ties in amount and timed entries."""
+    led = _random_ledger(seed)
+    pd.testing.assert_frame_equal(ledger_monthly(led, top=top),
+                                  _ledger_monthly_grouped(led, top=top), check_exact=True)
+
+
+@pytest.mark.parametrize("case", ["fixture", "income_only", "no_category_column", "string_ids",
+                                  "one_row", "all_blank", "empty"])
+def test_ledger_monthly_equals_grouped_computation_edge_cases(led, case):
+    data = {"fixture": led,
+            "income_only": _random_ledger(5, income_only=True),
+            "no_category_column": _random_ledger(6).drop(columns="category"),
+            "string_ids": _random_ledger(7).astype({"household_id": "string",
+                                                    "category": "string", "kind": "string"}),
+            "one_row": led.iloc[[1]],
+            "all_blank": _random_ledger(8).assign(category=None),
+            "empty": _random_ledger(9).iloc[:0]}[case]
+    pd.testing.assert_frame_equal(ledger_monthly(data), _ledger_monthly_grouped(data),
+                                  check_exact=True)
+
+
+def test_ledger_monthly_equals_grouped_computation_sample(sample_project):
+    pd.testing.assert_frame_equal(ledger_monthly(sample_project.ledger),
+                                  _ledger_monthly_grouped(sample_project.ledger),
+                                  check_exact=True)
+
+
+def _account_keeping_grouped(ledger, *, min_entries=4, min_months=3, period=None,
+                             households=None, count="entries", lang="th"):
+    """account_keeping as computed before (grouped reductions per household × month and
+    per household, joined): the reference of the one-sort computation."""
+    from evaluation.ledger import _household_list, _period_bounds, _prepare, _reasons
+
+    bounds = _period_bounds(period)
+    listed = _household_list(households, "household_id")
+    if len(ledger) == 0:
+        work = pd.DataFrame({"household_id": pd.Series([], dtype=object),
+                             "date": pd.Series([], dtype="datetime64[ns]"),
+                             "month": pd.Series([], dtype="datetime64[ns]")})
+    else:
+        work = _prepare(ledger, household="household_id", date="date", kind="kind",
+                        amount="amount")
+    if bounds is not None:
+        work = work[(work["date"] >= bounds[0]) & (work["date"] <= bounds[1])]
+    month_dates = work.groupby(["household_id", "month"], sort=False)["date"]
+    per_month = pd.DataFrame({"n": month_dates.size(), "days": month_dates.nunique()})
+    unit = per_month["n"] if count == "entries" else per_month["days"]
+    per_month = per_month.assign(ok=(unit >= min_entries).to_numpy())
+    months = per_month.groupby(level="household_id", sort=False)
+    by_hh = pd.DataFrame({"n_entries": months["n"].sum(),
+                          "n_months_with_entries": months["n"].size(),
+                          "n_qualifying_months": months["ok"].sum()})
+    hh_dates = work.groupby("household_id", sort=False)["date"]
+    by_hh = by_hh.join(pd.DataFrame({"first_date": hh_dates.min(), "last_date": hh_dates.max()}))
+    ids = pd.Index(by_hh.index.astype(str))
+    by_hh.index = ids
+    if listed is not None:
+        ids = ids.union(pd.Index(listed), sort=False)
+    ids = ids.sort_values()
+    out = by_hh.reindex(ids)
+    for c in ("n_entries", "n_months_with_entries", "n_qualifying_months"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    out["keeps_accounts"] = (out["n_qualifying_months"] >= min_months).to_numpy(dtype=bool)
+    out["reason"] = _reasons(out, min_entries=min_entries, min_months=min_months, count=count,
+                             lang=lang)
+    out.index.name = "household_id"
+    out = out.reset_index()
+    out["household_id"] = out["household_id"].astype("string")
+    return out[["household_id", "n_entries", "n_months_with_entries", "n_qualifying_months",
+                "first_date", "last_date", "keeps_accounts", "reason"]]
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+@pytest.mark.parametrize("kwargs", [
+    {}, {"count": "days"}, {"min_entries": 2, "min_months": 1, "lang": "en"},
+    {"households": [f"H{i:02d}" for i in range(15)]},
+    {"period": ("2023-02-01", "2023-05-15"), "households": ["H01", "H99"]},
+    {"period": ("2030-01-01", "2030-06-30"), "households": ["H01"]},   # no entry in period
+])
+def test_account_keeping_equals_grouped_computation(seed, kwargs):
+    """Same table, dtypes and values as the grouped computation: entries several a day,
+    households listed without entries, a period with and without entries."""
+    led = _random_ledger(seed)
+    pd.testing.assert_frame_equal(account_keeping(led, **kwargs),
+                                  _account_keeping_grouped(led, **kwargs), check_exact=True)
+
+
+@pytest.mark.parametrize("case", ["empty", "one_row", "string_ids", "fixture"])
+def test_account_keeping_equals_grouped_computation_edge_cases(led, case):
+    data = {"empty": _random_ledger(1).iloc[:0], "one_row": led.iloc[[0]],
+            "string_ids": _random_ledger(2).astype({"household_id": "string"}),
+            "fixture": led}[case]
+    for kwargs in ({}, {"households": ["H1", "H3"], "count": "days", "min_entries": 1,
+                        "min_months": 1}):
+        pd.testing.assert_frame_equal(account_keeping(data, **kwargs),
+                                      _account_keeping_grouped(data, **kwargs),
+                                      check_exact=True)
+
+
+def test_account_keeping_equals_grouped_computation_sample(sample_project):
+    hh = sample_project.participants["household_id"].unique().tolist()
+    pd.testing.assert_frame_equal(account_keeping(sample_project.ledger, households=hh),
+                                  _account_keeping_grouped(sample_project.ledger, households=hh),
+                                  check_exact=True)

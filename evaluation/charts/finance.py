@@ -135,27 +135,32 @@ def finance_before_after(change: pd.DataFrame, *, measures=("income", "expenses"
     axes, spare = cells[:len(chosen)], cells[len(chosen):]
     for ax in spare:
         ax.set_axis_off()
+    # the columns drawn, read once; each panel takes its measure's rows by position
+    which = change["measure"].to_numpy(dtype=object, na_value=None)
+    values = {c: change[c].to_numpy(dtype=float) for c in (
+        "n_pairs", "mean_before", "mean_after", "sd_before", "sd_after")}
     for ax, m in zip(axes, chosen):
-        rows = change[change["measure"] == m]
-        if not len(rows):
+        at = np.flatnonzero(which == m)
+        if not len(at):
             raise FinanceArgumentError(f"change has no rows for measure {m!r}")
-        labels = [_group_label(r, keys) for _, r in rows.iterrows()] if keys else [""]
-        x = np.arange(len(rows))
+        labels = [_group_label(r, keys) for _, r in change.iloc[at].iterrows()] if keys \
+            else [""]
+        x = np.arange(len(at))
         width = 0.38
-        n = rows["n_pairs"].to_numpy(dtype=float)
+        n = values["n_pairs"][at]
         with np.errstate(invalid="ignore", divide="ignore"):
             q = _st.t.ppf(1 - (1 - conf_level) / 2, n - 1)
         for j, (side, colour, lab) in enumerate((
                 ("before", WAVE_COLOURS["pre"], pick(lang, "ก่อน", "Before")),
                 ("after", WAVE_COLOURS["post"], pick(lang, "หลัง", "After")))):
-            mean = rows[f"mean_{side}"].to_numpy(dtype=float)
+            mean = values[f"mean_{side}"][at]
             with np.errstate(invalid="ignore", divide="ignore"):
-                half = q * rows[f"sd_{side}"].to_numpy(dtype=float) / np.sqrt(n)
+                half = q * values[f"sd_{side}"][at] / np.sqrt(n)
             ax.bar(x + (j - 0.5) * width, mean, width, color=colour, label=lab,
                    yerr=np.where(np.isfinite(half), half, 0), capsize=3,
                    error_kw={"elinewidth": 1, "ecolor": "#333333"})
-        ax.set_xticks(x, labels, rotation=30 if len(rows) > 4 else 0,
-                      ha="right" if len(rows) > 4 else "center")
+        ax.set_xticks(x, labels, rotation=30 if len(at) > 4 else 0,
+                      ha="right" if len(at) > 4 else "center")
         th, en, uth, uen = MEASURE_LABELS[m]
         ax.yaxis.set_major_formatter(_RATIO if m == "debt_to_annual_income" else _BAHT)
         ax.set_ylabel(pick(lang, f"ค่าเฉลี่ย ({uth})", f"Mean ({uen})"))

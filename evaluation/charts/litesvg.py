@@ -173,10 +173,24 @@ def _data_limits(axes, which):
     return lo, hi
 
 
+_AUTO_LOCATORS: dict = {}
+
+
+def _auto_locator():
+    """matplotlib's default ``AutoLocator``, one per process (its settings depend only on
+    the classic-mode rc flag; it is given the stub axis for each use and then released)."""
+    import matplotlib as mpl
+    from matplotlib.ticker import AutoLocator
+
+    key = bool(mpl.rcParams["_internal.classic_mode"])
+    if key not in _AUTO_LOCATORS:
+        _AUTO_LOCATORS[key] = AutoLocator()
+    return _AUTO_LOCATORS[key]
+
+
 def _view_limits(axes, which):
     """matplotlib's autoscale: data limits, 5 % margins, not across a sticky bar base."""
     import matplotlib as mpl
-    from matplotlib.ticker import AutoLocator
 
     axis = axes._axis[which]
     if axis["lim"] is not None:
@@ -186,7 +200,7 @@ def _view_limits(axes, which):
         if not math.isfinite(lo):
             lo, hi = 0.0, 1.0
         else:
-            locator = axis["locator"] or AutoLocator()
+            locator = axis["locator"] or _auto_locator()
             stickies = np.sort(np.array(sorted(axis["sticky"]), dtype=float))
             lo_bound, hi_bound = -math.inf, math.inf
             if stickies.size:
@@ -206,7 +220,7 @@ def _view_limits(axes, which):
 
 def _ticks(axes, which, lo, hi, length, size):
     """Tick positions and labels matplotlib would draw for this view."""
-    from matplotlib.ticker import AutoLocator, ScalarFormatter
+    from matplotlib.ticker import ScalarFormatter
 
     axis = axes._axis[which]
     stub = _StubAxis(min(lo, hi), max(lo, hi), length, size, which)
@@ -215,7 +229,7 @@ def _ticks(axes, which, lo, hi, length, size):
     else:
         if axis.get("date"):
             raise LiteUnsupported("automatic ticks on a date axis")
-        locator = axis["locator"] or AutoLocator()
+        locator = axis["locator"] or _auto_locator()
         old = locator.axis
         locator.set_axis(stub)
         try:
@@ -270,6 +284,7 @@ class _Plan:
         self.lim = {}
         self.ticks = {}
         self.margins = (0.0, 0.0, 0.0, 0.0)   # left, right, top, bottom
+        self.tick_memo = {}                   # (x or y, length) -> ticks
 
 
 def _tick_size(axes, which):
@@ -280,11 +295,18 @@ def _tick_size(axes, which):
 
 
 def _plan_ticks(plan):
+    """Limits and ticks of the plan's axes for its box. The limits do not depend on the
+    box, the ticks only on its length: each is computed once per layout pass that
+    changes it (the layout loop places the same axes up to three times)."""
     ax = plan.axes
+    memo = plan.tick_memo
     for which, length in (("x", plan.box.w), ("y", plan.box.h)):
-        lo, hi = _view_limits(ax, which)
-        plan.lim[which] = (lo, hi)
-        plan.ticks[which] = _ticks(ax, which, lo, hi, length, _tick_size(ax, which))
+        if which not in plan.lim:
+            plan.lim[which] = _view_limits(ax, which)
+        lo, hi = plan.lim[which]
+        if (which, length) not in memo:
+            memo[(which, length)] = _ticks(ax, which, lo, hi, length, _tick_size(ax, which))
+        plan.ticks[which] = memo[(which, length)]
 
 
 def _to_px(plan, which, values):
@@ -685,12 +707,18 @@ def _coord(plan, which, coords, values):
 def _bar_boxes(plan, mark):
     """Each bar of a bars mark as (x0, y0, x1, y1) in points, y down."""
     horizontal = mark.props["orient"] == "horizontal"
-    for start, width, (b0, b1) in zip(mark.x, mark.props["width"], mark.y):
-        along, across = ("y", "x") if horizontal else ("x", "y")
-        pa, pb = _to_px(plan, along, [start, start + width])
-        qa, qb = _to_px(plan, across, [b0, b1])
-        xa, xb, ya, yb = (qa, qb, pa, pb) if horizontal else (pa, pb, qa, qb)
-        yield min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)
+    along, across = ("y", "x") if horizontal else ("x", "y")
+    # every bar at once (the same arithmetic, element by element, as one bar at a time)
+    n = min(len(mark.x), len(mark.props["width"]), len(mark.y))
+    start = np.asarray(mark.x, dtype=float)[:n]
+    base = np.asarray(mark.y, dtype=float)[:n].reshape(n, 2)
+    pa = _to_px(plan, along, start)
+    pb = _to_px(plan, along, start + np.asarray(mark.props["width"], dtype=float)[:n])
+    qa, qb = _to_px(plan, across, base[:, 0]), _to_px(plan, across, base[:, 1])
+    xa, xb, ya, yb = (qa, qb, pa, pb) if horizontal else (pa, pb, qa, qb)
+    with np.errstate(invalid="ignore"):   # Python's min and max, NaN and all
+        yield from zip(np.where(xb < xa, xb, xa).tolist(), np.where(yb < ya, yb, ya).tolist(),
+                       np.where(xb > xa, xb, xa).tolist(), np.where(yb > ya, yb, ya).tolist())
 
 
 def _draw_mark(out, plan, mark):

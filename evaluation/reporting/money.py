@@ -80,7 +80,7 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
         ``n_households``.
     """
     from ..charts import finance as fch
-    from ..finance import finance_change, poverty_change
+    from ..finance import poverty_change
     from ..view_memo import household_finance_once
 
     lang = resolve_lang(ctx, lang)
@@ -104,7 +104,7 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
               "and savings as balances (baht). Comparisons use households with data both "
               "before and after.")
     hf = household_finance_once(v, before, after, memo_fn=R.memo)  # shared: headline, ladder
-    change = finance_change(hf, before=before, after=after)
+    change = R.finance_change_once(v, before, after)   # shared: headline
     if too_few(ctx, lang, fin["household_id"].nunique(), "ผลด้านการเงินครัวเรือน",
                "Household money results"):
         return {"suppressed": True}
@@ -114,8 +114,8 @@ def section_money(project, ctx, *, lang: str | None = None, village_id: str | No
             "mean_before", "mean_after", "mean_diff", "ci_low", "ci_high", "n_pairs",
             "n_improved", "median_diff")})
     shown = ["income", "expenses", "debt_formal", "debt_informal", "savings"]
-    inc, debt = change.set_index("measure").loc["income"], change.set_index("measure").loc[
-        "debt_total"]
+    by_measure = change.set_index("measure")
+    inc, debt = by_measure.loc["income"], by_measure.loc["debt_total"]
     caption = F.change_sentence("รายได้เฉลี่ยต่อเดือน", "Mean monthly income", inc["mean_diff"],
                                 inc["ci_low"], inc["ci_high"], inc["n_pairs"], lang, unit="baht")
     caption += " " + F.change_sentence("หนี้รวมเฉลี่ย", "Mean total debt", debt["mean_diff"],

@@ -298,6 +298,14 @@ def test_shared_forms_equal_the_library_calls_they_replace(which, request):
             pd.testing.assert_frame_equal(finance_change(hf, measures=["income"]),
                                           finance_change(fin, measures=["income"]),
                                           check_exact=True)
+            # the headline's income row, read from the all-measures table both sections share
+            from evaluation.results import finance_change_once
+
+            shared = finance_change_once(v)
+            pd.testing.assert_frame_equal(shared, finance_change(fin), check_exact=True)
+            pd.testing.assert_frame_equal(
+                shared[shared["measure"] == "income"].reset_index(drop=True),
+                finance_change(fin, measures=["income"]), check_exact=True)
         people = v.participants
         target = people.loc[people["role"] == "target", "household_id"].drop_duplicates()
         if len(target):   # the accounts section's rows: whole ledger vs target households
