@@ -262,6 +262,7 @@ def _light_text_svg():
     return fig.to_svg(prefix="t-")
 
 
+@needs_chromium
 @pytest.mark.parametrize("drawn_by", ["matplotlib", "light"])
 def test_inline_chart_text_is_shaped_like_harfbuzz_in_chromium(tmp_path, drawn_by):
     """The page's charts keep their text as text, drawn by Chromium with the embedded
