@@ -538,14 +538,70 @@ def evaluate_ladder(project, ladder=None, *, by="village_id", include_project: b
     with shared_intermediates():
         rows = _evaluate(project, ladder, opts)
     columns = LADDER_COLUMNS[:2] + groups + LADDER_COLUMNS[2:]
+    frame = _rows_frame(rows, columns, groups)
+    return frame if frame is not None else _rows_frame_plain(rows, columns, groups)
+
+
+_FLOAT_COLUMNS = ("baseline", "target", "actual", "pct_of_target", "pct_progress")
+_INT_COLUMNS = ("step", "n")
+_NA_COLUMNS = ("village_id", "wave", "baseline_source")
+
+
+def _rows_frame_plain(rows: list, columns: list, groups: list) -> pd.DataFrame:
+    """The indicator rows as :func:`evaluate_ladder` returns them, the pandas way."""
     frame = pd.DataFrame(rows, columns=columns)
-    for col in ("baseline", "target", "actual", "pct_of_target", "pct_progress"):
+    for col in _FLOAT_COLUMNS:
         frame[col] = frame[col].astype(float)
-    frame["step"] = frame["step"].astype(int)
-    frame["n"] = frame["n"].astype(int)
-    for col in ["village_id", "wave", "baseline_source"] + groups:
+    for col in _INT_COLUMNS:
+        frame[col] = frame[col].astype(int)
+    for col in [*_NA_COLUMNS, *groups]:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), pd.NA)
     return frame
+
+
+def _rows_frame(rows: list, columns: list, groups: list) -> pd.DataFrame | None:
+    """:func:`_rows_frame_plain` built column by column from the values (its many
+    pandas calls were a tenth of a village's ladder), or None when a value is of a
+    kind whose inferred dtype this does not reproduce (then the plain way decides).
+
+    Numbers that are Python floats or ints become float64 / int64 (what inferring
+    them and ``astype`` give), the missing-value columns hold text or ``pd.NA``,
+    every other column is text without gaps (inferred as the default string dtype).
+    """
+    if not rows or any(len(r) != len(columns) for r in rows):
+        return None
+    na_columns = {*_NA_COLUMNS, *groups}
+    data = {}
+    for col in columns:
+        try:
+            values = [r[col] for r in rows]
+        except KeyError:
+            return None
+        kinds = {type(v) for v in values}
+        if col in _FLOAT_COLUMNS:
+            if not kinds <= {float, int} or any(type(v) is int and abs(v) >= 2 ** 53
+                                                for v in values):
+                return None
+            data[col] = np.array(values, dtype=float)
+        elif col in _INT_COLUMNS:
+            if kinds != {int} or any(abs(v) >= 2 ** 62 for v in values):
+                return None
+            data[col] = np.array(values, dtype=int)
+        elif col in na_columns:
+            out = np.empty(len(values), dtype=object)
+            for i, v in enumerate(values):
+                if type(v) is str:
+                    out[i] = v
+                elif v is None or v is pd.NA or (type(v) is float and v != v):
+                    out[i] = pd.NA
+                else:
+                    return None
+            data[col] = pd.Series(out, dtype=object)   # kept as objects, never inferred
+        elif kinds == {str}:
+            data[col] = values
+        else:
+            return None
+    return pd.DataFrame(data, columns=columns)
 
 
 def _evaluate(project, ladder, opts) -> list:

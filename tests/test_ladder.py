@@ -584,3 +584,64 @@ def test_sample_ladder_reproduced_independently(sample):
     assert project_rows.loc["team", "actual"] == (
         (part["village_id"].isin(vids)) & (part["role"] == "team")).sum()
     assert set(out["status"]) <= {"achieved", "partial", "not_achieved", "no_data"}
+
+
+def _row(**over):
+    row = {"project_id": "P01", "level": "village", "village_id": "V01", "step": 1,
+           "outcome": "ผล", "indicator_id": "a", "label": "ก", "wave": "post",
+           "baseline": 0.0, "baseline_source": "typed", "target": 2, "comparator": ">=",
+           "actual": 1.5, "unit": "คน", "pct_of_target": 75.0, "pct_progress": math.nan,
+           "progress_note": "", "status": "partial", "status_th": "บรรลุบางส่วน", "n": 3}
+    row.update(over)
+    return row
+
+
+@pytest.mark.parametrize("rows, groups, fast", [
+    ([_row()], [], True),                                                # one row
+    ([_row(), _row(village_id=pd.NA, level="project", wave=pd.NA, baseline_source=pd.NA,
+                   baseline=math.nan, actual=math.nan, n=0)], [], True),   # NA and NaN
+    ([_row(sex="F"), _row(sex=pd.NA), _row(sex=None), _row(sex=math.nan)], ["sex"], True),
+    ([_row(wave=None, baseline_source=None) for _ in range(3)], [], True),  # all missing
+    ([_row(target=10 ** 17)], [], False),            # an int float64 cannot hold exactly
+    ([_row(actual=np.float64(1.5))], [], False),     # NumPy scalars: inferred the plain way
+    ([_row(sex=1), _row(sex=2)], ["sex"], False),    # numeric split values
+    ([_row(unit=None)], [], False),                  # a gap in a text column
+    ([_row(step=True)], [], False),
+    ([{k: v for k, v in _row().items() if k != "unit"}], [], False),    # a missing key
+    ([], [], False),                                                     # no rows
+])
+def test_rows_frame_equals_the_pandas_construction(rows, groups, fast):
+    """evaluate_ladder builds its frame column by column; the same frame (values,
+    dtypes, index) as building it from the row dicts with pandas, or the pandas way."""
+    from evaluation.ladder import _rows_frame, _rows_frame_plain
+
+    columns = LADDER_COLUMNS[:2] + groups + LADDER_COLUMNS[2:]
+    quick = _rows_frame(rows, columns, groups)
+    assert (quick is not None) == fast
+    if quick is not None:
+        plain = _rows_frame_plain(rows, columns, groups)
+        pd.testing.assert_frame_equal(quick, plain, check_index_type=True,
+                                      check_column_type=True)
+        assert list(quick.dtypes) == list(plain.dtypes)
+
+
+def test_rows_frame_on_the_sample_evaluations(sample_project, monkeypatch):
+    """Every evaluation of the sample takes the column-by-column way, with the same frame."""
+    from evaluation import ladder as L
+
+    seen = []
+    quick = L._rows_frame
+
+    def both(rows, columns, groups):
+        out = quick(rows, columns, groups)
+        seen.append(out is not None)
+        if out is not None:
+            pd.testing.assert_frame_equal(out, L._rows_frame_plain(rows, columns, groups))
+        return out
+
+    monkeypatch.setattr(L, "_rows_frame", both)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for by in ("village_id", None, ["village_id", "sex"], ["role", "age_group"]):
+            ev.evaluate_ladder(sample_project, by=by, waves=by is None, on_error="warn")
+    assert seen and all(seen)
