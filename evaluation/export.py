@@ -795,7 +795,10 @@ def html_table(frame: pd.DataFrame, *, decimals: int | Mapping[str, int] | None 
         cls = ' class="num"' if is_num else ""
         parts.append(f"<th{cls}>{html_escape(col)}</th>")
     parts.append("</tr></thead><tbody>")
-    for row in data.itertuples(index=False, name=None):
+    # each column's values once, as itertuples gives them (it takes every column per row
+    # tuple through iloc), and one empty row per row of a frame without columns
+    values = [list(s) for _, s in data.items()]
+    for row in zip(*values) if values else itertools.repeat((), len(data)):
         parts.append("<tr>")
         for col, value, is_num in zip(data.columns, row, numeric):
             if col in formatters:

@@ -422,3 +422,56 @@ def test_write_tables_cells_match_the_row_by_row_computation(tmp_path):
             assert got == [] and sheet.max_row in (1, 1 + len(frame)), name
             continue
         assert got == [[(v, f) for v, f in row] for row in rows], name
+
+
+def _html_table_by_itertuples(frame, *, decimals=None, formatters=None):
+    """html_table's body row by row with DataFrame.itertuples (the plain way)."""
+    from collections.abc import Mapping
+
+    from evaluation.export import format_number
+
+    formatters = dict(formatters or {})
+    numeric = [pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+               for t in frame.dtypes]
+    parts = []
+    for row in frame.itertuples(index=False, name=None):
+        parts.append("<tr>")
+        for col, value, is_num in zip(frame.columns, row, numeric):
+            if col in formatters:
+                cls = ' class="num"' if is_num else ""
+                parts.append(f"<td{cls}>{html_escape(formatters[col](value))}</td>")
+            elif is_num:
+                d = decimals.get(col) if isinstance(decimals, Mapping) else decimals
+                parts.append(f'<td class="num">{html_escape(format_number(value, d))}</td>')
+            else:
+                parts.append(f"<td>{html_escape(format_number(value))}</td>")
+        parts.append("</tr>")
+    return "".join(parts)
+
+
+def test_html_table_rows_equal_the_itertuples_rows():
+    for name, frame in _edge_frames().items():
+        for decimals in (None, 2, {frame.columns[0]: 3} if frame.shape[1] else None):
+            out = html_table(frame, decimals=decimals)
+            body = out.split("<tbody>", 1)[1].rsplit("</tbody>", 1)[0]
+            assert body == _html_table_by_itertuples(frame, decimals=decimals), name
+
+
+def test_show_table_decimals_for_float_columns_only():
+    from evaluation.reporting.context import show_table
+
+    class Ctx:
+        def table(self, frame, name, title, *, decimals=None, **kwargs):
+            self.decimals = decimals
+
+    for name, frame in _edge_frames().items():
+        ctx = Ctx()
+        if not frame.columns.is_unique:      # frame[c] is a frame: no dtype, as before
+            with pytest.raises(AttributeError):
+                show_table(ctx, frame, name, name, decimals=1)
+            continue
+        show_table(ctx, frame, name, name, decimals=1)
+        assert ctx.decimals == {c: 1 for c in frame.columns
+                                if pd.api.types.is_float_dtype(frame[c].dtype)}, name
+        show_table(ctx, frame, name, name, decimals={"x": 2})
+        assert ctx.decimals == {"x": 2}

@@ -534,8 +534,11 @@ def show_table(ctx, frame, name: str, title: str, *, decimals: int | None = None
     import pandas as pd
 
     if isinstance(decimals, int):
-        decimals = {c: decimals for c in frame.columns
-                    if pd.api.types.is_float_dtype(frame[c].dtype)}
+        # the dtypes read once (frame[c] per column cost more than the check); repeated
+        # column names: frame[c] is a frame, which has no dtype (the error as before)
+        dtypes = (zip(frame.columns, frame.dtypes) if frame.columns.is_unique
+                  else ((c, frame[c].dtype) for c in frame.columns))
+        decimals = {c: decimals for c, dtype in dtypes if pd.api.types.is_float_dtype(dtype)}
     ctx.table(frame, name, title, decimals=decimals, **kwargs)
 
 
