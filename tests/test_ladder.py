@@ -645,3 +645,57 @@ def test_rows_frame_on_the_sample_evaluations(sample_project, monkeypatch):
         for by in ("village_id", None, ["village_id", "sex"], ["role", "age_group"]):
             ev.evaluate_ladder(sample_project, by=by, waves=by is None, on_error="warn")
     assert seen and all(seen)
+
+
+def _people_cases():
+    base = pd.DataFrame({
+        "person_id": [f"p{i}" for i in range(8)],
+        "household_id": ["h1", "h2", "h1", "h3", "h2", "h4", "h3", "h5"],
+        "role": ["team", "target", "target", None, "mentor", "team", "target", "x"],
+        "sex": ["F", None, "M", "F", "M", None, "F", "M"]}).astype("str")
+    gaps = base.copy()
+    gaps.loc[[1, 4], "household_id"] = np.nan                # households missing
+    return {"text": base, "gaps": gaps, "one": base.iloc[:1], "none": base.iloc[:0],
+            "objects": base.astype(object), "nullable": base.astype("string"),
+            "no_role": base.drop(columns="role").assign(role="target").astype("str")}
+
+
+def test_head_positions_equal_the_sorted_frame():
+    from evaluation.ladder import _head_positions, _head_positions_plain
+
+    def outcome(func, people):
+        try:
+            out = func(people)
+        except Exception as exc:      # noqa: BLE001 (the same error either way)
+            return type(exc)
+        return out.dtype, out.tolist()
+
+    for name, people in _people_cases().items():
+        assert outcome(_head_positions, people) == outcome(_head_positions_plain, people), name
+
+
+def test_isin_equals_pandas_isin():
+    from evaluation.ladder import _isin
+
+    for name, people in _people_cases().items():
+        for values in ({"h1", "h3"}, set(), {"h2", np.nan}, frozenset({"h9"}), {1, "h1"}):
+            got = _isin(people["household_id"], values)
+            assert got.tolist() == people["household_id"].isin(values).tolist(), (name, values)
+
+
+def test_split_groups_equal_the_pandas_way(sample_project, monkeypatch):
+    """Evaluations split by participant attributes: the list lookups of _groups give
+    what the pandas filters give (every fast path switched off)."""
+    from evaluation import ladder as L
+
+    splits = (["village_id", "sex"], ["role"], ["age_group", "sex"], ["occupation_group"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = [ev.evaluate_ladder(sample_project, by=by, on_error="warn",
+                                   include_project="village_id" in by) for by in splits]
+        monkeypatch.setattr(L, "_plain_text", lambda column: False)
+        plain = [ev.evaluate_ladder(sample_project, by=by, on_error="warn",
+                                    include_project="village_id" in by) for by in splits]
+    for a, b in zip(fast, plain):
+        assert len(a)
+        pd.testing.assert_frame_equal(a, b)
