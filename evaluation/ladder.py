@@ -339,15 +339,13 @@ def _split_columns(participants: pd.DataFrame, splits: list[str], age_bins) -> p
 
 
 def _plain_text(column) -> bool:
-    """Whether `column` is a Series of text whose missing values are NaN (the default
-    ``str`` dtype): its ``tolist()`` holds str or NaN, compared as pandas compares."""
+    """Whether `column` is a Series of text with NaN for missing (its list compares as pandas)."""
     return (isinstance(column, pd.Series) and isinstance(column.dtype, pd.StringDtype)
             and column.dtype.na_value is np.nan)
 
 
 def _isin(column: pd.Series, values, lookup: list | None = None) -> np.ndarray:
-    """``column.isin(values)`` as a NumPy mask: a set lookup per row for text and text
-    values (`lookup`: ``column.tolist()`` when the caller has it), else pandas."""
+    """``column.isin(values)`` as a mask: set lookups for text (`lookup`: its list)."""
     if _plain_text(column) and isinstance(values, (set, frozenset)) and all(
             type(v) is str for v in values):
         cells = column.tolist() if lookup is None else lookup
@@ -358,10 +356,8 @@ def _isin(column: pd.Series, values, lookup: list | None = None) -> np.ndarray:
 def _head_positions(people: pd.DataFrame) -> np.ndarray:
     """Row positions in `people` of one participant per household, in household order
     of first appearance among target participants then the others: its first listed
-    target participant, else its first listed participant.
-
-    Text roles and households without gaps: counted over lists (what the stable sort
-    and ``drop_duplicates`` of :func:`_head_positions_plain` give)."""
+    target participant, else its first listed participant (over lists for text without
+    gaps: what the sort of :func:`_head_positions_plain` gives)."""
     role, homes = people.get("role"), people.get("household_id")
     if _plain_text(role) and _plain_text(homes):
         homes = homes.tolist()
@@ -604,14 +600,9 @@ def _rows_frame_plain(rows: list, columns: list, groups: list) -> pd.DataFrame:
 
 
 def _rows_frame(rows: list, columns: list, groups: list) -> pd.DataFrame | None:
-    """:func:`_rows_frame_plain` built column by column from the values (its many
-    pandas calls were a tenth of a village's ladder), or None when a value is of a
-    kind whose inferred dtype this does not reproduce (then the plain way decides).
-
-    Numbers that are Python floats or ints become float64 / int64 (what inferring
-    them and ``astype`` give), the missing-value columns hold text or ``pd.NA``,
-    every other column is text without gaps (inferred as the default string dtype).
-    """
+    """:func:`_rows_frame_plain` built column by column (its pandas calls were a tenth of
+    a village's ladder); None for values whose inferred dtype this does not reproduce.
+    Python floats/ints become float64/int64, NA columns text or ``pd.NA``, others text."""
     if not rows or any(len(r) != len(columns) for r in rows):
         return None
     na_columns = {*_NA_COLUMNS, *groups}
