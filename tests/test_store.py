@@ -414,3 +414,32 @@ def test_report_project_opens_a_store_once_per_manifest(store, monkeypatch):
     os.utime(store / layout.MANIFEST, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     context.report_project(store, village_id="V01")
     assert len(opened) == 2
+
+
+def test_store_ladders_parsed_once_per_content_and_copied(tmp_path):
+    from evaluation.ladder import read_ladder
+    from evaluation.store import reader
+
+    path = tmp_path / "ladder.yaml"
+    path.write_text("project_id: P01\nsteps:\n  - step: 1\n    outcome: มีคณะทำงาน\n"
+                    "    indicators:\n      - {id: team, label: คณะทำงาน, metric: "
+                    "participants_count, params: {role: team}, target: 2}\n", encoding="utf-8")
+    first, second = reader._read_ladder(path), reader._read_ladder(path)
+    plain = read_ladder(path)
+    for got in (first, second):
+        assert vars(got).keys() == vars(plain).keys()
+        pd.testing.assert_frame_equal(got.to_frame(), plain.to_frame())
+        pd.testing.assert_frame_equal(got.warnings, plain.warnings)
+        assert (got.project_id, got.title, got.source) == (plain.project_id, plain.title,
+                                                           plain.source)
+    first.steps[0].indicators[0].params["role"] = "changed"     # a view's own copy
+    assert reader._read_ladder(path).steps[0].indicators[0].params["role"] == "team"
+    path.write_text(path.read_text(encoding="utf-8").replace("target: 2", "target: 5"),
+                    encoding="utf-8")                            # new content: parsed again
+    assert reader._read_ladder(path).steps[0].indicators[0].target == 5
+    path.write_text("project_id: P01\nsteps: []\n", encoding="utf-8")
+    for _ in range(2):                                           # errors every time
+        with pytest.raises(ev.LadderError):
+            reader._read_ladder(path)
+    with pytest.raises(EvaluationError):
+        reader._read_ladder(tmp_path / "missing.yaml")

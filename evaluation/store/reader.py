@@ -141,10 +141,33 @@ def _source_files(store: Path) -> pd.DataFrame:
     return frame
 
 
-def _ladders(store: Path, manifest: dict, project_ids=None) -> dict:
+#: Ladders parsed in this process: ``{path: (file bytes, Ladder)}`` (see _read_ladder).
+_LADDERS: dict = {}
+
+
+def _read_ladder(path: Path):
+    """:func:`evaluation.read_ladder`, parsed once per file content in this process.
+
+    Every call returns its own deep copy (a village's view may change its ladder);
+    a file that does not parse raises as read_ladder does, every time.
+    """
+    import copy
+
     from ..ladder import read_ladder
 
-    return {pid: read_ladder(store / rel) for pid, rel in manifest.get("ladders", {}).items()
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return read_ladder(path)          # its error
+    hit = _LADDERS.get(str(path))
+    if hit is None or hit[0] != data:
+        hit = (data, read_ladder(path))
+        _LADDERS[str(path)] = hit
+    return copy.deepcopy(hit[1])
+
+
+def _ladders(store: Path, manifest: dict, project_ids=None) -> dict:
+    return {pid: _read_ladder(store / rel) for pid, rel in manifest.get("ladders", {}).items()
             if project_ids is None or pid in project_ids}
 
 
