@@ -23,6 +23,7 @@ import contextlib
 import copy
 import functools
 import html
+import itertools
 import math
 import os
 import re
@@ -561,11 +562,15 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
                 ws.append([link, _text_cell(ws, title, WriteOnlyCell), count])
         for sheet, _, frame in sheets:
             data = _excel_ready(frame)
-            formats = _number_formats(frame, data)
+            # each column's values once, as itertuples and iloc would give them (the
+            # pandas calls per column and per slice were a third of a report's workbook)
+            series = [s for _, s in data.items()]
+            values = [list(s) for s in series]
+            formats = _number_formats(frame, data, series)
             ws = book.create_sheet(sheet)
             total = 0
-            for i, (col, values) in enumerate(data.iloc[:200].items(), start=1):
-                width = max([len(str(col))] + [len(str(v)) for v in values])
+            for i, (col, vals) in enumerate(zip(data.columns, values), start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in vals[:200]])
                 width = min(60, max(8, width + 2))
                 total += width
                 ws.column_dimensions[get_column_letter(i)].width = width
@@ -574,7 +579,9 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
             header_row(ws, data.columns)
             cell_formats = dict(frame.attrs.get("cell_formats", {}) or {})
             columns = list(data.columns)
-            for i, row in enumerate(data.itertuples(index=False, name=None)):
+            # as DataFrame.itertuples: one empty row per row of a frame without columns
+            rows = zip(*values) if values else itertools.repeat((), len(data))
+            for i, row in enumerate(rows):
                 row_formats = formats
                 if cell_formats:
                     row_formats = [cell_formats.get((i, c), f) for c, f in zip(columns, formats)]
@@ -594,11 +601,17 @@ def _print_setup(ws, *, landscape: bool) -> None:
     ws.print_title_rows = "1:1"
 
 
-def _number_formats(frame: pd.DataFrame, data: pd.DataFrame) -> list[str | None]:
-    """Per column: the number format of its numeric cells (None: not numeric)."""
+def _number_formats(frame: pd.DataFrame, data: pd.DataFrame,
+                    series: list | None = None) -> list[str | None]:
+    """Per column: the number format of its numeric cells (None: not numeric).
+
+    `series`: the columns of `data` as Series, when the caller has them."""
     wanted = dict(frame.attrs.get("number_formats", {}) or {})
+    if series is None:
+        series = [s for _, s in data.items()]
     out = []
-    for i, (col, original, dtype) in enumerate(zip(data.columns, frame.columns, data.dtypes)):
+    for col, original, s in zip(data.columns, frame.columns, series):
+        dtype = s.dtype
         if original in wanted or col in wanted:
             out.append(wanted.get(original, wanted.get(col)))
             continue
@@ -607,7 +620,7 @@ def _number_formats(frame: pd.DataFrame, data: pd.DataFrame) -> list[str | None]
         elif pd.api.types.is_integer_dtype(dtype):
             out.append(INTEGER_FORMAT)
         elif pd.api.types.is_float_dtype(dtype):
-            whole = data.iloc[:, i].to_numpy(dtype=float, na_value=np.nan)
+            whole = s.to_numpy(dtype=float, na_value=np.nan)
             whole = whole[~np.isnan(whole)]
             out.append(INTEGER_FORMAT if len(whole) and (whole == np.round(whole)).all()
                        else DECIMAL_FORMAT)
@@ -670,14 +683,21 @@ def _excel_value(value):
 
 
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Excel cannot store time zones or categoricals with missing values well."""
-    out = frame.copy(deep=False)   # copy-on-write: the caller's frame never changes
+    """Excel cannot store time zones or categoricals with missing values well.
+
+    Returns `frame` itself when nothing needs changing (the caller only reads it)."""
+    out = frame
     for i, dtype in enumerate(frame.dtypes):
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            out.isetitem(i, out.iloc[:, i].dt.tz_localize(None))
-        elif isinstance(dtype, pd.CategoricalDtype):
-            out.isetitem(i, out.iloc[:, i].astype(object))
+        if isinstance(dtype, (pd.DatetimeTZDtype, pd.CategoricalDtype)):
+            if out is frame:
+                out = frame.copy(deep=False)   # copy-on-write: the caller's frame never changes
+            if isinstance(dtype, pd.DatetimeTZDtype):
+                out.isetitem(i, out.iloc[:, i].dt.tz_localize(None))
+            else:
+                out.isetitem(i, out.iloc[:, i].astype(object))
     if not all(isinstance(c, str) for c in out.columns):
+        if out is frame:
+            out = frame.copy(deep=False)
         out.columns = [str(c) for c in out.columns]
     return out
 
@@ -775,7 +795,10 @@ def html_table(frame: pd.DataFrame, *, decimals: int | Mapping[str, int] | None 
         cls = ' class="num"' if is_num else ""
         parts.append(f"<th{cls}>{html_escape(col)}</th>")
     parts.append("</tr></thead><tbody>")
-    for row in data.itertuples(index=False, name=None):
+    # each column's values once, as itertuples gives them (it takes every column per row
+    # tuple through iloc), and one empty row per row of a frame without columns
+    values = [list(s) for _, s in data.items()]
+    for row in zip(*values) if values else itertools.repeat((), len(data)):
         parts.append("<tr>")
         for col, value, is_num in zip(data.columns, row, numeric):
             if col in formatters:

@@ -338,10 +338,43 @@ def _split_columns(participants: pd.DataFrame, splits: list[str], age_bins) -> p
     return people
 
 
+def _plain_text(column) -> bool:
+    """Whether `column` is a Series of text with NaN for missing (its list compares as pandas)."""
+    return (isinstance(column, pd.Series) and isinstance(column.dtype, pd.StringDtype)
+            and column.dtype.na_value is np.nan)
+
+
+def _isin(column: pd.Series, values, lookup: list | None = None) -> np.ndarray:
+    """``column.isin(values)`` as a mask: set lookups for text (`lookup`: its list)."""
+    if _plain_text(column) and isinstance(values, (set, frozenset)) and all(
+            type(v) is str for v in values):
+        cells = column.tolist() if lookup is None else lookup
+        return np.fromiter((x in values for x in cells), dtype=bool, count=len(cells))
+    return column.isin(values).to_numpy()
+
+
 def _head_positions(people: pd.DataFrame) -> np.ndarray:
     """Row positions in `people` of one participant per household, in household order
     of first appearance among target participants then the others: its first listed
-    target participant, else its first listed participant."""
+    target participant, else its first listed participant (over lists for text without
+    gaps: what the sort of :func:`_head_positions_plain` gives)."""
+    role, homes = people.get("role"), people.get("household_id")
+    if _plain_text(role) and _plain_text(homes):
+        homes = homes.tolist()
+        if all(type(h) is str for h in homes):
+            roles = role.tolist()
+            seen, out = set(), []
+            for i in [*(i for i, r in enumerate(roles) if r == "target"),
+                      *(i for i, r in enumerate(roles) if r != "target")]:
+                if homes[i] not in seen:
+                    seen.add(homes[i])
+                    out.append(i)
+            return np.array(out, dtype=np.int64)
+    return _head_positions_plain(people)
+
+
+def _head_positions_plain(people: pd.DataFrame) -> np.ndarray:
+    """:func:`_head_positions` by sorting a frame."""
     order = pd.DataFrame({"household_id": people["household_id"].reset_index(drop=True),
                           "_t": (people.get("role") != "target").astype(int).to_numpy(),
                           "_i": np.arange(len(people))})
@@ -378,7 +411,10 @@ def _subset(scope, persons: set, households: set, cuts: dict | None = None,
             return frame, False
         key = (name, column, frozenset(values))
         if key not in cuts:
-            cuts[key] = frame[frame[column].isin(values)]
+            cells = (name, column, None)    # the column as a list, once per _groups call
+            if cells not in cuts and _plain_text(frame[column]):
+                cuts[cells] = frame[column].tolist()
+            cuts[key] = frame[_isin(frame[column], values, cuts.get(cells))]
         return cuts[key], True
 
     part, _ = cut("participants", "person_id", persons)
@@ -402,8 +438,12 @@ def _groups(scope, splits, age_bins):
         return []
     people = _split_columns(part, splits, age_bins)
     heads = _head_positions(people)
-    keys = people[splits].astype(object).where(people[splits].notna(), None)
-    row_keys = [tuple(r) for r in keys.itertuples(index=False)]
+    if all(_plain_text(people[c]) for c in splits):   # text: NaN is None, as below
+        row_keys = list(zip(*([v if type(v) is str else None for v in people[c].tolist()]
+                              for c in splits)))
+    else:
+        keys = people[splits].astype(object).where(people[splits].notna(), None)
+        row_keys = [tuple(r) for r in keys.itertuples(index=False)]
     ordered = sorted(set(row_keys), key=lambda t: tuple((v is None, str(v)) for v in t))
     # each row's group (the observed tuple equal to its own: what comparing every split
     # column with the group's value, or testing it for NA, selects)
@@ -423,12 +463,12 @@ def _groups(scope, splits, age_bins):
         persons = {person_ids[i] for i in mine}
         hh_people = {household_ids[i] for i in mine}
         hh = {household_ids[i] for i in heads[row_group[heads] == g]}
-        members_of_hh = set(people.loc[people["household_id"].isin(hh), "person_id"])
+        members_of_hh = set(people.loc[_isin(people["household_id"], hh), "person_id"])
         by_people = _subset(scope, persons, hh_people, cuts,
                             None if partition is None else (partition, g))
         by_households = _subset(scope, members_of_hh, hh, cuts)
         by_households.participants = by_households.participants[
-            by_households.participants["household_id"].isin(hh)]
+            _isin(by_households.participants["household_id"], hh)]
         out.append((dict(zip(splits, [pd.NA if v is None else v for v in values])),
                     by_people, by_households))
     return out
@@ -538,14 +578,65 @@ def evaluate_ladder(project, ladder=None, *, by="village_id", include_project: b
     with shared_intermediates():
         rows = _evaluate(project, ladder, opts)
     columns = LADDER_COLUMNS[:2] + groups + LADDER_COLUMNS[2:]
+    frame = _rows_frame(rows, columns, groups)
+    return frame if frame is not None else _rows_frame_plain(rows, columns, groups)
+
+
+_FLOAT_COLUMNS = ("baseline", "target", "actual", "pct_of_target", "pct_progress")
+_INT_COLUMNS = ("step", "n")
+_NA_COLUMNS = ("village_id", "wave", "baseline_source")
+
+
+def _rows_frame_plain(rows: list, columns: list, groups: list) -> pd.DataFrame:
+    """The indicator rows as :func:`evaluate_ladder` returns them, the pandas way."""
     frame = pd.DataFrame(rows, columns=columns)
-    for col in ("baseline", "target", "actual", "pct_of_target", "pct_progress"):
+    for col in _FLOAT_COLUMNS:
         frame[col] = frame[col].astype(float)
-    frame["step"] = frame["step"].astype(int)
-    frame["n"] = frame["n"].astype(int)
-    for col in ["village_id", "wave", "baseline_source"] + groups:
+    for col in _INT_COLUMNS:
+        frame[col] = frame[col].astype(int)
+    for col in [*_NA_COLUMNS, *groups]:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), pd.NA)
     return frame
+
+
+def _rows_frame(rows: list, columns: list, groups: list) -> pd.DataFrame | None:
+    """:func:`_rows_frame_plain` built column by column (its pandas calls were a tenth of
+    a village's ladder); None for values whose inferred dtype this does not reproduce.
+    Python floats/ints become float64/int64, NA columns text or ``pd.NA``, others text."""
+    if not rows or any(len(r) != len(columns) for r in rows):
+        return None
+    na_columns = {*_NA_COLUMNS, *groups}
+    data = {}
+    for col in columns:
+        try:
+            values = [r[col] for r in rows]
+        except KeyError:
+            return None
+        kinds = {type(v) for v in values}
+        if col in _FLOAT_COLUMNS:
+            if not kinds <= {float, int} or any(type(v) is int and abs(v) >= 2 ** 53
+                                                for v in values):
+                return None
+            data[col] = np.array(values, dtype=float)
+        elif col in _INT_COLUMNS:
+            if kinds != {int} or any(abs(v) >= 2 ** 62 for v in values):
+                return None
+            data[col] = np.array(values, dtype=int)
+        elif col in na_columns:
+            out = np.empty(len(values), dtype=object)
+            for i, v in enumerate(values):
+                if type(v) is str:
+                    out[i] = v
+                elif v is None or v is pd.NA or (type(v) is float and v != v):
+                    out[i] = pd.NA
+                else:
+                    return None
+            data[col] = pd.Series(out, dtype=object)   # kept as objects, never inferred
+        elif kinds == {str}:
+            data[col] = values
+        else:
+            return None
+    return pd.DataFrame(data, columns=columns)
 
 
 def _evaluate(project, ladder, opts) -> list:

@@ -333,3 +333,145 @@ def test_pdf_bytes_do_not_depend_on_the_clock(tmp_path, monkeypatch):
     monkeypatch.setattr(_h_e_a_d, "timestampNow", lambda: 3_000_000_000)
     later = save_figure(thai_figure(), tmp_path / "b", formats="pdf")[0].read_bytes()
     assert later == first
+
+
+def _straightforward_sheet(frame):
+    """What a sheet holds, computed the plain pandas way (itertuples, iloc per column)."""
+    import numpy as np
+
+    from openpyxl.compat.strings import safe_string
+
+    from evaluation.export import _excel_ready, _excel_value
+
+    data = _excel_ready(frame)
+    wanted = dict(frame.attrs.get("number_formats", {}) or {})
+    formats = []
+    for i, (col, original, dtype) in enumerate(zip(data.columns, frame.columns, data.dtypes)):
+        if original in wanted or col in wanted:
+            formats.append(wanted.get(original, wanted.get(col)))
+        elif pd.api.types.is_bool_dtype(dtype):
+            formats.append(None)
+        elif pd.api.types.is_integer_dtype(dtype):
+            formats.append("#,##0")
+        elif pd.api.types.is_float_dtype(dtype):
+            whole = data.iloc[:, i].to_numpy(dtype=float, na_value=np.nan)
+            whole = whole[~np.isnan(whole)]
+            formats.append("#,##0" if len(whole) and (whole == np.round(whole)).all()
+                           else "#,##0.00")
+        else:
+            formats.append("#,##0.00" if dtype == object else None)
+    widths = [min(60, max(8, max([len(str(c))] + [len(str(v)) for v in values]) + 2))
+              for c, values in data.iloc[:200].items()]
+    cells = dict(frame.attrs.get("cell_formats", {}) or {})
+    rows = []
+    for i, row in enumerate(data.itertuples(index=False, name=None)):
+        out = []
+        for c, f, v in zip(data.columns, formats, row):
+            v, f = _excel_value(v), cells.get((i, c), f)
+            numeric = isinstance(v, (int, float)) and not isinstance(v, bool)
+            if isinstance(v, float):   # as the file stores it (openpyxl's float text)
+                v = float(safe_string(v))
+            v = None if v == "" else v      # an empty text is an empty cell
+            out.append((v, f if f and numeric else None))
+        rows.append(out)
+    return widths, rows
+
+
+def _edge_frames():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    big = pd.DataFrame({"a": rng.normal(size=260), "b": rng.integers(0, 10**7, 260),
+                        "c": ["x" * int(k) for k in rng.integers(0, 90, 260)],
+                        "d": pd.array(rng.integers(0, 5, 260), dtype="Int64")})
+    big.loc[3, "a"] = np.nan
+    big.loc[250, "c"] = "y" * 70          # a long text after the first 200 rows: not measured
+    dup = pd.DataFrame([[1, "=x", 2.5], [2, "-5", np.nan]], columns=["k", "k", "+v"])
+    cat = pd.DataFrame({"c": pd.Categorical(["a", None, "b"]),
+                        "t": pd.to_datetime(["2024-01-01", None, "2024-03-01"]).tz_localize(
+                            "Asia/Bangkok"), "w": [1.0, 2.0, np.nan]})
+    mixed = pd.DataFrame({"o": [1, "a", None, 2.5, True], "b": [True, False] * 2 + [True],
+                          "s": pd.array(["ก", None, "@x", "y", "z"], dtype="string"),
+                          "inf": [np.inf, -np.inf, 1, 2, 3]})
+    fmt = pd.DataFrame({"share": [0.25, 0.5], "n": [3.0, 4.0], "mix": [1, 0.5]})
+    fmt.attrs["number_formats"] = {"share": "0.0%"}
+    fmt.attrs["cell_formats"] = {(1, "mix"): "0.0%"}
+    return {"big": big, "dup": dup, "cat": cat, "mixed": mixed, "fmt": fmt,
+            "one": pd.DataFrame({"x": [np.nan, 1.5]}),
+            "empty": pd.DataFrame({"a": pd.Series([], dtype=float), "b": []}),
+            "ints": pd.DataFrame({0: [1, 2], 1: ["a", "b"]}),
+            "nocols": pd.DataFrame(index=range(3))}
+
+
+def test_write_tables_cells_match_the_row_by_row_computation(tmp_path):
+    """write_tables reads each column once; the workbook is what itertuples and
+    iloc per column give (values, number formats, widths), edge cases included."""
+    from openpyxl.utils import get_column_letter
+
+    frames = _edge_frames()
+    book = openpyxl.load_workbook(write_tables(frames, tmp_path / "t.xlsx"))
+    for name, frame in frames.items():
+        sheet = book[name]
+        widths, rows = _straightforward_sheet(frame)
+        assert [sheet.column_dimensions[get_column_letter(i)].width
+                for i in range(1, len(widths) + 1)] == widths, name
+        got = [[(c.value, c.number_format if isinstance(c.value, (int, float)) and not
+                 isinstance(c.value, bool) and c.number_format != "General" else None)
+                for c in row] for row in sheet.iter_rows(min_row=2)]
+        if frame.shape[1] == 0:   # a row per row without cells (as itertuples gives)
+            assert got == [] and sheet.max_row in (1, 1 + len(frame)), name
+            continue
+        assert got == [[(v, f) for v, f in row] for row in rows], name
+
+
+def _html_table_by_itertuples(frame, *, decimals=None, formatters=None):
+    """html_table's body row by row with DataFrame.itertuples (the plain way)."""
+    from collections.abc import Mapping
+
+    from evaluation.export import format_number
+
+    formatters = dict(formatters or {})
+    numeric = [pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+               for t in frame.dtypes]
+    parts = []
+    for row in frame.itertuples(index=False, name=None):
+        parts.append("<tr>")
+        for col, value, is_num in zip(frame.columns, row, numeric):
+            if col in formatters:
+                cls = ' class="num"' if is_num else ""
+                parts.append(f"<td{cls}>{html_escape(formatters[col](value))}</td>")
+            elif is_num:
+                d = decimals.get(col) if isinstance(decimals, Mapping) else decimals
+                parts.append(f'<td class="num">{html_escape(format_number(value, d))}</td>')
+            else:
+                parts.append(f"<td>{html_escape(format_number(value))}</td>")
+        parts.append("</tr>")
+    return "".join(parts)
+
+
+def test_html_table_rows_equal_the_itertuples_rows():
+    for name, frame in _edge_frames().items():
+        for decimals in (None, 2, {frame.columns[0]: 3} if frame.shape[1] else None):
+            out = html_table(frame, decimals=decimals)
+            body = out.split("<tbody>", 1)[1].rsplit("</tbody>", 1)[0]
+            assert body == _html_table_by_itertuples(frame, decimals=decimals), name
+
+
+def test_show_table_decimals_for_float_columns_only():
+    from evaluation.reporting.context import show_table
+
+    class Ctx:
+        def table(self, frame, name, title, *, decimals=None, **kwargs):
+            self.decimals = decimals
+
+    for name, frame in _edge_frames().items():
+        ctx = Ctx()
+        if not frame.columns.is_unique:      # frame[c] is a frame: no dtype, as before
+            with pytest.raises(AttributeError):
+                show_table(ctx, frame, name, name, decimals=1)
+            continue
+        show_table(ctx, frame, name, name, decimals=1)
+        assert ctx.decimals == {c: 1 for c in frame.columns
+                                if pd.api.types.is_float_dtype(frame[c].dtype)}, name
+        show_table(ctx, frame, name, name, decimals={"x": 2})
+        assert ctx.decimals == {"x": 2}

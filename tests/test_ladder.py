@@ -584,3 +584,118 @@ def test_sample_ladder_reproduced_independently(sample):
     assert project_rows.loc["team", "actual"] == (
         (part["village_id"].isin(vids)) & (part["role"] == "team")).sum()
     assert set(out["status"]) <= {"achieved", "partial", "not_achieved", "no_data"}
+
+
+def _row(**over):
+    row = {"project_id": "P01", "level": "village", "village_id": "V01", "step": 1,
+           "outcome": "ผล", "indicator_id": "a", "label": "ก", "wave": "post",
+           "baseline": 0.0, "baseline_source": "typed", "target": 2, "comparator": ">=",
+           "actual": 1.5, "unit": "คน", "pct_of_target": 75.0, "pct_progress": math.nan,
+           "progress_note": "", "status": "partial", "status_th": "บรรลุบางส่วน", "n": 3}
+    row.update(over)
+    return row
+
+
+@pytest.mark.parametrize("rows, groups, fast", [
+    ([_row()], [], True),                                                # one row
+    ([_row(), _row(village_id=pd.NA, level="project", wave=pd.NA, baseline_source=pd.NA,
+                   baseline=math.nan, actual=math.nan, n=0)], [], True),   # NA and NaN
+    ([_row(sex="F"), _row(sex=pd.NA), _row(sex=None), _row(sex=math.nan)], ["sex"], True),
+    ([_row(wave=None, baseline_source=None) for _ in range(3)], [], True),  # all missing
+    ([_row(target=10 ** 17)], [], False),            # an int float64 cannot hold exactly
+    ([_row(actual=np.float64(1.5))], [], False),     # NumPy scalars: inferred the plain way
+    ([_row(sex=1), _row(sex=2)], ["sex"], False),    # numeric split values
+    ([_row(unit=None)], [], False),                  # a gap in a text column
+    ([_row(step=True)], [], False),
+    ([{k: v for k, v in _row().items() if k != "unit"}], [], False),    # a missing key
+    ([], [], False),                                                     # no rows
+])
+def test_rows_frame_equals_the_pandas_construction(rows, groups, fast):
+    """evaluate_ladder builds its frame column by column; the same frame (values,
+    dtypes, index) as building it from the row dicts with pandas, or the pandas way."""
+    from evaluation.ladder import _rows_frame, _rows_frame_plain
+
+    columns = LADDER_COLUMNS[:2] + groups + LADDER_COLUMNS[2:]
+    quick = _rows_frame(rows, columns, groups)
+    assert (quick is not None) == fast
+    if quick is not None:
+        plain = _rows_frame_plain(rows, columns, groups)
+        pd.testing.assert_frame_equal(quick, plain, check_index_type=True,
+                                      check_column_type=True)
+        assert list(quick.dtypes) == list(plain.dtypes)
+
+
+def test_rows_frame_on_the_sample_evaluations(sample_project, monkeypatch):
+    """Every evaluation of the sample takes the column-by-column way, with the same frame."""
+    from evaluation import ladder as L
+
+    seen = []
+    quick = L._rows_frame
+
+    def both(rows, columns, groups):
+        out = quick(rows, columns, groups)
+        seen.append(out is not None)
+        if out is not None:
+            pd.testing.assert_frame_equal(out, L._rows_frame_plain(rows, columns, groups))
+        return out
+
+    monkeypatch.setattr(L, "_rows_frame", both)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for by in ("village_id", None, ["village_id", "sex"], ["role", "age_group"]):
+            ev.evaluate_ladder(sample_project, by=by, waves=by is None, on_error="warn")
+    assert seen and all(seen)
+
+
+def _people_cases():
+    base = pd.DataFrame({
+        "person_id": [f"p{i}" for i in range(8)],
+        "household_id": ["h1", "h2", "h1", "h3", "h2", "h4", "h3", "h5"],
+        "role": ["team", "target", "target", None, "mentor", "team", "target", "x"],
+        "sex": ["F", None, "M", "F", "M", None, "F", "M"]}).astype("str")
+    gaps = base.copy()
+    gaps.loc[[1, 4], "household_id"] = np.nan                # households missing
+    return {"text": base, "gaps": gaps, "one": base.iloc[:1], "none": base.iloc[:0],
+            "objects": base.astype(object), "nullable": base.astype("string"),
+            "no_role": base.drop(columns="role").assign(role="target").astype("str")}
+
+
+def test_head_positions_equal_the_sorted_frame():
+    from evaluation.ladder import _head_positions, _head_positions_plain
+
+    def outcome(func, people):
+        try:
+            out = func(people)
+        except Exception as exc:      # noqa: BLE001 (the same error either way)
+            return type(exc)
+        return out.dtype, out.tolist()
+
+    for name, people in _people_cases().items():
+        assert outcome(_head_positions, people) == outcome(_head_positions_plain, people), name
+
+
+def test_isin_equals_pandas_isin():
+    from evaluation.ladder import _isin
+
+    for name, people in _people_cases().items():
+        for values in ({"h1", "h3"}, set(), {"h2", np.nan}, frozenset({"h9"}), {1, "h1"}):
+            got = _isin(people["household_id"], values)
+            assert got.tolist() == people["household_id"].isin(values).tolist(), (name, values)
+
+
+def test_split_groups_equal_the_pandas_way(sample_project, monkeypatch):
+    """Evaluations split by participant attributes: the list lookups of _groups give
+    what the pandas filters give (every fast path switched off)."""
+    from evaluation import ladder as L
+
+    splits = (["village_id", "sex"], ["role"], ["age_group", "sex"], ["occupation_group"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = [ev.evaluate_ladder(sample_project, by=by, on_error="warn",
+                                   include_project="village_id" in by) for by in splits]
+        monkeypatch.setattr(L, "_plain_text", lambda column: False)
+        plain = [ev.evaluate_ladder(sample_project, by=by, on_error="warn",
+                                    include_project="village_id" in by) for by in splits]
+    for a, b in zip(fast, plain):
+        assert len(a)
+        pd.testing.assert_frame_equal(a, b)

@@ -341,3 +341,105 @@ def test_village_problems_when_no_problem_names_a_village(tmp_path, sample_dir):
                              pa.nulls(len(table)))
     pq.write_table(table, path / "problems.parquet")
     assert len(open_store(path).village("V01").problems) == len(table)
+
+
+def _restore_cases(store):
+    """Frames as the reader gets them from Parquet, and harder ones."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from evaluation.store.reader import _LAZY
+
+    cases = []
+    for name in _LAZY:
+        for path in sorted((store / "tables" / name).rglob("part-0.parquet"))[:2]:
+            frame = pq.read_table(path).to_pandas()
+            cases.append((name, frame))
+            if len(frame) > 1:
+                # rows out of order, with ties: the stable sort decides
+                shuffled = frame.iloc[::-1].copy()
+                shuffled[layout.ORDER] = np.arange(len(frame)) // 2
+                cases.append((name, shuffled))
+                gaps = frame.copy()           # NaN in the order column: sorted the plain way
+                gaps[layout.ORDER] = gaps[layout.ORDER].astype(float)
+                gaps.loc[gaps.index[0], layout.ORDER] = np.nan
+                cases.append((name, gaps))
+            cases.append((name, frame.iloc[:0]))                        # empty
+            cases.append((name, frame.drop(columns=layout.ORDER)))      # no order column
+            fewer = frame.drop(columns=frame.columns[1]).assign(extra=1)  # missing and extra
+            cases.append((name, fewer[[fewer.columns[-1], *fewer.columns[:-1]]]))
+    dup = pd.DataFrame([[1, "a", 0]], columns=["person_id", "person_id", layout.ORDER])
+    cases.append(("participants", dup))                                 # repeated names
+    return cases
+
+
+def test_restore_equals_the_step_by_step_restore(store):
+    from evaluation.store.reader import _restore, _restore_plain
+
+    def outcome(func, name, frame):
+        try:
+            return func(name, frame)
+        except Exception as exc:      # noqa: BLE001 (the same error either way)
+            return type(exc)
+
+    for name, frame in _restore_cases(store):
+        before = frame.copy()
+        fast, plain = outcome(_restore, name, frame), outcome(_restore_plain, name, frame)
+        if isinstance(plain, type):
+            assert fast is plain, name
+            continue
+        pd.testing.assert_frame_equal(fast, plain, check_index_type=True,
+                                      check_column_type=True, obj=name)
+        assert list(fast.dtypes) == list(plain.dtypes)
+        pd.testing.assert_frame_equal(frame, before)                    # input unchanged
+
+
+def test_report_project_opens_a_store_once_per_manifest(store, monkeypatch):
+    from evaluation.reporting import context
+    from evaluation.store import reader
+
+    opened = []
+    real = reader.open_store
+    monkeypatch.setattr("evaluation.store.open_store", lambda p, **k: opened.append(p) or
+                        real(p, **k))
+    context._STORE_CACHE.clear()
+    first = context.report_project(store, village_id="V01")
+    second = context.report_project(store, village_id="V01")
+    assert len(opened) == 1 and first is not second
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name))
+    (store / layout.MANIFEST).touch()        # a changed manifest: opened again
+    import os
+    st = (store / layout.MANIFEST).stat()
+    os.utime(store / layout.MANIFEST, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    context.report_project(store, village_id="V01")
+    assert len(opened) == 2
+
+
+def test_store_ladders_parsed_once_per_content_and_copied(tmp_path):
+    from evaluation.ladder import read_ladder
+    from evaluation.store import reader
+
+    path = tmp_path / "ladder.yaml"
+    path.write_text("project_id: P01\nsteps:\n  - step: 1\n    outcome: มีคณะทำงาน\n"
+                    "    indicators:\n      - {id: team, label: คณะทำงาน, metric: "
+                    "participants_count, params: {role: team}, target: 2}\n", encoding="utf-8")
+    first, second = reader._read_ladder(path), reader._read_ladder(path)
+    plain = read_ladder(path)
+    for got in (first, second):
+        assert vars(got).keys() == vars(plain).keys()
+        pd.testing.assert_frame_equal(got.to_frame(), plain.to_frame())
+        pd.testing.assert_frame_equal(got.warnings, plain.warnings)
+        assert (got.project_id, got.title, got.source) == (plain.project_id, plain.title,
+                                                           plain.source)
+    first.steps[0].indicators[0].params["role"] = "changed"     # a view's own copy
+    assert reader._read_ladder(path).steps[0].indicators[0].params["role"] == "team"
+    path.write_text(path.read_text(encoding="utf-8").replace("target: 2", "target: 5"),
+                    encoding="utf-8")                            # new content: parsed again
+    assert reader._read_ladder(path).steps[0].indicators[0].target == 5
+    path.write_text("project_id: P01\nsteps: []\n", encoding="utf-8")
+    for _ in range(2):                                           # errors every time
+        with pytest.raises(ev.LadderError):
+            reader._read_ladder(path)
+    with pytest.raises(EvaluationError):
+        reader._read_ladder(tmp_path / "missing.yaml")

@@ -534,8 +534,11 @@ def show_table(ctx, frame, name: str, title: str, *, decimals: int | None = None
     import pandas as pd
 
     if isinstance(decimals, int):
-        decimals = {c: decimals for c in frame.columns
-                    if pd.api.types.is_float_dtype(frame[c].dtype)}
+        # the dtypes read once (frame[c] per column cost more than the check); repeated
+        # column names: frame[c] is a frame, which has no dtype (the error as before)
+        dtypes = (zip(frame.columns, frame.dtypes) if frame.columns.is_unique
+                  else ((c, frame[c].dtype) for c in frame.columns))
+        decimals = {c: decimals for c, dtype in dtypes if pd.api.types.is_float_dtype(dtype)}
     ctx.table(frame, name, title, decimals=decimals, **kwargs)
 
 
@@ -608,13 +611,34 @@ def report_project(data_dir, *, village_id: str | None = None,
     return clone
 
 
+#: The opened store of the last :func:`report_project` call on a store (its projects
+#: and villages tables read once per kernel), keyed like :data:`_PROJECT_CACHE`.
+_STORE_CACHE: dict[tuple, Any] = {}
+
+
+def _open_store_cached(path: Path):
+    """:func:`evaluation.store.open_store`, once per kernel while the manifest is unchanged.
+
+    Only the views read from it (:meth:`~evaluation.store.reader.StoreProject._subset`,
+    new frames each call) leave :func:`_store_scope`, never the store itself.
+    """
+    from ..store import open_store
+
+    key = (str(path), _folder_signature(path))
+    store = _STORE_CACHE.get(key)
+    if store is None:
+        store = open_store(path)
+        _STORE_CACHE.clear()
+        _STORE_CACHE[key] = store
+    return store
+
+
 def _store_scope(path: Path, *, village_id, project_id):
     """The part of a store one report needs, read from those villages' files only."""
     from ..arms import comparison_mask
     from ..errors import EvaluationError
-    from ..store import open_store
 
-    store = open_store(path)
+    store = _open_store_cached(path)
     villages = store.villages
     if village_id is not None:
         mine = villages[villages["village_id"] == str(village_id)]

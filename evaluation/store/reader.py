@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import EvaluationError
@@ -27,7 +28,40 @@ def _table_dtypes(name: str) -> tuple:
 
 
 def _restore(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The loader's dtypes and column order (Parquet keeps values, not every dtype)."""
+    """The loader's dtypes and column order (Parquet keeps values, not every dtype).
+
+    What :func:`_restore_plain` returns, with fewer pandas calls (they were a
+    quarter of a village's load): rows already in order are not sorted (a
+    stable sort keeps them as they are), the dtypes are read once, and the
+    order column is left out by the one column selection at the end.
+    """
+    columns = frame.columns
+    if not columns.is_unique:
+        return _restore_plain(name, frame)
+    dtypes = _table_dtypes(name)
+    has_order = layout.ORDER in columns
+    if has_order:
+        keys = frame[layout.ORDER]
+        if not (isinstance(keys.dtype, np.dtype) and keys.dtype.kind in "iu"
+                and keys.is_monotonic_increasing):
+            frame = frame.sort_values(layout.ORDER, kind="stable")
+    frame = frame.reset_index(drop=True)
+    current = dict(zip(columns, frame.dtypes))
+    for column, dtype in dtypes:
+        if column not in current:
+            frame[column] = pd.Series(index=frame.index, dtype=dtype)
+        elif current[column] != dtype:
+            frame[column] = frame[column].astype(dtype)
+    known = [column for column, _ in dtypes]
+    skip = set(known) | ({layout.ORDER} if has_order else set())
+    where = {c: i for i, c in enumerate(frame.columns)}
+    # frame[list] is this take (by position: the columns are unique)
+    return frame.take([where[c] for c in known + [c for c in columns if c not in skip]],
+                      axis=1)
+
+
+def _restore_plain(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_restore` step by step (frames with repeated column names)."""
     dtypes = _table_dtypes(name)
     if layout.ORDER in frame.columns:
         frame = frame.sort_values(layout.ORDER, kind="stable").drop(columns=layout.ORDER)
@@ -107,10 +141,33 @@ def _source_files(store: Path) -> pd.DataFrame:
     return frame
 
 
-def _ladders(store: Path, manifest: dict, project_ids=None) -> dict:
+#: Ladders parsed in this process: ``{path: (file bytes, Ladder)}`` (see _read_ladder).
+_LADDERS: dict = {}
+
+
+def _read_ladder(path: Path):
+    """:func:`evaluation.read_ladder`, parsed once per file content in this process.
+
+    Every call returns its own deep copy (a village's view may change its ladder);
+    a file that does not parse raises as read_ladder does, every time.
+    """
+    import copy
+
     from ..ladder import read_ladder
 
-    return {pid: read_ladder(store / rel) for pid, rel in manifest.get("ladders", {}).items()
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return read_ladder(path)          # its error
+    hit = _LADDERS.get(str(path))
+    if hit is None or hit[0] != data:
+        hit = (data, read_ladder(path))
+        _LADDERS[str(path)] = hit
+    return copy.deepcopy(hit[1])
+
+
+def _ladders(store: Path, manifest: dict, project_ids=None) -> dict:
+    return {pid: _read_ladder(store / rel) for pid, rel in manifest.get("ladders", {}).items()
             if project_ids is None or pid in project_ids}
 
 

@@ -742,3 +742,21 @@ def test_band_cross_table_equals_pandas_pivot_table(project, village, lang):
         assert int(got.iloc[:, 1:].to_numpy().sum()) == int(table["n"].sum()) > 0
         checked += 1
     assert checked >= 1
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_role_table_equals_the_filtered_counts(lang):
+    """The cover's role table counted over lists, as filtering per role counts it:
+    missing sex, role or household, a role nobody has, one person, no one, and
+    columns that are not text (counted the pandas way)."""
+    from evaluation.reporting.village import _role_table, _role_table_plain
+
+    people = pd.DataFrame({
+        "role": ["target", "team", "target", None, "mentor", "target", "other"],
+        "sex": ["F", "M", None, "F", "M", "X", "F"],
+        "household_id": ["h1", "h1", "h2", None, "h3", "h2", "h4"]}).astype("str")
+    people = people.where(people != "None")
+    cases = [people, people[people["role"] != "mentor"], people.iloc[:1], people.iloc[:0],
+             people.astype(object), people.astype("string")]
+    for frame in cases:
+        pd.testing.assert_frame_equal(_role_table(frame, lang), _role_table_plain(frame, lang))
