@@ -512,6 +512,19 @@ def code_themes(
                     hit_rows.append((a + k, theme.theme, theme.th,
                                      "; ".join(dict.fromkeys(terms)), len(set(terms)),
                                      len(terms)))
+    from .lessons_frames import theme_frames_fast
+
+    frames = theme_frames_fast(prepared, hit_rows, themes, by)
+    hits, summary = frames if frames is not None else _theme_frames(
+        prepared, hit_rows, themes, by)
+    return ThemeResult(hits, summary, sentences, cb)
+
+
+def _theme_frames(prepared: PreparedLessons, hit_rows: list, themes: list, by: str):
+    """``hits`` and ``summary`` of :func:`code_themes` from its hit rows, with pandas
+    (any input; :func:`evaluation.lessons_frames.theme_frames_fast` gives the same
+    frames on the usual input)."""
+    sentences = prepared.sentences
     hits = pd.DataFrame(hit_rows, columns=["row", "theme", "theme_th", "matched_terms",
                                            "n_terms", "n_matches"])
     meta = sentences[["village_id", "section", "text_id", "sentence_id", "sentence"]
@@ -554,7 +567,7 @@ def code_themes(
     summary = summary[cols].astype({"n_sentences": "int64", "n_chars": "int64",
                                     "n_matches": "int64", "share_of_sentences": "float64",
                                     "share_of_characters": "float64"})
-    return ThemeResult(hits, summary, sentences, cb)
+    return hits, summary
 
 
 # ---------------------------------------------------------------- keywords
@@ -744,8 +757,6 @@ def quotes(
     >>> quotes(df, "savings_debt", n=1)["quote"].tolist()
     ['[ชื่อ-1]เล่าว่าการออมเงินและทำบัญชีครัวเรือนช่วยลดหนี้ได้']
     """
-    from .privacy import names_from_participants, redact_pii
-
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ArgumentError(f"n must be a positive integer, got {n!r}")
     if not (0 <= min_chars <= max_chars):
@@ -764,9 +775,15 @@ def quotes(
         ids = cb.drop_duplicates("theme")
         raise ArgumentError(f"theme must be one of {ids['theme'].tolist()} (or their Thai/English "
                             f"labels); got {theme!r}")
-    hits = result.hits[result.hits["theme"] == theme_id]
     if by is not None and by not in result.sentences.columns:
         raise ArgumentError(f"by must be a lessons column; got {by!r}")
+    from .lessons_frames import quote_frame, quote_rows_fast
+
+    fast = quote_rows_fast(result, theme_id, n, min_chars, max_chars) if by is None else None
+    if fast is not None:
+        return quote_frame(result, fast[0], fast[1], _redacted(
+            fast[2], participants, names, redact, labels))
+    hits = result.hits[result.hits["theme"] == theme_id]
     extra = ["n_chars"] + ([by] if by and by not in hits.columns else [])
     sent_ids = pd.Index(result.sentences["sentence_id"])
     pos = sent_ids.get_indexer(hits["sentence_id"]) if sent_ids.is_unique else None
@@ -801,13 +818,20 @@ def quotes(
             chosen = hits.head(n)
         else:
             chosen = hits.groupby(by, sort=False, group_keys=False).head(n)
+    out = chosen.assign(quote=_redacted(chosen["sentence"].tolist(), participants, names,
+                                        redact, labels))
+    cols = QUOTE_COLUMNS + ([by] if by and by not in QUOTE_COLUMNS else [])
+    return out[cols].reset_index(drop=True).astype({"quote": "str"})
+
+
+def _redacted(sentences: list, participants, names, redact: bool, labels: str) -> list:
+    """The quotes of :func:`quotes`: the sentences, redacted unless ``redact`` is False."""
+    from .privacy import names_from_participants, redact_pii
+
     all_names = list(names_from_participants(participants)) if participants is not None else []
     if names is not None:
         if isinstance(names, str):
             raise ArgumentError("names must be a collection of names, not a single string")
         all_names.extend(names)
-    quote = [redact_pii(s, names=all_names, labels=labels) if redact else s
-             for s in chosen["sentence"].tolist()]
-    out = chosen.assign(quote=quote)
-    cols = QUOTE_COLUMNS + ([by] if by and by not in QUOTE_COLUMNS else [])
-    return out[cols].reset_index(drop=True).astype({"quote": "str"})
+    return [redact_pii(s, names=all_names, labels=labels) if redact else s for s in sentences]
+

@@ -655,7 +655,7 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
         (list of words shown), ``quotes`` (list of quote texts shown).
     """
     from ..lessons import code_themes, keywords, prepare_lessons, quotes
-    from ..privacy import redact_frame
+    from ..privacy import names_from_participants, redact_frame
 
     lang = resolve_lang(ctx, lang)
     v = R.one_village(project, village_id)
@@ -721,9 +721,9 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
                      + "."))
     shown_quotes = []
     rows = []
+    names = names_from_participants(v.participants)   # once, not once per theme
     for _, r in top.iterrows():
-        q = quotes(themes, r["theme"], n=n_quotes, participants=v.participants,
-                   redact=redacted, labels=lang)
+        q = quotes(themes, r["theme"], n=n_quotes, names=names, redact=redacted, labels=lang)
         for qr in q.itertuples():
             rows.append({t("ประเด็น", "Theme"): r[name_col], t("หัวข้อ", "Section"): qr.section,
                          t("ข้อความ", "Quote"): qr.quote})
