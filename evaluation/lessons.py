@@ -148,22 +148,25 @@ def prepare_lessons(
     trie = _trie_for(custom_words)
     frame = lessons.reset_index(drop=True)
     other = [c for c in frame.columns if c != text]
-    rows = []
-    sid = 0
-    for text_id, (value, meta) in enumerate(zip(frame[text].tolist(),
-                                                frame[other].to_dict("records"))):
+    found = []   # (text_id, sentence)
+    for text_id, value in enumerate(frame[text].tolist()):
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
         if not isinstance(value, str):
             value = str(value)
-        for sent in _sentences(value, trie, engine):
-            rows.append({"text_id": text_id, **meta, "sentence_id": sid, "sentence": sent.text,
-                         "n_chars": len(sent.text), "tokens": sent.tokens})
-            sid += 1
+        found.extend((text_id, sent) for sent in _sentences(value, trie, engine))
     cols = ["text_id", *other, "sentence_id", "sentence", "n_chars", "tokens"]
-    sentences = pd.DataFrame(rows, columns=cols)
-    sentences = sentences.astype({"text_id": "int64", "sentence_id": "int64",
-                                  "n_chars": "int64", "sentence": "str"})
+    from .lessons_frames import sentence_frame_fast
+
+    sentences = sentence_frame_fast(frame, other, found, cols)
+    if sentences is None:
+        records = frame[other].to_dict("records")
+        rows = [{"text_id": t, **records[t], "sentence_id": sid, "sentence": sent.text,
+                 "n_chars": len(sent.text), "tokens": sent.tokens}
+                for sid, (t, sent) in enumerate(found)]
+        sentences = pd.DataFrame(rows, columns=cols)
+        sentences = sentences.astype({"text_id": "int64", "sentence_id": "int64",
+                                      "n_chars": "int64", "sentence": "str"})
     words = None if custom_words is None else frozenset(custom_words)
     return PreparedLessons(frame, sentences, words, engine)
 
@@ -680,13 +683,23 @@ def keywords(
             group_rows.sort(key=lambda r: (-r[1], -r[5], r[0]))
         if top is not None:
             group_rows = group_rows[:top]
-        for rank, (word, count, tf, dfw, idf, score) in enumerate(group_rows, start=1):
-            row = {"rank": rank, "word": word, "count": count, "tf": tf,
-                   "n_groups_with_word": dfw, "n_groups": n_groups, "idf": idf, "tfidf": score}
-            if by is not None:
-                row = {by: key, **row}
-            rows.append(row)
-    out = pd.DataFrame(rows, columns=out_cols)
+        rows.extend((key, rank, *r) for rank, r in enumerate(group_rows, start=1))
+    if by is None:
+        # the columns of the frame below, typed directly (pandas' row-wise build and
+        # astype cost more than a village's few hundred words)
+        cols = list(zip(*rows)) if rows else [()] * 8
+        ints, floats = np.int64, np.float64
+        return pd.DataFrame({
+            "rank": np.array(cols[1], dtype=ints), "word": pd.array(list(cols[2]), dtype="str"),
+            "count": np.array(cols[3], dtype=ints), "tf": np.array(cols[4], dtype=floats),
+            "n_groups_with_word": np.array(cols[5], dtype=ints),
+            "n_groups": np.full(len(rows), n_groups, dtype=ints),
+            "idf": np.array(cols[6], dtype=floats), "tfidf": np.array(cols[7], dtype=floats)})
+    out = pd.DataFrame([{by: key, "rank": rank, "word": word, "count": count, "tf": tf,
+                         "n_groups_with_word": dfw, "n_groups": n_groups, "idf": idf,
+                         "tfidf": score}
+                        for key, rank, word, count, tf, dfw, idf, score in rows],
+                       columns=out_cols)
     return out.astype({"rank": "int64", "word": "str", "count": "int64", "tf": "float64",
                        "n_groups_with_word": "int64", "n_groups": "int64", "idf": "float64",
                        "tfidf": "float64"})

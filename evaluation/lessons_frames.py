@@ -15,7 +15,32 @@ import pandas as pd
 
 from .lessons import HIT_COLUMNS, QUOTE_COLUMNS, SUMMARY_COLUMNS, PreparedLessons, ThemeResult
 
-__all__ = ["quote_frame", "quote_rows_fast", "theme_frames_fast"]
+__all__ = ["quote_frame", "quote_rows_fast", "sentence_frame_fast", "theme_frames_fast"]
+
+
+def sentence_frame_fast(frame: pd.DataFrame, other: list, found: list, cols: list):
+    """The sentences table of :func:`evaluation.lessons.prepare_lessons` with typed
+    columns straight away (not a frame of row dicts then ``astype``), or None unless
+    there are sentences, the columns are distinct and the other lessons columns are
+    text (``str``): those get the same values, so the same inferred types.
+
+    ``found`` holds ``(text_id, sentence)`` pairs in order; ``cols`` the column order.
+    """
+    if not found or len(set(cols)) != len(cols) or not all(frame[c].dtype == "str"
+                                                           for c in other):
+        return None
+    ids = [t for t, _ in found]
+    tokens = np.empty(len(found), dtype=object)   # tuples kept whole, one per cell
+    for i, (_, sent) in enumerate(found):
+        tokens[i] = sent.tokens
+    values = {c: frame[c].tolist() for c in other}
+    return pd.DataFrame({
+        "text_id": np.array(ids, dtype=np.int64),
+        **{c: [values[c][t] for t in ids] for c in other},
+        "sentence_id": np.arange(len(found), dtype=np.int64),
+        "sentence": [sent.text for _, sent in found],
+        "n_chars": np.array([len(sent.text) for _, sent in found], dtype=np.int64),
+        "tokens": tokens}, columns=cols)
 
 
 #: Column names :func:`evaluation.lessons.code_themes` builds with (``by`` must not be one).

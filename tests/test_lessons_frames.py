@@ -158,3 +158,44 @@ def test_quote_rows_decline_outside_the_usual_input():
     shifted = L.ThemeResult(result.hits, result.summary, result.sentences.assign(
         sentence_id=np.arange(len(result.sentences)) + 1), result.codebook)
     assert F.quote_rows_fast(shifted, "money", 2, 20, 200) is None
+
+
+def _check_sentences(lessons):
+    def sentences():
+        try:
+            return L.prepare_lessons(lessons).sentences
+        except Exception as exc:  # noqa: BLE001 (the same error either way)
+            return repr(exc)
+
+    got = sentences()
+    with mock.patch.object(F, "sentence_frame_fast", lambda *a, **k: None):
+        want = sentences()
+    if isinstance(want, str):
+        assert got == want
+        return []
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    return got
+
+
+def test_sentence_frame_equal_row_build(sample_project):
+    frames = [sample_project.lessons, _synthetic_lessons()] + [df for _, df in _edge_frames()]
+    base = next(_edge_frames())[1]
+    frames += [base.assign(note=pd.Series([np.nan] * len(base), dtype="str")),   # all missing
+               base.assign(note=pd.Series(["x", None, "y", None], dtype="str")),
+               base.assign(n=[1, 2, 3, 4]),                       # not text: row build
+               base.assign(sentence="x")]                         # clashing name: row build
+    n = sum(len(_check_sentences(df)) for df in frames)
+    assert n > 50
+    got = L.prepare_lessons(frames[0]).sentences
+    assert isinstance(got["tokens"].iloc[0], tuple)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"top": 3}, {"rank_by": "count"},
+                                    {"top": None, "rank_by": "count", "min_count": 2}])
+def test_keywords_without_groups_equal_one_group(sample_project, kwargs):
+    frames = [sample_project.lessons, _synthetic_lessons()] + [df for _, df in _edge_frames()]
+    frames.append(_frame(["V1"], ["a"], ["1 2 3 และ ที่"]))   # no content word
+    for lessons in frames:
+        got = L.keywords(lessons, by=None, **kwargs)
+        want = L.keywords(lessons.assign(_all="all"), by="_all", **kwargs).drop(columns="_all")
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
