@@ -770,24 +770,7 @@ def quotes(
     >>> quotes(df, "savings_debt", n=1)["quote"].tolist()
     ['[ชื่อ-1]เล่าว่าการออมเงินและทำบัญชีครัวเรือนช่วยลดหนี้ได้']
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ArgumentError(f"n must be a positive integer, got {n!r}")
-    if not (0 <= min_chars <= max_chars):
-        raise ArgumentError(f"need 0 <= min_chars <= max_chars, got {min_chars} and {max_chars}")
-    result = lessons if isinstance(lessons, ThemeResult) else code_themes(
-        lessons, codebook, text=text)
-    cb = result.codebook
-    # the first theme (codebook order, first row of each theme) whose id or label matches
-    names_of: dict = {}
-    for tid, th, en in zip(cb["theme"].tolist(), cb["theme_th"].tolist(),
-                           cb["theme_en"].tolist()):
-        names_of.setdefault(tid, (th, en))
-    theme_id = next((tid for tid, (th, en) in names_of.items()
-                     if tid == theme or th == theme or en == theme), None)
-    if theme_id is None:
-        ids = cb.drop_duplicates("theme")
-        raise ArgumentError(f"theme must be one of {ids['theme'].tolist()} (or their Thai/English "
-                            f"labels); got {theme!r}")
+    result, theme_id = _quote_theme(lessons, theme, n, min_chars, max_chars, codebook, text)
     if by is not None and by not in result.sentences.columns:
         raise ArgumentError(f"by must be a lessons column; got {by!r}")
     from .lessons_frames import quote_frame, quote_rows_fast
@@ -835,6 +818,46 @@ def quotes(
                                         redact, labels))
     cols = QUOTE_COLUMNS + ([by] if by and by not in QUOTE_COLUMNS else [])
     return out[cols].reset_index(drop=True).astype({"quote": "str"})
+
+
+def _quote_theme(lessons, theme, n, min_chars, max_chars, codebook, text):
+    """The checked arguments of :func:`quotes`: ``(ThemeResult, theme id)``."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ArgumentError(f"n must be a positive integer, got {n!r}")
+    if not (0 <= min_chars <= max_chars):
+        raise ArgumentError(f"need 0 <= min_chars <= max_chars, got {min_chars} and {max_chars}")
+    result = lessons if isinstance(lessons, ThemeResult) else code_themes(
+        lessons, codebook, text=text)
+    cb = result.codebook
+    # the first theme (codebook order, first row of each theme) whose id or label matches
+    names_of: dict = {}
+    for tid, th, en in zip(cb["theme"].tolist(), cb["theme_th"].tolist(),
+                           cb["theme_en"].tolist()):
+        names_of.setdefault(tid, (th, en))
+    theme_id = next((tid for tid, (th, en) in names_of.items()
+                     if tid == theme or th == theme or en == theme), None)
+    if theme_id is None:
+        ids = cb.drop_duplicates("theme")
+        raise ArgumentError(f"theme must be one of {ids['theme'].tolist()} (or their Thai/English "
+                            f"labels); got {theme!r}")
+    return result, theme_id
+
+
+def quoted_sections(result: ThemeResult, theme: str, *, n: int, names: list, redact: bool,
+                    labels: str) -> list[tuple]:
+    """``(section, quote)`` of ``quotes(result, theme, n=n, names=names, redact=redact,
+    labels=labels)``, without building its table when the rows are picked from arrays
+    (the village report's lessons section shows these two columns only)."""
+    from .lessons_frames import quote_rows_fast
+
+    result, theme_id = _quote_theme(result, theme, n, 20, 200, None, "text")
+    fast = quote_rows_fast(result, theme_id, n, 20, 200)
+    if fast is None:
+        q = quotes(result, theme, n=n, names=names, redact=redact, labels=labels)
+        return list(zip(q["section"].tolist(), q["quote"].tolist()))
+    sections = result.hits["section"].tolist()
+    return list(zip([sections[i] for i in fast[0].tolist()],
+                    _redacted(fast[2], None, names, redact, labels)))
 
 
 def _redacted(sentences: list, participants, names, redact: bool, labels: str) -> list:

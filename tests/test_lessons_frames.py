@@ -199,3 +199,23 @@ def test_keywords_without_groups_equal_one_group(sample_project, kwargs):
         got = L.keywords(lessons, by=None, **kwargs)
         want = L.keywords(lessons.assign(_all="all"), by="_all", **kwargs).drop(columns="_all")
         pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@pytest.mark.parametrize("kwargs", [{"n": 2, "redact": True, "labels": "th"},
+                                    {"n": 1, "redact": False, "labels": "en"},
+                                    {"n": 5, "redact": True, "labels": "en"}])
+def test_quoted_sections_are_the_quotes_columns(sample_project, kwargs):
+    names = ["มะลิ", "สมชาย ใจดี"]
+    results = [L.code_themes(sample_project.lessons), L.code_themes(_synthetic_lessons())]
+    results += [L.code_themes(lessons, cb) for _, lessons in _edge_frames() if not lessons.empty
+                for cb in (None, CODEBOOK)]
+    shown = 0
+    for result in results:
+        for theme in result.codebook["theme"].unique():
+            q = L.quotes(result, theme, names=names, **kwargs)
+            got = L.quoted_sections(result, theme, names=names, **kwargs)
+            assert got == [(r.section, r.quote) for r in q.itertuples()]
+            shown += len(got)
+    assert shown > 20
+    with pytest.raises(L.ArgumentError, match="theme must be one of"):
+        L.quoted_sections(results[0], "nope", names=[], **kwargs)

@@ -687,7 +687,7 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
         (``{theme_id: n_sentences}``), ``top_themes`` (ids), ``keywords``
         (list of words shown), ``quotes`` (list of quote texts shown).
     """
-    from ..lessons import code_themes, keywords, prepare_lessons, quotes
+    from ..lessons import code_themes, keywords, prepare_lessons, quoted_sections
     from ..privacy import names_from_participants, redact_frame
 
     lang = resolve_lang(ctx, lang)
@@ -753,11 +753,11 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
     rows = []
     names = names_from_participants(v.participants)   # once, not once per theme
     for r in top:
-        q = quotes(themes, r["theme"], n=n_quotes, names=names, redact=redacted, labels=lang)
-        for qr in q.itertuples():
-            rows.append({t("ประเด็น", "Theme"): r[name_col], t("หัวข้อ", "Section"): qr.section,
-                         t("ข้อความ", "Quote"): qr.quote})
-            shown_quotes.append(qr.quote)
+        for section, quote in quoted_sections(themes, r["theme"], n=n_quotes, names=names,
+                                              redact=redacted, labels=lang):
+            rows.append({t("ประเด็น", "Theme"): r[name_col], t("หัวข้อ", "Section"): section,
+                         t("ข้อความ", "Quote"): quote})
+            shown_quotes.append(quote)
     if rows:
         show_table(ctx, pd.DataFrame(rows), "lesson_quotes",
                   t("ตัวอย่างข้อความ", "Example quotes"),
