@@ -492,9 +492,35 @@ def _scores(project, instrument: str) -> pd.DataFrame:
     if hap.empty:
         return pd.DataFrame()
     sc = score_instrument(hap, instrument_obj(project, instrument))
+    fast = _with_people_fast(sc, project.participants)
+    if fast is not None:
+        return fast
     people = project.participants[["person_id", "village_id", "role"]].drop_duplicates(
         "person_id")
     return sc.merge(people, on="person_id", how="left")
+
+
+def _with_people_fast(sc: pd.DataFrame, participants: pd.DataFrame):
+    """What :func:`_scores` merges (each person's first ``village_id`` and ``role``
+    appended), by position, or None unless every scored person is found under the
+    same key type with no missing id (the merge's edge cases: NaN keys matching,
+    filled or upcast columns, suffixes)."""
+    cols = ("person_id", "village_id", "role")
+    if (len(sc) == 0 or not all(c in participants.columns for c in cols)
+            or any(c in sc.columns for c in cols[1:])
+            or not isinstance(sc.index, pd.RangeIndex) or sc.index.start != 0
+            or sc.index.step != 1 or sc["person_id"].dtype != participants["person_id"].dtype):
+        return None
+    first: dict = {}
+    for i, pid in enumerate(participants["person_id"].tolist()):
+        if is_missing(pid):
+            return None
+        first.setdefault(pid, i)
+    pos = [first.get(pid, -1) for pid in sc["person_id"].tolist()]
+    if -1 in pos:
+        return None
+    pos = np.asarray(pos, dtype=np.intp)
+    return sc.assign(**{c: participants[c].array.take(pos) for c in cols[1:]})
 
 
 def waves_present(frame: pd.DataFrame, column: str = "wave") -> list[str]:

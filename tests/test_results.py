@@ -266,3 +266,34 @@ def test_headline_reads_equal_the_pandas_reads(project):
     assert fast == dict(row) and [type(x) for x in fast.values()] == [type(x) for x in row]
     numeric = pd.DataFrame({"n": [3], "m": [0.5]})
     assert _first_row(numeric)["n"] == 3.0 and isinstance(_first_row(numeric), pd.Series)
+
+
+def test_scores_people_by_position_equal_the_merge(project):
+    from evaluation.instruments import score_instrument
+    from evaluation.results import _with_people_fast, instrument_obj, scores
+
+    def by_merge(sc, participants):
+        people = participants[["person_id", "village_id", "role"]].drop_duplicates("person_id")
+        return sc.merge(people, on="person_id", how="left")
+
+    hap = project.happiness
+    checked = 0
+    for inst in pd.unique(hap["instrument"]):
+        sc = score_instrument(hap[hap["instrument"] == inst], instrument_obj(project, inst))
+        parts = project.participants
+        doubled = pd.concat([parts, parts.assign(role="team")], ignore_index=True)  # first wins
+        for people in (parts, doubled, parts.iloc[::-1].reset_index(drop=True)):
+            pd.testing.assert_frame_equal(_with_people_fast(sc, people), by_merge(sc, people))
+            checked += 1
+        assert _with_people_fast(sc, parts.iloc[1:]) is None             # someone not found
+        assert _with_people_fast(sc.iloc[0:0], parts) is None
+        assert _with_people_fast(sc.assign(role="x"), parts) is None    # suffixes: merge
+        missing = parts.assign(person_id=parts["person_id"].where(parts.index > 0))
+        assert _with_people_fast(sc, missing) is None
+        assert _with_people_fast(sc.iloc[1:], parts) is None            # not a 0.. index
+    assert checked >= 3
+    v = project.village("V01")
+    got = scores(v, "tmhi15")
+    sc = score_instrument(v.happiness[v.happiness["instrument"] == "tmhi15"],
+                          instrument_obj(v, "tmhi15"))
+    pd.testing.assert_frame_equal(got, by_merge(sc, v.participants))
