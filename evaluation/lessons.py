@@ -148,22 +148,25 @@ def prepare_lessons(
     trie = _trie_for(custom_words)
     frame = lessons.reset_index(drop=True)
     other = [c for c in frame.columns if c != text]
-    rows = []
-    sid = 0
-    for text_id, (value, meta) in enumerate(zip(frame[text].tolist(),
-                                                frame[other].to_dict("records"))):
+    found = []   # (text_id, sentence)
+    for text_id, value in enumerate(frame[text].tolist()):
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
         if not isinstance(value, str):
             value = str(value)
-        for sent in _sentences(value, trie, engine):
-            rows.append({"text_id": text_id, **meta, "sentence_id": sid, "sentence": sent.text,
-                         "n_chars": len(sent.text), "tokens": sent.tokens})
-            sid += 1
+        found.extend((text_id, sent) for sent in _sentences(value, trie, engine))
     cols = ["text_id", *other, "sentence_id", "sentence", "n_chars", "tokens"]
-    sentences = pd.DataFrame(rows, columns=cols)
-    sentences = sentences.astype({"text_id": "int64", "sentence_id": "int64",
-                                  "n_chars": "int64", "sentence": "str"})
+    from .lessons_frames import sentence_frame_fast
+
+    sentences = sentence_frame_fast(frame, other, found, cols)
+    if sentences is None:
+        records = frame[other].to_dict("records")
+        rows = [{"text_id": t, **records[t], "sentence_id": sid, "sentence": sent.text,
+                 "n_chars": len(sent.text), "tokens": sent.tokens}
+                for sid, (t, sent) in enumerate(found)]
+        sentences = pd.DataFrame(rows, columns=cols)
+        sentences = sentences.astype({"text_id": "int64", "sentence_id": "int64",
+                                      "n_chars": "int64", "sentence": "str"})
     words = None if custom_words is None else frozenset(custom_words)
     return PreparedLessons(frame, sentences, words, engine)
 
@@ -512,6 +515,19 @@ def code_themes(
                     hit_rows.append((a + k, theme.theme, theme.th,
                                      "; ".join(dict.fromkeys(terms)), len(set(terms)),
                                      len(terms)))
+    from .lessons_frames import theme_frames_fast
+
+    frames = theme_frames_fast(prepared, hit_rows, themes, by)
+    hits, summary = frames if frames is not None else _theme_frames(
+        prepared, hit_rows, themes, by)
+    return ThemeResult(hits, summary, sentences, cb)
+
+
+def _theme_frames(prepared: PreparedLessons, hit_rows: list, themes: list, by: str):
+    """``hits`` and ``summary`` of :func:`code_themes` from its hit rows, with pandas
+    (any input; :func:`evaluation.lessons_frames.theme_frames_fast` gives the same
+    frames on the usual input)."""
+    sentences = prepared.sentences
     hits = pd.DataFrame(hit_rows, columns=["row", "theme", "theme_th", "matched_terms",
                                            "n_terms", "n_matches"])
     meta = sentences[["village_id", "section", "text_id", "sentence_id", "sentence"]
@@ -554,7 +570,7 @@ def code_themes(
     summary = summary[cols].astype({"n_sentences": "int64", "n_chars": "int64",
                                     "n_matches": "int64", "share_of_sentences": "float64",
                                     "share_of_characters": "float64"})
-    return ThemeResult(hits, summary, sentences, cb)
+    return hits, summary
 
 
 # ---------------------------------------------------------------- keywords
@@ -667,13 +683,23 @@ def keywords(
             group_rows.sort(key=lambda r: (-r[1], -r[5], r[0]))
         if top is not None:
             group_rows = group_rows[:top]
-        for rank, (word, count, tf, dfw, idf, score) in enumerate(group_rows, start=1):
-            row = {"rank": rank, "word": word, "count": count, "tf": tf,
-                   "n_groups_with_word": dfw, "n_groups": n_groups, "idf": idf, "tfidf": score}
-            if by is not None:
-                row = {by: key, **row}
-            rows.append(row)
-    out = pd.DataFrame(rows, columns=out_cols)
+        rows.extend((key, rank, *r) for rank, r in enumerate(group_rows, start=1))
+    if by is None:
+        # the columns of the frame below, typed directly (pandas' row-wise build and
+        # astype cost more than a village's few hundred words)
+        cols = list(zip(*rows)) if rows else [()] * 8
+        ints, floats = np.int64, np.float64
+        return pd.DataFrame({
+            "rank": np.array(cols[1], dtype=ints), "word": pd.array(list(cols[2]), dtype="str"),
+            "count": np.array(cols[3], dtype=ints), "tf": np.array(cols[4], dtype=floats),
+            "n_groups_with_word": np.array(cols[5], dtype=ints),
+            "n_groups": np.full(len(rows), n_groups, dtype=ints),
+            "idf": np.array(cols[6], dtype=floats), "tfidf": np.array(cols[7], dtype=floats)})
+    out = pd.DataFrame([{by: key, "rank": rank, "word": word, "count": count, "tf": tf,
+                         "n_groups_with_word": dfw, "n_groups": n_groups, "idf": idf,
+                         "tfidf": score}
+                        for key, rank, word, count, tf, dfw, idf, score in rows],
+                       columns=out_cols)
     return out.astype({"rank": "int64", "word": "str", "count": "int64", "tf": "float64",
                        "n_groups_with_word": "int64", "n_groups": "int64", "idf": "float64",
                        "tfidf": "float64"})
@@ -744,29 +770,16 @@ def quotes(
     >>> quotes(df, "savings_debt", n=1)["quote"].tolist()
     ['[ชื่อ-1]เล่าว่าการออมเงินและทำบัญชีครัวเรือนช่วยลดหนี้ได้']
     """
-    from .privacy import names_from_participants, redact_pii
-
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ArgumentError(f"n must be a positive integer, got {n!r}")
-    if not (0 <= min_chars <= max_chars):
-        raise ArgumentError(f"need 0 <= min_chars <= max_chars, got {min_chars} and {max_chars}")
-    result = lessons if isinstance(lessons, ThemeResult) else code_themes(
-        lessons, codebook, text=text)
-    cb = result.codebook
-    # the first theme (codebook order, first row of each theme) whose id or label matches
-    names_of: dict = {}
-    for tid, th, en in zip(cb["theme"].tolist(), cb["theme_th"].tolist(),
-                           cb["theme_en"].tolist()):
-        names_of.setdefault(tid, (th, en))
-    theme_id = next((tid for tid, (th, en) in names_of.items()
-                     if tid == theme or th == theme or en == theme), None)
-    if theme_id is None:
-        ids = cb.drop_duplicates("theme")
-        raise ArgumentError(f"theme must be one of {ids['theme'].tolist()} (or their Thai/English "
-                            f"labels); got {theme!r}")
-    hits = result.hits[result.hits["theme"] == theme_id]
+    result, theme_id = _quote_theme(lessons, theme, n, min_chars, max_chars, codebook, text)
     if by is not None and by not in result.sentences.columns:
         raise ArgumentError(f"by must be a lessons column; got {by!r}")
+    from .lessons_frames import quote_frame, quote_rows_fast
+
+    fast = quote_rows_fast(result, theme_id, n, min_chars, max_chars) if by is None else None
+    if fast is not None:
+        return quote_frame(result, fast[0], fast[1], _redacted(
+            fast[2], participants, names, redact, labels))
+    hits = result.hits[result.hits["theme"] == theme_id]
     extra = ["n_chars"] + ([by] if by and by not in hits.columns else [])
     sent_ids = pd.Index(result.sentences["sentence_id"])
     pos = sent_ids.get_indexer(hits["sentence_id"]) if sent_ids.is_unique else None
@@ -801,13 +814,60 @@ def quotes(
             chosen = hits.head(n)
         else:
             chosen = hits.groupby(by, sort=False, group_keys=False).head(n)
+    out = chosen.assign(quote=_redacted(chosen["sentence"].tolist(), participants, names,
+                                        redact, labels))
+    cols = QUOTE_COLUMNS + ([by] if by and by not in QUOTE_COLUMNS else [])
+    return out[cols].reset_index(drop=True).astype({"quote": "str"})
+
+
+def _quote_theme(lessons, theme, n, min_chars, max_chars, codebook, text):
+    """The checked arguments of :func:`quotes`: ``(ThemeResult, theme id)``."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ArgumentError(f"n must be a positive integer, got {n!r}")
+    if not (0 <= min_chars <= max_chars):
+        raise ArgumentError(f"need 0 <= min_chars <= max_chars, got {min_chars} and {max_chars}")
+    result = lessons if isinstance(lessons, ThemeResult) else code_themes(
+        lessons, codebook, text=text)
+    cb = result.codebook
+    # the first theme (codebook order, first row of each theme) whose id or label matches
+    names_of: dict = {}
+    for tid, th, en in zip(cb["theme"].tolist(), cb["theme_th"].tolist(),
+                           cb["theme_en"].tolist()):
+        names_of.setdefault(tid, (th, en))
+    theme_id = next((tid for tid, (th, en) in names_of.items()
+                     if tid == theme or th == theme or en == theme), None)
+    if theme_id is None:
+        ids = cb.drop_duplicates("theme")
+        raise ArgumentError(f"theme must be one of {ids['theme'].tolist()} (or their Thai/English "
+                            f"labels); got {theme!r}")
+    return result, theme_id
+
+
+def quoted_sections(result: ThemeResult, theme: str, *, n: int, names: list, redact: bool,
+                    labels: str) -> list[tuple]:
+    """``(section, quote)`` of ``quotes(result, theme, n=n, names=names, redact=redact,
+    labels=labels)``, without building its table when the rows are picked from arrays
+    (the village report's lessons section shows these two columns only)."""
+    from .lessons_frames import quote_rows_fast
+
+    result, theme_id = _quote_theme(result, theme, n, 20, 200, None, "text")
+    fast = quote_rows_fast(result, theme_id, n, 20, 200)
+    if fast is None:
+        q = quotes(result, theme, n=n, names=names, redact=redact, labels=labels)
+        return list(zip(q["section"].tolist(), q["quote"].tolist()))
+    sections = result.hits["section"].tolist()
+    return list(zip([sections[i] for i in fast[0].tolist()],
+                    _redacted(fast[2], None, names, redact, labels)))
+
+
+def _redacted(sentences: list, participants, names, redact: bool, labels: str) -> list:
+    """The quotes of :func:`quotes`: the sentences, redacted unless ``redact`` is False."""
+    from .privacy import names_from_participants, redact_pii
+
     all_names = list(names_from_participants(participants)) if participants is not None else []
     if names is not None:
         if isinstance(names, str):
             raise ArgumentError("names must be a collection of names, not a single string")
         all_names.extend(names)
-    quote = [redact_pii(s, names=all_names, labels=labels) if redact else s
-             for s in chosen["sentence"].tolist()]
-    out = chosen.assign(quote=quote)
-    cols = QUOTE_COLUMNS + ([by] if by and by not in QUOTE_COLUMNS else [])
-    return out[cols].reset_index(drop=True).astype({"quote": "str"})
+    return [redact_pii(s, names=all_names, labels=labels) if redact else s for s in sentences]
+

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -103,10 +104,10 @@ def _happiness(project, instrument, before, after) -> dict:
     if instrument is None:
         return out
     sc = scores(project, instrument)
-    waves = waves_present(sc[sc["total"].notna()]) if len(sc) else []
+    waves = _waves_where(sc, "total") if len(sc) else []
     if before not in waves or after not in waves:
         return out
-    res = happiness_change(sc, contrasts=[(before, after)]).iloc[0]
+    res = _first_row(happiness_change(sc, contrasts=[(before, after)]))
     out.update(happiness_mean_change=res["mean_diff"], happiness_ci_low=res["ci_low"],
                happiness_ci_high=res["ci_high"], happiness_n=res["n_pairs"],
                happiness_share_improved=res["share_improved"], happiness_p_t=res["p_t"],
@@ -120,12 +121,12 @@ def _income(project, before, after) -> dict:
     fin = project.finance
     if fin.empty or "income" not in fin.columns:
         return out
-    waves = waves_present(fin[fin["income"].notna()])
+    waves = _waves_where(fin, "income")
     if before not in waves or after not in waves:
         return out
     change = finance_change_once(project, before, after)   # shared with the money section
-    res = change.iloc[int(np.flatnonzero(
-        change["measure"].to_numpy(dtype=object, na_value=None) == "income")[0])]
+    res = _first_row(change, int(np.flatnonzero(
+        change["measure"].to_numpy(dtype=object, na_value=None) == "income")[0]))
     out.update(income_mean_change=res["mean_diff"], income_ci_low=res["ci_low"],
                income_ci_high=res["ci_high"], income_n=res["n_pairs"],
                income_share_up=res["share_income_up"])
@@ -140,14 +141,37 @@ def _ladder(project, ladder_frame=None) -> dict:
             return out
         ladder_frame = evaluate_ladder_once(project)
     frame = ladder_frame
+    # the village rows' statuses counted in Python (a ladder has a dozen indicators)
+    status = frame["status"].tolist()
     if "level" in frame.columns:
-        frame = frame[frame["level"] == "village"]
-    counts = frame["status"].value_counts()
+        status = [s for s, lv in zip(status, frame["level"].tolist()) if lv == "village"]
+    counts = Counter(status)
     out.update(ladder_achieved=int(counts.get("achieved", 0)),
                ladder_partial=int(counts.get("partial", 0)),
                ladder_not_achieved=int(counts.get("not_achieved", 0)),
-               ladder_no_data=int(counts.get("no_data", 0)), ladder_total=int(len(frame)))
+               ladder_no_data=int(counts.get("no_data", 0)), ladder_total=int(len(status)))
     return out
+
+
+def _first_row(frame: pd.DataFrame, i: int = 0):
+    """``frame.iloc[i]``, as ``{column: value}`` read column by column when the frame
+    has a text column (then the row holds each column's own scalars; building it
+    costs more than the few reads)."""
+    if not any(d == object or d == "str" for d in frame.dtypes):
+        return frame.iloc[i]
+    return {c: frame[c].iloc[i] for c in frame.columns}
+
+
+def _waves_where(frame: pd.DataFrame, value: str, column: str = "wave") -> list[str]:
+    """``waves_present(frame[frame[value].notna()])`` without filtering the whole frame."""
+    from .schema import WAVES
+
+    keep = frame[value].notna().to_numpy()   # (the filter's KeyError without `value`)
+    if column not in frame.columns:
+        return []
+    keep = keep & frame[column].notna().to_numpy()
+    have = {str(w) for w in frame[column].to_numpy(dtype=object)[keep]}
+    return [w for w in WAVES if w in have]
 
 
 def headline_figures(project, *, village_id: str | None = None, instrument: str | None = None,
@@ -205,16 +229,17 @@ def headline_figures(project, *, village_id: str | None = None, instrument: str 
     ('V01', 30, 12)
     """
     v = one_village(project, village_id)
-    row = village_row(v)
+    row = _village_fields(v)
     people = v.participants
-    roles = people["role"].value_counts() if len(people) else pd.Series(dtype=int)
+    # counted in Python: value_counts and nunique cost more than a village's rows
+    roles = Counter(people["role"].tolist() if len(people) else ())
     inst = main_instrument(v, instrument)
     out = {
         "village_id": row.get("village_id"), "name": row.get("name"),
         "project_id": row.get("project_id"), "project_name": row["project"].get("name"),
         "n_participants": int(len(people)), "n_target": int(roles.get("target", 0)),
         "n_team": int(roles.get("team", 0)), "n_mentor": int(roles.get("mentor", 0)),
-        "n_households": int(people["household_id"].nunique()),
+        "n_households": len({h for h in people["household_id"].tolist() if not is_missing(h)}),
         "wave_before": before, "wave_after": after,
     }
     out.update(_happiness(v, inst, before, after))
@@ -317,6 +342,20 @@ def one_village(project, village_id: str | None = None):
             f"village section needs one village: pass project.village(id) or village_id=...; "
             f"this project has {len(villages)} villages ({ids})")
     return project
+
+
+def _village_fields(project) -> dict:
+    """The :func:`village_row` fields of the headline (``village_id``, ``name``,
+    ``project_id``; ``name`` under ``project``), read column by column: equal values
+    once :func:`jsonable` (rows of mixed frames hold numpy scalars as Python ones)."""
+    villages, projects = project.villages, project.projects
+    keys = [c for c in ("village_id", "name", "project_id") if c in villages.columns]
+    v = {c: villages[c].iloc[0] for c in keys} if keys else villages.iloc[0].to_dict()
+    ids = projects["project_id"].tolist()
+    k = next((i for i, x in enumerate(ids) if x == v.get("project_id")), None)
+    v["project"] = ({"name": projects["name"].iloc[k]}
+                    if k is not None and "name" in projects.columns else {})
+    return v
 
 
 def village_row(project) -> dict:
@@ -453,9 +492,35 @@ def _scores(project, instrument: str) -> pd.DataFrame:
     if hap.empty:
         return pd.DataFrame()
     sc = score_instrument(hap, instrument_obj(project, instrument))
+    fast = _with_people_fast(sc, project.participants)
+    if fast is not None:
+        return fast
     people = project.participants[["person_id", "village_id", "role"]].drop_duplicates(
         "person_id")
     return sc.merge(people, on="person_id", how="left")
+
+
+def _with_people_fast(sc: pd.DataFrame, participants: pd.DataFrame):
+    """What :func:`_scores` merges (each person's first ``village_id`` and ``role``
+    appended), by position, or None unless every scored person is found under the
+    same key type with no missing id (the merge's edge cases: NaN keys matching,
+    filled or upcast columns, suffixes)."""
+    cols = ("person_id", "village_id", "role")
+    if (len(sc) == 0 or not all(c in participants.columns for c in cols)
+            or any(c in sc.columns for c in cols[1:])
+            or not isinstance(sc.index, pd.RangeIndex) or sc.index.start != 0
+            or sc.index.step != 1 or sc["person_id"].dtype != participants["person_id"].dtype):
+        return None
+    first: dict = {}
+    for i, pid in enumerate(participants["person_id"].tolist()):
+        if is_missing(pid):
+            return None
+        first.setdefault(pid, i)
+    pos = [first.get(pid, -1) for pid in sc["person_id"].tolist()]
+    if -1 in pos:
+        return None
+    pos = np.asarray(pos, dtype=np.intp)
+    return sc.assign(**{c: participants[c].array.take(pos) for c in cols[1:]})
 
 
 def waves_present(frame: pd.DataFrame, column: str = "wave") -> list[str]:

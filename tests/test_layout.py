@@ -25,6 +25,7 @@ ANALYSIS = {"stats", "instruments", "happiness", "finance", "cpi", "money_frames
             "savings", "households", "metrics", "ladder", "lessons", "text", "privacy", "sroi",
             "import_", "xlsform", "imports", "did", "repeated", "signrank", "disclosure",
             "names", "view_memo"}
+ANALYSIS |= {"lessons_frames"}   # fast builders of the lessons tables
 UPPER = {"results", "reporting", "rendering"}
 #: Presentation and entry points (may import any layer below the rendering wing).
 #: ("store", the national Parquet store, arrives with its own branch; its aggregates

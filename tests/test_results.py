@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -180,3 +181,119 @@ def test_headline_frame_independent_of_copy(project):
     a = headline_figures(project.village("V04"))
     b = headline_figures(project.village("V04"))
     assert a == b
+
+
+# ------------------------------------------------- headline read in Python = the pandas reads
+def _headline_by_pandas(v, before="pre", after="post", ladder_frame=None):
+    """headline_figures as written with pandas row reads, value_counts and
+    frame filters (the reference of the Python reads in evaluation.results)."""
+    from evaluation import results as R
+    from evaluation.happiness import happiness_change
+
+    row = R.village_row(v)
+    people = v.participants
+    roles = people["role"].value_counts() if len(people) else pd.Series(dtype=int)
+    inst = R.main_instrument(v, None)
+    out = {"village_id": row.get("village_id"), "name": row.get("name"),
+           "project_id": row.get("project_id"), "project_name": row["project"].get("name"),
+           "n_participants": int(len(people)), "n_target": int(roles.get("target", 0)),
+           "n_team": int(roles.get("team", 0)), "n_mentor": int(roles.get("mentor", 0)),
+           "n_households": int(people["household_id"].nunique()),
+           "wave_before": before, "wave_after": after, "instrument": inst,
+           "happiness_n": 0, "income_n": 0}
+    if inst is not None:
+        sc = R.scores(v, inst)
+        waves = R.waves_present(sc[sc["total"].notna()]) if len(sc) else []
+        if before in waves and after in waves:
+            res = happiness_change(sc, contrasts=[(before, after)]).iloc[0]
+            out.update(happiness_mean_change=res["mean_diff"], happiness_ci_low=res["ci_low"],
+                       happiness_ci_high=res["ci_high"], happiness_n=res["n_pairs"],
+                       happiness_share_improved=res["share_improved"],
+                       happiness_p_t=res["p_t"], happiness_p_wilcoxon=res["p_wilcoxon"])
+    fin = v.finance
+    if not fin.empty and "income" in fin.columns:
+        waves = R.waves_present(fin[fin["income"].notna()])
+        if before in waves and after in waves:
+            change = R.finance_change_once(v, before, after)
+            res = change[change["measure"] == "income"].iloc[0]
+            out.update(income_mean_change=res["mean_diff"], income_ci_low=res["ci_low"],
+                       income_ci_high=res["ci_high"], income_n=res["n_pairs"],
+                       income_share_up=res["share_income_up"])
+    frame = ladder_frame
+    if frame is None and v.ladders:
+        frame = R.evaluate_ladder_once(v)
+    counts, total = {}, 0
+    if frame is not None:
+        if "level" in frame.columns:
+            frame = frame[frame["level"] == "village"]
+        counts, total = frame["status"].value_counts(), len(frame)
+    keys = ("achieved", "partial", "not_achieved", "no_data")
+    out.update({f"ladder_{k}": int(counts.get(k, 0)) for k in keys}, ladder_total=int(total))
+    out["status"] = overall_status(out["ladder_achieved"],
+                                   out["ladder_total"] - out["ladder_no_data"])
+    return R.jsonable({k: out.get(k) for k in HEADLINE_KEYS})
+
+
+def test_headline_reads_equal_the_pandas_reads(project):
+    from evaluation.results import _first_row, _waves_where
+
+    views = [project.village(vid) for vid in project.villages["village_id"]
+             if not vid.startswith("C")]   # comparison villages have no ladder of theirs
+    v = views[0]
+    views += [
+        replace(v, happiness=v.happiness.iloc[0:0], finance=v.finance.iloc[0:0], ladders={}),
+        replace(v, participants=v.participants.iloc[0:0]),
+        replace(v, participants=v.participants.assign(
+            household_id=v.participants["household_id"].where(
+                np.arange(len(v.participants)) % 3 > 0))),       # missing households
+        replace(v, finance=v.finance.assign(income=np.nan)),
+        replace(v, projects=v.projects.iloc[0:0], ladders={}),
+        replace(v, projects=v.projects.drop(columns="name"), ladders={}),
+    ]
+    for view in views:
+        assert headline_figures(view) == _headline_by_pandas(view), view.village_ids
+    lad = ev.evaluate_ladder(v, by=["village_id", "sex"], on_error="warn")
+    assert "level" in lad.columns
+    assert headline_figures(v, ladder_frame=lad) == _headline_by_pandas(v, ladder_frame=lad)
+    # the helpers on their own
+    frame = pd.DataFrame({"wave": ["pre", None, "post", "during", "post"],
+                          "x": [1.0, 2.0, np.nan, np.nan, 5.0], "s": list("abcde")})
+    assert _waves_where(frame, "x") == ev.results.waves_present(frame[frame["x"].notna()])
+    assert _waves_where(frame.drop(columns="wave"), "x") == []
+    with pytest.raises(KeyError):
+        _waves_where(frame, "nope")
+    row, fast = frame.assign(n=np.arange(5)).iloc[4], _first_row(frame.assign(n=np.arange(5)), 4)
+    assert fast == dict(row) and [type(x) for x in fast.values()] == [type(x) for x in row]
+    numeric = pd.DataFrame({"n": [3], "m": [0.5]})
+    assert _first_row(numeric)["n"] == 3.0 and isinstance(_first_row(numeric), pd.Series)
+
+
+def test_scores_people_by_position_equal_the_merge(project):
+    from evaluation.instruments import score_instrument
+    from evaluation.results import _with_people_fast, instrument_obj, scores
+
+    def by_merge(sc, participants):
+        people = participants[["person_id", "village_id", "role"]].drop_duplicates("person_id")
+        return sc.merge(people, on="person_id", how="left")
+
+    hap = project.happiness
+    checked = 0
+    for inst in pd.unique(hap["instrument"]):
+        sc = score_instrument(hap[hap["instrument"] == inst], instrument_obj(project, inst))
+        parts = project.participants
+        doubled = pd.concat([parts, parts.assign(role="team")], ignore_index=True)  # first wins
+        for people in (parts, doubled, parts.iloc[::-1].reset_index(drop=True)):
+            pd.testing.assert_frame_equal(_with_people_fast(sc, people), by_merge(sc, people))
+            checked += 1
+        assert _with_people_fast(sc, parts.iloc[1:]) is None             # someone not found
+        assert _with_people_fast(sc.iloc[0:0], parts) is None
+        assert _with_people_fast(sc.assign(role="x"), parts) is None    # suffixes: merge
+        missing = parts.assign(person_id=parts["person_id"].where(parts.index > 0))
+        assert _with_people_fast(sc, missing) is None
+        assert _with_people_fast(sc.iloc[1:], parts) is None            # not a 0.. index
+    assert checked >= 3
+    v = project.village("V01")
+    got = scores(v, "tmhi15")
+    sc = score_instrument(v.happiness[v.happiness["instrument"] == "tmhi15"],
+                          instrument_obj(v, "tmhi15"))
+    pd.testing.assert_frame_equal(got, by_merge(sc, v.participants))

@@ -14,6 +14,8 @@ short explanation instead (the dict then has ``"empty": True``).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -42,6 +44,7 @@ __all__ = [
 ROLES = ("target", "team", "mentor")
 #: Words of the redaction tokens ([ชื่อ-1], [โทร-1] ...): never keywords.
 _TOKEN_WORDS = {"ชื่อ", "โทร", "เลขบัตร", "อีเมล", "name", "phone", "id", "email"}
+_ASCII_THAI = re.compile(r"[\x00-\x7f\u0e00-\u0e7f]*")
 
 
 # =========================================================================== cover
@@ -663,6 +666,36 @@ def _bands(v, sc, ctx, lang, inst, name, before, after, band_transitions, hch) -
 
 
 # =========================================================================== lessons
+def _has_word(texts: pd.Series) -> bool:
+    """Whether some text has a letter or digit (so it is not blank, however blank is
+    defined): checked in Python before the column-wide pandas test."""
+    return any(isinstance(x, str) and any(c.isalnum() for c in x) for x in texts.tolist())
+
+
+def _shown_keywords(kw: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The first `n` keywords that are not redaction tokens (``[ชื่อ-1]`` gives ชื่อ).
+
+    The rows of ``kw[~kw["word"].astype(str).str.lower().isin(_TOKEN_WORDS)].head(n)``,
+    picked in Python when every word is ASCII or Thai text (whose lower case is the
+    same for Python and for pandas' Arrow strings).
+    """
+    found = kw["word"].tolist()
+    if not all(isinstance(w, str) for w in found) or not _ASCII_THAI.fullmatch("".join(found)):
+        return kw[~kw["word"].astype(str).str.lower().isin(_TOKEN_WORDS)].head(n)
+    keep = [i for i, w in enumerate(found) if w.lower() not in _TOKEN_WORDS]
+    return kw.iloc[keep[:n]]
+
+
+def _top_themes(summary: pd.DataFrame, n: int) -> list[dict]:
+    """The first `n` themes with sentences, most first, as plain rows (the summary
+    has a few rows): the rows of ``summary.sort_values("n_sentences",
+    ascending=False, kind="stable")`` with ``n_sentences > 0``, then ``head(n)``
+    (ties stay in codebook order)."""
+    cols = ("theme", "theme_th", "theme_en", "n_sentences", "share_of_sentences")
+    rows = list(zip(*(summary[c].tolist() for c in cols)))
+    return [dict(zip(cols, r)) for r in sorted(rows, key=lambda r: -r[3]) if r[3] > 0][:n]
+
+
 @report_section
 def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | None = None,
                     show_raw_text: bool = False, n_themes: int = 3, n_quotes: int = 2,
@@ -681,15 +714,16 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
         (``{theme_id: n_sentences}``), ``top_themes`` (ids), ``keywords``
         (list of words shown), ``quotes`` (list of quote texts shown).
     """
-    from ..lessons import code_themes, keywords, prepare_lessons, quotes
-    from ..privacy import redact_frame
+    from ..lessons import code_themes, keywords, prepare_lessons, quoted_sections
+    from ..privacy import names_from_participants, redact_frame
 
     lang = resolve_lang(ctx, lang)
     v = R.one_village(project, village_id)
     if heading:
         section_heading(ctx, lang, "บทเรียนที่ได้", "Lessons learned")
     lessons = v.lessons
-    if lessons.empty or lessons["text"].fillna("").str.strip().eq("").all():
+    if lessons.empty or (not _has_word(lessons["text"])
+                         and lessons["text"].fillna("").str.strip().eq("").all()):
         return no_data(ctx, lang, "หมู่บ้านนี้ยังไม่มีบันทึกการถอดบทเรียน",
                          "There are no lessons-learned texts for this village.")
     redacted = not show_raw_text
@@ -709,19 +743,17 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
                       "Warning: this report shows the raw text without masking personal data. "
                       "Do not share it."))
     n_sent = int(len(themes.sentences))
-    ordered = summary.sort_values("n_sentences", ascending=False, kind="stable")
-    top = ordered[ordered["n_sentences"] > 0].head(n_themes)
+    top = _top_themes(summary, n_themes)
     name_col = "theme_th" if lang == "th" else "theme_en"
     if len(top):
-        first = top.iloc[0]
+        first = top[0]
         caption = tr(lang, f"จาก {n_sent:,d} ประโยค ประเด็นที่กล่าวถึงมากที่สุดคือ '{first['theme_th']}' "
                              f"({int(first['n_sentences']):,d} ประโยค, {F.pct(first['share_of_sentences'])})",
                        f"Of {n_sent:,d} sentences, the most frequent theme is "
                        f"'{first['theme_en']}' ({int(first['n_sentences']):,d} sentences, "
                        f"{F.pct(first['share_of_sentences'])}).")
         if len(top) > 1:
-            rest = ", ".join(f"'{r[name_col]}' ({int(r['n_sentences']):,d})"
-                             for _, r in top.iloc[1:].iterrows())
+            rest = ", ".join(f"'{r[name_col]}' ({int(r['n_sentences']):,d})" for r in top[1:])
             caption += tr(lang, f" รองลงมาคือ {rest}", f" Next come {rest}.")
     else:
         caption = tr(lang, f"ไม่พบประเด็นจากสมุดรหัสใน {n_sent:,d} ประโยค",
@@ -735,26 +767,24 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
         t("ร้อยละของประโยค", "Share of sentences (%)"):
             100 * summary["share_of_sentences"].to_numpy(dtype=float),
     }), "lesson_themes", t("ประเด็นบทเรียน", "Lesson themes"), decimals=1)
-    kw = keywords(prepared, by=None, top=None, rank_by="count")
-    kw = kw[~kw["word"].astype(str).str.lower().isin(_TOKEN_WORDS)].head(n_keywords)
+    kw = _shown_keywords(keywords(prepared, by=None, top=None, rank_by="count"), n_keywords)
     words = kw["word"].astype(str).tolist()
     if len(kw):
+        top5 = list(zip(kw["word"].tolist()[:5], kw["count"].tolist()[:5]))
         ctx.figure(keyword_bars(kw, top=n_keywords, lang=lang), "lesson_keywords",
                    t("คำสำคัญ", "Keywords"),
-                   t("คำที่พบบ่อยที่สุด: " + ", ".join(f"{w} ({int(c):,d})" for w, c in
-                                                      zip(kw["word"].head(5), kw["count"].head(5))),
-                     "Most frequent words: " + ", ".join(f"{w} ({int(c):,d})" for w, c in
-                                                       zip(kw["word"].head(5), kw["count"].head(5)))
+                   t("คำที่พบบ่อยที่สุด: " + ", ".join(f"{w} ({int(c):,d})" for w, c in top5),
+                     "Most frequent words: " + ", ".join(f"{w} ({int(c):,d})" for w, c in top5)
                      + "."))
     shown_quotes = []
     rows = []
-    for _, r in top.iterrows():
-        q = quotes(themes, r["theme"], n=n_quotes, participants=v.participants,
-                   redact=redacted, labels=lang)
-        for qr in q.itertuples():
-            rows.append({t("ประเด็น", "Theme"): r[name_col], t("หัวข้อ", "Section"): qr.section,
-                         t("ข้อความ", "Quote"): qr.quote})
-            shown_quotes.append(qr.quote)
+    names = names_from_participants(v.participants)   # once, not once per theme
+    for r in top:
+        for section, quote in quoted_sections(themes, r["theme"], n=n_quotes, names=names,
+                                              redact=redacted, labels=lang):
+            rows.append({t("ประเด็น", "Theme"): r[name_col], t("หัวข้อ", "Section"): section,
+                         t("ข้อความ", "Quote"): quote})
+            shown_quotes.append(quote)
     if rows:
         show_table(ctx, pd.DataFrame(rows), "lesson_quotes",
                   t("ตัวอย่างข้อความ", "Example quotes"),
@@ -768,8 +798,9 @@ def section_lessons(project, ctx, *, lang: str | None = None, village_id: str | 
             ctx.heading(str(r.section), level=4)
             ctx.paragraph(str(r.text))
     return {"n_texts": int(len(lessons)), "n_sentences": n_sent, "redacted": redacted,
-            "themes": {str(k): int(n) for k, n in zip(summary["theme"], summary["n_sentences"])},
-            "top_themes": top["theme"].astype(str).tolist(), "keywords": words,
+            "themes": {str(k): int(n) for k, n in zip(summary["theme"].tolist(),
+                                                        summary["n_sentences"].tolist())},
+            "top_themes": [str(r["theme"]) for r in top], "keywords": words,
             "quotes": shown_quotes}
 
 
